@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` (set up, build, serve the demo) and `make test`
+# (set up, build, run every test). Both work on a fresh Debian 12 machine as root.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc)
+LISTEN     ?= 127.0.0.1:8080
+
+.PHONY: all setup build run test test-asan bench fuzz clean
+
+all: build
+
+setup:
+	scripts/setup
+
+build: setup
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/pogo php-server --listen $(LISTEN) --root examples/hello
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j 2
+
+test-asan: setup
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DPOGO_SANITIZE=ON >/dev/null
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure
+
+bench:
+	scripts/setup --bench
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+	bench/run $(BUILD)/pogo
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,0 +1,1 @@
+// replaced by pools and the job channel

@@ -1,0 +1,156 @@
+// An Exchange is one HTTP request travelling between a loop thread and the thread that produces
+// its response (a PHP thread): the immutable request head, a bounded request-body pipe, a bounded
+// response pipe and an abort flag. It is the only object the two sides share.
+//
+// Threads:
+//  - "loop side" methods: only the loop thread that owns the connection.
+//  - "producer side" methods: only the one thread currently producing the response.
+//  - aborted(), head(): any thread.
+// Memory stays bounded in both directions: the loop stops reading the socket while the body pipe
+// is full, and the producer blocks while the response pipe holds more than kResponseCapacity
+// bytes that the socket has not yet accepted.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pogo::server {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+// Case-insensitive ASCII comparison of header names.
+bool header_name_equals(std::string_view a, std::string_view b);
+
+// What the loop thread knows about a request once its head is parsed and routing is done.
+// Built on the loop thread, immutable after the hand-off.
+struct RequestHead {
+  std::string method;             // "GET"
+  std::string uri;                // request-target as received, with query (REQUEST_URI)
+  std::string path;               // decoded path after rewrites, always starts with '/'
+  std::string query;              // raw query string without '?', possibly empty
+  int http_major = 1;
+  int http_minor = 1;
+  std::vector<Header> headers;    // in arrival order, names as received
+  std::string remote_addr;        // "127.0.0.1" or "::1"
+  uint16_t remote_port = 0;
+  std::string local_addr;
+  uint16_t local_port = 0;
+  std::string scheme = "http";
+  std::optional<uint64_t> content_length;  // absent for chunked or no body
+  bool has_body = false;                   // Content-Length > 0 or chunked
+  double request_time = 0;                 // seconds since the epoch, when the head was complete
+
+  // The CGI target chosen by routing (php_server path resolution). Absolute paths.
+  std::string document_root;
+  std::string script_filename;
+  std::string script_name;
+  std::string path_info;
+  std::vector<std::pair<std::string, std::string>> env;  // extra variables from the config
+
+  // First header with this name (case-insensitive), or nullptr.
+  const std::string* header(std::string_view name) const;
+  // All values of a header joined with ", " (the CGI convention); empty if absent.
+  std::string joined_header(std::string_view name) const;
+};
+
+struct ResponseHead {
+  int status = 200;
+  std::vector<Header> headers;
+};
+
+class Exchange {
+ public:
+  static constexpr size_t kBodyCapacity = 1 << 20;       // request bytes buffered before pausing reads
+  static constexpr size_t kResponseCapacity = 256 << 10;  // response bytes in flight before blocking
+
+  // `wake_loop` is called from the producer thread whenever the loop has something to do
+  // (response data, resume reading); calls are coalesced until the loop calls begin_loop_turn().
+  Exchange(RequestHead head, std::function<void()> wake_loop);
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  const RequestHead& head() const { return head_; }
+
+  // ---- any thread ----
+  bool aborted() const { return aborted_.load(std::memory_order_acquire); }
+
+  // ---- loop side ----
+  // Appends request body bytes. Returns false when the pipe is now full: stop reading the socket
+  // until body_wants_more() says otherwise.
+  bool push_body(const char* data, size_t n);
+  // End of the request body: `complete` false means it was cut short (timeout, disconnect, error).
+  void end_body(bool complete);
+  // True when reading was paused and the producer has drained enough to resume.
+  bool body_wants_more();
+  // The client went away or the connection failed: wakes every blocked producer call.
+  void abort();
+  // Call at the start of each loop turn triggered by wake_loop (re-arms the coalesced wake-up).
+  void begin_loop_turn() { wake_pending_.store(false, std::memory_order_release); }
+
+  // One event of the response, in production order.
+  struct Event {
+    enum Kind { Interim, Head, Data, End } kind;
+    ResponseHead head;  // Interim, Head
+    std::string data;   // Data
+  };
+  // Moves every queued event into `out`. Data bytes stay counted against kResponseCapacity until
+  // the loop reports them written with bytes_written().
+  void take_events(std::deque<Event>& out);
+  void bytes_written(size_t n);
+
+  // ---- producer side ----
+  // Reads up to n body bytes; blocks until some arrive. Returns 0 at the end of the body (or when
+  // it was cut short / aborted; see body_complete()).
+  size_t read_body(char* buf, size_t n);
+  bool body_complete() const;
+  // Sends a 1xx interim response (e.g. 103 Early Hints). Ignored after the head was sent.
+  void send_interim(ResponseHead head);
+  // Sends the final status and headers. Only the first call counts.
+  void send_head(ResponseHead head);
+  bool head_sent() const { return head_sent_; }
+  // Queues body bytes, sending a default head (200) first if none was sent. Blocks while the
+  // response pipe is over capacity. Returns false (dropping the bytes) once aborted.
+  bool write(std::string_view data);
+  // Completes the response (idempotent). Later writes are dropped and return true: the script may
+  // go on after frankenphp_finish_request().
+  void finish();
+  bool finished() const { return finished_; }
+
+ private:
+  void wake();
+
+  const RequestHead head_;
+  const std::function<void()> wake_loop_;
+  std::atomic<bool> wake_pending_{false};
+  std::atomic<bool> aborted_{false};
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;  // producer waits here (body data, response space)
+
+  // request body
+  std::string body_;         // unread bytes
+  size_t body_read_pos_ = 0;
+  bool body_ended_ = false;
+  bool body_complete_ = false;
+  bool body_paused_ = false;
+
+  // response
+  std::deque<Event> events_;
+  size_t response_in_flight_ = 0;
+  bool head_sent_ = false;  // producer thread only
+  bool finished_ = false;   // producer thread only
+};
+
+}  // namespace pogo::server
