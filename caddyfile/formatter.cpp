@@ -1,0 +1,88 @@
+#include "caddyfile/formatter.h"
+
+#include <vector>
+
+#include "caddyfile/lexer.h"
+
+namespace caddyfile {
+
+namespace {
+
+struct Line {
+    int indent = 0;
+    std::string text;  // "" for a blank line
+};
+
+class Formatter {
+public:
+    std::string run(const std::vector<Lexeme>& lexemes) {
+        for (const Lexeme& lx : lexemes) {
+            bool bare = lx.kind == Lexeme::Kind::word && lx.quote == Quote::none;
+            if (bare && lx.text == "{")
+                open(lx);
+            else if (bare && lx.text == "}")
+                close();
+            else
+                word(lx);
+        }
+        std::string out;
+        for (const Line& l : lines_) {
+            if (!l.text.empty()) out.append(static_cast<size_t>(l.indent), '\t').append(l.text);
+            out += '\n';
+        }
+        return out;
+    }
+
+private:
+    enum class Last { none, word, comment, open, close };
+
+    void start_line(const Lexeme& lx) {
+        bool blank = lx.newlines_before >= 2 || (depth_ == 0 && last_ == Last::close);
+        if (blank && last_ != Last::open && last_ != Last::none) lines_.push_back({});
+        lines_.push_back({depth_, {}});
+    }
+
+    void open(const Lexeme& lx) {
+        if (last_ == Last::word) {
+            lines_.back().text += " {";
+        } else {
+            start_line(lx);
+            lines_.back().text = "{";
+        }
+        ++depth_;
+        last_ = Last::open;
+    }
+
+    void close() {
+        if (depth_ > 0) --depth_;
+        lines_.push_back({depth_, "}"});
+        last_ = Last::close;
+    }
+
+    void word(const Lexeme& lx) {
+        bool same_line = lx.newlines_before == 0 && (last_ == Last::word || last_ == Last::close);
+        if (same_line && lx.continued) {
+            lines_.back().text += " \\";
+            lines_.push_back({depth_ + 1, lx.raw});
+        } else if (same_line) {
+            lines_.back().text += " " + lx.raw;
+        } else {
+            start_line(lx);
+            lines_.back().text = lx.raw;
+        }
+        last_ = lx.kind == Lexeme::Kind::comment ? Last::comment : Last::word;
+    }
+
+    std::vector<Line> lines_;
+    int depth_ = 0;
+    Last last_ = Last::none;
+};
+
+}  // namespace
+
+std::string format(std::string_view input, const std::string& file) {
+    std::string out = Formatter().run(scan(input, file));
+    return out.empty() ? "\n" : out;
+}
+
+}  // namespace caddyfile
