@@ -1,2 +1,25 @@
+// pogo: the composition root. Dispatches to the subcommands; nothing else includes cli/.
 #include <cstdio>
-int main() { std::puts("pogo"); return 0; }
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace pogo::cli;
+  if (argc < 2) return cmd_help({});
+  std::string cmd = argv[1];
+  Args rest(argv + 2, argv + argc);
+  try {
+    if (cmd == "php-server") return cmd_php_server(rest);
+    if (cmd == "php-cli") return cmd_php_cli(argc - 2, argv + 2);
+    if (cmd == "version" || cmd == "--version" || cmd == "-v") return cmd_version(rest);
+    if (cmd == "help" || cmd == "--help" || cmd == "-h") return cmd_help(rest);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pogo: %s\n", e.what());
+    return 1;
+  }
+  std::fprintf(stderr, "pogo: unknown command \"%s\" (try: pogo help)\n", cmd.c_str());
+  return 2;
+}

@@ -1,0 +1,23 @@
+// The subcommands of `pogo`. Each takes the arguments after its name and returns the process's
+// exit code (0 success, 1 configuration or start-up failure, 2 usage error). Main thread only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pogo::cli {
+
+using Args = std::vector<std::string>;
+
+int cmd_php_server(const Args& args);
+int cmd_php_cli(int argc, char** argv);  // argv[0] is the script
+int cmd_version(const Args& args);
+int cmd_help(const Args& args);
+
+// Blocks SIGTERM/SIGINT/SIGHUP in the calling thread (call before any thread starts, so every
+// thread inherits the mask) and ignores SIGPIPE.
+void block_shutdown_signals();
+// Waits for SIGTERM or SIGINT and returns its number.
+int wait_for_shutdown_signal();
+
+}  // namespace pogo::cli
