@@ -1,0 +1,75 @@
+#include "sapi/engine.h"
+
+#include <sys/stat.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "sapi/ini_config.h"
+#include "sapi/php_includes.h"
+#include "sapi/sapi_module.h"
+#include <main/php_version.h>
+
+namespace pogo::sapi {
+
+namespace {
+bool g_running = false;
+std::string g_ini_path;          // sapi_module.php_ini_path_override points here
+char* g_ini_entries = nullptr;   // sapi_module.ini_entries (malloc'd: PHP reads it as a C string)
+}  // namespace
+
+void engine_start(const EngineOptions& options) {
+  if (g_running) throw std::runtime_error("the PHP engine is already started");
+  if (!options.php_ini_path.empty()) {
+    struct stat st{};
+    if (::stat(options.php_ini_path.c_str(), &st) != 0)
+      throw std::runtime_error("php.ini path " + options.php_ini_path + " does not exist");
+  }
+  IniPlan plan = plan_ini(options.php_ini_path, options.ini, kSapiName, /*load_opcache=*/true);
+
+  // Sockets opened by scripts must not kill the server when a peer goes away.
+  std::signal(SIGPIPE, SIG_IGN);
+  php_tsrm_startup();
+  zend_signal_startup();
+  sapi_module_struct& module = server_sapi_module();
+  sapi_startup(&module);  // copies the module and clears its ini_entries: set them after
+
+  g_ini_path = plan.php_ini_path;
+  module.php_ini_path_override = g_ini_path.empty() ? nullptr : g_ini_path.data();
+  g_ini_entries = static_cast<char*>(std::malloc(plan.entries.size() + 1));
+  std::memcpy(g_ini_entries, plan.entries.c_str(), plan.entries.size() + 1);
+  module.ini_entries = g_ini_entries;
+
+  if (module.startup(&module) == FAILURE) {
+    sapi_shutdown();
+    tsrm_shutdown();
+    std::free(g_ini_entries);
+    g_ini_entries = nullptr;
+    throw std::runtime_error("PHP module startup failed (see the messages above)");
+  }
+  g_running = true;
+}
+
+void engine_stop() {
+  if (!g_running) return;
+  g_running = false;
+  php_module_shutdown();
+  sapi_shutdown();
+  tsrm_shutdown();
+  std::free(g_ini_entries);
+  g_ini_entries = nullptr;
+}
+
+bool engine_running() { return g_running; }
+
+std::string php_version() { return PHP_VERSION; }
+
+unsigned default_num_threads() {
+  unsigned cpus = std::thread::hardware_concurrency();
+  return 2 * (cpus ? cpus : 1);
+}
+
+}  // namespace pogo::sapi

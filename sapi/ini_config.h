@@ -1,0 +1,35 @@
+// How Pogo layers php.ini: PHP's defaults, then Pogo's server defaults (ini_defaults, below every
+// file), then the php.ini file (-c, else PHPRC, else the build's default directory) and the scan
+// directory, then `ini_entries` — the OPcache extension line when no file loads it, and the
+// Caddyfile's php_ini overrides, which therefore win.
+//
+// Threads: main thread, before php_module_startup.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pogo::sapi {
+
+struct IniPlan {
+  std::string php_ini_path;  // for sapi_module.php_ini_path_override; empty = PHP's own search
+  std::string entries;       // for sapi_module.ini_entries ("key=value\n" lines)
+};
+
+// Throws std::runtime_error when an override cannot be expressed as an ini line.
+IniPlan plan_ini(const std::string& explicit_path,
+                 const std::vector<std::pair<std::string, std::string>>& overrides,
+                 std::string_view sapi_name, bool load_opcache);
+
+// True when an ini file PHP will read (or an override) already has a zend_extension line for
+// OPcache, so loading it again would print "Cannot load Zend OPcache - it was already loaded".
+bool ini_loads_opcache(const std::string& explicit_path,
+                       const std::vector<std::pair<std::string, std::string>>& overrides,
+                       std::string_view sapi_name);
+
+// Path of the OPcache shared object of this build, or empty when it is absent.
+std::string opcache_extension_path();
+
+}  // namespace pogo::sapi

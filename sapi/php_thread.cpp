@@ -1,0 +1,74 @@
+#include "sapi/php_thread.h"
+
+#include <pthread.h>
+
+#include <cstdio>
+
+#include "sapi/php_includes.h"
+#include "server/log.h"
+
+namespace pogo::sapi {
+
+namespace {
+thread_local PhpThread* t_thread = nullptr;
+}
+
+const char* to_string(ThreadState state) {
+  switch (state) {
+    case ThreadState::Booting: return "booting";
+    case ThreadState::Ready: return "ready";
+    case ThreadState::Busy: return "busy";
+    case ThreadState::Stopping: return "stopping";
+    case ThreadState::Done: return "done";
+    case ThreadState::Broken: return "broken";
+  }
+  return "?";
+}
+
+PhpThread::PhpThread(unsigned index, std::unique_ptr<ThreadStrategy> strategy, OnBroken on_broken)
+    : index_(index), strategy_(std::move(strategy)), on_broken_(std::move(on_broken)),
+      thread_([this] { run(); }) {}
+
+PhpThread::~PhpThread() { join(); }
+
+void PhpThread::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+PhpThread* PhpThread::current() { return t_thread; }
+
+void PhpThread::run() {
+  t_thread = this;
+  char name[16];
+  std::snprintf(name, sizeof name, "php-%u", index_);
+  pthread_setname_np(pthread_self(), name);
+
+  (void)ts_resource(0);
+  bool broken = false;
+  {
+    RequestContext ctx;  // its buffers are reused by every request of this thread
+    for (;;) {
+      set_state(ThreadState::Ready);
+      if (!strategy_->next(ctx)) break;
+      set_state(ThreadState::Busy);
+      RequestOutcome outcome = run_request(ctx);
+      strategy_->done(outcome);
+      if (outcome == RequestOutcome::Broken) {
+        broken = true;
+        break;
+      }
+    }
+  }
+  set_state(ThreadState::Stopping);
+  ts_free_thread();
+  t_thread = nullptr;
+  if (broken) {
+    set_state(ThreadState::Broken);
+    log::warn("php", "PHP thread broken, replacing it", {{"thread", index_}, {"strategy", strategy_->name()}});
+    if (on_broken_) on_broken_(this);
+  } else {
+    set_state(ThreadState::Done);
+  }
+}
+
+}  // namespace pogo::sapi

@@ -1,0 +1,47 @@
+// A PHP thread: an OS thread with its own TSRM context (ts_resource, once), looping "ask the
+// strategy for the next script, run it" until the strategy says stop. No thread is created per
+// request. A thread whose request ends in a bailout outside the script stops as Broken and calls
+// on_broken, so its owner can start a fresh one in its place.
+//
+// Threads: constructed and joined by its owner (the main thread); state() from any thread; the
+// loop itself runs on the thread it created.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "sapi/thread_strategy.h"
+
+namespace pogo::sapi {
+
+class PhpThread {
+ public:
+  using OnBroken = std::function<void(PhpThread*)>;
+
+  PhpThread(unsigned index, std::unique_ptr<ThreadStrategy> strategy, OnBroken on_broken);
+  PhpThread(const PhpThread&) = delete;
+  PhpThread& operator=(const PhpThread&) = delete;
+  ~PhpThread();  // joins
+
+  void join();
+  unsigned index() const { return index_; }
+  ThreadState state() const { return state_.load(std::memory_order_acquire); }
+  ThreadStrategy& strategy() { return *strategy_; }
+
+  // The PhpThread the caller runs on, or nullptr (for PHP functions that talk to the strategy).
+  static PhpThread* current();
+
+ private:
+  void run();
+  void set_state(ThreadState s) { state_.store(s, std::memory_order_release); }
+
+  const unsigned index_;
+  std::unique_ptr<ThreadStrategy> strategy_;
+  OnBroken on_broken_;
+  std::atomic<ThreadState> state_{ThreadState::Booting};
+  std::thread thread_;  // last: starts once everything above is built
+};
+
+}  // namespace pogo::sapi

@@ -1,0 +1,107 @@
+#include "sapi/request.h"
+
+#include "sapi/php_includes.h"
+#include "server/log.h"
+
+namespace pogo::sapi {
+
+namespace {
+
+thread_local RequestContext* t_current = nullptr;
+
+// SG(request_info).cookie_data: every Cookie header (HTTP/2 splits them) joined with "; ", NUL
+// bytes removed.
+void join_cookies(RequestContext& ctx) {
+  ctx.cookies.clear();
+  for (const auto& h : ctx.head->headers) {
+    if (!server::header_name_equals(h.name, "cookie")) continue;
+    if (!ctx.cookies.empty()) ctx.cookies += "; ";
+    for (char c : h.value)
+      if (c != '\0') ctx.cookies += c;
+  }
+}
+
+// Every pointer given to PHP points into the RequestHead (immutable, alive as long as the exchange)
+// or into ctx; PHP copies what it keeps and frees only what it allocated itself (auth_*).
+void fill_request_info(RequestContext& ctx) {
+  const server::RequestHead& h = *ctx.head;
+  sapi_request_info& ri = SG(request_info);
+  ri.request_method = h.method.c_str();
+  ri.query_string = const_cast<char*>(h.query.c_str());
+  ri.request_uri = const_cast<char*>(h.uri.c_str());
+  ri.path_translated = const_cast<char*>(ctx.script.c_str());
+  const std::string* ct = h.header("Content-Type");
+  ri.content_type = ct ? ct->c_str() : nullptr;
+  ri.content_length = h.content_length ? zend_long(*h.content_length) : (h.has_body ? -1 : 0);
+  ri.cookie_data = nullptr;
+  ri.argc = 0;
+  ri.argv = nullptr;
+  const std::string* auth = h.header("Authorization");
+  php_handle_auth_data(auth ? auth->c_str() : nullptr);  // PHP_AUTH_USER / PHP_AUTH_PW
+  SG(sapi_headers).http_response_code = 200;
+  SG(server_context) = &ctx;
+}
+
+// The script ended in a fatal error or an uncaught exception (not exit(), whatever its status).
+bool ended_in_error() {
+  constexpr int kFatal = E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR | E_RECOVERABLE_ERROR | E_PARSE;
+  return EG(exit_status) == 255 && PG(last_error_message) && (PG(last_error_type) & kFatal);
+}
+
+// C-like on purpose: the bailouts caught here unwind only trivially destructible locals.
+// php_execute_script catches the script's own bailouts (fatal errors, exit(), timeouts); a bailout
+// reaching these zend_try blocks came from request startup or shutdown. Returns true when the
+// thread's PHP state is intact.
+bool execute(const char* script) {
+  volatile bool ok = false;
+  zend_try {
+    if (php_request_startup() == SUCCESS) {
+      EG(exit_status) = 0;  // PHP resets it per process, not per request
+      zend_file_handle fh;
+      zend_stream_init_filename(&fh, script);
+      php_execute_script(&fh);
+      zend_destroy_file_handle(&fh);
+      // A fatal error or uncaught exception before any output: 500, with whatever the script
+      // buffered kept as the body. exit() keeps the status the script chose.
+      if (!SG(headers_sent) && ended_in_error()) SG(sapi_headers).http_response_code = 500;
+      ok = true;
+    }
+  } zend_end_try();
+  zend_try {
+    php_request_shutdown(nullptr);
+  } zend_catch {
+    ok = false;
+  } zend_end_try();
+  return ok;
+}
+
+}  // namespace
+
+RequestContext* current_request() { return t_current; }
+
+RequestOutcome run_request(RequestContext& ctx) {
+  ctx.head = &ctx.exchange->head();
+  t_current = &ctx;
+  join_cookies(ctx);
+  fill_request_info(ctx);
+  bool ok = execute(ctx.script.c_str());
+  SG(server_context) = nullptr;
+  SG(request_info).cookie_data = nullptr;
+  t_current = nullptr;
+
+  server::Exchange& ex = *ctx.exchange;
+  try {
+    if (!ok) {
+      log::error("php", "request failed outside the script; replacing the thread",
+                 {{"uri", ctx.head->uri}, {"script", ctx.script}});
+      if (!ex.head_sent()) ex.send_head(server::ResponseHead{500, {}});
+    }
+    ex.finish();
+  } catch (const std::exception& e) {
+    log::error("php", "finishing the response failed", {{"error", e.what()}});
+  }
+  ctx.reset();
+  return ok ? RequestOutcome::Done : RequestOutcome::Broken;
+}
+
+}  // namespace pogo::sapi

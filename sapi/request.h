@@ -1,0 +1,44 @@
+// One PHP request on a PHP thread: the Exchange it answers, and the per-request data the SAPI
+// callbacks hand to PHP. run_request() is the classic lifecycle — fill SG(request_info),
+// php_request_startup, execute the script, php_request_shutdown — and finishes the exchange.
+//
+// Threads: a PHP thread (one with a TSRM context), for the request it is running. The context is
+// reached by the SAPI callbacks through current_request(), a thread-local pointer.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "server/exchange.h"
+
+namespace pogo::sapi {
+
+struct RequestContext {
+  std::shared_ptr<server::Exchange> exchange;  // null while a script runs without a request
+  const server::RequestHead* head = nullptr;   // exchange->head(), cached
+  std::string script;                          // absolute path of the script to execute
+
+  // Buffers kept across requests (capacity reused): SG(request_info).cookie_data, and scratch for
+  // building $_SERVER names and values. Their bytes are owned here, never by PHP.
+  std::string cookies;
+  std::string name_buf;
+  std::string value_buf;
+
+  void reset() {
+    exchange.reset();
+    head = nullptr;
+  }
+};
+
+// The request the calling PHP thread is running, or nullptr.
+RequestContext* current_request();
+
+enum class RequestOutcome {
+  Done,    // the script ran (or failed inside PHP's own error handling); the thread is fine
+  Broken,  // a bailout escaped request startup or shutdown: the thread's PHP state is suspect
+};
+
+// Runs ctx.script for ctx.exchange and finishes the exchange, whatever happens.
+RequestOutcome run_request(RequestContext& ctx);
+
+}  // namespace pogo::sapi
