@@ -1,0 +1,141 @@
+// A Connection is one accepted TCP connection speaking HTTP/1.x: it parses requests one at a
+// time (pipelined bytes wait, buffered, until the current response is fully queued), routes
+// each through the site, and writes the response — a direct one (errors, redirects), a static
+// file streamed in chunks, or a backend's Exchange drained as its producer pushes events. It
+// owns the keep-alive decision, the timeouts, and the limits. Its memory is freed only after
+// its socket and timer handles are closed and no file read is in flight.
+//
+// Threads: the owning HttpLoop's loop thread only. The only cross-thread entry is the Exchange's
+// wake function, which posts on_exchange_wake() through the loop's mailbox.
+#pragma once
+
+#include <uv.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/exchange.h"
+#include "server/file_reader.h"
+#include "server/loop.h"
+#include "server/request_parser.h"
+#include "server/response_writer.h"
+#include "server/site.h"
+
+namespace pogo::server {
+
+class HttpLoop;
+
+class Connection final : private RequestParser::BodySink {
+ public:
+  Connection(HttpLoop& loop, uint64_t id);
+  ~Connection() override;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Accepts from `listener` and starts reading. On failure the connection closes itself.
+  void start(uv_stream_t* listener);
+  // The current exchange has events or wants more body.
+  void on_exchange_wake();
+  // Server shutdown: close now when idle, else after the current response.
+  void drain();
+  // Grace period over: abort the exchange and close now.
+  void kill();
+
+ private:
+  enum class Phase { Idle, Head, Active };
+  struct WriteReq;
+
+  // reading and parsing
+  static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
+  void start_reading();
+  void stop_reading();
+  size_t parse(const char* data, size_t len);
+  void parse_pending();
+  bool can_parse() const;
+  void on_body(const char* data, size_t n) override;
+  void on_head();
+  void on_request_complete();
+  void on_eof();
+
+  // responses
+  void respond(Respond r);
+  void respond_error(int status, const char* reason, bool log_it);
+  void serve_file(const std::string& file);
+  void pump_file();
+  void start_exchange(Backend* backend);
+  void handle_event(Exchange::Event& ev);
+  void response_complete();
+  void finish_request();
+  void log_access();
+  RequestFacts facts() const;
+  const RequestHead& current_head() const;
+
+  // writing
+  // Writes out_ (and `ext`, copied if it cannot be written at once): uv_try_write first.
+  void flush(const char* ext = nullptr, size_t ext_len = 0);
+  static void on_write(uv_write_t* req, int status);
+  void after_write();
+
+  // timeouts and closing
+  void set_deadline(uint64_t& slot, std::chrono::milliseconds d);
+  void arm_timer();
+  static void on_timer(uv_timer_t* t);
+  void close_after_flush();
+  void start_shutdown();
+  void close_now();
+  void release_op();
+
+  HttpLoop& hl_;
+  const uint64_t id_;
+  UvHandle<uv_tcp_t> tcp_;
+  UvHandle<uv_timer_t> timer_;
+  std::string remote_ip_, local_ip_;
+  uint16_t remote_port_ = 0, local_port_ = 0;
+
+  RequestParser parser_;
+  std::string pending_;  // received, not yet parsed bytes
+  Phase phase_ = Phase::Idle;
+  bool reading_ = false;
+  bool in_parse_ = false;
+  bool request_complete_ = false;
+  bool request_has_body_ = false;
+  bool shutdown_started_ = false;
+  bool body_paused_ = false;
+  int body_error_ = 0;  // a limit hit inside on_body, handled after the parser returns
+  bool peer_eof_ = false;
+  bool keep_alive_ = true;
+  std::chrono::steady_clock::time_point started_at_;
+
+  // response state
+  bool response_started_ = false;  // a final head is queued
+  bool response_done_ = false;
+  int status_ = 0;
+  uint64_t body_sent_ = 0;
+  Framing framing_;
+  uint64_t length_left_ = 0;
+  std::shared_ptr<Exchange> ex_;
+  std::deque<Exchange::Event> events_;
+  std::unique_ptr<FileReader> file_;
+
+  // output
+  std::string out_;
+  size_t ex_credit_ = 0;  // exchange data bytes in out_ not yet reported written
+  int writes_in_flight_ = 0;
+  std::vector<std::unique_ptr<WriteReq>> free_writes_;
+  uv_shutdown_t shutdown_req_{};
+
+  // deadlines in uv_now() milliseconds; 0 = unset
+  uint64_t idle_deadline_ = 0, header_deadline_ = 0, body_deadline_ = 0, write_deadline_ = 0,
+           linger_deadline_ = 0;
+
+  bool closing_ = false;   // no more requests; closing after the flush
+  bool closed_ = false;    // handles are closing
+  int pending_ops_ = 0;    // handles not yet closed + file reads in flight
+};
+
+}  // namespace pogo::server

@@ -1,0 +1,52 @@
+// A FileReader streams a byte range of an open file into a reusable buffer, chunk by chunk,
+// without blocking the loop: it reads straight from the page cache when the data is there
+// (preadv2 with RWF_NOWAIT) and falls back to libuv's thread pool (uv_fs_read) when it is not.
+// Only one chunk exists at a time, so memory stays at one buffer whatever the file size.
+//
+// Threads: one loop thread. Must not be destroyed while busy() (a pool read is in flight).
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+namespace pogo::server {
+
+class FileReader {
+ public:
+  static constexpr size_t kChunk = 64 << 10;
+
+  // Takes ownership of `fd`.
+  FileReader(uv_loop_t* loop, int fd, uint64_t offset, uint64_t length);
+  ~FileReader();
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
+  enum class Status { Data, Pending, Done, Failed };
+  // Data: `chunk` holds the next bytes, valid until the next call. Pending: `on_ready(ok)` runs
+  // later on the loop thread; call next() again then.
+  Status next(std::string_view& chunk, std::function<void(bool ok)> on_ready);
+
+  bool busy() const { return in_flight_; }
+  uint64_t remaining() const { return remaining_; }
+
+ private:
+  static void on_read(uv_fs_t* req);
+
+  uv_loop_t* loop_;
+  int fd_;
+  uint64_t offset_;
+  uint64_t remaining_;
+  std::unique_ptr<char[]> buf_;
+  size_t buf_size_;
+  size_t ready_ = 0;  // bytes of a finished pool read waiting in buf_
+  bool in_flight_ = false;
+  bool failed_ = false;
+  uv_fs_t req_{};
+  std::function<void(bool)> on_ready_;
+};
+
+}  // namespace pogo::server

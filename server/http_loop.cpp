@@ -1,0 +1,97 @@
+#include "server/http_loop.h"
+
+#include <unistd.h>
+
+#include "server/connection.h"
+#include "server/log.h"
+#include "server/startup_error.h"
+
+namespace pogo::server {
+
+HttpLoop::HttpLoop(const ServerOptions& options, const Site& site)
+    : options_(options), site_(site), read_buffer_(new char[kReadBufferSize]) {}
+
+HttpLoop::~HttpLoop() {
+  stop();
+  // Handles still owned (never started): closed here on the owning thread, run to completion.
+  close_listeners();
+}
+
+void HttpLoop::add_listener(int fd) {
+  UvHandle<uv_tcp_t> h;
+  if (int rc = h.init(loop_.uv(), uv_tcp_init); rc != 0) {
+    ::close(fd);
+    throw StartupError(std::string("uv_tcp_init: ") + uv_strerror(rc));
+  }
+  h.get()->data = this;
+  if (int rc = uv_tcp_open(h.get(), fd); rc != 0) {
+    ::close(fd);
+    throw StartupError(std::string("uv_tcp_open: ") + uv_strerror(rc));
+  }
+  if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(h.get()), 1024, &HttpLoop::on_connection); rc != 0)
+    throw StartupError(std::string("listen: ") + uv_strerror(rc));
+  listeners_.push_back(std::move(h));
+}
+
+void HttpLoop::start() { loop_.start(); }
+
+void HttpLoop::on_connection(uv_stream_t* server, int status) {
+  auto* self = static_cast<HttpLoop*>(server->data);
+  if (status < 0) {
+    log::warn("http", "accept failed", {{"error", uv_strerror(status)}});
+    return;
+  }
+  if (self->draining_) return;
+  uint64_t id = self->next_id_++;
+  auto conn = std::make_unique<Connection>(*self, id);
+  Connection* c = conn.get();
+  self->connections_.emplace(id, std::move(conn));
+  self->open_.fetch_add(1, std::memory_order_acq_rel);
+  c->start(server);
+}
+
+Connection* HttpLoop::find(uint64_t id) {
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second.get();
+}
+
+void HttpLoop::remove(uint64_t id) {
+  if (connections_.erase(id)) open_.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+void HttpLoop::close_listeners() {
+  for (auto& l : listeners_) l.close();
+  listeners_.clear();
+}
+
+void HttpLoop::drain() {
+  loop_.post([this] {
+    draining_ = true;
+    close_listeners();
+    std::vector<Connection*> all;
+    for (auto& [id, c] : connections_) all.push_back(c.get());
+    for (auto* c : all) c->drain();
+  });
+}
+
+void HttpLoop::kill() {
+  loop_.post([this] {
+    draining_ = true;
+    close_listeners();
+    std::vector<Connection*> all;
+    for (auto& [id, c] : connections_) all.push_back(c.get());
+    for (auto* c : all) c->kill();
+  });
+}
+
+bool HttpLoop::stop() {
+  return loop_.stop([this] {
+    draining_ = true;
+    close_listeners();
+    std::vector<Connection*> all;
+    for (auto& [id, c] : connections_) all.push_back(c.get());
+    for (auto* c : all) c->kill();
+  });
+}
+
+}  // namespace pogo::server

@@ -1,0 +1,64 @@
+// An HttpLoop is one event loop serving HTTP: its listening sockets (one SO_REUSEPORT socket per
+// listen address), the connections it accepted, and the shared read buffer they parse from.
+// The server runs one per CPU; they share nothing but the immutable options and site.
+//
+// Threads: constructor, add_listener(), start(), stop() on the main thread; drain(), kill() and
+// open_connections() from any thread (they post); everything else on the loop thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "server/loop.h"
+#include "server/server_options.h"
+#include "server/site.h"
+
+namespace pogo::server {
+
+class Connection;
+
+class HttpLoop {
+ public:
+  static constexpr size_t kReadBufferSize = 64 << 10;
+
+  HttpLoop(const ServerOptions& options, const Site& site);
+  ~HttpLoop();
+
+  void add_listener(int fd);  // takes the fd; throws StartupError
+  void start();
+  // Stop accepting; close idle connections; the others close after their current response.
+  void drain();
+  // Abort every connection now (grace period over).
+  void kill();
+  size_t open_connections() const { return open_.load(std::memory_order_acquire); }
+  // Closes listeners and remaining connections, joins the thread. True when no handle leaked.
+  bool stop();
+
+  // ---- loop thread ----
+  Loop& loop() { return loop_; }
+  const ServerOptions& options() const { return options_; }
+  const Site& site() const { return site_; }
+  bool draining() const { return draining_; }
+  Connection* find(uint64_t id);
+  void remove(uint64_t id);  // from the connection's final close callback
+  char* read_buffer() { return read_buffer_.get(); }
+
+ private:
+  static void on_connection(uv_stream_t* server, int status);
+  void close_listeners();
+
+  const ServerOptions& options_;
+  const Site& site_;
+  Loop loop_;
+  std::vector<UvHandle<uv_tcp_t>> listeners_;
+  std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
+  uint64_t next_id_ = 1;
+  bool draining_ = false;
+  std::atomic<size_t> open_{0};
+  std::unique_ptr<char[]> read_buffer_;
+};
+
+}  // namespace pogo::server

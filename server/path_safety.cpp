@@ -1,0 +1,143 @@
+#include "server/path_safety.h"
+
+#include <climits>
+#include <cstdlib>
+#include <vector>
+
+namespace pogo::server {
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+}  // namespace
+
+std::optional<std::string> decode_path(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(raw[i]);
+    if (c == '%') {
+      if (i + 2 >= raw.size()) return std::nullopt;
+      int hi = hex_value(raw[i + 1]), lo = hex_value(raw[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      c = static_cast<unsigned char>(hi * 16 + lo);
+      i += 2;
+    }
+    if (is_control(c)) return std::nullopt;
+    out.push_back(static_cast<char>(c));
+  }
+  return out;
+}
+
+std::string clean_path(std::string_view decoded) {
+  std::vector<std::string_view> segs;
+  size_t i = 0;
+  while (i <= decoded.size()) {
+    size_t j = decoded.find('/', i);
+    if (j == std::string_view::npos) j = decoded.size();
+    std::string_view seg = decoded.substr(i, j - i);
+    if (seg == "..") {
+      if (!segs.empty()) segs.pop_back();
+    } else if (!seg.empty() && seg != ".") {
+      segs.push_back(seg);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  out.reserve(decoded.size() + 1);
+  for (auto s : segs) {
+    out += '/';
+    out += s;
+  }
+  bool trailing = false;
+  if (!decoded.empty()) {
+    std::string_view last = decoded.substr(decoded.rfind('/') == std::string_view::npos ? 0 : decoded.rfind('/') + 1);
+    trailing = decoded.back() == '/' || last == "." || last == "..";
+  }
+  if (out.empty() || trailing) out += '/';
+  return out;
+}
+
+std::optional<std::string> sanitize_path(std::string_view raw) {
+  auto decoded = decode_path(raw);
+  if (!decoded) return std::nullopt;
+  return clean_path(*decoded);
+}
+
+bool is_inside(std::string_view root, std::string_view real) {
+  if (root == "/") return !real.empty() && real[0] == '/';
+  if (!real.starts_with(root)) return false;
+  return real.size() == root.size() || real[root.size()] == '/';
+}
+
+std::optional<std::string> resolve_inside_root(const std::string& root, std::string_view clean) {
+  std::string joined = root;
+  if (!clean.empty() && clean != "/") joined.append(clean);
+  while (joined.size() > 1 && joined.back() == '/') joined.pop_back();
+  char buf[PATH_MAX];
+  if (!::realpath(joined.c_str(), buf)) return std::nullopt;
+  std::string real(buf);
+  if (!is_inside(root, real)) return std::nullopt;
+  return real;
+}
+
+bool has_php_extension(std::string_view path) {
+  if (path.size() < 4) return false;
+  std::string_view ext = path.substr(path.size() - 4);
+  return ext[0] == '.' && (ext[1] | 0x20) == 'p' && (ext[2] | 0x20) == 'h' && (ext[3] | 0x20) == 'p';
+}
+
+std::string escape_path(std::string_view decoded) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(decoded.size());
+  for (unsigned char c : decoded) {
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                std::string_view("-._~/!$&'()*+,;=:@").find(char(c)) != std::string_view::npos;
+    if (keep) {
+      out.push_back(char(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+void split_target(std::string_view target, std::string_view& path, std::string_view& query) {
+  query = {};
+  if (auto scheme = target.find("://"); !target.starts_with("/") && scheme != std::string_view::npos) {
+    auto slash = target.find('/', scheme + 3);
+    auto q = target.find('?', scheme + 3);
+    if (slash == std::string_view::npos || (q != std::string_view::npos && q < slash)) {
+      path = "/";
+      if (q != std::string_view::npos) query = target.substr(q + 1);
+      return;
+    }
+    target = target.substr(slash);
+  }
+  if (!target.starts_with("/")) {
+    path = {};
+    return;
+  }
+  auto q = target.find('?');
+  if (q == std::string_view::npos) {
+    path = target;
+  } else {
+    path = target.substr(0, q);
+    query = target.substr(q + 1);
+  }
+  if (auto hash = query.find('#'); hash != std::string_view::npos) query = query.substr(0, hash);
+  if (auto hash = path.find('#'); hash != std::string_view::npos) path = path.substr(0, hash);
+}
+
+}  // namespace pogo::server

@@ -1,0 +1,200 @@
+#include "server/request_parser.h"
+
+#include <sys/time.h>
+
+namespace pogo::server {
+
+namespace {
+RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
+
+void trim_ows(std::string& s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  if (i) s.erase(0, i);
+}
+}  // namespace
+
+const llhttp_settings_t& RequestParser::settings() {
+  static const llhttp_settings_t s = [] {
+    llhttp_settings_t st;
+    llhttp_settings_init(&st);
+    st.on_message_begin = &RequestParser::on_message_begin;
+    st.on_url = &RequestParser::on_url;
+    st.on_header_field = &RequestParser::on_header_field;
+    st.on_header_value = &RequestParser::on_header_value;
+    st.on_header_value_complete = &RequestParser::on_header_value_complete;
+    st.on_headers_complete = &RequestParser::on_headers_complete;
+    st.on_body = &RequestParser::on_body;
+    st.on_message_complete = &RequestParser::on_message_complete;
+    return st;
+  }();
+  return s;
+}
+
+RequestParser::RequestParser(size_t max_header_size) : max_header_size_(max_header_size) {
+  llhttp_init(&parser_, HTTP_REQUEST, &settings());
+  parser_.data = this;
+}
+
+int RequestParser::on_message_begin(llhttp_t* p) {
+  auto& s = self(p);
+  s.head_ = RequestHead{};
+  s.field_.clear();
+  s.value_.clear();
+  s.in_value_ = false;
+  s.head_bytes_ = 0;
+  s.body_bytes_ = 0;
+  s.started_ = true;
+  s.head_done_ = s.complete_ = false;
+  s.keep_alive_ = true;
+  s.expect_continue_ = s.chunked_ = false;
+  return 0;
+}
+
+int RequestParser::on_url(llhttp_t* p, const char* at, size_t n) {
+  self(p).head_.uri.append(at, n);
+  return 0;
+}
+
+int RequestParser::on_header_field(llhttp_t* p, const char* at, size_t n) {
+  self(p).field_.append(at, n);
+  return 0;
+}
+
+int RequestParser::on_header_value(llhttp_t* p, const char* at, size_t n) {
+  self(p).value_.append(at, n);
+  return 0;
+}
+
+int RequestParser::on_header_value_complete(llhttp_t* p) {
+  auto& s = self(p);
+  trim_ows(s.value_);
+  s.head_.headers.push_back(Header{std::move(s.field_), std::move(s.value_)});
+  s.field_.clear();
+  s.value_.clear();
+  return 0;
+}
+
+int RequestParser::on_headers_complete(llhttp_t* p) {
+  auto& s = self(p);
+  auto& h = s.head_;
+  h.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
+  h.http_major = p->http_major;
+  h.http_minor = p->http_minor;
+  s.chunked_ = (p->flags & F_CHUNKED) != 0;
+  if (!s.chunked_ && (p->flags & F_CONTENT_LENGTH)) h.content_length = p->content_length;
+  h.has_body = s.chunked_ || (h.content_length && *h.content_length > 0);
+  s.keep_alive_ = llhttp_should_keep_alive(p) != 0 && !p->upgrade;
+  if (const auto* e = h.header("Expect"); e && header_name_equals(*e, "100-continue") && h.http_minor >= 1)
+    s.expect_continue_ = h.has_body;
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
+  h.request_time = double(tv.tv_sec) + double(tv.tv_usec) / 1e6;
+  s.head_done_ = true;
+  return HPE_PAUSED;
+}
+
+int RequestParser::on_body(llhttp_t* p, const char* at, size_t n) {
+  auto& s = self(p);
+  s.body_bytes_ += n;
+  if (s.sink_) s.sink_->on_body(at, n);
+  return 0;
+}
+
+int RequestParser::on_message_complete(llhttp_t* p) {
+  self(p).complete_ = true;
+  return HPE_PAUSED;
+}
+
+RequestParser::Step RequestParser::validate_head() {
+  Step st;
+  st.kind = Step::Head;
+  if (head_.http_major != 1) {
+    st.kind = Step::Error;
+    st.status = 505;
+    st.reason = "unsupported HTTP version";
+    return st;
+  }
+  for (unsigned char c : head_.uri) {
+    if (c <= 0x20 || c == 0x7f) {
+      st.kind = Step::Error;
+      st.status = 400;
+      st.reason = "control character in request target";
+      return st;
+    }
+  }
+  if (head_.uri.empty()) {
+    st.kind = Step::Error;
+    st.status = 400;
+    st.reason = "empty request target";
+    return st;
+  }
+  int hosts = 0;
+  for (const auto& hd : head_.headers) {
+    if (header_name_equals(hd.name, "Host")) ++hosts;
+    for (unsigned char c : hd.value)
+      if (c == 0 || (c < 0x20 && c != '\t') || c == 0x7f) {
+        st.kind = Step::Error;
+        st.status = 400;
+        st.reason = "control character in header value";
+        return st;
+      }
+  }
+  if (hosts > 1 || (hosts == 0 && head_.http_minor >= 1)) {
+    st.kind = Step::Error;
+    st.status = 400;
+    st.reason = hosts ? "too many Host headers" : "missing required Host header";
+  }
+  return st;
+}
+
+RequestParser::Step RequestParser::feed(const char* data, size_t len) {
+  Step st;
+  if (paused_) {
+    llhttp_resume(&parser_);
+    paused_ = false;
+  }
+  if (complete_ && len > 0) started_ = false;  // the next request's bytes
+  bool was_in_head = !head_done_ || complete_;
+  llhttp_errno_t err = llhttp_execute(&parser_, data, len);
+  size_t consumed = len;
+  if (err != HPE_OK) {
+    const char* pos = llhttp_get_error_pos(&parser_);
+    consumed = pos && pos >= data && pos <= data + len ? size_t(pos - data) : len;
+  }
+  st.consumed = consumed;
+  if (was_in_head && started_ && (!head_done_ || err == HPE_PAUSED)) {
+    head_bytes_ += head_done_ ? consumed : consumed;
+    if (head_bytes_ > max_header_size_) {
+      st.kind = Step::Error;
+      st.status = 431;
+      st.reason = "request header too large";
+      return st;
+    }
+  }
+  if (err == HPE_PAUSED) {
+    paused_ = true;
+    if (complete_) {
+      st.kind = Step::Complete;
+      return st;
+    }
+    Step v = validate_head();
+    v.consumed = consumed;
+    return v;
+  }
+  if (err == HPE_PAUSED_UPGRADE) {
+    st.kind = Step::Complete;
+    return st;
+  }
+  if (err != HPE_OK) {
+    st.kind = Step::Error;
+    st.status = 400;
+    st.reason = llhttp_get_error_reason(&parser_);
+    if (!st.reason) st.reason = llhttp_errno_name(err);
+    return st;
+  }
+  return st;
+}
+
+}  // namespace pogo::server

@@ -1,0 +1,78 @@
+// The request parser: llhttp driven one request at a time. feed() stops when a request's head is
+// complete (so routing can decide where the body goes before any body byte is parsed) and when
+// the message is complete (so a pipelined next request waits for this response). It enforces
+// the header size limit and turns every protocol fault into a status (400, 431, 505) and reason.
+//
+// Threads: one loop thread (the owning connection's). Pure: no I/O.
+#pragma once
+
+#include <llhttp.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "server/exchange.h"
+
+namespace pogo::server {
+
+class RequestParser {
+ public:
+  class BodySink {
+   public:
+    virtual ~BodySink() = default;
+    virtual void on_body(const char* data, size_t n) = 0;
+  };
+
+  struct Step {
+    enum Kind { NeedMore, Head, Complete, Error } kind = NeedMore;
+    size_t consumed = 0;       // bytes of the input used by this step
+    int status = 0;            // Error: the response status
+    const char* reason = "";   // Error: for the log line
+  };
+
+  explicit RequestParser(size_t max_header_size);
+  RequestParser(const RequestParser&) = delete;
+  RequestParser& operator=(const RequestParser&) = delete;
+
+  void set_body_sink(BodySink* sink) { sink_ = sink; }
+
+  // Parses from `data`; returns at the first event (or when all input is used).
+  Step feed(const char* data, size_t len);
+
+  // After Head, until the next request begins. Mutable: routing moves parts out.
+  RequestHead& head() { return head_; }
+  bool keep_alive() const { return keep_alive_; }
+  bool expects_continue() const { return expect_continue_; }
+  bool chunked() const { return chunked_; }
+  // True when bytes of a request were seen and its message is not complete yet.
+  bool mid_request() const { return started_ && !complete_; }
+  bool head_done() const { return head_done_; }
+  uint64_t body_bytes() const { return body_bytes_; }
+
+ private:
+  static int on_message_begin(llhttp_t* p);
+  static int on_url(llhttp_t* p, const char* at, size_t n);
+  static int on_header_field(llhttp_t* p, const char* at, size_t n);
+  static int on_header_value(llhttp_t* p, const char* at, size_t n);
+  static int on_header_value_complete(llhttp_t* p);
+  static int on_headers_complete(llhttp_t* p);
+  static int on_body(llhttp_t* p, const char* at, size_t n);
+  static int on_message_complete(llhttp_t* p);
+  static const llhttp_settings_t& settings();
+
+  Step validate_head();
+
+  llhttp_t parser_{};
+  size_t max_header_size_;
+  BodySink* sink_ = nullptr;
+  RequestHead head_;
+  std::string field_, value_;
+  bool in_value_ = false;
+  size_t head_bytes_ = 0;
+  uint64_t body_bytes_ = 0;
+  bool started_ = false, head_done_ = false, complete_ = false;
+  bool paused_ = false;
+  bool keep_alive_ = true, expect_continue_ = false, chunked_ = false;
+};
+
+}  // namespace pogo::server

@@ -1,0 +1,200 @@
+#include "server/response_writer.h"
+
+#include <charconv>
+
+#include "server/http_date.h"
+
+namespace pogo::server {
+
+namespace {
+
+bool header_is_safe(const Header& h) {
+  if (h.name.empty()) return false;
+  for (unsigned char c : h.name)
+    if (c <= ' ' || c == ':' || c >= 0x7f) return false;
+  for (unsigned char c : h.value)
+    if (c == '\r' || c == '\n' || c == 0) return false;
+  return true;
+}
+
+bool contains_token(std::string_view value, std::string_view token) {
+  // comma-separated, case-insensitive
+  size_t i = 0;
+  while (i < value.size()) {
+    size_t j = value.find(',', i);
+    if (j == std::string_view::npos) j = value.size();
+    std::string_view part = value.substr(i, j - i);
+    while (!part.empty() && (part.front() == ' ' || part.front() == '\t')) part.remove_prefix(1);
+    while (!part.empty() && (part.back() == ' ' || part.back() == '\t')) part.remove_suffix(1);
+    if (header_name_equals(part, token)) return true;
+    i = j + 1;
+  }
+  return false;
+}
+
+std::optional<uint64_t> parse_length(std::string_view v) {
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+  return n;
+}
+
+void append_status_line(std::string& out, int status) {
+  char num[8];
+  auto [end, ec] = std::to_chars(num, num + sizeof num, status);
+  out += "HTTP/1.1 ";
+  out.append(num, end);
+  out += ' ';
+  out += reason_phrase(status);
+  out += "\r\n";
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+}  // namespace
+
+Framing serialize_response_head(std::string& out, const ResponseHead& head, const RequestFacts& req,
+                                std::optional<uint64_t> known_length) {
+  Framing f;
+  f.keep_alive = req.keep_alive;
+  int status = head.status < 100 || head.status > 999 ? 500 : head.status;
+  append_status_line(out, status);
+  bool has_date = false, has_server = false;
+  std::optional<uint64_t> length = known_length;
+  bool producer_length = false;
+  for (const auto& h : head.headers) {
+    if (!header_is_safe(h)) continue;
+    if (header_name_equals(h.name, "Transfer-Encoding")) continue;
+    if (header_name_equals(h.name, "Connection")) {
+      if (contains_token(h.value, "close")) f.keep_alive = false;
+      continue;
+    }
+    if (header_name_equals(h.name, "Content-Length")) {
+      if (producer_length || known_length) continue;  // first one wins
+      auto n = parse_length(h.value);
+      if (!n) continue;
+      length = n;
+      producer_length = true;
+      continue;
+    }
+    if (header_name_equals(h.name, "Date")) has_date = true;
+    if (header_name_equals(h.name, "Server")) has_server = true;
+    append_header(out, h.name, h.value);
+  }
+  if (!has_date) append_header(out, "Date", cached_http_date());
+  if (!has_server) append_header(out, "Server", "Pogo");
+
+  char num[24];
+  auto write_length = [&](uint64_t n) {
+    auto [end, ec] = std::to_chars(num, num + sizeof num, n);
+    append_header(out, "Content-Length", std::string_view(num, size_t(end - num)));
+  };
+  if (!status_allows_body(status)) {
+    f.mode = Framing::None;
+    if (status == 304 && length) write_length(*length);
+  } else if (req.head_method) {
+    f.mode = Framing::None;
+    if (length) write_length(*length);
+  } else if (length) {
+    f.mode = Framing::Length;
+    f.length = *length;
+    write_length(*length);
+  } else if (req.http_major == 1 && req.http_minor >= 1) {
+    f.mode = Framing::Chunked;
+    append_header(out, "Transfer-Encoding", "chunked");
+  } else {
+    f.mode = Framing::UntilClose;
+    f.keep_alive = false;
+  }
+  if (!f.keep_alive)
+    append_header(out, "Connection", "close");
+  else if (req.http_minor == 0)
+    append_header(out, "Connection", "keep-alive");
+  out += "\r\n";
+  return f;
+}
+
+void serialize_interim(std::string& out, const ResponseHead& head) {
+  append_status_line(out, head.status);
+  for (const auto& h : head.headers)
+    if (header_is_safe(h)) append_header(out, h.name, h.value);
+  out += "\r\n";
+}
+
+void append_chunk_header(std::string& out, size_t n) {
+  char buf[20];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n, 16);
+  out.append(buf, end);
+  out += "\r\n";
+}
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 102: return "Processing";
+    case 103: return "Early Hints";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 207: return "Multi-Status";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Request Entity Too Large";
+    case 414: return "Request URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Requested Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 418: return "I'm a teapot";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Entity";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: break;
+  }
+  if (status < 200) return "Informational";
+  if (status < 300) return "Success";
+  if (status < 400) return "Redirection";
+  if (status < 500) return "Client Error";
+  return "Server Error";
+}
+
+}  // namespace pogo::server

@@ -1,0 +1,82 @@
+#include "server/server.h"
+
+#include <climits>
+#include <cstdlib>
+#include <thread>
+
+#include "server/http_loop.h"
+#include "server/listener.h"
+#include "server/log.h"
+#include "server/site.h"
+
+namespace pogo::server {
+
+Server::Server(ServerOptions options, Backend* backend) : options_(std::move(options)), backend_(backend) {}
+
+Server::~Server() { shutdown(); }
+
+void Server::start() {
+  if (started_) throw StartupError("server already started");
+  char real[PATH_MAX];
+  if (!::realpath(options_.root.c_str(), real)) throw StartupError("root directory " + options_.root + " does not exist");
+  options_.root = real;
+  if (options_.php && !backend_) throw StartupError("php_server needs a PHP backend");
+
+  site_ = std::make_unique<Site>();
+  if (options_.php)
+    site_->chain.push_back(make_php_server_handler(options_.root, backend_, options_.env));
+  else
+    site_->chain.push_back(make_file_server_handler(options_.root));
+
+  unsigned n = options_.loops ? options_.loops : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<ListenAddress> addrs;
+  for (const auto& text : options_.listen) addrs.push_back(parse_listen_address(text));
+  if (addrs.empty()) throw StartupError("no listen address");
+
+  std::vector<std::unique_ptr<HttpLoop>> loops;
+  for (unsigned i = 0; i < n; ++i) loops.push_back(std::make_unique<HttpLoop>(options_, *site_));
+  std::vector<std::string> bound_addresses;
+  for (const auto& addr : addrs) {
+    uint16_t port = addr.port;
+    for (unsigned i = 0; i < n; ++i) {
+      sockaddr_storage bound{};
+      // Port 0: the first bind picks the port, the other loops join it.
+      int fd = bind_listen_socket(addr, port, i == 0, bound);
+      if (i == 0) {
+        port = socket_port(bound);
+        bound_addresses.push_back(format_socket_address(bound));
+      }
+      loops[i]->add_listener(fd);
+    }
+  }
+  loops_ = std::move(loops);
+  addresses_ = std::move(bound_addresses);
+  for (auto& l : loops_) l->start();
+  started_ = true;
+  for (const auto& a : addresses_) log::info("http", "listening", {{"address", "http://" + a}});
+}
+
+std::vector<std::string> Server::addresses() const { return addresses_; }
+
+void Server::shutdown() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  for (auto& l : loops_) l->drain();
+  auto open = [&] {
+    size_t total = 0;
+    for (auto& l : loops_) total += l->open_connections();
+    return total;
+  };
+  auto deadline = std::chrono::steady_clock::now() + options_.grace_period;
+  while (open() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (open() > 0) {
+    log::warn("http", "grace period over; aborting remaining requests", {{"connections", open()}});
+    for (auto& l : loops_) l->kill();
+  }
+  for (auto& l : loops_) clean_ = l->stop() && clean_;
+  loops_.clear();
+  log::info("http", "server stopped");
+}
+
+}  // namespace pogo::server

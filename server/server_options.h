@@ -1,0 +1,28 @@
+// The options of one HTTP server (what `pogo php-server` flags or a Caddyfile site produce).
+// Plain data, copied into the Server at construction.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pogo::server {
+
+struct ServerOptions {
+  std::vector<std::string> listen{"127.0.0.1:8080"};
+  unsigned loops = 0;                  // 0 = number of CPUs
+  std::string root = ".";              // document root; made absolute (realpath) by start()
+  bool php = true;                     // php_server semantics (scripts to the backend); false = file server only
+  size_t max_header_size = 1 << 20;
+  std::optional<uint64_t> max_body_size;
+  std::chrono::milliseconds read_header_timeout{10000}, read_body_timeout{0}, write_timeout{0},
+      idle_timeout{300000};  // 0 = none
+  std::chrono::milliseconds grace_period{15000};
+  bool access_log = false;  // one JSON line per request (logger "http.log.access")
+  std::vector<std::pair<std::string, std::string>> env;  // copied into RequestHead::env
+};
+
+}  // namespace pogo::server

@@ -1,0 +1,104 @@
+#include "server/site.h"
+
+#include <sys/stat.h>
+
+#include "server/path_safety.h"
+#include "server/response_writer.h"
+#include "server/script_resolver.h"
+
+namespace pogo::server {
+
+Respond make_error_response(int status) {
+  Respond r;
+  r.status = status;
+  if (status_allows_body(status)) {
+    r.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
+    r.body = std::to_string(status) + " " + std::string(reason_phrase(status)) + "\n";
+  }
+  return r;
+}
+
+Action Site::route(RequestHead& req) const {
+  for (const auto& h : chain)
+    if (auto a = h->handle(req)) return std::move(*a);
+  return make_error_response(404);
+}
+
+namespace {
+
+Respond redirect(std::string location) {
+  Respond r;
+  r.status = 308;
+  r.headers.push_back({"Location", std::move(location)});
+  return r;
+}
+
+class PhpServerHandler final : public Handler {
+ public:
+  PhpServerHandler(std::string root, Backend* backend, std::vector<std::pair<std::string, std::string>> env)
+      : root_(std::move(root)), backend_(backend), env_(std::move(env)) {}
+
+  std::optional<Action> handle(RequestHead& req) const override {
+    Resolution r = resolve_php_path(root_, req.path, req.query);
+    if (auto* red = std::get_if<ResolvedRedirect>(&r)) return redirect(std::move(red->location));
+    if (auto* st = std::get_if<ResolvedStatic>(&r)) return ServeFile{std::move(st->file)};
+    if (auto* sc = std::get_if<ResolvedScript>(&r)) {
+      if (!backend_) return make_error_response(503);
+      req.document_root = root_;
+      req.script_filename = std::move(sc->script_filename);
+      req.script_name = std::move(sc->script_name);
+      req.path_info = std::move(sc->path_info);
+      req.path = req.script_name + req.path_info;  // after the try_files rewrite
+      req.env = env_;
+      return ToBackend{backend_};
+    }
+    return make_error_response(404);
+  }
+
+ private:
+  std::string root_;
+  Backend* backend_;
+  std::vector<std::pair<std::string, std::string>> env_;
+};
+
+class FileServerHandler final : public Handler {
+ public:
+  explicit FileServerHandler(std::string root) : root_(std::move(root)) {}
+
+  std::optional<Action> handle(RequestHead& req) const override {
+    auto real = resolve_inside_root(root_, req.path);
+    if (!real) return make_error_response(404);
+    struct stat st {};
+    if (::stat(real->c_str(), &st) != 0) return make_error_response(404);
+    if (S_ISDIR(st.st_mode)) {
+      std::string index = *real + (real->back() == '/' ? "" : "/") + "index.html";
+      struct stat ist {};
+      if (::stat(index.c_str(), &ist) != 0 || !S_ISREG(ist.st_mode)) return make_error_response(404);
+      if (!req.path.ends_with("/")) {
+        std::string loc = escape_path(req.path) + "/";
+        if (!req.query.empty()) loc += "?" + req.query;
+        return redirect(std::move(loc));
+      }
+      return ServeFile{std::move(index)};
+    }
+    if (!S_ISREG(st.st_mode) || req.path.ends_with("/")) return make_error_response(404);
+    if (has_php_extension(*real) || has_php_extension(req.path)) return make_error_response(404);
+    return ServeFile{std::move(*real)};
+  }
+
+ private:
+  std::string root_;
+};
+
+}  // namespace
+
+std::unique_ptr<Handler> make_php_server_handler(std::string root, Backend* backend,
+                                                 std::vector<std::pair<std::string, std::string>> env) {
+  return std::make_unique<PhpServerHandler>(std::move(root), backend, std::move(env));
+}
+
+std::unique_ptr<Handler> make_file_server_handler(std::string root) {
+  return std::make_unique<FileServerHandler>(std::move(root));
+}
+
+}  // namespace pogo::server

@@ -1,0 +1,64 @@
+// A Site is what one server serves for a set of hosts: a chain of handlers run in order on each
+// request until one decides the response. The decision is plain data (an Action), so the
+// connection that executes it stays independent of which handlers exist. Today's handlers are
+// php_server and file_server; a Caddyfile adds redirects, headers and rewrites as more Handler
+// implementations that either modify the request and pass, or answer.
+//
+// Threads: built on the main thread before the loops start, then immutable; handle() runs on
+// any loop thread concurrently (handlers keep no per-request state).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "server/backend.h"
+#include "server/exchange.h"
+
+namespace pogo::server {
+
+// Answer directly (errors, redirects).
+struct Respond {
+  int status = 200;
+  std::vector<Header> headers;
+  std::string body;
+};
+// Serve this file (absolute real path inside the root) with static-file semantics.
+struct ServeFile {
+  std::string file;
+};
+// Hand the request (its CGI fields now filled in) to this backend.
+struct ToBackend {
+  Backend* backend = nullptr;
+};
+using Action = std::variant<Respond, ServeFile, ToBackend>;
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Loop thread. `req.path` is the cleaned, decoded path. nullopt passes to the next handler.
+  virtual std::optional<Action> handle(RequestHead& req) const = 0;
+};
+
+class Site {
+ public:
+  std::vector<std::string> hosts;  // empty: any host
+  std::vector<std::unique_ptr<Handler>> chain;
+
+  // Runs the chain; a request no handler answers is a 404.
+  Action route(RequestHead& req) const;
+};
+
+// php_server: script resolution (script_resolver.h), scripts to `backend`, static files served.
+std::unique_ptr<Handler> make_php_server_handler(std::string root, Backend* backend,
+                                                 std::vector<std::pair<std::string, std::string>> env);
+// file_server: static files only, never a .php file's source.
+std::unique_ptr<Handler> make_file_server_handler(std::string root);
+
+// A small text/plain response.
+Respond make_error_response(int status);
+
+}  // namespace pogo::server

@@ -1,0 +1,138 @@
+#include "server/static_files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "server/http_date.h"
+#include "server/mime.h"
+#include "server/path_safety.h"
+#include "server/range.h"
+
+namespace pogo::server {
+
+namespace {
+
+std::string base36(uint64_t v) {
+  if (v == 0) return "0";
+  char buf[16];
+  int i = 16;
+  while (v) {
+    buf[--i] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
+    v /= 36;
+  }
+  return std::string(buf + i, buf + 16);
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view strip_weak(std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; }
+
+StaticResponse simple(int status) {
+  StaticResponse r;
+  r.head.status = status;
+  return r;
+}
+
+}  // namespace
+
+std::string make_etag(const struct stat& st) {
+  uint64_t ns = uint64_t(st.st_mtim.tv_sec) * 1000000000ull + uint64_t(st.st_mtim.tv_nsec);
+  return "\"" + base36(ns) + base36(uint64_t(st.st_size)) + "\"";
+}
+
+bool etag_list_matches(std::string_view list, std::string_view etag) {
+  list = trim(list);
+  if (list == "*") return true;
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    std::string_view tag = trim(list.substr(0, comma));
+    if (!tag.empty() && strip_weak(tag) == strip_weak(etag)) return true;
+    if (comma == std::string_view::npos) break;
+    list = list.substr(comma + 1);
+  }
+  return false;
+}
+
+StaticResponse plan_static_response(const RequestHead& req, const std::string& file) {
+  bool head_method = req.method == "HEAD";
+  if (req.method != "GET" && !head_method) {
+    StaticResponse r = simple(405);
+    r.head.headers.push_back({"Allow", "GET, HEAD"});
+    return r;
+  }
+  if (has_php_extension(file)) return simple(404);
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return simple(errno == EACCES ? 403 : 404);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return simple(404);
+  }
+  uint64_t size = uint64_t(st.st_size);
+  std::string etag = make_etag(st);
+  std::string last_modified = format_http_date(st.st_mtim.tv_sec);
+
+  StaticResponse r;
+  auto& h = r.head.headers;
+  h.push_back({"Accept-Ranges", "bytes"});
+  h.push_back({"Etag", etag});
+  h.push_back({"Last-Modified", last_modified});
+
+  // Conditionals (RFC 9110 13.2.2): If-None-Match wins over If-Modified-Since.
+  bool not_modified = false;
+  if (const auto* inm = req.header("If-None-Match")) {
+    not_modified = etag_list_matches(*inm, etag);
+  } else if (const auto* ims = req.header("If-Modified-Since")) {
+    auto t = parse_http_date(*ims);
+    not_modified = t && st.st_mtim.tv_sec <= *t;
+  }
+  if (not_modified) {
+    ::close(fd);
+    r.head.status = 304;
+    return r;
+  }
+
+  h.insert(h.begin(), {"Content-Type", std::string(mime_type_for(file))});
+  r.head.status = 200;
+  r.offset = 0;
+  r.length = size;
+  const auto* range = req.header("Range");
+  if (range) {
+    if (const auto* if_range = req.header("If-Range")) {
+      std::string_view v = trim(*if_range);
+      bool fresh = v.starts_with("\"") ? v == etag : (parse_http_date(v) == st.st_mtim.tv_sec);
+      if (!fresh) range = nullptr;
+    }
+  }
+  if (range) {
+    RangeResult rr = parse_range(*range, size);
+    if (rr.kind == RangeResult::Unsatisfiable) {
+      ::close(fd);
+      StaticResponse u = simple(416);
+      u.head.headers.push_back({"Content-Range", "bytes */" + std::to_string(size)});
+      u.content_length = 0;
+      return u;
+    }
+    if (rr.kind == RangeResult::Partial) {
+      r.head.status = 206;
+      r.offset = rr.offset;
+      r.length = rr.length;
+      h.push_back({"Content-Range", "bytes " + std::to_string(rr.offset) + "-" +
+                                        std::to_string(rr.offset + rr.length - 1) + "/" + std::to_string(size)});
+    }
+  }
+  r.content_length = r.length;
+  if (head_method || r.length == 0) {
+    ::close(fd);
+    r.length = 0;
+  } else {
+    r.fd = fd;
+  }
+  return r;
+}
+
+}  // namespace pogo::server

@@ -1,0 +1,37 @@
+// Static file responses: given a request and a file inside the document root, decide status and
+// headers — strong ETag from mtime and size (Caddy's format), Last-Modified, conditional requests
+// (If-None-Match, then If-Modified-Since -> 304), a single Range -> 206 (If-Range honoured),
+// unsatisfiable -> 416 — and open the file for the body. `.php` files are never served.
+//
+// Threads: any (blocking open/fstat of a file whose path was just resolved; the body itself is
+// read later, without blocking, by FileReader).
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "server/exchange.h"
+
+namespace pogo::server {
+
+struct StaticResponse {
+  ResponseHead head;
+  int fd = -1;  // owned by the caller when >= 0: the file to stream
+  uint64_t offset = 0;
+  uint64_t length = 0;                     // body bytes to send from offset
+  std::optional<uint64_t> content_length;  // for the Content-Length header (also on HEAD)
+};
+
+// `file`: absolute real path inside the root (from path_safety / script_resolver).
+StaticResponse plan_static_response(const RequestHead& req, const std::string& file);
+
+// The strong validator "<mtime ns base36><size base36>" in quotes.
+std::string make_etag(const struct stat& st);
+
+// True when the If-None-Match list matches `etag` (weak comparison, "*" matches).
+bool etag_list_matches(std::string_view list, std::string_view etag);
+
+}  // namespace pogo::server
