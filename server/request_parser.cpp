@@ -2,10 +2,21 @@
 
 #include <sys/time.h>
 
+#include <algorithm>
+#include <string_view>
+
 namespace pogo::server {
 
 namespace {
 RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
+
+bool is_token_char(char ch) {
+  unsigned char c = static_cast<unsigned char>(ch);
+  if (c >= 'a' && c <= 'z') return true;
+  if (c >= 'A' && c <= 'Z') return true;
+  if (c >= '0' && c <= '9') return true;
+  return c < 0x80 && std::string_view("!#$%&'*+-.^_`|~").find(char(c)) != std::string_view::npos;
+}
 
 void trim_ows(std::string& s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
@@ -133,6 +144,12 @@ RequestParser::Step RequestParser::validate_head() {
   int hosts = 0;
   for (const auto& hd : head_.headers) {
     if (header_name_equals(hd.name, "Host")) ++hosts;
+    if (hd.name.empty() || !std::all_of(hd.name.begin(), hd.name.end(), is_token_char)) {
+      st.kind = Step::Error;
+      st.status = 400;
+      st.reason = "invalid header name";
+      return st;
+    }
     for (unsigned char c : hd.value)
       if (c == 0 || (c < 0x20 && c != '\t') || c == 0x7f) {
         st.kind = Step::Error;

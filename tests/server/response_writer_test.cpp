@@ -1,0 +1,83 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "server/response_writer.h"
+
+using namespace pogo::server;
+
+namespace {
+// The head with the Date line removed (it changes every second).
+std::string without_date(const std::string& s) {
+  auto p = s.find("Date: ");
+  if (p == std::string::npos) return s;
+  auto e = s.find("\r\n", p);
+  return s.substr(0, p) + s.substr(e + 2);
+}
+}  // namespace
+
+TEST_CASE("response head serialization and framing") {
+  struct Case {
+    std::string name;
+    ResponseHead head;
+    RequestFacts req;
+    std::optional<uint64_t> known;
+    Framing::Mode mode;
+    bool keep_alive;
+    const char* want;
+  };
+  RequestFacts get11{false, 1, 1, true}, head11{true, 1, 1, true}, get10{false, 1, 0, false},
+      get10ka{false, 1, 0, true}, get11close{false, 1, 1, false};
+  const Case cases[] = {
+      {"producer length", {200, {{"Content-Length", "5"}, {"X-A", "b"}}}, get11, {}, Framing::Length, true,
+       "HTTP/1.1 200 OK\r\nX-A: b\r\nServer: Pogo\r\nContent-Length: 5\r\n\r\n"},
+      {"chunked when unknown", {200, {}}, get11, {}, Framing::Chunked, true,
+       "HTTP/1.1 200 OK\r\nServer: Pogo\r\nTransfer-Encoding: chunked\r\n\r\n"},
+      {"HTTP/1.0 close-delimited", {200, {}}, get10, {}, Framing::UntilClose, false,
+       "HTTP/1.1 200 OK\r\nServer: Pogo\r\nConnection: close\r\n\r\n"},
+      {"HTTP/1.0 keep-alive with length", {200, {}}, get10ka, 3, Framing::Length, true,
+       "HTTP/1.1 200 OK\r\nServer: Pogo\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\n"},
+      {"HTTP/1.0 keep-alive without length closes", {200, {}}, get10ka, {}, Framing::UntilClose, false,
+       "HTTP/1.1 200 OK\r\nServer: Pogo\r\nConnection: close\r\n\r\n"},
+      {"HEAD keeps the length, no body", {200, {{"Content-Length", "42"}}}, head11, {}, Framing::None, true,
+       "HTTP/1.1 200 OK\r\nServer: Pogo\r\nContent-Length: 42\r\n\r\n"},
+      {"HEAD without length: no chunked", {200, {}}, head11, {}, Framing::None, true,
+       "HTTP/1.1 200 OK\r\nServer: Pogo\r\n\r\n"},
+      {"204 never has a body", {204, {{"Content-Length", "9"}}}, get11, {}, Framing::None, true,
+       "HTTP/1.1 204 No Content\r\nServer: Pogo\r\n\r\n"},
+      {"304 keeps the validators", {304, {{"Etag", "\"x\""}}}, get11, {}, Framing::None, true,
+       "HTTP/1.1 304 Not Modified\r\nEtag: \"x\"\r\nServer: Pogo\r\n\r\n"},
+      {"producer Server kept, TE dropped", {200, {{"Server", "X"}, {"Transfer-Encoding", "gzip"}}}, get11, 0,
+       Framing::Length, true, "HTTP/1.1 200 OK\r\nServer: X\r\nContent-Length: 0\r\n\r\n"},
+      {"Connection: close from the producer", {200, {{"Connection", "close"}}}, get11, 1, Framing::Length, false,
+       "HTTP/1.1 200 OK\r\nServer: Pogo\r\nContent-Length: 1\r\nConnection: close\r\n\r\n"},
+      {"client asked to close", {404, {}}, get11close, 0, Framing::Length, false,
+       "HTTP/1.1 404 Not Found\r\nServer: Pogo\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"},
+      {"header injection dropped", {200, {{"X-Bad", "a\r\nSet-Cookie: x"}, {"Bad Name", "v"}, {"X-Ok", "v"}}}, get11, 0,
+       Framing::Length, true, "HTTP/1.1 200 OK\r\nX-Ok: v\r\nServer: Pogo\r\nContent-Length: 0\r\n\r\n"},
+      {"invalid producer length ignored", {200, {{"Content-Length", "abc"}}}, get11, {}, Framing::Chunked, true,
+       "HTTP/1.1 200 OK\r\nServer: Pogo\r\nTransfer-Encoding: chunked\r\n\r\n"},
+      {"repeated headers kept", {200, {{"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}}}, get11, 0, Framing::Length, true,
+       "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nServer: Pogo\r\nContent-Length: 0\r\n\r\n"},
+      {"unknown status reason", {299, {}}, get11, 0, Framing::Length, true,
+       "HTTP/1.1 299 Success\r\nServer: Pogo\r\nContent-Length: 0\r\n\r\n"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    std::string out;
+    Framing f = serialize_response_head(out, c.head, c.req, c.known);
+    CHECK(out.find("Date: ") != std::string::npos);
+    CHECK(without_date(out) == c.want);
+    CHECK(f.mode == c.mode);
+    CHECK(f.keep_alive == c.keep_alive);
+  }
+}
+
+TEST_CASE("interim responses and chunk headers") {
+  std::string out;
+  serialize_interim(out, ResponseHead{103, {{"Link", "</a.css>; rel=preload"}}});
+  CHECK(out == "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n");
+  out.clear();
+  append_chunk_header(out, 255);
+  CHECK(out == "ff\r\n");
+}
