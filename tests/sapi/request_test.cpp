@@ -20,6 +20,14 @@ TEST_CASE("hello world: 200, default content type, the body, End last") {
   CHECK(r.kinds.back() == pogo::server::Exchange::Event::End);
 }
 
+TEST_CASE("HEAD: the head of a GET, no body") {
+  Response r = run(make_head("HEAD", "hello.php"));
+  CHECK(r.status == 200);
+  CHECK(r.header("Content-Type"));
+  CHECK(r.body.empty());
+  CHECK(r.ended);
+}
+
 TEST_CASE("GET query and POST urlencoded fill $_GET, $_POST, $_REQUEST") {
   auto head = make_head("POST", "echo_request.php", "a=1&b[]=x&b[]=y",
                         {{"Content-Type", "application/x-www-form-urlencoded"}});

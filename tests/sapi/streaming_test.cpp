@@ -78,3 +78,12 @@ TEST_CASE("a client abort is seen by connection_aborted() under ignore_user_abor
   CHECK(content == "aborted");
   ::unlink(marker.c_str());
 }
+
+TEST_CASE("a client abort ends a script that does not ignore it; the thread goes on") {
+  Driver d(make_head("GET", "endless_output.php"), "");
+  shared_backend().handle(d.exchange());
+  REQUIRE(d.wait_until([](const Response& r) { return !r.chunks.empty(); }));
+  d.exchange()->abort();
+  d.wait();  // End comes only once the script has ended: long before its 200 s loop would
+  CHECK(run(make_head("GET", "hello.php")).body == "Hello, World!");
+}
