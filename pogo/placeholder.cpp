@@ -1,1 +1,0 @@
-// replaced by pools and the job channel

@@ -1,0 +1,42 @@
+// The Pogo runtime of this process: the pools by name, built once at start-up from the pool
+// configuration and installed with set_runtime() for the pogo_* PHP functions. Without one,
+// those functions throw `Pogo is not configured`.
+//
+// Threads: built, installed and shut down on the main thread, before the first and after the
+// last PHP request; find() from any thread in between.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pogo/pool.h"
+
+namespace pogo::jobs {
+
+class Runtime {
+ public:
+  // Starts every pool (its threads through `launcher`). Throws std::invalid_argument for a
+  // duplicate or empty pool name, or num_threads == 0.
+  Runtime(const std::vector<PoolConfig>& pools, const WorkerLauncher& launcher, SpinPolicy spin = {});
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+  ~Runtime();  // shutdown()
+
+  Pool* find(std::string_view name) const;
+  // Every pool: pending jobs fail, threads are joined.
+  void shutdown();
+  const SpinPolicy& spin() const { return spin_; }
+
+ private:
+  SpinPolicy spin_;
+  std::map<std::string, std::unique_ptr<Pool>, std::less<>> pools_;
+};
+
+// The installed runtime, or nullptr. set_runtime(nullptr) before destroying it.
+void set_runtime(Runtime* runtime);
+Runtime* runtime();
+
+}  // namespace pogo::jobs
