@@ -10,6 +10,7 @@
 
 #include "sapi/ini_config.h"
 #include "sapi/php_includes.h"
+#include "sapi/request.h"
 #include "sapi/sapi_module.h"
 #include <main/php_version.h>
 
@@ -50,12 +51,14 @@ void engine_start(const EngineOptions& options) {
     g_ini_entries = nullptr;
     throw std::runtime_error("PHP module startup failed (see the messages above)");
   }
+  install_error_status_hook();
   g_running = true;
 }
 
 void engine_stop() {
   if (!g_running) return;
   g_running = false;
+  remove_error_status_hook();
   php_module_shutdown();
   sapi_shutdown();
   tsrm_shutdown();

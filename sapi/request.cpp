@@ -42,10 +42,17 @@ void fill_request_info(RequestContext& ctx) {
   SG(server_context) = &ctx;
 }
 
-// The script ended in a fatal error or an uncaught exception (not exit(), whatever its status).
-bool ended_in_error() {
+void (*g_next_error_cb)(int, zend_string*, uint32_t, zend_string*) = nullptr;
+
+// zend_error_cb, in front of PHP's: a fatal error (uncaught exceptions included) while the head
+// is still unsent makes the response a 500, before PHP displays the error — so the status holds
+// with display_errors on too (PHP's own rule only covers display_errors off). exit() never comes
+// here and keeps the status the script chose. C-like: PHP's handler bails out from below.
+void error_status_cb(int type, zend_string* file, const uint32_t line, zend_string* message) {
   constexpr int kFatal = E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR | E_RECOVERABLE_ERROR | E_PARSE;
-  return EG(exit_status) == 255 && PG(last_error_message) && (PG(last_error_type) & kFatal);
+  if ((type & kFatal) && t_current && !SG(headers_sent) && SG(sapi_headers).http_response_code == 200)
+    SG(sapi_headers).http_response_code = 500;
+  g_next_error_cb(type, file, line, message);
 }
 
 // C-like on purpose: the bailouts caught here unwind only trivially destructible locals.
@@ -61,9 +68,6 @@ bool execute(const char* script) {
       zend_stream_init_filename(&fh, script);
       php_execute_script(&fh);
       zend_destroy_file_handle(&fh);
-      // A fatal error or uncaught exception before any output: 500, with whatever the script
-      // buffered kept as the body. exit() keeps the status the script chose.
-      if (!SG(headers_sent) && ended_in_error()) SG(sapi_headers).http_response_code = 500;
       ok = true;
     }
   } zend_end_try();
@@ -78,6 +82,18 @@ bool execute(const char* script) {
 }  // namespace
 
 RequestContext* current_request() { return t_current; }
+
+void install_error_status_hook() {
+  if (g_next_error_cb) return;
+  g_next_error_cb = zend_error_cb;
+  zend_error_cb = error_status_cb;
+}
+
+void remove_error_status_hook() {
+  if (!g_next_error_cb) return;
+  zend_error_cb = g_next_error_cb;
+  g_next_error_cb = nullptr;
+}
 
 RequestOutcome run_request(RequestContext& ctx) {
   ctx.head = &ctx.exchange->head();

@@ -38,6 +38,11 @@ enum class RequestOutcome {
   Broken,  // a bailout escaped request startup or shutdown: the thread's PHP state is suspect
 };
 
+// A fatal error or uncaught exception before the head was sent turns the response into a 500 (the
+// output so far kept as its body). Main thread: after php_module_startup / before shutdown.
+void install_error_status_hook();
+void remove_error_status_hook();
+
 // Runs ctx.script for ctx.exchange and finishes the exchange, whatever happens.
 RequestOutcome run_request(RequestContext& ctx);
 

@@ -63,6 +63,12 @@ TEST_CASE("a fatal error after buffered output is a 500 that keeps the output") 
   CHECK(r.body.find("never") == std::string::npos);
 }
 
+TEST_CASE("with display_errors on, a fatal error is still a 500, its message the body") {
+  Response r = run(make_head("GET", "fatal.php", "display=1"));
+  CHECK(r.status == 500);
+  CHECK(r.body.find("Call to undefined function undefined_function_for_pogo_test()") != std::string::npos);
+}
+
 TEST_CASE("an uncaught exception is a 500") {
   auto& backend = single_thread_backend();
   Response r = run(make_head("GET", "exception.php"), "", &backend);
