@@ -1,0 +1,239 @@
+// caddyfile::Config is the whole configuration as plain data, validated: the single source the
+// runtime is built from (and what `pogo adapt` prints). Values not written in the Caddyfile keep
+// the defaults below, or stay empty/zero where the runtime chooses (e.g. thread counts from CPUs).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "caddyfile/durations.h"
+#include "caddyfile/error.h"
+
+namespace caddyfile {
+
+using namespace std::chrono_literals;
+using KeyValues = std::vector<std::pair<std::string, std::string>>;  // in written order
+
+struct Location {
+    std::string file;
+    int line = 0;
+};
+
+// ---- global options ----
+
+struct LogConfig {  // global `log [name] { }` or a site's access log
+    std::string name;               // "" for the default logger
+    std::string output = "stderr";  // stderr | stdout | discard | file
+    std::string file;               // when output == "file"
+    std::string format;             // "" (runtime default), json, console
+    std::string level;              // "" (INFO), DEBUG, INFO, WARN, ERROR, PANIC, FATAL
+    std::vector<std::string> include, exclude;
+    Location where;
+};
+
+struct ServerOptions {  // `servers [listener] { }`
+    std::string listener;  // "" applies to every server
+    std::string name;
+    std::optional<Duration> read_body, read_header, write, idle;
+    std::optional<uint64_t> max_header_size;
+    std::vector<std::string> protocols;  // h1 h2 h2c h3
+    Location where;
+};
+
+struct PhpWorker {  // `worker` in `frankenphp { }` or in `php_server`/`php`
+    std::string file;  // as written
+    std::string path;  // resolved, absolute
+    int num = 0;       // 0: runtime default
+    KeyValues env;
+    std::string name;
+    int max_threads = 0;
+    int max_consecutive_failures = 0;  // 0: runtime default
+    std::vector<std::string> match;    // request paths routed to this worker
+    std::vector<std::string> watch;    // file patterns whose changes restart the worker
+    Location where;
+};
+
+struct FrankenPhpOptions {
+    bool present = false;
+    int num_threads = 0;  // 0: 2 x CPUs
+    int max_threads = 0;  // 0: = num_threads; -1: auto
+    std::optional<Duration> max_wait_time, max_idle_time;
+    int max_requests = 0;  // 0: never recycle
+    KeyValues php_ini;
+    std::vector<PhpWorker> workers;
+    Location where;
+};
+
+struct PogoPool {
+    std::string name;
+    std::string worker;       // as written
+    std::string worker_path;  // resolved from the Caddyfile's directory
+    int num_threads = 0;      // 0: 2 x CPUs
+    Duration max_wait = 30s;
+    Location where;
+};
+
+struct PogoOptions {
+    bool present = false;
+    std::vector<PogoPool> pools;  // "default" always among them when present
+    Location where;
+};
+
+struct GlobalOptions {
+    bool debug = false;
+    int http_port = 80;
+    int https_port = 443;
+    std::string admin = "localhost:2019";  // "off" disables it
+    std::string auto_https = "on";         // on | off | disable_redirects | disable_certs | ignore_loaded_certs | prefer_wildcard
+    std::vector<std::string> default_bind;
+    std::optional<Duration> grace_period, shutdown_delay;
+    std::vector<LogConfig> logs;
+    std::vector<ServerOptions> servers;
+    FrankenPhpOptions frankenphp;
+    PogoOptions pogo;
+    std::vector<std::string> directive_order;  // after `order` options
+};
+
+// ---- matchers ----
+
+struct MatcherSet;  // all its conditions must hold
+
+struct Comparison {  // from a trivial `expression`: {placeholder} == / != "value"
+    std::string placeholder;
+    bool equal = true;
+    std::string value;
+};
+
+struct FileCondition {  // `file` matcher: try_files semantics
+    std::string root;
+    std::vector<std::string> try_files;  // default: {path}
+    std::string try_policy = "first_exist";
+    std::vector<std::string> split_path;
+};
+
+struct MatcherSet {
+    std::vector<std::string> paths;  // any of them
+    std::vector<std::pair<std::string, std::string>> path_regexps;  // name, pattern (all of them)
+    std::vector<std::string> methods, hosts, remote_ips, protocols;
+    std::vector<std::pair<std::string, std::vector<std::string>>> headers;  // field, any of values ("!F": absent)
+    std::vector<std::pair<std::string, std::pair<std::string, std::string>>> header_regexps;  // name, field, pattern
+    std::vector<std::pair<std::string, std::string>> query;  // key, value ("*": any)
+    std::optional<FileCondition> file;
+    std::vector<MatcherSet> nots;  // each must NOT match
+    std::vector<Comparison> comparisons;
+    Location where;
+};
+
+struct NamedMatcher {
+    std::string name;  // without '@'
+    MatcherSet set;
+};
+
+// A directive's matcher token: `*` (or none), a path (`/x`, `/x*`, `*.php`), or `@name`.
+struct MatchSpec {
+    enum class Kind { all, path, named };
+    Kind kind = Kind::all;
+    std::string value;  // the path, or the matcher name without '@'
+};
+
+// ---- handler directives ----
+
+struct Handler;
+
+struct RootSpec { std::string path; };
+struct HeaderOp {
+    enum class Op { set, add, remove, set_default, replace };
+    Op op = Op::set;
+    std::string field, value, replacement;
+};
+struct HeaderSpec { std::vector<HeaderOp> ops; bool defer = false; };
+struct RequestBodySpec { std::optional<uint64_t> max_size; };
+struct RedirSpec { std::string to; int status = 302; bool html = false; };
+struct RewriteSpec { std::string to; };
+struct UriSpec { std::string op; std::vector<std::string> args; };  // strip_prefix strip_suffix replace path_regexp query
+struct TryFilesSpec { std::vector<std::string> files; std::string policy = "first_exist"; };
+struct BasicAuthSpec { std::string hash = "bcrypt"; std::string realm = "restricted"; KeyValues accounts; };
+struct EncodeSpec {
+    std::vector<std::string> formats;  // in preference order: zstd, gzip (br accepted, not served)
+    int gzip_level = 0;                // 0: default
+    uint64_t minimum_length = 512;
+};
+struct SubrouteSpec {  // handle, handle_path, route
+    std::vector<NamedMatcher> matchers;  // defined inside the block
+    std::vector<Handler> handlers;
+    std::string strip_prefix;  // handle_path
+};
+struct RespondSpec { int status = 200; std::string body; bool close = false; };
+struct ErrorSpec { int status = 500; std::string message; };
+struct PhpSpec {  // php_server, php, php_fastcgi
+    std::string root;
+    std::vector<std::string> split_path{".php"};
+    bool resolve_root_symlink = true;
+    KeyValues env;
+    std::vector<std::string> index{"index.php"};  // empty: `index off`
+    std::vector<std::string> try_files;            // empty: {path} {path}/index.php index.php
+    bool file_server = true;                       // php_server serves static files
+    std::vector<PhpWorker> workers;
+    std::string upstream;  // php_fastcgi's (ignored: the embedded engine serves it)
+};
+struct FileServerSpec {
+    std::string root;
+    std::vector<std::string> hide;
+    std::vector<std::string> index{"index.html", "index.txt"};
+    bool browse = false;
+    std::vector<std::string> precompressed;
+    bool pass_thru = false;
+    bool canonical_uris = true;
+    int status = 0;
+};
+
+using HandlerSpec = std::variant<RootSpec, HeaderSpec, RequestBodySpec, RedirSpec, RewriteSpec, UriSpec, TryFilesSpec,
+                                 BasicAuthSpec, EncodeSpec, SubrouteSpec, RespondSpec, ErrorSpec, PhpSpec, FileServerSpec>;
+
+struct Handler {
+    std::string directive;  // its name as written (basicauth is stored as basic_auth)
+    MatchSpec match;
+    HandlerSpec spec;
+    Location where;
+};
+
+// ---- sites ----
+
+struct Address {
+    std::string original;  // as written
+    std::string scheme;    // http | https (decided, never empty)
+    std::string host;      // lower case; "" matches any host
+    int port = 0;          // decided
+    std::string path;      // path prefix, rare
+    Location where;
+};
+
+struct TlsConfig {
+    std::string cert, key;
+    std::vector<std::string> protocols;
+    Location where;
+};
+
+struct Site {
+    std::vector<Address> addresses;
+    std::vector<NamedMatcher> matchers;
+    std::vector<Handler> handlers;  // in execution order (Caddy's directive order applied)
+    std::vector<LogConfig> logs;
+    std::optional<TlsConfig> tls;
+    std::vector<std::string> bind;
+    Location where;
+};
+
+struct Config {
+    std::string source;  // the Caddyfile path
+    GlobalOptions global;
+    std::vector<Site> sites;
+    std::vector<Warning> warnings;
+};
+
+}  // namespace caddyfile

@@ -1,0 +1,215 @@
+#include "caddyfile/config_json.h"
+
+namespace caddyfile {
+
+namespace {
+
+using nlohmann::json;
+
+template <class... F>
+struct overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+json duration(const std::optional<Duration>& d) { return d ? json(format_duration(*d)) : json(nullptr); }
+std::string where(const Location& l) { return l.file + ":" + std::to_string(l.line); }
+
+json kv(const KeyValues& pairs) {
+    json out = json::array();
+    for (const auto& [k, v] : pairs) out.push_back({k, v});
+    return out;
+}
+
+json log_json(const LogConfig& l) {
+    return {{"name", l.name},   {"output", l.output},   {"file", l.file},       {"format", l.format},
+            {"level", l.level}, {"include", l.include}, {"exclude", l.exclude}, {"where", where(l.where)}};
+}
+
+json worker_json(const PhpWorker& w) {
+    return {{"file", w.file},   {"path", w.path},           {"num", w.num},
+            {"env", kv(w.env)}, {"name", w.name},           {"max_threads", w.max_threads},
+            {"match", w.match}, {"watch", w.watch},         {"max_consecutive_failures", w.max_consecutive_failures},
+            {"where", where(w.where)}};
+}
+
+json matcher_json(const MatcherSet& s) {
+    json out = json::object();
+    if (!s.paths.empty()) out["paths"] = s.paths;
+    if (!s.path_regexps.empty()) out["path_regexps"] = s.path_regexps;
+    if (!s.methods.empty()) out["methods"] = s.methods;
+    if (!s.hosts.empty()) out["hosts"] = s.hosts;
+    if (!s.remote_ips.empty()) out["remote_ips"] = s.remote_ips;
+    if (!s.protocols.empty()) out["protocols"] = s.protocols;
+    if (!s.headers.empty()) out["headers"] = s.headers;
+    for (const auto& [name, fp] : s.header_regexps) out["header_regexps"].push_back({name, fp.first, fp.second});
+    if (!s.query.empty()) out["query"] = s.query;
+    if (s.file)
+        out["file"] = {{"root", s.file->root}, {"try_files", s.file->try_files}, {"try_policy", s.file->try_policy},
+                       {"split_path", s.file->split_path}};
+    for (const MatcherSet& n : s.nots) out["not"].push_back(matcher_json(n));
+    for (const Comparison& c : s.comparisons)
+        out["comparisons"].push_back({{"placeholder", c.placeholder}, {"equal", c.equal}, {"value", c.value}});
+    return out;
+}
+
+json matchers_json(const std::vector<NamedMatcher>& ms) {
+    json out = json::object();
+    for (const NamedMatcher& m : ms) out[m.name] = matcher_json(m.set);
+    return out;
+}
+
+json handler_json(const Handler& h);
+
+json handlers_json(const std::vector<Handler>& hs) {
+    json out = json::array();
+    for (const Handler& h : hs) out.push_back(handler_json(h));
+    return out;
+}
+
+const char* op_name(HeaderOp::Op op) {
+    switch (op) {
+        case HeaderOp::Op::set: return "set";
+        case HeaderOp::Op::add: return "add";
+        case HeaderOp::Op::remove: return "remove";
+        case HeaderOp::Op::set_default: return "default";
+        case HeaderOp::Op::replace: return "replace";
+    }
+    return "?";
+}
+
+json spec_json(const HandlerSpec& spec) {
+    return std::visit(
+        overloaded{
+            [](const RootSpec& s) -> json { return {{"path", s.path}}; },
+            [](const HeaderSpec& s) -> json {
+                json ops = json::array();
+                for (const HeaderOp& o : s.ops)
+                    ops.push_back({{"op", op_name(o.op)}, {"field", o.field}, {"value", o.value}, {"replacement", o.replacement}});
+                return {{"ops", ops}, {"defer", s.defer}};
+            },
+            [](const RequestBodySpec& s) -> json { return {{"max_size", s.max_size ? json(*s.max_size) : json(nullptr)}}; },
+            [](const RedirSpec& s) -> json { return {{"to", s.to}, {"status", s.status}, {"html", s.html}}; },
+            [](const RewriteSpec& s) -> json { return {{"to", s.to}}; },
+            [](const UriSpec& s) -> json { return {{"op", s.op}, {"args", s.args}}; },
+            [](const TryFilesSpec& s) -> json { return {{"files", s.files}, {"policy", s.policy}}; },
+            [](const BasicAuthSpec& s) -> json {
+                json accounts = json::array();
+                for (const auto& [user, hash] : s.accounts) accounts.push_back({{"username", user}, {"hash", hash}});
+                return {{"hash_algorithm", s.hash}, {"realm", s.realm}, {"accounts", accounts}};
+            },
+            [](const EncodeSpec& s) -> json {
+                return {{"formats", s.formats}, {"gzip_level", s.gzip_level}, {"minimum_length", s.minimum_length}};
+            },
+            [](const SubrouteSpec& s) -> json {
+                json out = {{"matchers", matchers_json(s.matchers)}, {"handlers", handlers_json(s.handlers)}};
+                if (!s.strip_prefix.empty()) out["strip_prefix"] = s.strip_prefix;
+                return out;
+            },
+            [](const RespondSpec& s) -> json { return {{"status", s.status}, {"body", s.body}, {"close", s.close}}; },
+            [](const ErrorSpec& s) -> json { return {{"status", s.status}, {"message", s.message}}; },
+            [](const PhpSpec& s) -> json {
+                json workers = json::array();
+                for (const PhpWorker& w : s.workers) workers.push_back(worker_json(w));
+                json out = {{"root", s.root},           {"split_path", s.split_path},
+                            {"resolve_root_symlink", s.resolve_root_symlink},
+                            {"env", kv(s.env)},         {"index", s.index},
+                            {"try_files", s.try_files}, {"file_server", s.file_server},
+                            {"workers", workers}};
+                if (!s.upstream.empty()) out["ignored_upstream"] = s.upstream;
+                return out;
+            },
+            [](const FileServerSpec& s) -> json {
+                return {{"root", s.root},         {"hide", s.hide},          {"index", s.index},
+                        {"browse", s.browse},     {"precompressed", s.precompressed},
+                        {"pass_thru", s.pass_thru}, {"canonical_uris", s.canonical_uris}, {"status", s.status}};
+            },
+        },
+        spec);
+}
+
+json handler_json(const Handler& h) {
+    json out = spec_json(h.spec);
+    out["directive"] = h.directive;
+    out["match"] = h.match.kind == MatchSpec::Kind::all    ? std::string("*")
+                   : h.match.kind == MatchSpec::Kind::path ? h.match.value
+                                                           : "@" + h.match.value;
+    out["where"] = where(h.where);
+    return out;
+}
+
+json global_json(const GlobalOptions& g) {
+    json out = {{"debug", g.debug},
+                {"http_port", g.http_port},
+                {"https_port", g.https_port},
+                {"admin", g.admin},
+                {"auto_https", g.auto_https},
+                {"default_bind", g.default_bind},
+                {"grace_period", duration(g.grace_period)},
+                {"shutdown_delay", duration(g.shutdown_delay)},
+                {"directive_order", g.directive_order},
+                {"logs", json::array()},
+                {"servers", json::array()},
+                {"frankenphp", nullptr},
+                {"pogo", nullptr}};
+    for (const LogConfig& l : g.logs) out["logs"].push_back(log_json(l));
+    for (const ServerOptions& s : g.servers)
+        out["servers"].push_back({{"listener", s.listener},
+                                  {"name", s.name},
+                                  {"timeouts",
+                                   {{"read_body", duration(s.read_body)},
+                                    {"read_header", duration(s.read_header)},
+                                    {"write", duration(s.write)},
+                                    {"idle", duration(s.idle)}}},
+                                  {"max_header_size", s.max_header_size ? json(*s.max_header_size) : json(nullptr)},
+                                  {"protocols", s.protocols}});
+    if (g.frankenphp.present) {
+        const FrankenPhpOptions& f = g.frankenphp;
+        json workers = json::array();
+        for (const PhpWorker& w : f.workers) workers.push_back(worker_json(w));
+        out["frankenphp"] = {{"num_threads", f.num_threads},
+                             {"max_threads", f.max_threads < 0 ? json("auto") : json(f.max_threads)},
+                             {"max_wait_time", duration(f.max_wait_time)},
+                             {"max_idle_time", duration(f.max_idle_time)},
+                             {"max_requests", f.max_requests},
+                             {"php_ini", kv(f.php_ini)},
+                             {"workers", workers}};
+    }
+    if (g.pogo.present) {
+        json pools = json::array();
+        for (const PogoPool& p : g.pogo.pools)
+            pools.push_back({{"name", p.name},
+                             {"worker", p.worker},
+                             {"worker_path", p.worker_path},
+                             {"num_threads", p.num_threads},
+                             {"max_wait", format_duration(p.max_wait)}});
+        out["pogo"] = {{"pools", pools}};
+    }
+    return out;
+}
+
+json site_json(const Site& s) {
+    json addresses = json::array();
+    for (const Address& a : s.addresses)
+        addresses.push_back(
+            {{"original", a.original}, {"scheme", a.scheme}, {"host", a.host}, {"port", a.port}, {"path", a.path}});
+    json logs = json::array();
+    for (const LogConfig& l : s.logs) logs.push_back(log_json(l));
+    json tls = nullptr;
+    if (s.tls) tls = {{"cert", s.tls->cert}, {"key", s.tls->key}, {"protocols", s.tls->protocols}};
+    return {{"addresses", addresses}, {"bind", s.bind},  {"matchers", matchers_json(s.matchers)},
+            {"handlers", handlers_json(s.handlers)}, {"logs", logs}, {"tls", tls}, {"where", where(s.where)}};
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Config& config) {
+    json warnings = json::array();
+    for (const Warning& w : config.warnings) warnings.push_back(w.str());
+    json sites = json::array();
+    for (const Site& s : config.sites) sites.push_back(site_json(s));
+    return {{"source", config.source}, {"warnings", warnings}, {"global", global_json(config.global)}, {"sites", sites}};
+}
+
+}  // namespace caddyfile

@@ -1,0 +1,34 @@
+// Config as JSON, what `pogo adapt` prints. The schema mirrors config.h one to one:
+//
+//   { "source": path, "warnings": ["FILE:LINE: message", ...],
+//     "global": { "debug", "http_port", "https_port", "admin", "auto_https", "default_bind",
+//                 "grace_period", "shutdown_delay" (duration strings like "1m30s", or null),
+//                 "logs": [log], "servers": [{listener, name, timeouts{read_body, read_header, write,
+//                 idle}, max_header_size, protocols}], "frankenphp": null | {num_threads, max_threads
+//                 (N, 0 = num_threads, or "auto"), max_wait_time, max_idle_time, max_requests, php_ini
+//                 [[k, v]], workers [worker]}, "pogo": null | {pools: [{name, worker, worker_path,
+//                 num_threads, max_wait}]}, "directive_order": [names] },
+//     "sites": [{ "addresses": [{original, scheme, host, port, path}], "bind": [...],
+//                 "matchers": {name: matcher set}, "handlers": [handler], "logs": [log],
+//                 "tls": null | {cert, key, protocols}, "where": "FILE:LINE" }] }
+//
+//   handler = { "directive", "match": "*" | "/path" | "@name", "where": "FILE:LINE", ...the
+//               directive's own fields (e.g. respond: status, body, close; handle/route:
+//               matchers, handlers; php_server: root, split_path, env, index, try_files,
+//               file_server, workers) }
+//   matcher set = { paths, path_regexps [[name, pattern]], methods, hosts, remote_ips, protocols,
+//                   headers [[field, [values]]], header_regexps [[name, field, pattern]],
+//                   query [[key, value]], file {root, try_files, try_policy, split_path},
+//                   not [matcher set], comparisons [{placeholder, equal, value}] } (empty ones left out)
+//   Durations are strings in Caddy syntax; sizes are byte counts.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "caddyfile/config.h"
+
+namespace caddyfile {
+
+nlohmann::json to_json(const Config& config);
+
+}  // namespace caddyfile

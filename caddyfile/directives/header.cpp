@@ -1,0 +1,67 @@
+// header [matcher] [[+|-|?|>]field [value|find] [replace]] { ...same per line...; defer }
+#include "caddyfile/directives/directives.h"
+
+namespace caddyfile::directives {
+
+namespace {
+
+void add_op(const std::vector<Token>& t, HeaderSpec& spec) {
+    std::string field = t[0].text;
+    HeaderOp op;
+    char prefix = field.empty() ? '\0' : field[0];
+    if (prefix == '+' || prefix == '-' || prefix == '?' || prefix == '>') field.erase(0, 1);
+    if (field.empty()) fail(t[0], "header: missing field name");
+    op.field = field;
+    auto need = [&](size_t min, size_t max) {
+        if (t.size() < min) fail(t[0], "header " + t[0].text + ": missing value");
+        if (t.size() > max) fail(t[max], "header " + t[0].text + ": too many arguments");
+    };
+    switch (prefix) {
+        case '-':
+            need(1, 1);
+            op.op = HeaderOp::Op::remove;
+            spec.defer = true;  // removing must see headers the handlers set
+            break;
+        case '+':
+            need(2, 2);
+            op.op = HeaderOp::Op::add;
+            op.value = t[1].text;
+            break;
+        case '?':
+            need(2, 2);
+            op.op = HeaderOp::Op::set_default;
+            op.value = t[1].text;
+            break;
+        default:
+            if (prefix == '>') spec.defer = true;
+            need(2, 3);
+            op.op = t.size() == 3 ? HeaderOp::Op::replace : HeaderOp::Op::set;
+            op.value = t[1].text;
+            if (t.size() == 3) op.replacement = t[2].text;
+    }
+    spec.ops.push_back(std::move(op));
+}
+
+}  // namespace
+
+HandlerSpec header(DirectiveInput& in) {
+    HeaderSpec spec;
+    if (!in.args.empty()) {
+        std::vector<Token> line;
+        for (size_t i = 0; i < in.args.size(); ++i) line.push_back(in.args[i]);
+        add_op(line, spec);
+    }
+    for (const Segment& sub : in.seg.block) {
+        if (sub.has_block) fail(sub.open, "header: a header line does not take a block");
+        if (sub.name().is("defer") && sub.tokens.size() == 1) {
+            spec.defer = true;
+            continue;
+        }
+        if (sub.name().is("match")) fail(sub.name(), "header: response matchers (match) are not supported by Pogo");
+        add_op(sub.tokens, spec);
+    }
+    if (spec.ops.empty()) fail(in.seg.name(), "missing argument for \"header\"");
+    return spec;
+}
+
+}  // namespace caddyfile::directives

@@ -1,0 +1,58 @@
+// respond [matcher] <status>|<body> [<status>] { body; close } and
+// error [matcher] <status>|<message> [<status>] { message }
+#include "caddyfile/directives/directives.h"
+
+namespace caddyfile::directives {
+
+HandlerSpec respond(DirectiveInput& in) {
+    in.args.expect_args(0, 2);
+    RespondSpec spec;
+    if (in.args.size() == 1) {
+        if (looks_like_status(in.args.text(0)) && !in.args[0].quoted())
+            spec.status = parse_status(in.args[0], "respond");
+        else
+            spec.body = in.args.text(0);
+    } else if (in.args.size() == 2) {
+        spec.body = in.args.text(0);
+        spec.status = parse_status(in.args[1], "respond");
+    }
+    for (const Segment& sub : in.seg.block) {
+        SegmentReader s(sub);
+        s.no_block();
+        if (s.name().text == "body") {
+            s.expect_args(1, 1);
+            spec.body = s.text(0);
+        } else if (s.name().text == "close") {
+            s.expect_args(0, 0);
+            spec.close = true;
+        } else {
+            unknown_subdirective(sub, "respond");
+        }
+    }
+    return spec;
+}
+
+HandlerSpec error(DirectiveInput& in) {
+    in.args.expect_args(in.seg.has_block ? 0 : 1, 2);
+    ErrorSpec spec;
+    if (in.args.size() == 1) {
+        if (looks_like_status(in.args.text(0)))
+            spec.status = parse_status(in.args[0], "error");
+        else
+            spec.message = in.args.text(0);
+    } else if (in.args.size() == 2) {
+        spec.message = in.args.text(0);
+        spec.status = parse_status(in.args[1], "error");
+    }
+    if (spec.status < 400) fail(in.seg.name(), "error: the status must be 400 or more, got " + std::to_string(spec.status));
+    for (const Segment& sub : in.seg.block) {
+        SegmentReader s(sub);
+        s.no_block();
+        if (s.name().text != "message") unknown_subdirective(sub, "error");
+        s.expect_args(1, 1);
+        spec.message = s.text(0);
+    }
+    return spec;
+}
+
+}  // namespace caddyfile::directives

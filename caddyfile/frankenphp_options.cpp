@@ -1,0 +1,135 @@
+#include <filesystem>
+#include <set>
+
+#include "caddyfile/global_options.h"
+#include "caddyfile/segment_reader.h"
+
+namespace caddyfile {
+
+namespace {
+
+void resolve_worker_file(PhpWorker& w, const Token& at, const BuildContext& ctx) {
+    w.path = join_path(ctx.working_dir, w.file);
+    if (ctx.options.check_files && !ctx.fs.exists(w.path)) fail(at, "worker file not found: " + w.path);
+}
+
+void parse_php_ini(const Segment& seg, KeyValues& out) {
+    SegmentReader r(seg);
+    if (r.has_block()) {
+        r.expect_args(0, 0);
+        for (const Segment& sub : seg.block) {
+            SegmentReader s(sub);
+            s.expect_args(0, 1);  // the key is the name; `key value` or a bare key with an empty value
+            s.no_block();
+            out.emplace_back(s.name().text, s.empty() ? std::string() : s.text(0));
+        }
+        return;
+    }
+    r.expect_args(2, 2);
+    out.emplace_back(r.text(0), r.text(1));
+}
+
+}  // namespace
+
+PhpWorker parse_worker(const Segment& seg, const BuildContext& ctx) {
+    SegmentReader r(seg);
+    r.expect_args(seg.has_block ? 0 : 1, 2);
+    PhpWorker w;
+    w.where = {seg.name().file, seg.name().line};
+    const Token* file_token = &seg.name();
+    if (r.size() >= 1) {
+        w.file = r.text(0);
+        file_token = &r[0];
+    }
+    if (r.size() == 2) w.num = parse_int(r[1], "num", 1);
+    for (const Segment& sub : seg.block) {
+        SegmentReader s(sub);
+        const std::string& n = s.name().text;
+        s.no_block();
+        if (n == "file") {
+            s.expect_args(1, 1);
+            w.file = s.text(0);
+            file_token = &s[0];
+        } else if (n == "num") {
+            s.expect_args(1, 1);
+            w.num = parse_int(s[0], "num", 1);
+        } else if (n == "env") {
+            s.expect_args(2, 2);
+            w.env.emplace_back(s.text(0), s.text(1));
+        } else if (n == "name") {
+            s.expect_args(1, 1);
+            w.name = s.text(0);
+        } else if (n == "max_threads") {
+            s.expect_args(1, 1);
+            w.max_threads = parse_int(s[0], "max_threads", 1);
+        } else if (n == "max_consecutive_failures") {
+            s.expect_args(1, 1);
+            w.max_consecutive_failures = parse_int(s[0], "max_consecutive_failures", -1);
+        } else if (n == "match") {
+            s.expect_args(1, 64);
+            for (const std::string& p : s.texts()) w.match.push_back(p);
+        } else if (n == "watch") {
+            s.expect_args(0, 1);
+            w.watch.push_back(s.empty() ? std::string("./**/*.{php,yaml,yml,twig,env}") : s.text(0));
+        } else {
+            unknown_subdirective(sub, "worker");
+        }
+    }
+    if (w.file.empty()) fail(seg.name(), "worker: missing the worker file (\"worker FILE\" or \"file FILE\" in its block)");
+    resolve_worker_file(w, *file_token, ctx);
+    return w;
+}
+
+void parse_frankenphp(const Segment& seg, FrankenPhpOptions& out, const BuildContext& ctx) {
+    SegmentReader r(seg);
+    r.expect_args(0, 0);
+    out.present = true;
+    out.where = {seg.name().file, seg.name().line};
+    const Token* num_threads_at = nullptr;
+    const Token* max_threads_at = nullptr;
+    for (const Segment& sub : seg.block) {
+        SegmentReader s(sub);
+        const std::string& n = s.name().text;
+        if (n == "worker") {
+            out.workers.push_back(parse_worker(sub, ctx));
+            continue;
+        }
+        if (n == "php_ini") {
+            parse_php_ini(sub, out.php_ini);
+            continue;
+        }
+        s.no_block();
+        s.expect_args(1, 1);
+        if (n == "num_threads") {
+            out.num_threads = parse_int(s[0], n, 1);
+            num_threads_at = &s[0];
+        } else if (n == "max_threads") {
+            out.max_threads = s.text(0) == "auto" ? -1 : parse_int(s[0], n, 1);
+            max_threads_at = &s[0];
+        } else if (n == "max_wait_time") {
+            out.max_wait_time = parse_duration(s[0], n);
+        } else if (n == "max_idle_time") {
+            out.max_idle_time = parse_duration(s[0], n);
+        } else if (n == "max_requests") {
+            out.max_requests = parse_int(s[0], n, 0);
+        } else {
+            unknown_subdirective(sub, "frankenphp");
+        }
+    }
+    if (max_threads_at && out.max_threads > 0 && out.num_threads > 0 && out.max_threads < out.num_threads)
+        fail(*max_threads_at, "max_threads (" + std::to_string(out.max_threads) +
+                                  ") must be greater than or equal to num_threads (" + std::to_string(out.num_threads) + ")");
+    int worker_threads = 0;
+    std::set<std::string> names;
+    for (const PhpWorker& w : out.workers) {
+        worker_threads += w.num;
+        if (!w.name.empty() && !names.insert(w.name).second)
+            fail_at(w.where.file, w.where.line, "two workers are named " + quoted(w.name));
+    }
+    if (num_threads_at && worker_threads >= out.num_threads)
+        fail(*num_threads_at, "num_threads (" + std::to_string(out.num_threads) +
+                                  ") must be greater than the number of worker threads (" + std::to_string(worker_threads) +
+                                  ")");
+}
+
+}  // namespace caddyfile

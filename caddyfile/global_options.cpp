@@ -1,0 +1,141 @@
+#include "caddyfile/global_options.h"
+
+#include <set>
+
+#include "caddyfile/directive_order.h"
+#include "caddyfile/segment_reader.h"
+
+namespace caddyfile {
+
+namespace {
+
+// Options for Caddy's certificate machinery (ACME, storage, PKI): meaningless without it.
+const std::set<std::string> kCertificateOptions = {
+    "email", "acme_ca", "acme_ca_root", "acme_eab", "acme_dns", "storage", "storage_clean_interval",
+    "storage_check", "renew_interval", "ocsp_interval", "ocsp_stapling", "key_type", "cert_issuer",
+    "skip_install_trust", "local_certs", "on_demand_tls", "preferred_chains", "cert_lifetime", "default_sni",
+    "fallback_sni", "pki", "persist_config",
+};
+
+const std::set<std::string> kAutoHttps = {"off", "disable_redirects", "disable_certs", "ignore_loaded_certs",
+                                          "prefer_wildcard"};
+
+Location where(const Token& t) { return {t.file, t.line}; }
+
+void parse_timeouts(const Segment& seg, ServerOptions& out) {
+    SegmentReader r(seg);
+    r.expect_args(0, 1);
+    if (r.size() == 1) {  // `timeouts D` sets them all
+        Duration d = parse_duration(r[0], "timeouts");
+        out.read_body = out.read_header = out.write = out.idle = d;
+        r.no_block();
+        return;
+    }
+    for (const Segment& sub : seg.block) {
+        SegmentReader s(sub);
+        const std::string& n = s.name().text;
+        std::optional<Duration>* slot = n == "read_body"     ? &out.read_body
+                                        : n == "read_header" ? &out.read_header
+                                        : n == "write"       ? &out.write
+                                        : n == "idle"        ? &out.idle
+                                                             : nullptr;
+        if (!slot) unknown_subdirective(sub, "timeouts");
+        s.expect_args(1, 1);
+        s.no_block();
+        *slot = parse_duration(s[0], n);
+    }
+}
+
+ServerOptions parse_servers(const Segment& seg, const BuildContext& ctx) {
+    SegmentReader r(seg);
+    r.expect_args(0, 1);
+    ServerOptions out;
+    out.where = where(seg.name());
+    if (r.size() == 1) out.listener = r.text(0);
+    for (const Segment& sub : seg.block) {
+        SegmentReader s(sub);
+        const std::string& n = s.name().text;
+        if (n == "timeouts") {
+            parse_timeouts(sub, out);
+        } else if (n == "max_header_size") {
+            s.expect_args(1, 1);
+            s.no_block();
+            out.max_header_size = parse_size(s[0], n);
+        } else if (n == "protocols") {
+            s.no_block();
+            for (size_t i = 0; i < s.size(); ++i) {
+                const std::string& p = s.text(i);
+                if (p != "h1" && p != "h2" && p != "h2c" && p != "h3")
+                    fail(s[i], "protocols: expected h1, h2, h2c or h3, got " + quoted(p));
+                out.protocols.push_back(p);
+            }
+        } else if (n == "name") {
+            s.expect_args(1, 1);
+            out.name = s.text(0);
+        } else if (n == "trusted_proxies" || n == "client_ip_headers" || n == "trusted_proxies_strict" ||
+                   n == "metrics" || n == "log_credentials" || n == "strict_sni_host" || n == "enable_full_duplex" ||
+                   n == "keepalive_interval" || n == "listener_wrappers") {
+            ctx.warn(sub.name(), "servers option " + quoted(n) + " has no effect in Pogo");
+        } else {
+            unknown_subdirective(sub, "servers");
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+void build_global_options(const ServerBlock& block, GlobalOptions& out, const BuildContext& ctx) {
+    std::set<std::string> seen;
+    for (const Segment& seg : block.segments) {
+        SegmentReader r(seg);
+        const std::string& n = r.name().text;
+        if (!n.empty() && n[0] == '@') fail(r.name(), "matcher definitions are only allowed inside a site block");
+        bool repeatable = n == "log" || n == "servers" || n == "order" || kCertificateOptions.count(n);
+        if (!repeatable && !seen.insert(n).second) fail(r.name(), "global option " + quoted(n) + " is set twice");
+        if (n == "debug") {
+            r.expect_args(0, 0);
+            r.no_block();
+            out.debug = true;
+        } else if (n == "http_port" || n == "https_port") {
+            r.expect_args(1, 1);
+            r.no_block();
+            (n == "http_port" ? out.http_port : out.https_port) = parse_port(r[0], n);
+        } else if (n == "admin") {
+            r.expect_args(0, 1);
+            out.admin = r.empty() ? "localhost:2019" : r.text(0);
+        } else if (n == "auto_https") {
+            r.expect_args(1, 1);
+            r.no_block();
+            if (!kAutoHttps.count(r.text(0)))
+                fail(r[0], "auto_https: expected off, disable_redirects, disable_certs, ignore_loaded_certs or "
+                           "prefer_wildcard, got " + quoted(r.text(0)));
+            out.auto_https = r.text(0);
+        } else if (n == "grace_period" || n == "shutdown_delay") {
+            r.expect_args(1, 1);
+            r.no_block();
+            (n == "grace_period" ? out.grace_period : out.shutdown_delay) = parse_duration(r[0], n);
+        } else if (n == "default_bind") {
+            r.expect_args(1, 64);
+            r.no_block();
+            out.default_bind = r.texts();
+        } else if (n == "order") {
+            apply_order_option(seg, out.directive_order);
+        } else if (n == "log") {
+            out.logs.push_back(parse_log(seg, false, ctx));
+        } else if (n == "servers") {
+            out.servers.push_back(parse_servers(seg, ctx));
+        } else if (n == "frankenphp") {
+            parse_frankenphp(seg, out.frankenphp, ctx);
+        } else if (n == "pogo") {
+            parse_pogo(seg, out.pogo, ctx);
+        } else if (kCertificateOptions.count(n)) {
+            ctx.warn(r.name(), "global option " + quoted(n) +
+                                   " has no effect: Pogo does not manage certificates (use \"tls CERT KEY\" in a site)");
+        } else {
+            fail(r.name(), "unrecognized global option " + quoted(n));
+        }
+    }
+}
+
+}  // namespace caddyfile

@@ -1,0 +1,23 @@
+// The global options block: each option is read into GlobalOptions; options that only steer Caddy's
+// certificate machinery are accepted with a warning; anything else is an error.
+#pragma once
+
+#include "caddyfile/build_context.h"
+#include "caddyfile/config.h"
+#include "caddyfile/parser.h"
+
+namespace caddyfile {
+
+void build_global_options(const ServerBlock& block, GlobalOptions& out, const BuildContext& ctx);
+
+// `log` (global, or a site's access log).
+LogConfig parse_log(const Segment& seg, bool site, const BuildContext& ctx);
+
+// `frankenphp { }` and its `worker`, which php_server/php share.
+void parse_frankenphp(const Segment& seg, FrankenPhpOptions& out, const BuildContext& ctx);
+PhpWorker parse_worker(const Segment& seg, const BuildContext& ctx);
+
+// `pogo { }` (see spec/pogo.md).
+void parse_pogo(const Segment& seg, PogoOptions& out, const BuildContext& ctx);
+
+}  // namespace caddyfile

@@ -1,0 +1,229 @@
+#include "caddyfile/matchers.h"
+
+#include <algorithm>
+#include <set>
+
+#include "caddyfile/segment_reader.h"
+
+namespace caddyfile {
+
+namespace {
+
+const std::set<std::string> kUnsupported = {"vars", "vars_regexp", "client_ip", "tls", "map"};
+
+std::string upper(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return s;
+}
+
+std::string trim(std::string s) {
+    size_t b = s.find_first_not_of(" \t\n"), e = s.find_last_not_of(" \t\n");
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// A string literal in '...' or "..."; false when `s` is not exactly one.
+bool literal(const std::string& s, std::string& out) {
+    if (s.size() < 2 || (s.front() != '\'' && s.front() != '"') || s.back() != s.front()) return false;
+    out = s.substr(1, s.size() - 2);
+    return out.find(s.front()) == std::string::npos;
+}
+
+// `f('a', 'b')` with literal arguments.
+bool call(const std::string& s, const std::string& fn, std::vector<std::string>& args) {
+    if (s.rfind(fn + "(", 0) != 0 || s.back() != ')') return false;
+    std::string inner = s.substr(fn.size() + 1, s.size() - fn.size() - 2);
+    size_t pos = 0;
+    while (pos <= inner.size()) {
+        size_t comma = inner.find(',', pos);
+        std::string part = trim(inner.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+        std::string value;
+        if (!literal(part, value)) return false;
+        args.push_back(value);
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    return !args.empty();
+}
+
+// Only expressions a runtime can check without CEL: one comparison of a placeholder with a string,
+// or one path()/method()/host() call.
+void parse_expression(const Token& at, const std::string& text, MatcherSet& set) {
+    std::string e = trim(text);
+    std::vector<std::string> args;
+    if (call(e, "path", args)) {
+        set.paths.insert(set.paths.end(), args.begin(), args.end());
+        return;
+    }
+    if (call(e, "method", args)) {
+        for (auto& m : args) set.methods.push_back(upper(m));
+        return;
+    }
+    if (call(e, "host", args)) {
+        set.hosts.insert(set.hosts.end(), args.begin(), args.end());
+        return;
+    }
+    for (const char* op : {"==", "!="}) {
+        size_t at_op = e.find(op);
+        if (at_op == std::string::npos) continue;
+        std::string lhs = trim(e.substr(0, at_op)), rhs = trim(e.substr(at_op + 2)), value;
+        bool placeholder = lhs.size() > 2 && lhs.front() == '{' && lhs.back() == '}' &&
+                           lhs.find_first_of(" {}", 1) == lhs.size() - 1;
+        if (placeholder && literal(rhs, value)) {
+            set.comparisons.push_back({lhs, op[0] == '=', value});
+            return;
+        }
+    }
+    fail(at, "expression matcher " + quoted(text) +
+                 " is not supported: Pogo evaluates only {placeholder} == \"value\", {placeholder} != \"value\", "
+                 "path(...), method(...) and host(...)");
+}
+
+void parse_file_condition(const Segment& seg, MatcherSet& set) {
+    SegmentReader r(seg);
+    FileCondition f;
+    f.try_files = r.texts();
+    for (const Segment& sub : seg.block) {
+        SegmentReader s(sub);
+        const std::string& n = s.name().text;
+        s.no_block();
+        if (n == "root") {
+            s.expect_args(1, 1);
+            f.root = s.text(0);
+        } else if (n == "try_files") {
+            s.expect_args(1, 64);
+            f.try_files = s.texts();
+        } else if (n == "try_policy") {
+            s.expect_args(1, 1);
+            const std::string& p = s.text(0);
+            if (p != "first_exist" && p != "first_exist_fallback" && p != "smallest_size" && p != "largest_size" &&
+                p != "most_recently_modified")
+                fail(s[0], "file try_policy: unknown policy " + quoted(p));
+            f.try_policy = p;
+        } else if (n == "split_path") {
+            s.expect_args(1, 64);
+            f.split_path = s.texts();
+        } else {
+            unknown_subdirective(sub, "file matcher");
+        }
+    }
+    if (f.try_files.empty()) f.try_files = {"{path}"};
+    set.file = std::move(f);
+}
+
+void parse_condition(const Segment& seg, MatcherSet& set);
+
+void parse_not(const Segment& seg, MatcherSet& set) {
+    MatcherSet inner;
+    inner.where = {seg.name().file, seg.name().line};
+    if (seg.has_block) {
+        if (seg.tokens.size() > 1) fail(seg.tokens[1], "not: write its matchers either on its line or in its block");
+        for (const Segment& sub : seg.block) parse_condition(sub, inner);
+    } else {
+        if (seg.tokens.size() < 2) fail(seg.name(), "missing argument for \"not\"");
+        Segment line;
+        line.tokens.assign(seg.tokens.begin() + 1, seg.tokens.end());
+        parse_condition(line, inner);
+    }
+    set.nots.push_back(std::move(inner));
+}
+
+void parse_condition(const Segment& seg, MatcherSet& set) {
+    SegmentReader r(seg);
+    const std::string& n = r.name().text;
+    if (n == "not") return parse_not(seg, set);
+    if (n == "file") return parse_file_condition(seg, set);
+    r.no_block();
+    if (n == "path") {
+        r.expect_args(1, 1024);
+        for (const std::string& p : r.texts()) set.paths.push_back(p);
+    } else if (n == "path_regexp") {
+        r.expect_args(1, 2);
+        set.path_regexps.emplace_back(r.size() == 2 ? r.text(0) : std::string(), r.text(r.size() - 1));
+    } else if (n == "method") {
+        r.expect_args(1, 64);
+        for (const std::string& m : r.texts()) set.methods.push_back(upper(m));
+    } else if (n == "host") {
+        r.expect_args(1, 1024);
+        for (const std::string& h : r.texts()) set.hosts.push_back(h);
+    } else if (n == "header") {
+        r.expect_args(1, 64);
+        set.headers.emplace_back(r.text(0), r.texts(1));
+    } else if (n == "header_regexp") {
+        r.expect_args(2, 3);
+        std::string name = r.size() == 3 ? r.text(0) : std::string();
+        set.header_regexps.push_back({name, {r.text(r.size() - 2), r.text(r.size() - 1)}});
+    } else if (n == "query") {
+        r.expect_args(1, 64);
+        for (const std::string& q : r.texts()) {
+            size_t eq = q.find('=');
+            set.query.emplace_back(q.substr(0, eq), eq == std::string::npos ? std::string("*") : q.substr(eq + 1));
+        }
+    } else if (n == "remote_ip") {
+        r.expect_args(1, 1024);
+        for (const std::string& ip : r.texts()) {
+            if (ip == "forwarded") fail(seg.name(), "remote_ip forwarded is not supported");
+            set.remote_ips.push_back(ip);
+        }
+    } else if (n == "protocol") {
+        r.expect_args(1, 1);
+        set.protocols.push_back(r.text(0));
+    } else if (n == "expression") {
+        r.expect_args(1, 1024);
+        std::string text = r.size() == 1 ? r.text(0) : std::string();
+        for (size_t i = 0; r.size() > 1 && i < r.size(); ++i) {  // rejoin as written, quotes included
+            std::string part = r[i].quote == Quote::double_quote ? "\"" + r.text(i) + "\"" : r.text(i);
+            text += (text.empty() ? "" : " ") + part;
+        }
+        parse_expression(r[0], text, set);
+    } else if (kUnsupported.count(n)) {
+        fail(seg.name(), "matcher " + quoted(n) + " is not supported by Pogo");
+    } else {
+        fail(seg.name(), "unrecognized matcher " + quoted(n));
+    }
+}
+
+}  // namespace
+
+bool is_matcher_definition(const Segment& seg) {
+    return !seg.name().quoted() && !seg.name().text.empty() && seg.name().text[0] == '@';
+}
+
+NamedMatcher parse_named_matcher(const Segment& seg) {
+    NamedMatcher m;
+    m.name = seg.name().text.substr(1);
+    m.set.where = {seg.name().file, seg.name().line};
+    if (m.name.empty()) fail(seg.name(), "a matcher needs a name after '@'");
+    if (seg.has_block) {
+        if (seg.tokens.size() > 1)
+            fail(seg.tokens[1], "matcher @" + m.name + ": write its matchers either on its line or in its block");
+        for (const Segment& sub : seg.block) parse_condition(sub, m.set);
+        return m;
+    }
+    if (seg.tokens.size() < 2) fail(seg.name(), "matcher @" + m.name + " has no matchers");
+    if (seg.tokens.size() == 2 && seg.tokens[1].quoted()) {  // `@name "expression"`
+        parse_expression(seg.tokens[1], seg.tokens[1].text, m.set);
+        return m;
+    }
+    Segment line;
+    line.tokens.assign(seg.tokens.begin() + 1, seg.tokens.end());
+    parse_condition(line, m.set);
+    return m;
+}
+
+std::optional<MatchSpec> inline_matcher(const Segment& seg, const std::vector<NamedMatcher>& known) {
+    if (seg.tokens.size() < 2) return std::nullopt;
+    const Token& t = seg.tokens[1];
+    const std::string& s = t.text;
+    if (s == "*") return MatchSpec{MatchSpec::Kind::all, {}};
+    if (!s.empty() && s[0] == '/') return MatchSpec{MatchSpec::Kind::path, s};
+    if (s.size() > 2 && s[0] == '*' && s[1] == '.') return MatchSpec{MatchSpec::Kind::path, s};
+    if (s.size() > 1 && s[0] == '@') {
+        std::string name = s.substr(1);
+        bool defined = std::any_of(known.begin(), known.end(), [&](const NamedMatcher& m) { return m.name == name; });
+        if (!defined) fail(t, "undefined matcher " + quoted(s) + ": define it in this site with \"" + s + " { ... }\"");
+        return MatchSpec{MatchSpec::Kind::named, name};
+    }
+    return std::nullopt;
+}
+
+}  // namespace caddyfile

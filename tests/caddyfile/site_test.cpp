@@ -1,0 +1,270 @@
+// Sites: addresses and HTTPS, directives with their matchers, named matchers, directive order.
+#include <doctest/doctest.h>
+
+#include "caddyfile/config_json.h"
+#include "config_test_util.h"
+
+using namespace caddyfile;
+
+namespace {
+
+std::string order_of(const std::vector<Handler>& hs) {
+    std::string out;
+    for (const Handler& h : hs) {
+        out += (out.empty() ? "" : " ") + h.directive;
+        if (h.match.kind == MatchSpec::Kind::path) out += "(" + h.match.value + ")";
+        if (h.match.kind == MatchSpec::Kind::named) out += "(@" + h.match.value + ")";
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("sites: addresses and HTTPS") {
+    Config c = test::load(":8080, http://example.com {\n\trespond hi\n}\nhttps://secure.example.com {\n\ttls cert.pem key.pem\n}\n");
+    REQUIRE(c.sites.size() == 2);
+    CHECK(c.sites[0].addresses[0].scheme == "http");
+    CHECK(c.sites[0].addresses[0].port == 8080);
+    CHECK(c.sites[0].addresses[1].port == 80);
+    CHECK(c.sites[1].addresses[0].scheme == "https");
+    REQUIRE(c.sites[1].tls);
+    CHECK(c.sites[1].tls->cert == "cert.pem");
+
+    CHECK(test::load_error("localhost {\n\trespond hi\n}") ==
+          "/app/Caddyfile:1: site \"localhost\" would be served over HTTPS, and Pogo does not obtain certificates: add "
+          "\"tls CERT_FILE KEY_FILE\" to the site, write the address as \"http://localhost\", or set \"auto_https off\" "
+          "in the global options");
+    CHECK(test::load_error(":80, example.com:8443 {\n}").find("/app/Caddyfile:1: site \"example.com:8443\" would be served over "
+                                                             "HTTPS") == 0);
+    Config off = test::load("{\n\tauto_https off\n}\nlocalhost {\n\trespond hi\n}\n");
+    CHECK(off.sites[0].addresses[0].scheme == "http");
+    CHECK(off.sites[0].addresses[0].port == 443);
+    CHECK(test::load_error(":80 {\n}\n:80 {\n}") == "/app/Caddyfile:3: site \":80\" is already defined at /app/Caddyfile:1");
+    CHECK(test::load_error("localhost {\n\ttls internal\n}") ==
+          "/app/Caddyfile:2: tls internal: Pogo does not obtain or issue certificates; use \"tls CERT_FILE KEY_FILE\"");
+}
+
+TEST_CASE("sites: directives parse into typed specs") {
+    Config c = test::load(R"(:8080 {
+	root * public/
+	header /api/* {
+		Cache-Control "no-store"
+		+Vary Accept
+		-Server
+		?X-Frame-Options DENY
+		Link old new
+	}
+	header X-Powered-By Pogo
+	request_body {
+		max_size 10MB
+	}
+	redir /old /new permanent
+	rewrite @spa /index.html
+	uri strip_prefix /app
+	try_files {path} {path}/ /index.php?{query}
+	basic_auth /admin/* {
+		alice $2a$14$Zkx19XLiW6VYouLHR5NmfOFU0z2GTNmpkT/5qqR7hx4IjWJPDhjvG
+	}
+	encode zstd gzip
+	respond /health "OK" 200
+	error /forbidden "Nope" 403
+	php_server {
+		root public/
+		env APP_ENV prod
+		index index.php
+		try_files {path} index.php
+		file_server off
+		worker public/worker.php 2
+	}
+	file_server browse {
+		hide .git
+		precompressed gzip
+	}
+	log {
+		output stdout
+		format console
+	}
+	@spa {
+		not path /api/*
+		file {
+			try_files {path}
+		}
+		method GET HEAD
+		header Accept *text/html*
+		query debug=1
+		remote_ip 10.0.0.0/8
+		expression {http.request.host} == "example.com"
+	}
+}
+)");
+    REQUIRE(c.sites.size() == 1);
+    const Site& s = c.sites[0];
+    CHECK(order_of(s.handlers) ==
+          "root header(/api/*) header request_body redir(/old) rewrite(@spa) uri try_files basic_auth(/admin/*) encode "
+          "error(/forbidden) respond(/health) php_server file_server");
+    auto spec = [&](size_t i) -> const HandlerSpec& { return s.handlers[i].spec; };
+    CHECK(std::get<RootSpec>(spec(0)).path == "public/");
+    const auto& h = std::get<HeaderSpec>(spec(1));
+    REQUIRE(h.ops.size() == 5);
+    CHECK(h.ops[0].op == HeaderOp::Op::set);
+    CHECK(h.ops[0].value == "no-store");
+    CHECK(h.ops[1].op == HeaderOp::Op::add);
+    CHECK(h.ops[2].op == HeaderOp::Op::remove);
+    CHECK(h.ops[3].op == HeaderOp::Op::set_default);
+    CHECK(h.ops[4].op == HeaderOp::Op::replace);
+    CHECK(h.ops[4].replacement == "new");
+    CHECK(h.defer);
+    CHECK(std::get<RequestBodySpec>(spec(3)).max_size == 10000000u);
+    CHECK(std::get<RedirSpec>(spec(4)).to == "/new");
+    CHECK(std::get<RedirSpec>(spec(4)).status == 301);
+    CHECK(std::get<RewriteSpec>(spec(5)).to == "/index.html");
+    CHECK(std::get<UriSpec>(spec(6)).op == "strip_prefix");
+    CHECK(std::get<TryFilesSpec>(spec(7)).files == std::vector<std::string>{"{path}", "{path}/", "/index.php?{query}"});
+    CHECK(std::get<BasicAuthSpec>(spec(8)).accounts[0].first == "alice");
+    CHECK(std::get<EncodeSpec>(spec(9)).formats == std::vector<std::string>{"zstd", "gzip"});
+    CHECK(std::get<ErrorSpec>(spec(10)).status == 403);
+    CHECK(std::get<RespondSpec>(spec(11)).body == "OK");
+    CHECK(std::get<RespondSpec>(spec(11)).status == 200);
+    const auto& php = std::get<PhpSpec>(spec(12));
+    CHECK(php.root == "public/");
+    CHECK(php.env == KeyValues{{"APP_ENV", "prod"}});
+    CHECK(!php.file_server);
+    REQUIRE(php.workers.size() == 1);
+    CHECK(php.workers[0].path == "/app/public/worker.php");
+    CHECK(std::get<FileServerSpec>(spec(13)).browse);
+    CHECK(std::get<FileServerSpec>(spec(13)).hide == std::vector<std::string>{".git"});
+    REQUIRE(s.logs.size() == 1);
+    CHECK(s.logs[0].output == "stdout");
+    REQUIRE(s.matchers.size() == 1);
+    const MatcherSet& m = s.matchers[0].set;
+    CHECK(m.nots.size() == 1);
+    CHECK(m.nots[0].paths == std::vector<std::string>{"/api/*"});
+    CHECK(m.file->try_files == std::vector<std::string>{"{path}"});
+    CHECK(m.methods == std::vector<std::string>{"GET", "HEAD"});
+    CHECK(m.headers[0].first == "Accept");
+    CHECK(m.query[0] == std::pair<std::string, std::string>{"debug", "1"});
+    CHECK(m.remote_ips == std::vector<std::string>{"10.0.0.0/8"});
+    REQUIRE(m.comparisons.size() == 1);
+    CHECK(m.comparisons[0].placeholder == "{http.request.host}");
+    CHECK(m.comparisons[0].value == "example.com");
+}
+
+TEST_CASE("sites: directive order") {
+    const std::pair<std::string, std::string> cases[] = {
+        {":80 {\n\tfile_server\n\tphp_server\n\troot * /srv\n\tencode gzip\n}", "root encode php_server file_server"},
+        {":80 {\n\trespond /a* 1\n\trespond /abc 2\n\trespond 3\n\trespond /ab 4\n}",
+         "respond(/abc) respond(/ab) respond(/a*) respond"},
+        {":80 {\n\t@x method GET\n\trespond 1\n\trespond @x 2\n}", "respond(@x) respond"},
+        {":80 {\n\troute {\n\t\tfile_server\n\t\troot * /srv\n\t}\n\theader X y\n}", "header route"},
+        {"{\n\torder file_server before root\n}\n:80 {\n\troot * /srv\n\tfile_server\n}", "file_server root"},
+        {"{\n\torder respond first\n}\n:80 {\n\troot * /srv\n\trespond x\n}", "respond root"},
+        {"{\n\torder root last\n}\n:80 {\n\troot * /srv\n\trespond x\n}", "respond root"},
+        {"{\n\torder php_server after file_server\n}\n:80 {\n\tphp_server\n\tfile_server\n}", "file_server php_server"},
+        {":80 {\n\thandle /api/* {\n\t\trespond x\n\t}\n\thandle {\n\t\tfile_server\n\t}\n\tredir /a /b\n}",
+         "redir(/a) handle(/api/*) handle"},
+        {":80 {\n\tbasicauth /x {\n\t\tu JDJhJDE0JFpreDE5WExpVzZWWW91TEhSNU5tZk9GVTB6MkdUTm1wa1QvNXFxUjdoeDRJaldKUERoanZH\n\t}\n\theader a b\n}",
+         "header basic_auth(/x)"},
+    };
+    for (const auto& [input, order] : cases) {
+        CAPTURE(input);
+        CHECK(order_of(test::load(input).sites.at(0).handlers) == order);
+    }
+    // route keeps written order inside, handle sorts inside
+    Config c = test::load(":80 {\n\troute {\n\t\tfile_server\n\t\troot * /srv\n\t}\n\thandle {\n\t\tfile_server\n\t\troot * /srv\n\t}\n}");
+    CHECK(order_of(std::get<SubrouteSpec>(c.sites[0].handlers[0].spec).handlers) == "root file_server");
+    CHECK(order_of(std::get<SubrouteSpec>(c.sites[0].handlers[1].spec).handlers) == "file_server root");
+}
+
+TEST_CASE("sites: handle_path strips its prefix; matchers inside blocks are scoped") {
+    Config c = test::load(":80 {\n\t@get method GET\n\thandle_path /api/* {\n\t\t@post method POST\n\t\trespond @post 1\n\t\trespond @get 2\n\t}\n}");
+    const auto& sub = std::get<SubrouteSpec>(c.sites[0].handlers[0].spec);
+    CHECK(sub.strip_prefix == "/api/");
+    CHECK(sub.matchers.size() == 1);
+    CHECK(order_of(sub.handlers) == "respond(@post) respond(@get)");
+}
+
+TEST_CASE("sites: warnings") {
+    Config c = test::load(":80 {\n\tencode zstd br gzip\n\tphp_fastcgi localhost:9000\n}");
+    REQUIRE(c.warnings.size() == 2);
+    CHECK(c.warnings[0].str() == "/app/Caddyfile:2: encode br: Pogo does not compress with brotli; zstd and gzip are used");
+    CHECK(c.warnings[1].str() ==
+          "/app/Caddyfile:3: php_fastcgi: the upstream \"localhost:9000\" is ignored; PHP runs in Pogo's embedded engine");
+    const auto& php = std::get<PhpSpec>(c.sites[0].handlers[1].spec);
+    CHECK(!php.file_server);
+    CHECK(php.upstream == "localhost:9000");
+}
+
+TEST_CASE("sites: errors") {
+    const std::pair<std::string, std::string> cases[] = {
+        {":80 {\n\tfoo bar\n}", "2: unrecognized directive \"foo\""},
+        {":80 {\n\treverse_proxy localhost:9000\n}", "2: directive \"reverse_proxy\" is not supported by Pogo"},
+        {":80\nrespond hi\nexample.com {\n}",
+         "3: unrecognized directive \"example.com\": to define more than one site, wrap each site's directives in braces"},
+        {":80 {\n\tworker index.php\n}", "2: unrecognized directive \"worker\": worker belongs inside php_server or php"},
+        {":80 {\n\thandle {\n\t\ttls a b\n\t}\n}",
+         "3: \"tls\" belongs at the top level of a site block, not inside handle, handle_path or route"},
+        {":80 {\n\trespond @nope 200\n}", "2: undefined matcher \"@nope\": define it in this site with \"@nope { ... }\""},
+        {":80 {\n\t@a path /a\n\t@a path /b\n}", "3: matcher @a is defined twice (first at /app/Caddyfile:2)"},
+        {":80 {\n\t@a {\n\t\tcolor red\n\t}\n}", "3: unrecognized matcher \"color\""},
+        {":80 {\n\t@a vars x y\n}", "2: matcher \"vars\" is not supported by Pogo"},
+        {":80 {\n\t@a\n}", "2: matcher @a has no matchers"},
+        {":80 {\n\t@a expression {path}.startsWith(\"/x\")\n}",
+         "2: expression matcher \"{path}.startsWith(\\\"/x\\\")\" is not supported: Pogo evaluates only {placeholder} == "
+         "\"value\", {placeholder} != \"value\", path(...), method(...) and host(...)"},
+        {":80 {\n\troot\n}", "2: missing argument for \"root\""},
+        {":80 {\n\troot * a b\n}", "2: too many arguments for \"root\""},
+        {":80 {\n\trewrite /a /b /c\n}", "2: too many arguments for \"rewrite\""},
+        {":80 {\n\tredir /a /b sometimes\n}", "2: invalid status code \"sometimes\" for \"redir\": expected 100-999"},
+        {":80 {\n\tredir /a /b 200\n}", "2: redir: status must be 3xx, permanent, temporary or html, got 200"},
+        {":80 {\n\trespond \"x\" 2000\n}", "2: invalid status code \"2000\" for \"respond\": expected 100-999"},
+        {":80 {\n\trespond {\n\t\tbody x\n\t\tcolor y\n\t}\n}", "4: unrecognized respond subdirective \"color\""},
+        {":80 {\n\terror 200\n}", "2: error: the status must be 400 or more, got 200"},
+        {":80 {\n\trequest_body {\n\t\tmax_size huge\n\t}\n}", "3: max_size: invalid size \"huge\""},
+        {":80 {\n\trequest_body {\n\t\tmin_size 1\n\t}\n}", "3: unrecognized request_body subdirective \"min_size\""},
+        {":80 {\n\tencode br2\n}", "2: encode: unknown format \"br2\" (expected gzip, zstd or br)"},
+        {":80 {\n\tbasic_auth {\n\t\tbob secret\n\t}\n}", "3: basic_auth: the password of \"bob\" is not a bcrypt hash"},
+        {":80 {\n\tbasic_auth\n}", "2: basic_auth needs at least one account in its block: USER HASH"},
+        {":80 {\n\tbasic_auth scrypt {\n\t}\n}", "2: basic_auth: hash algorithm \"scrypt\" is not supported (use bcrypt)"},
+        {":80 {\n\thandle_path {\n\t}\n}", "2: handle_path needs a path matcher as its first argument, e.g. handle_path /api/*"},
+        {":80 {\n\tphp_server {\n\t\tdocroot x\n\t}\n}", "3: unrecognized php_server subdirective \"docroot\""},
+        {":80 {\n\tphp {\n\t\ttry_files x\n\t}\n}", "3: unrecognized php subdirective \"try_files\""},
+        {":80 {\n\tphp_server extra\n}", "2: too many arguments for \"php_server\""},
+        {":80 {\n\tphp_server {\n\t\tworker missing.php\n\t}\n}", "3: worker file not found: /app/missing.php"},
+        {":80 {\n\tphp_fastcgi\n}", "2: missing argument for \"php_fastcgi\""},
+        {":80 {\n\tfile_server {\n\t\tfs s3\n\t}\n}", "3: unrecognized file_server subdirective \"fs\""},
+        {":80 {\n\tfile_server list\n}", "2: file_server: expected \"browse\" or nothing, got \"list\""},
+        {":80 {\n\turi reverse\n}", "2: uri: expected strip_prefix, strip_suffix, replace, path_regexp or query, got \"reverse\""},
+        {":80 {\n\turi replace a\n}", "2: missing argument for \"uri replace\""},
+        {":80 {\n\ttry_files\n}", "2: missing argument for \"try_files\""},
+        {":80 {\n\theader {\n\t\tX\n\t}\n}", "3: header X: missing value"},
+        {":80 {\n\troute /x extra {\n\t}\n}", "2: too many arguments for \"route\""},
+        {":80 {\n\trespond x {\n\t\tcolor y\n\t}\n}", "3: unrecognized respond subdirective \"color\""},
+        {":80 {\n\troot * /srv {\n\t}\n}", "2: \"root\" does not take a block"},
+        {":80 {\n\tlog {\n\t\tinclude x\n\t}\n}", "3: unrecognized log subdirective \"include\""},
+        {":80 {\n\ttls a\n}", "2: missing argument for \"tls\": expected tls CERT_FILE KEY_FILE"},
+    };
+    for (const auto& [input, error] : cases) {
+        CAPTURE(input);
+        CHECK(test::load_error(input) == "/app/Caddyfile:" + error);
+    }
+}
+
+TEST_CASE("sites: errors inside imported snippets name the import") {
+    CHECK(test::load_error("(bad) {\n\tfoo\n}\n:80 {\n\timport bad\n}") ==
+          "/app/Caddyfile:2: unrecognized directive \"foo\" (imported at /app/Caddyfile:5)");
+}
+
+TEST_CASE("to_json") {
+    Config c = test::load("{\n\tpogo {\n\t\tworker public/pogo-worker.php\n\t}\n}\n:8080 {\n\t@api path /api/*\n\trespond @api \"hi\" 201\n}\n");
+    nlohmann::json j = to_json(c);
+    CHECK(j["global"]["pogo"]["pools"][0]["name"] == "default");
+    CHECK(j["global"]["pogo"]["pools"][0]["max_wait"] == "30s");
+    CHECK(j["global"]["frankenphp"].is_null());
+    CHECK(j["sites"][0]["addresses"][0]["port"] == 8080);
+    CHECK(j["sites"][0]["addresses"][0]["scheme"] == "http");
+    CHECK(j["sites"][0]["matchers"]["api"]["paths"][0] == "/api/*");
+    CHECK(j["sites"][0]["handlers"][0]["directive"] == "respond");
+    CHECK(j["sites"][0]["handlers"][0]["match"] == "@api");
+    CHECK(j["sites"][0]["handlers"][0]["status"] == 201);
+    CHECK(j["sites"][0]["handlers"][0]["where"] == "/app/Caddyfile:8");
+}
