@@ -183,18 +183,18 @@ void Connection::on_exchange_wake() {
   if (!ex_ || closed_) return;
   std::shared_ptr<Exchange> ex = ex_;
   ex->begin_loop_turn();
-  ex->take_events(events_);
+  // A local batch: handling an event may close the connection, which clears events_.
+  std::deque<Exchange::Event> batch;
+  batch.swap(events_);
+  ex->take_events(batch);
   bool ended = false;
-  while (!events_.empty()) {
-    if (!ended && !closed_) {
-      Exchange::Event& ev = events_.front();
-      if (ev.kind == Exchange::Event::End) {
-        ended = true;
-      }
-      handle_event(ev);
-    }
-    events_.pop_front();
+  for (auto& ev : batch) {
+    if (ended || closed_) break;
+    if (ev.kind == Exchange::Event::End) ended = true;
+    handle_event(ev);
   }
+  batch.clear();
+  if (events_.empty()) batch.swap(events_);  // keep the deque's blocks for the next turn
   flush();
   if (closed_) return;
   if (ended) {

@@ -1,0 +1,37 @@
+// A Backend for server tests: plain C++ threads stand in for PHP. Each request runs on its own
+// thread (joined when the backend is destroyed), chosen by script name:
+//   /echo.php    reads the whole body; answers "method=.. path=.. info=.. query=.. body=N"
+//   /stream.php  writes "first", pauses, writes "second" (chunked)
+//   /big.php     writes 20 MiB in 64 KiB pieces
+//   /length.php  Content-Length: 5, "hello"
+//   /early.php   103 Early Hints, then 200
+//   /slow.php    sleeps ~300 ms, then answers "slow done"
+//   /forever.php writes until the client goes away (records the abort)
+//   /index.php   "index" + path_info
+// Threads: handle() on the loop thread; everything else on the test thread.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/backend.h"
+
+class FakeBackend : public pogo::server::Backend {
+ public:
+  ~FakeBackend() override { join(); }
+  void handle(std::shared_ptr<pogo::server::Exchange> ex) override;
+  void join();
+
+  std::atomic<int> started{0};
+  std::atomic<int> finished{0};
+  std::atomic<int> aborted{0};
+  std::atomic<size_t> last_body_size{0};
+
+ private:
+  void run(const std::shared_ptr<pogo::server::Exchange>& ex);
+  std::mutex mu_;
+  std::vector<std::thread> threads_;
+};

@@ -1,0 +1,164 @@
+// Server life cycle and limits: start-up errors, many concurrent clients, graceful shutdown,
+// header and body limits, timeouts, access log.
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "server/server.h"
+#include "test_client.h"
+#include "test_server.h"
+
+using pogo::server::Server;
+using pogo::server::ServerOptions;
+using pogo::server::StartupError;
+
+TEST_CASE("start-up errors are one line") {
+  TestServer t;
+  ServerOptions o;
+  o.listen = {"127.0.0.1:" + std::to_string(t.port)};
+  o.root = t.root;
+  o.php = false;
+  Server s(o, nullptr);
+  std::string msg;
+  try {
+    s.start();
+  } catch (const StartupError& e) {
+    msg = e.what();
+  }
+  CHECK(msg == "listen tcp 127.0.0.1:" + std::to_string(t.port) + ": address already in use");
+
+  ServerOptions m;
+  m.root = "/definitely/not/here";
+  m.php = false;
+  Server s2(m, nullptr);
+  CHECK_THROWS_WITH_AS(s2.start(), "root directory /definitely/not/here does not exist", StartupError);
+
+  ServerOptions bad;
+  bad.listen = {"nonsense"};
+  bad.root = t.root;
+  bad.php = false;
+  Server s3(bad, nullptr);
+  CHECK_THROWS_AS(s3.start(), StartupError);
+}
+
+TEST_CASE("listen address forms") {
+  TestServer t([](ServerOptions& o) { o.listen = {":0", "[::1]:0", "localhost:0"}; });
+  auto addrs = t.server->addresses();
+  REQUIRE(addrs.size() == 3);
+  for (const auto& a : addrs) {
+    CAPTURE(a);
+    auto r = curl_get("http://" + a + "/style.css");
+    CHECK(r.status == 200);
+  }
+}
+
+TEST_CASE("200 concurrent requests") {
+  TestServer t;
+  CURLM* multi = curl_multi_init();
+  std::vector<CURL*> handles;
+  std::vector<std::string> bodies(200);
+  for (int i = 0; i < 200; ++i) {
+    CURL* h = curl_easy_init();
+    std::string path = i % 2 ? "/echo.php?i=" + std::to_string(i) : "/style.css";
+    curl_easy_setopt(h, CURLOPT_URL, t.url(path).c_str());
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* ud) {
+      static_cast<std::string*>(ud)->append(p, s * n);
+      return s * n;
+    });
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &bodies[i]);
+    curl_multi_add_handle(multi, h);
+    handles.push_back(h);
+  }
+  int running = 1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (running && std::chrono::steady_clock::now() < deadline) {
+    curl_multi_perform(multi, &running);
+    curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+  }
+  int ok = 0;
+  for (int i = 0; i < 200; ++i) {
+    long status = 0;
+    curl_easy_getinfo(handles[i], CURLINFO_RESPONSE_CODE, &status);
+    bool body_ok = i % 2 ? bodies[i].find("query=i=" + std::to_string(i) + " ") != std::string::npos
+                         : bodies[i] == "body { color: red; }\n";
+    if (status == 200 && body_ok) ++ok;
+    curl_multi_remove_handle(multi, handles[i]);
+    curl_easy_cleanup(handles[i]);
+  }
+  curl_multi_cleanup(multi);
+  CHECK(ok == 200);
+}
+
+TEST_CASE("graceful shutdown lets an in-flight request finish and closes idle connections") {
+  TestServer t;
+  RawClient idle(t.port);
+  idle.send("GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto first = idle.read_until([](const std::string& d) { return d.find("color: red") != std::string::npos; });
+  REQUIRE_FALSE(first.closed);
+
+  CurlResult slow;
+  std::thread client([&] { slow = curl_get(t.url("/slow.php")); });
+  REQUIRE(wait_for([&] { return t.backend.started.load() == 1; }));
+  t.server->shutdown();
+  client.join();
+  CHECK(slow.status == 200);
+  CHECK(slow.body == "slow done");
+  CHECK(idle.read_to_eof().closed);
+  CHECK(t.server->closed_cleanly());
+}
+
+TEST_CASE("grace period over: remaining requests are aborted") {
+  TestServer t([](ServerOptions& o) { o.grace_period = std::chrono::milliseconds(100); });
+  RawClient c(t.port);
+  c.send("GET /forever.php HTTP/1.1\r\nHost: x\r\n\r\n");
+  c.read_until([](const std::string& d) { return d.size() > 1000; });
+  t.server->shutdown();
+  CHECK(wait_for([&] { return t.backend.aborted.load() == 1; }));
+}
+
+TEST_CASE("header limit: 431 then close") {
+  TestServer t([](ServerOptions& o) { o.max_header_size = 8192; });
+  auto r = raw_roundtrip(t.port, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(10000, 'a') + "\r\n\r\n");
+  CHECK(r.data.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+  CHECK(r.closed);
+  CHECK(curl_get(t.url("/style.css")).status == 200);
+}
+
+TEST_CASE("body limit: 413 for a declared length before reading, and for chunked bodies") {
+  TestServer t([](ServerOptions& o) { o.max_body_size = 1000; });
+  RawClient c(t.port);
+  c.send("POST /echo.php HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+  auto r = c.read_to_eof();
+  CHECK(r.data.starts_with("HTTP/1.1 413 "));
+  CHECK(r.closed);
+  CHECK(t.backend.started.load() == 0);
+
+  auto ch = raw_roundtrip(t.port, "POST /echo.php HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" "7d0\r\n" +
+                                      std::string(2000, 'x') + "\r\n0\r\n\r\n");
+  CHECK(ch.data.starts_with("HTTP/1.1 413 "));
+  CHECK(ch.closed);
+
+  CurlOptions small;
+  small.method = "POST";
+  small.body = std::string(1000, 'y');
+  auto ok = curl_get(t.url("/echo.php"), small);
+  CHECK(ok.body.find("body=1000") != std::string::npos);
+}
+
+TEST_CASE("read header timeout closes a silent or slow client") {
+  TestServer t([](ServerOptions& o) { o.read_header_timeout = std::chrono::milliseconds(200); });
+  RawClient silent(t.port);
+  CHECK(silent.read_to_eof().closed);
+  RawClient partial(t.port);
+  partial.send("GET / HTTP/1.1\r\nHost: x\r\n");
+  CHECK(partial.read_to_eof().closed);
+}
+
+TEST_CASE("idle keep-alive timeout closes the connection after a response") {
+  TestServer t([](ServerOptions& o) { o.idle_timeout = std::chrono::milliseconds(200); });
+  RawClient c(t.port);
+  c.send("GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto r = c.read_to_eof();
+  CHECK(r.data.find("color: red") != std::string::npos);
+  CHECK(r.closed);
+}
