@@ -16,12 +16,14 @@ const char kEmpty[1] = {0};
 
 void Connection::start(uv_stream_t* listener) {
   uv_loop_t* uv = hl_.loop().uv();
-  if (tcp_.init(uv, uv_tcp_init) != 0 || timer_.init(uv, uv_timer_init) != 0) {
-    closed_ = true;
+  if (tcp_.init(uv, uv_tcp_init) != 0) {
+    hl_.loop().post([hl = &hl_, id = id_] { hl->remove(id); });
+    return;
+  }
+  if (timer_.init(uv, uv_timer_init) != 0) {
+    closed_ = closing_ = true;
     pending_ops_ = 1;
     tcp_.close([this] { release_op(); });
-    timer_.close();
-    if (!tcp_) hl_.loop().post([hl = &hl_, id = id_] { hl->remove(id); });
     return;
   }
   tcp_.get()->data = this;
