@@ -71,6 +71,15 @@ bool execute(const char* script) {
       ok = true;
     }
   } zend_end_try();
+  if (!ok && !PG(modules_activated)) {
+    // Startup bailed out before the extensions' RINIT (e.g. the memory limit hit while parsing
+    // the body). Request shutdown calls every extension's post-deactivate hook regardless, and
+    // those expect RINIT to have run (ext/date reads its per-request state): run RINIT now.
+    zend_try {
+      zend_activate_modules();
+      PG(modules_activated) = 1;
+    } zend_end_try();
+  }
   zend_try {
     php_request_shutdown(nullptr);
   } zend_catch {

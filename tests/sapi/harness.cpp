@@ -12,6 +12,8 @@ namespace pogo::sapi::test {
 
 namespace {
 
+std::vector<std::pair<std::string, std::string>> g_extra_ini;
+
 struct Engine {
   Engine() {
     EngineOptions opts;
@@ -19,6 +21,7 @@ struct Engine {
     ::setenv("PHPRC", "/nonexistent-pogo-test", 1);
     ::setenv("PHP_INI_SCAN_DIR", "", 1);
     opts.ini = {{"session.save_path", "/tmp"}, {"log_errors", "1"}};
+    opts.ini.insert(opts.ini.end(), g_extra_ini.begin(), g_extra_ini.end());
     engine_start(opts);
   }
   ~Engine() {
@@ -41,6 +44,10 @@ double now_seconds() {
 }
 
 }  // namespace
+
+void configure_engine(std::vector<std::pair<std::string, std::string>> extra_ini) {
+  g_extra_ini = std::move(extra_ini);
+}
 
 void ensure_engine() { engine(); }
 

@@ -13,6 +13,9 @@
 
 namespace pogo::sapi::test {
 
+// Extra php.ini overrides for this test process; call before anything starts the engine.
+void configure_engine(std::vector<std::pair<std::string, std::string>> extra_ini);
+
 // The engine (started on first use, stopped at exit) and a backend of 4 threads on it.
 PhpBackend& shared_backend();
 void ensure_engine();
