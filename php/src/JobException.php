@@ -1,0 +1,17 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Pogo;
+
+// The Pogo engine (the `pogo` binary) defines this class natively; this definition only exists so
+// the package works for static analysis, IDEs and plain PHP (composer's autoloader is never asked for
+// a class the engine already has, and the guard below covers an explicit require).
+if (!\class_exists(JobException::class, false)) {
+    /**
+     * The job threw (its message verbatim), the worker returned an error or an invalid envelope, or the worker died while running the job.
+     */
+    class JobException extends \RuntimeException
+    {
+    }
+}
