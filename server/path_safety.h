@@ -7,6 +7,8 @@
 // Threads: pure functions (the resolve_* ones read the file system); any thread.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,8 +31,9 @@ std::optional<std::string> sanitize_path(std::string_view raw);
 bool is_inside(std::string_view root, std::string_view real);
 
 // realpath(root + clean); nullopt when it does not exist or resolves outside `root` (which must
-// itself be a realpath).
-std::optional<std::string> resolve_inside_root(const std::string& root, std::string_view clean);
+// itself be a realpath). `info`, when given, receives the stat of the target.
+std::optional<std::string> resolve_inside_root(const std::string& root, std::string_view clean,
+                                               struct stat* info = nullptr);
 
 // True for names ending in ".php", ASCII case-insensitively.
 bool has_php_extension(std::string_view path);

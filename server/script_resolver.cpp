@@ -12,10 +12,8 @@ enum class Kind { Missing, File, Dir };
 
 // Kind of root + rel, following symlinks, but only if the real target is inside root.
 Kind kind_inside(const std::string& root, std::string_view rel) {
-  auto real = resolve_inside_root(root, rel);
-  if (!real) return Kind::Missing;
   struct stat st {};
-  if (::stat(real->c_str(), &st) != 0) return Kind::Missing;
+  if (!resolve_inside_root(root, rel, &st)) return Kind::Missing;
   if (S_ISREG(st.st_mode)) return Kind::File;
   if (S_ISDIR(st.st_mode)) return Kind::Dir;
   return Kind::Missing;

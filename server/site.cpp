@@ -66,10 +66,9 @@ class FileServerHandler final : public Handler {
   explicit FileServerHandler(std::string root) : root_(std::move(root)) {}
 
   std::optional<Action> handle(RequestHead& req) const override {
-    auto real = resolve_inside_root(root_, req.path);
-    if (!real) return make_error_response(404);
     struct stat st {};
-    if (::stat(real->c_str(), &st) != 0) return make_error_response(404);
+    auto real = resolve_inside_root(root_, req.path, &st);
+    if (!real) return make_error_response(404);
     if (S_ISDIR(st.st_mode)) {
       std::string index = *real + (real->back() == '/' ? "" : "/") + "index.html";
       struct stat ist {};

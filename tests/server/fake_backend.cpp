@@ -11,6 +11,13 @@ void FakeBackend::handle(std::shared_ptr<Exchange> ex) {
   threads_.emplace_back([this, ex] { run(ex); });
 }
 
+bool FakeBackend::big_write_blocked() const {
+  // Evidence of backpressure: only a full response pipe keeps write() waiting this long.
+  int64_t since = big_write_since.load();
+  return since != 0 &&
+         std::chrono::steady_clock::now().time_since_epoch().count() - since > int64_t(100'000'000);
+}
+
 void FakeBackend::join() {
   std::vector<std::thread> ts;
   {
@@ -42,7 +49,13 @@ void FakeBackend::run(const std::shared_ptr<Exchange>& ex) {
     ex->write("second");
   } else if (script == "/big.php") {
     std::string chunk(64 << 10, 'z');
-    for (int i = 0; i < 320 && !ex->aborted(); ++i) ex->write(chunk);
+    for (int i = 0; i < 320 && !ex->aborted(); ++i) {
+      big_write_since = std::chrono::steady_clock::now().time_since_epoch().count();
+      bool ok = ex->write(chunk);
+      big_write_since = 0;
+      if (!ok) break;
+      big_produced += chunk.size();
+    }
   } else if (script == "/length.php") {
     ex->send_head(ResponseHead{200, {{"Content-Length", "5"}}});
     ex->write("hello");

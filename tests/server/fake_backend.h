@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -29,6 +30,10 @@ class FakeBackend : public pogo::server::Backend {
   std::atomic<int> finished{0};
   std::atomic<int> aborted{0};
   std::atomic<size_t> last_body_size{0};
+  std::atomic<size_t> big_produced{0};    // /big.php bytes accepted by the exchange
+  std::atomic<int64_t> big_write_since{0};  // steady-clock ns when the current write began, 0 = none
+  // True while a /big.php write has been waiting on the response pipe for a while.
+  bool big_write_blocked() const;
 
  private:
   void run(const std::shared_ptr<pogo::server::Exchange>& ex);

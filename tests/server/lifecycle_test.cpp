@@ -2,8 +2,16 @@
 // header and body limits, timeouts, access log.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
+#include "server/log.h"
 #include "server/server.h"
 #include "test_client.h"
 #include "test_server.h"
@@ -161,4 +169,71 @@ TEST_CASE("idle keep-alive timeout closes the connection after a response") {
   auto r = c.read_to_eof();
   CHECK(r.data.find("color: red") != std::string::npos);
   CHECK(r.closed);
+}
+
+TEST_CASE("read body timeout drops a client that stops sending its body") {
+  TestServer t([](ServerOptions& o) { o.read_body_timeout = std::chrono::milliseconds(200); });
+  RawClient c(t.port);
+  c.send("POST /echo.php HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
+  CHECK(c.read_to_eof().closed);
+  CHECK(wait_for([&] { return t.backend.finished.load() == 1; }));
+  CHECK(t.backend.last_body_size.load() == 10);
+}
+
+namespace {
+// Redirects fd 2 into a temporary file while alive.
+struct StderrCapture {
+  std::string path = std::filesystem::temp_directory_path() / ("pogo-stderr-" + std::to_string(::getpid()));
+  int saved = ::dup(2);
+  StderrCapture() {
+    int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    ::dup2(fd, 2);
+    ::close(fd);
+  }
+  std::string text() const {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  ~StderrCapture() {
+    ::dup2(saved, 2);
+    ::close(saved);
+    std::filesystem::remove(path);
+  }
+};
+}  // namespace
+
+TEST_CASE("access log: one JSON line per request with Caddy's field names") {
+  std::string text;
+  {
+    StderrCapture cap;
+    pogo::log::set_json(true);
+    {
+      TestServer t([](ServerOptions& o) { o.access_log = true; });
+      CurlOptions o;
+      o.headers = {"X-Test: yes"};
+      auto r = curl_get(t.url("/style.css?v=1"), o);
+      CHECK(r.status == 200);
+    }
+    pogo::log::set_json(false);
+    text = cap.text();
+  }
+  nlohmann::json entry;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.value("logger", "") == "http.log.access") entry = j;
+  }
+  REQUIRE(entry.is_object());
+  CHECK(entry["msg"] == "handled request");
+  CHECK(entry["status"] == 200);
+  CHECK(entry["size"] == 21);
+  CHECK(entry["duration"].is_number());
+  const auto& req = entry["request"];
+  CHECK(req["remote_ip"] == "127.0.0.1");
+  CHECK(req["remote_port"].is_string());
+  CHECK(req["proto"] == "HTTP/1.1");
+  CHECK(req["method"] == "GET");
+  CHECK(req["uri"] == "/style.css?v=1");
+  CHECK(req["host"].get<std::string>().starts_with("127.0.0.1:"));
+  CHECK(req["headers"]["X-Test"][0] == "yes");
 }
