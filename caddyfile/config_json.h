@@ -20,7 +20,8 @@
 //                   headers [[field, [values]]], header_regexps [[name, field, pattern]],
 //                   query [[key, value]], file {root, try_files, try_policy, split_path},
 //                   not [matcher set], comparisons [{placeholder, equal, value}] } (empty ones left out)
-//   Durations are strings in Caddy syntax; sizes are byte counts.
+//   Durations are strings in Caddy syntax; sizes are byte counts. Text comes from the Caddyfile
+//   as is: dump with error_handler_t::replace, since the file need not be valid UTF-8.
 #pragma once
 
 #include <nlohmann/json.hpp>

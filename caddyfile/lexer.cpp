@@ -122,11 +122,12 @@ private:
         emit(std::move(lx), start);
     }
 
-    // `<<...` ending right at a line break opens a heredoc; followed by a blank or the end of input it
-    // is a plain word.
+    // `<<...` ending its line (trailing blanks allowed, so that removing them never changes the
+    // meaning) opens a heredoc; followed by another word or the end of input it is a plain word.
     bool heredoc_opener() const {
         size_t end = pos_;
         while (end < src_.size() && !is_space(src_[end])) ++end;
+        while (end < src_.size() && is_blank(src_[end])) ++end;
         return end < src_.size() && src_[end] == '\n';
     }
 
@@ -134,6 +135,7 @@ private:
         const int open_line = line_;
         size_t end = src_.find('\n', pos_);
         std::string_view opener = src_.substr(pos_, end - pos_);
+        while (!opener.empty() && is_blank(opener.back())) opener.remove_suffix(1);
         std::string_view marker = opener.substr(2);
         if (marker.empty())
             fail_at(file_, open_line, "missing heredoc marker after '<<': use letters, digits, '-' and '_', e.g. <<END");

@@ -182,7 +182,7 @@ int run_adapt(const std::vector<std::string>& args, std::ostream& out, std::ostr
         ConfigArgs a = parse_config_args(args, true);
         caddyfile::Config c = caddyfile::load_config(a.config, load_options(a));
         print_warnings(c, err);
-        out << caddyfile::to_json(c).dump(a.pretty ? 2 : -1) << "\n";
+        out << caddyfile::to_json(c).dump(a.pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return 0;
     } catch (const Usage& u) {
         err << "pogo adapt: " << u.message << "\nusage: pogo adapt [--config FILE] [--pretty] [--envfile FILE]\n";

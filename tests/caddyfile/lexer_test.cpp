@@ -66,6 +66,7 @@ TEST_CASE("lexer: tokens and lines") {
         {"heredoc", "respond <<EOF\n\thello\n\t  world\n\tEOF 200\nx", "1^:respond | 1q:hello\n  world | 4:200 | 5^:x"},
         {"heredoc without indentation", "a <<END\nx\n\ny\nEND\nb", "1^:a | 1q:x\n\ny | 6^:b"},
         {"heredoc marker with space is a word", "a <<EOF b", "1^:a | 1:<<EOF | 1:b"},
+        {"heredoc marker with trailing blanks", "a <<EOF  \nx\nEOF", "1^:a | 1q:x"},
         {"escaped heredoc", "a \\<<EOF\nb", "1^:a | 1:<<EOF | 2^:b"},
         {"heredoc at end of input is a word", "a <<EOF", "1^:a | 1:<<EOF"},
         {"line numbers after heredoc", "a <<X\n1\n2\nX\nb", "1^:a | 1q:1\n2 | 5^:b"},
