@@ -36,7 +36,7 @@ bool PhpJobSource::reply_job(zval* envelope) {
       std::string message = "jsonSerialize() threw";
       if (EG(exception)) {
         zval rv;
-        zval* m = zend_read_property_ex(zend_ce_exception, EG(exception), ZSTR_KNOWN(ZEND_STR_MESSAGE), 1, &rv);
+        zval* m = zend_read_property_ex(zend_get_exception_base(EG(exception)), EG(exception), ZSTR_KNOWN(ZEND_STR_MESSAGE), 1, &rv);
         if (m && Z_TYPE_P(m) == IS_STRING) message.assign(Z_STRVAL_P(m), Z_STRLEN_P(m));
       }
       current_->finish(JobError{ErrorKind::Job, std::move(message)});

@@ -23,7 +23,8 @@ thread_local jobs::PhpJobSource* t_source = nullptr;
 // Out of the PHP_FUNCTION frame: holds a std::string.
 void fail_with_exception(jobs::PhpJobSource& source) {
   zval rv;
-  zval* m = zend_read_property_ex(zend_ce_exception, EG(exception), ZSTR_KNOWN(ZEND_STR_MESSAGE), 1, &rv);
+  zend_object* ex = EG(exception);
+  zval* m = zend_read_property_ex(zend_get_exception_base(ex), ex, ZSTR_KNOWN(ZEND_STR_MESSAGE), 1, &rv);
   std::string message = (m && Z_TYPE_P(m) == IS_STRING) ? std::string(Z_STRVAL_P(m), Z_STRLEN_P(m)) : "exception";
   zend_clear_exception();
   source.fail(message);
@@ -44,6 +45,13 @@ PHP_FUNCTION(frankenphp_handle_request) {
   fci.params = &payload;
   fci.param_count = 1;
   zend_call_function(&fci, &fcc);
+  if (EG(exception) && zend_is_unwind_exit(EG(exception))) {
+    // exit() in the callback: the script ends (the unwind goes on); the job fails, the worker restarts.
+    source->fail(jobs::kWorkerDied);
+    zval_ptr_dtor(&payload);
+    zval_ptr_dtor(&retval);
+    RETURN_FALSE;
+  }
   if (EG(exception)) fail_with_exception(*source);
   else source->reply(&retval);
   if (EG(exception)) zend_clear_exception();

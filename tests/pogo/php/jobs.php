@@ -58,3 +58,39 @@ final class CountingJob implements JobInterface
         return ++self::$count;  // statics persist between jobs: the worker stays alive
     }
 }
+
+final class SleepJob implements JobInterface
+{
+    public function handle(array $args): mixed
+    {
+        usleep((int) (($args['ms'] ?? 100) * 1000));
+        return 'slept';
+    }
+}
+
+// Jobs may dispatch jobs.
+final class NestedJob implements JobInterface
+{
+    public function handle(array $args): mixed
+    {
+        $h = pogo_dispatch(EchoJob::class, ['inner' => $args['value']], $args['pool'] ?? 'default');
+        return ['outer' => pogo_await($h, 5.0)];
+    }
+}
+
+// Leaves a job unawaited: the end of this job cancels it.
+final class LeakyJob implements JobInterface
+{
+    public function handle(array $args): mixed
+    {
+        return pogo_dispatch(SleepJob::class, ['ms' => 1], $args['pool']);
+    }
+}
+
+final class NoopJob implements JobInterface
+{
+    public function handle(array $args): mixed
+    {
+        return null;
+    }
+}
