@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace caddyfile {
 
@@ -16,5 +17,9 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 std::optional<std::string> process_env(const std::string& name);
 
 std::string expand_env(std::string_view input, const EnvLookup& lookup);
+
+// The same, and for each line of the result (index = line - 1) the line of `input` it came from,
+// so that a value holding line breaks does not shift the line numbers after it.
+std::string expand_env(std::string_view input, const EnvLookup& lookup, std::vector<int>& line_map);
 
 }  // namespace caddyfile

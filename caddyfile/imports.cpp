@@ -8,6 +8,7 @@
 
 #include "caddyfile/error.h"
 #include "caddyfile/lexer.h"
+#include "caddyfile/parser.h"
 
 namespace caddyfile {
 
@@ -179,7 +180,7 @@ void expand_import(std::vector<Token>& tokens, size_t at, const ImportContext& c
                               " imports " + path + ", which is already being imported");
             std::optional<std::string> text = ctx.fs.read(path);
             if (!text) fail(pattern, "could not read import file " + path);
-            std::vector<Token> file_tokens = lex(expand_env(*text, ctx.env), path);
+            std::vector<Token> file_tokens = lex_file(*text, path, ctx.env);
             auto frame = std::make_shared<const ImportFrame>(ImportFrame{imp.file, imp.line, path, false, imp.imports});
             for (Token& t : file_tokens) t.imports = frame;
             for (Token& t : replace_outside_snippets(file_tokens, repl)) body.push_back(std::move(t));

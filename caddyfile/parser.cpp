@@ -202,8 +202,24 @@ private:
 
 }  // namespace
 
+std::vector<Token> lex_file(std::string_view text, const std::string& file, const EnvLookup& env) {
+    std::vector<int> line_map;
+    std::string expanded = expand_env(text, env, line_map);
+    auto original = [&](int line) {
+        return line >= 1 && static_cast<size_t>(line) <= line_map.size() ? line_map[static_cast<size_t>(line) - 1] : line;
+    };
+    std::vector<Token> tokens;
+    try {
+        tokens = lex(expanded, file);
+    } catch (const Error& e) {
+        throw Error(e.file(), original(e.line()), e.message());
+    }
+    for (Token& t : tokens) t.line = original(t.line);
+    return tokens;
+}
+
 std::vector<ServerBlock> parse(std::string_view text, const std::string& file, const ParseOptions& options) {
-    return Parser(lex(expand_env(text, options.env), file), options).run();
+    return Parser(lex_file(text, file, options.env), options).run();
 }
 
 std::vector<ServerBlock> parse_file(const std::string& path, const ParseOptions& options) {

@@ -42,6 +42,9 @@ struct ParseOptions {
 // Expands `{$ENV}`, lexes and parses. Throws Error.
 std::vector<ServerBlock> parse(std::string_view text, const std::string& file, const ParseOptions& options = {});
 
+// Expands `{$ENV}` and lexes, with line numbers of `text` even where a value spans lines.
+std::vector<Token> lex_file(std::string_view text, const std::string& file, const EnvLookup& env);
+
 // Reads `path` through options.fs and parses it.
 std::vector<ServerBlock> parse_file(const std::string& path, const ParseOptions& options = {});
 

@@ -124,6 +124,13 @@ TEST_CASE("parser: environment variables are expanded before lexing") {
         CAPTURE(input);
         CHECK(render(parse(input, "Caddyfile", o)) == tree);
     }
+    // a value with line breaks does not shift the line numbers after it
+    CHECK(parse_error("{\n\t{$GLOBAL}\n}\n:80 {\n\tfoo }\n}", o) ==
+          "Caddyfile:5: unexpected '}' at the end of a line: put it on a line of its own");
+    CHECK(parse_error("{$GLOBAL}\n\"open", o) == "Caddyfile:2: unterminated quoted string: missing closing '\"'");
+    std::vector<ServerBlock> blocks = parse("{\n\t{$GLOBAL}\n\tx\n}", "Caddyfile", o);
+    CHECK(blocks[0].segments[1].name().line == 2);
+    CHECK(blocks[0].segments[2].name().line == 3);
 }
 
 TEST_CASE("parser: errors") {
