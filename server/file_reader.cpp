@@ -18,6 +18,8 @@ namespace {
 std::atomic<bool> g_nowait_supported{true};
 }  // namespace
 
+void FileReader::set_page_cache_reads(bool enabled) { g_nowait_supported.store(enabled); }
+
 FileReader::FileReader(uv_loop_t* loop, int fd, uint64_t offset, uint64_t length)
     : loop_(loop), fd_(fd), offset_(offset), remaining_(length),
       buf_size_(size_t(std::min<uint64_t>(length ? length : 1, kChunk))) {

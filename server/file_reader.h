@@ -31,6 +31,8 @@ class FileReader {
   Status next(std::string_view& chunk, std::function<void(bool ok)> on_ready);
 
   bool busy() const { return in_flight_; }
+  // Process-wide: false forces every read through the thread pool (tests of that path).
+  static void set_page_cache_reads(bool enabled);
   uint64_t remaining() const { return remaining_; }
 
  private:

@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <climits>
+#include <csignal>
 #include <cstdlib>
 #include <thread>
 
@@ -20,6 +21,9 @@ void Server::start() {
   char real[PATH_MAX];
   if (!::realpath(options_.root.c_str(), real)) throw StartupError("root directory " + options_.root + " does not exist");
   options_.root = real;
+  // A peer that resets mid-write must be an EPIPE error, not a process-killing SIGPIPE
+  // (libuv writes with plain write/writev).
+  ::signal(SIGPIPE, SIG_IGN);
   if (options_.php && !backend_) throw StartupError("php_server needs a PHP backend");
 
   site_ = std::make_unique<Site>();

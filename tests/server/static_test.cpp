@@ -1,6 +1,7 @@
 // Static files through a real Server: validators, ranges, traversal, and never serving .php.
 #include <doctest/doctest.h>
 
+#include "server/file_reader.h"
 #include "test_client.h"
 #include "test_server.h"
 
@@ -119,4 +120,26 @@ TEST_CASE("php_server mode never serves .php source either") {
   auto r = curl_get(t.url("/source.txt"));
   CHECK(r.status == 404);
   CHECK(r.body.find("SOURCE_MARKER") == std::string::npos);
+}
+
+TEST_CASE("files not in the page cache are read through the thread pool") {
+  pogo::server::FileReader::set_page_cache_reads(false);
+  {
+    TestServer t;
+    auto r = curl_get(t.url("/big.bin"));
+    CHECK(r.body == big_bin_content());
+    CurlOptions range;
+    range.headers = {"Range: bytes=100000-199999"};
+    auto pr = curl_get(t.url("/big.bin"), range);
+    CHECK(pr.status == 206);
+    CHECK(pr.body == big_bin_content().substr(100000, 100000));
+    // A client that leaves mid-file: the connection waits for the pool read before it is freed.
+    for (int i = 0; i < 5; ++i) {
+      RawClient c(t.port);
+      c.send("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+      c.read_until([](const std::string& d) { return d.size() > 100000; });
+    }
+    CHECK(curl_get(t.url("/style.css")).status == 200);
+  }
+  pogo::server::FileReader::set_page_cache_reads(true);
 }
