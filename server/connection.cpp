@@ -177,7 +177,8 @@ void Connection::on_head() {
   if (o.max_body_size && h.content_length && *h.content_length > *o.max_body_size)
     return respond_error(413, "request body too large", true);
 
-  Action action = hl_.site().route(h);
+  const std::string* host = h.header("Host");
+  Action action = hl_.sites().match(host ? std::string_view(*host) : std::string_view()).route(h);
   // A body nobody reads is not worth draining: answer, then close.
   if (h.has_body && !std::holds_alternative<ToBackend>(action)) keep_alive_ = false;
   if (auto* r = std::get_if<Respond>(&action))

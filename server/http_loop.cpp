@@ -8,8 +8,8 @@
 
 namespace pogo::server {
 
-HttpLoop::HttpLoop(const ServerOptions& options, const Site& site)
-    : options_(options), site_(site), read_buffer_(new char[kReadBufferSize]) {}
+HttpLoop::HttpLoop(const ServerOptions& options, const SiteTable& sites)
+    : options_(options), sites_(sites), read_buffer_(new char[kReadBufferSize]) {}
 
 HttpLoop::~HttpLoop() {
   stop();

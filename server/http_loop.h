@@ -1,6 +1,6 @@
 // An HttpLoop is one event loop serving HTTP: its listening sockets (one SO_REUSEPORT socket per
 // listen address), the connections it accepted, and the shared read buffer they parse from.
-// The server runs one per CPU; they share nothing but the immutable options and site.
+// The server runs one per CPU; they share nothing but the immutable options and sites.
 //
 // Threads: constructor, add_listener(), start(), stop() on the main thread; drain(), kill() and
 // open_connections() from any thread (they post); everything else on the loop thread.
@@ -24,7 +24,7 @@ class HttpLoop {
  public:
   static constexpr size_t kReadBufferSize = 64 << 10;
 
-  HttpLoop(const ServerOptions& options, const Site& site);
+  HttpLoop(const ServerOptions& options, const SiteTable& sites);
   ~HttpLoop();
 
   void add_listener(int fd);  // takes the fd; throws StartupError
@@ -40,7 +40,7 @@ class HttpLoop {
   // ---- loop thread ----
   Loop& loop() { return loop_; }
   const ServerOptions& options() const { return options_; }
-  const Site& site() const { return site_; }
+  const SiteTable& sites() const { return sites_; }
   bool draining() const { return draining_; }
   Connection* find(uint64_t id);
   void remove(uint64_t id);  // from the connection's final close callback
@@ -51,7 +51,7 @@ class HttpLoop {
   void close_listeners();
 
   const ServerOptions& options_;
-  const Site& site_;
+  const SiteTable& sites_;
   Loop loop_;
   std::vector<UvHandle<uv_tcp_t>> listeners_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;

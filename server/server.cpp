@@ -26,11 +26,14 @@ void Server::start() {
   ::signal(SIGPIPE, SIG_IGN);
   if (options_.php && !backend_) throw StartupError("php_server needs a PHP backend");
 
-  site_ = std::make_unique<Site>();
+  // One catch-all site for now; a Caddyfile adds more sites and handlers to this table.
+  auto site = std::make_unique<Site>();
   if (options_.php)
-    site_->chain.push_back(make_php_server_handler(options_.root, backend_, options_.env));
+    site->chain.push_back(make_php_server_handler(options_.root, backend_, options_.env));
   else
-    site_->chain.push_back(make_file_server_handler(options_.root));
+    site->chain.push_back(make_file_server_handler(options_.root));
+  sites_ = std::make_unique<SiteTable>();
+  sites_->add(std::move(site));
 
   unsigned n = options_.loops ? options_.loops : std::max(1u, std::thread::hardware_concurrency());
   std::vector<ListenAddress> addrs;
@@ -38,7 +41,7 @@ void Server::start() {
   if (addrs.empty()) throw StartupError("no listen address");
 
   std::vector<std::unique_ptr<HttpLoop>> loops;
-  for (unsigned i = 0; i < n; ++i) loops.push_back(std::make_unique<HttpLoop>(options_, *site_));
+  for (unsigned i = 0; i < n; ++i) loops.push_back(std::make_unique<HttpLoop>(options_, *sites_));
   std::vector<std::string> bound_addresses;
   for (const auto& addr : addrs) {
     uint16_t port = addr.port;

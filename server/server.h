@@ -1,6 +1,7 @@
 // A Server is one HTTP server: N event loops (one per CPU by default), each with its own
-// SO_REUSEPORT listening socket per listen address, serving one site whose handler chain is
-// php_server (scripts to the Backend, everything else static) or file_server.
+// SO_REUSEPORT listening socket per listen address, serving a table of sites (today one
+// catch-all site whose handler chain is php_server — scripts to the Backend, everything else
+// static — or file_server).
 //
 // Threads: the main thread only (construct, start, addresses, shutdown, destroy).
 #pragma once
@@ -16,7 +17,7 @@
 namespace pogo::server {
 
 class HttpLoop;
-class Site;
+class SiteTable;
 
 class Server {  // main thread only
  public:
@@ -37,7 +38,7 @@ class Server {  // main thread only
  private:
   ServerOptions options_;
   Backend* backend_;
-  std::unique_ptr<Site> site_;
+  std::unique_ptr<SiteTable> sites_;
   std::vector<std::unique_ptr<HttpLoop>> loops_;
   std::vector<std::string> addresses_;
   bool started_ = false;

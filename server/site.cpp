@@ -25,6 +25,33 @@ Action Site::route(RequestHead& req) const {
 }
 
 namespace {
+bool host_matches(std::string_view pattern, std::string_view host) {
+  if (pattern.starts_with("*.")) {
+    auto dot = host.find('.');
+    return dot != std::string_view::npos && header_name_equals(pattern.substr(1), host.substr(dot));
+  }
+  return header_name_equals(pattern, host);
+}
+}  // namespace
+
+const Site& SiteTable::match(std::string_view host) const {
+  // strip the port: "example.com:8080", "[::1]:8080"
+  if (host.starts_with("[")) {
+    auto close = host.find(']');
+    host = close == std::string_view::npos ? host : host.substr(1, close - 1);
+  } else if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  const Site* fallback = nullptr;
+  for (const auto& s : sites_) {
+    for (const auto& h : s->hosts)
+      if (host_matches(h, host)) return *s;
+    if (s->hosts.empty() && !fallback) fallback = s.get();
+  }
+  return fallback ? *fallback : *sites_.front();
+}
+
+namespace {
 
 Respond redirect(std::string location) {
   Respond r;

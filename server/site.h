@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -50,6 +51,19 @@ class Site {
 
   // Runs the chain; a request no handler answers is a 404.
   Action route(RequestHead& req) const;
+};
+
+// The sites of one server, chosen by the request's Host (port ignored, case-insensitive): an
+// exact name, a "*.example.com" wildcard (one label), else the first site without hosts, else
+// the first site.
+class SiteTable {
+ public:
+  void add(std::unique_ptr<Site> site) { sites_.push_back(std::move(site)); }
+  bool empty() const { return sites_.empty(); }
+  const Site& match(std::string_view host_header) const;
+
+ private:
+  std::vector<std::unique_ptr<Site>> sites_;
 };
 
 // php_server: script resolution (script_resolver.h), scripts to `backend`, static files served.

@@ -53,7 +53,10 @@ void FakeBackend::run(const std::shared_ptr<Exchange>& ex) {
       big_write_since = std::chrono::steady_clock::now().time_since_epoch().count();
       bool ok = ex->write(chunk);
       big_write_since = 0;
-      if (!ok) break;
+      if (!ok) {
+        ++aborted;
+        break;
+      }
       big_produced += chunk.size();
     }
   } else if (script == "/length.php") {

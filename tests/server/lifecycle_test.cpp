@@ -237,3 +237,10 @@ TEST_CASE("access log: one JSON line per request with Caddy's field names") {
   CHECK(req["host"].get<std::string>().starts_with("127.0.0.1:"));
   CHECK(req["headers"]["X-Test"][0] == "yes");
 }
+
+TEST_CASE("write timeout drops a client that does not read its response") {
+  TestServer t([](ServerOptions& o) { o.write_timeout = std::chrono::milliseconds(300); });
+  RawClient c(t.port);
+  c.send("GET /big.php HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(wait_for([&] { return t.backend.aborted.load() == 1; }));
+}

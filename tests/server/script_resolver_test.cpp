@@ -87,3 +87,26 @@ TEST_CASE("php_split_position finds the first .php case-insensitively") {
   CHECK(php_split_position("/a.phtml") == std::string_view::npos);
   CHECK(php_split_position("/x.php.php") == 6);
 }
+
+#include "server/site.h"
+
+TEST_CASE("sites are chosen by Host") {
+  using pogo::server::Site;
+  using pogo::server::SiteTable;
+  SiteTable t;
+  auto a = std::make_unique<Site>();
+  a->hosts = {"example.com"};
+  auto b = std::make_unique<Site>();
+  b->hosts = {"*.example.org"};
+  auto any = std::make_unique<Site>();
+  const Site *pa = a.get(), *pb = b.get(), *pany = any.get();
+  t.add(std::move(a));
+  t.add(std::move(b));
+  t.add(std::move(any));
+  CHECK(&t.match("example.com") == pa);
+  CHECK(&t.match("EXAMPLE.com:8080") == pa);
+  CHECK(&t.match("www.example.org") == pb);
+  CHECK(&t.match("example.org") == pany);
+  CHECK(&t.match("[::1]:80") == pany);
+  CHECK(&t.match("") == pany);
+}
