@@ -49,7 +49,8 @@ bool wait_for(Job& job, Clock::time_point deadline, const SpinPolicy& spin) {
       }
       until = std::min(until, job.deadline);
     }
-    if (job.wait_until(until, spin)) return true;
+    thread_local SpinState state;  // this thread's awaits learn together
+    if (job.wait_until(until, spin, state)) return true;
     if (Clock::now() >= deadline) {
       // The max_wait deadline may coincide with the await deadline: max_wait wins, it is the cause.
       if (job.state() == JobState::Queued && Clock::now() >= job.deadline) continue;

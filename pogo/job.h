@@ -81,7 +81,10 @@ class Job {
   bool fail_queued(JobError error);
 
   // Waits for completion until the deadline (max(): no deadline); true if completed.
-  bool wait_until(Clock::time_point deadline, const SpinPolicy& policy) { return done_.wait_until(deadline, policy); }
+  // `spin`: the awaiting thread's own (see SpinState).
+  bool wait_until(Clock::time_point deadline, const SpinPolicy& policy, SpinState& spin) {
+    return done_.wait_until(deadline, policy, spin);
+  }
 
   // After completed(): the result (state Done, no error) or the error (Done with error, Expired,
   // Cancelled).

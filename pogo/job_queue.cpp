@@ -33,6 +33,7 @@ bool JobQueue::push(const std::shared_ptr<Job>& job) {
 std::shared_ptr<Job> JobQueue::take() {
   // One per thread: a worker waits in one take() at a time.
   thread_local Signal wake;
+  thread_local SpinState spin;
   for (;;) {
     {
       std::unique_lock lock(mu_);
@@ -60,7 +61,7 @@ std::shared_ptr<Job> JobQueue::take() {
       wake.reset();
       idle_.push_back(&wake);
     }
-    wake.wait_until(Clock::time_point::max(), spin_);
+    wake.wait_until(Clock::time_point::max(), spin_, spin);
   }
 }
 

@@ -42,23 +42,36 @@ void Signal::set() {
   if (word_.exchange(kSet, std::memory_order_acq_rel) == kParked) futex_wake_all(word_);
 }
 
-bool Signal::wait_until(Clock::time_point deadline, const SpinPolicy& policy) {
+bool Signal::wait_until(Clock::time_point deadline, const SpinPolicy& policy, SpinState& state) {
   if (is_set()) return true;
   const auto start = Clock::now();
   if (start >= deadline) return false;
 
-  // Spin: check the clock every 64 pauses (a pause is ~10-140 cycles depending on the CPU).
-  const auto spin_end = std::min(deadline, start + policy.pause_for);
-  for (auto now = start; now < spin_end; now = Clock::now()) {
-    for (int i = 0; i < 64; ++i) {
-      if (is_set()) return true;
-      cpu_relax();
+  // Spin: check the clock every 32 pauses.
+  if (state.budget.count() < 0) state.budget = policy.pause_for;
+  auto budget = state.budget;
+  const bool probe = budget < policy.pause_for && ++state.waits % 128 == 0;
+  if (probe) budget = policy.pause_for;
+  if (budget.count() > 0) {
+    const auto spin_end = std::min(deadline, start + budget);
+    for (auto now = start; now < spin_end; now = Clock::now()) {
+      for (int i = 0; i < 32; ++i) {
+        if (is_set()) {
+          state.budget = policy.pause_for;
+          return true;
+        }
+        cpu_relax();
+      }
     }
+    const auto next = (probe ? state.budget : budget) / 4;
+    state.budget = next < std::chrono::nanoseconds(500) ? std::chrono::nanoseconds(0) : next;
   }
-  const auto yield_end = std::min(deadline, start + policy.pause_for + policy.yield_for);
-  for (auto now = Clock::now(); now < yield_end; now = Clock::now()) {
-    if (is_set()) return true;
-    sched_yield();
+  if (policy.yield_for.count() > 0) {
+    const auto yield_end = std::min(deadline, Clock::now() + policy.yield_for);
+    for (auto now = Clock::now(); now < yield_end; now = Clock::now()) {
+      if (is_set()) return true;
+      sched_yield();
+    }
   }
 
   for (;;) {

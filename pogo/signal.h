@@ -4,7 +4,8 @@
 // lands during the spin or yield phase costs well under a microsecond; both phases are bounded
 // (SpinPolicy) so an idle waiter never holds a core on a 2-core machine for long.
 //
-// Threads: set() from any thread; wait_until()/reset() from the one thread that waits on it.
+// Threads: set() from any thread; wait_until()/reset() from the one thread that waits on it (its
+// SpinState belongs to that thread).
 #pragma once
 
 #include <atomic>
@@ -15,13 +16,24 @@ namespace pogo::jobs {
 
 using Clock = std::chrono::steady_clock;
 
-// How long a waiter stays awake before parking. pause_for: busy-wait with a pause instruction
-// (the only phase that holds the core); yield_for: sched_yield() loop (lets any other runnable
-// thread have the core, costs ~nothing when none is). Zero both to always park (the condvar-like
-// baseline the benchmark compares against).
+// How long a waiter stays awake before parking. pause_for: busy-wait with a pause instruction;
+// yield_for: then a sched_yield() loop. Zero both to always park. bench/pogo_channel_bench.cpp
+// measures the choices: the yield phase is off by default because on a loaded machine a yield
+// hands the core to a CPU-bound thread for a whole time slice (p99 in milliseconds), while a
+// parked thread that is woken gets the core back at once.
 struct SpinPolicy {
-  std::chrono::nanoseconds pause_for{std::chrono::microseconds(5)};
-  std::chrono::nanoseconds yield_for{std::chrono::microseconds(50)};
+  std::chrono::nanoseconds pause_for{std::chrono::microseconds(20)};
+  std::chrono::nanoseconds yield_for{0};
+};
+
+// What a waiter has learnt about spinning at one call site (keep one per thread and site). The
+// spin budget adapts: a wait that ends while spinning restores the full pause_for; one that has to
+// park divides the budget by 4 (down to 0: park at once), and every 128th wait probes with the full
+// budget again. Why: on 2 cores under load the awaited thread often shares our core, and then any
+// spin only delays it (round trips of 2 x pause_for measured); parking hands the core over at once.
+struct SpinState {
+  std::chrono::nanoseconds budget{-1};  // < 0: not yet used, start at pause_for
+  uint32_t waits = 0;
 };
 
 // One pause instruction: tells the core we are spinning (saves power, helps the sibling thread).
@@ -47,7 +59,7 @@ class Signal {
   void reset() { word_.store(kUnset, std::memory_order_relaxed); }
   // Waits until set (true) or until the deadline passes (false). Clock::time_point::max(): no
   // deadline. A deadline already past returns is_set() at once, deterministically.
-  bool wait_until(Clock::time_point deadline, const SpinPolicy& policy);
+  bool wait_until(Clock::time_point deadline, const SpinPolicy& policy, SpinState& state);
 
  private:
   static constexpr uint32_t kUnset = 0, kSet = 1, kParked = 2;

@@ -28,7 +28,8 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
   return pred();
 }
 
-// One runtime for the file: default (2 threads), other (1 thread, max_wait 100ms), envelopes.
+// One runtime for the file: default (2 threads), other (1 thread, max_wait 100ms), envelopes,
+// closing (shut down by the last test).
 jobs::Runtime& runtime() {
   static std::unique_ptr<jobs::Runtime> rt;
   if (!rt) {
@@ -39,6 +40,7 @@ jobs::Runtime& runtime() {
         {"default", worker, 2, 30s},
         {"other", worker, 1, 100ms},
         {"envelopes", kTests + "/envelope_worker.php", 1, 30s},
+        {"closing", worker, 1, 30s},
     };
     // Pools of PHP threads; each pool's launcher runs its own script.
     rt = std::make_unique<jobs::Runtime>(pools, [](const jobs::PoolConfig& c, jobs::JobQueue& q) {
@@ -167,6 +169,10 @@ TEST_CASE("pogo_await_all: one deadline, keys preserved, a bad list leaves handl
 
 TEST_CASE("max_wait: a job no worker takes in time fails at await and never runs") {
   jobs::Runtime& rt = runtime();
+  // "other" may still be busy with an earlier test's job: wait until it runs one within max_wait.
+  REQUIRE(eval_php(R"(
+    for ($i = 0; $i < 100; $i++) { try { pogo_await(pogo_dispatch('PogoTest\NoopJob', [], 'other')); return 'idle'; } catch (Pogo\TimeoutException) {} }
+    return 'busy';)") == "idle");
   CHECK(eval_php(R"(
     $busy = pogo_dispatch('PogoTest\SleepJob', ['ms' => 400], 'other');
     $late = pogo_dispatch('PogoTest\EchoJob', [], 'other');
@@ -235,16 +241,17 @@ TEST_CASE("many jobs from one request, in parallel, all come back") {
 
 TEST_CASE("shutdown fails queued jobs and later dispatches") {
   jobs::Runtime& rt = runtime();
+  jobs::Pool& pool = *rt.find("closing");
   CHECK(eval_php(R"(
-    $GLOBALS['busy'] = pogo_dispatch('PogoTest\SleepJob', ['ms' => 300], 'other');
-    $GLOBALS['queued'] = pogo_dispatch('PogoTest\NoopJob', [], 'other');
+    $GLOBALS['busy'] = pogo_dispatch('PogoTest\SleepJob', ['ms' => 300], 'closing');
+    $GLOBALS['queued'] = pogo_dispatch('PogoTest\NoopJob', [], 'closing');
     return 'ok';)") == "ok");
-  REQUIRE(eventually([&] { return rt.find("other")->queue().size() == 1; }));
-  std::thread stopper([&] { rt.find("other")->shutdown(); });
-  REQUIRE(eventually([&] { return rt.find("other")->queue().closed(); }));
-  CHECK(eval_php("return e(fn() => pogo_await($GLOBALS['queued']));") == "Pogo\\PoolException: Pogo pool \"other\" is shutting down");
-  CHECK(eval_php("return e(fn() => pogo_dispatch('X', [], 'other'));") == "Pogo\\PoolException: Pogo pool \"other\" is shutting down");
+  REQUIRE(eventually([&] { return pool.queue().size() == 1; }));  // busy is running, queued waits
+  std::thread stopper([&] { pool.shutdown(); });
+  REQUIRE(eventually([&] { return pool.queue().closed(); }));
+  CHECK(eval_php("return e(fn() => pogo_await($GLOBALS['queued']));") == "Pogo\\PoolException: Pogo pool \"closing\" is shutting down");
+  CHECK(eval_php("return e(fn() => pogo_dispatch('X', [], 'closing'));") == "Pogo\\PoolException: Pogo pool \"closing\" is shutting down");
   CHECK(eval_php("return e(fn() => pogo_await($GLOBALS['busy']));") == "'slept'");
   stopper.join();
-  CHECK(rt.find("other")->size() == 0);
+  CHECK(pool.size() == 0);
 }

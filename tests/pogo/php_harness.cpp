@@ -87,6 +87,32 @@ PHP_FUNCTION(pogo_test_roundtrip) {
   if (!roundtrip(value, r, return_value)) zend_bailout();
 }
 
+// pogo_test_encode(mixed $value): string — the Value's bytes; pogo_test_decode(string $bytes): mixed.
+// For the benchmark: each direction alone.
+PHP_FUNCTION(pogo_test_encode) {
+  zval* value;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_ZVAL(value)
+  ZEND_PARSE_PARAMETERS_END();
+  jobs::ValueWriter w;
+  std::string error;
+  if (jobs::to_value(value, "args", w, error) != jobs::Convert::Ok) RETURN_NULL();
+  jobs::Value v = w.finish();
+  RETVAL_STRINGL(v.bytes().data(), v.bytes().size());
+}
+
+PHP_FUNCTION(pogo_test_decode) {
+  zend_string* bytes;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(bytes)
+  ZEND_PARSE_PARAMETERS_END();
+  jobs::to_zval(jobs::ValueView(ZSTR_VAL(bytes)), return_value);
+}
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_encode, 0, 1, IS_MIXED, 0)
+  ZEND_ARG_TYPE_INFO(0, value, IS_MIXED, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_roundtrip, 0, 1, IS_MIXED, 0)
   ZEND_ARG_TYPE_INFO(0, value, IS_MIXED, 0)
   ZEND_ARG_TYPE_INFO(0, root, IS_STRING, 0)
@@ -99,6 +125,8 @@ ZEND_END_ARG_INFO()
 const zend_function_entry g_test_functions[] = {
     ZEND_FE(frankenphp_handle_request, arginfo_handle_request)
     ZEND_FE(pogo_test_roundtrip, arginfo_roundtrip)
+    ZEND_FE(pogo_test_encode, arginfo_encode)
+    ZEND_FE(pogo_test_decode, arginfo_encode)
     ZEND_FE_END
 };
 
