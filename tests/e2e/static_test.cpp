@@ -1,0 +1,149 @@
+// Static files next to the PHP scripts: bodies, validators (ETag, Last-Modified, 304), ranges
+// (206, 416), directory indexes, and php_server's path resolution (308 to a directory's slash
+// form, try_files falling back to index.php).
+#include "tests/e2e/common.h"
+
+using namespace e2e;
+
+TEST_CASE("a text file is served with its type, length and validators") {
+    auto server = start_php_server(app_root());
+    HttpClient client;
+    const std::string content = read_file(app_root() / "static.txt");
+    Response r = client.get(server->url("/static.txt"));
+    INFO(r.describe());
+    REQUIRE(r.status == 200);
+    CHECK(r.body == content);
+    CHECK(r.header("Content-Type").starts_with("text/plain"));
+    CHECK(r.header("Content-Length") == std::to_string(content.size()));
+    CHECK(!r.header("ETag").empty());
+    CHECK(!r.header("Last-Modified").empty());
+}
+
+TEST_CASE("a binary file is served byte for byte") {
+    auto server = start_php_server(app_root());
+    HttpClient client;
+    const std::string content = read_file(app_root() / "assets" / "binary.bin");
+    Response r = client.get(server->url("/assets/binary.bin"));
+    INFO(r.describe());
+    REQUIRE(r.status == 200);
+    CHECK(r.body.size() == content.size());
+    CHECK(r.body == content);
+}
+
+TEST_CASE("HEAD on a static file: headers, no body") {
+    auto server = start_php_server(app_root());
+    HttpClient client;
+    const std::string content = read_file(app_root() / "static.txt");
+    Response r = client.head(server->url("/static.txt"));
+    INFO(r.describe());
+    CHECK(r.status == 200);
+    CHECK(r.header("Content-Length") == std::to_string(content.size()));
+    CHECK(r.body.empty());
+    // The connection is still usable afterwards (no body bytes were left on it).
+    Response next = client.get(server->url("/static.txt"));
+    CHECK(next.body == content);
+    CHECK(next.new_connections == 0);
+}
+
+TEST_CASE("conditional requests: 304 with If-None-Match and If-Modified-Since") {
+    auto server = start_php_server(app_root());
+    HttpClient client;
+    Response first = client.get(server->url("/static.txt"));
+    REQUIRE(first.status == 200);
+    const std::string etag = first.header("ETag");
+    const std::string modified = first.header("Last-Modified");
+    REQUIRE(!etag.empty());
+    REQUIRE(!modified.empty());
+
+    Response by_etag = client.get(server->url("/static.txt"), {"If-None-Match: " + etag});
+    INFO(by_etag.describe());
+    CHECK(by_etag.status == 304);
+    CHECK(by_etag.body.empty());
+
+    Response by_list = client.get(server->url("/static.txt"), {"If-None-Match: \"nope\", " + etag});
+    CHECK(by_list.status == 304);
+
+    Response by_date = client.get(server->url("/static.txt"), {"If-Modified-Since: " + modified});
+    INFO(by_date.describe());
+    CHECK(by_date.status == 304);
+
+    Response other_etag = client.get(server->url("/static.txt"), {"If-None-Match: \"something-else\""});
+    CHECK(other_etag.status == 200);
+    CHECK(other_etag.body == first.body);
+
+    Response old_date = client.get(server->url("/static.txt"), {"If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT"});
+    CHECK(old_date.status == 200);
+}
+
+TEST_CASE("byte ranges: 206 with the right bytes, 416 when unsatisfiable") {
+    auto server = start_php_server(app_root());
+    HttpClient client;
+    const std::string content = read_file(app_root() / "assets" / "binary.bin");
+    const std::string total = std::to_string(content.size());
+    const std::string url = server->url("/assets/binary.bin");
+
+    Response mid = client.get(url, {"Range: bytes=100-299"});
+    INFO(mid.describe());
+    CHECK(mid.status == 206);
+    CHECK(mid.body == content.substr(100, 200));
+    CHECK(mid.header("Content-Range") == "bytes 100-299/" + total);
+    CHECK(mid.header("Content-Length") == "200");
+
+    Response open_end = client.get(url, {"Range: bytes=4000-"});
+    CHECK(open_end.status == 206);
+    CHECK(open_end.body == content.substr(4000));
+
+    Response suffix = client.get(url, {"Range: bytes=-5"});
+    CHECK(suffix.status == 206);
+    CHECK(suffix.body == content.substr(content.size() - 5));
+
+    Response past_end = client.get(url, {"Range: bytes=" + std::to_string(content.size() + 100) + "-"});
+    INFO(past_end.describe());
+    CHECK(past_end.status == 416);
+    CHECK(past_end.header("Content-Range") == "bytes */" + total);
+
+    // If-Range with a stale validator: the whole file, 200.
+    Response stale = client.get(url, {"Range: bytes=0-9", "If-Range: \"stale-etag\""});
+    CHECK(stale.status == 200);
+    CHECK(stale.body == content);
+}
+
+TEST_CASE("a directory with index.html serves it") {
+    auto server = start_php_server(app_root());
+    HttpClient client;
+    Response r = client.get(server->url("/docs/"));
+    INFO(r.describe());
+    CHECK(r.status == 200);
+    CHECK(r.body == read_file(app_root() / "docs" / "index.html"));
+    CHECK(r.header("Content-Type").starts_with("text/html"));
+}
+
+TEST_CASE("a directory with index.php: 308 to the slash form, which runs the script") {
+    auto server = start_php_server(app_root());
+    HttpClient client;
+    Response r = client.get(server->url("/sub"));
+    INFO(r.describe());
+    CHECK(r.status == 308);
+    CHECK(r.header("Location") == "/sub/");
+
+    Response q = client.get(server->url("/sub?x=1"));
+    CHECK(q.status == 308);
+    CHECK(q.header("Location") == "/sub/?x=1");
+
+    Response slash = client.get(server->url("/sub/"));
+    INFO(slash.describe());
+    CHECK(slash.status == 200);
+    CHECK(slash.body == "sub index, SCRIPT_NAME=/sub/index.php");
+}
+
+TEST_CASE("unknown paths fall back to the front controller index.php") {
+    auto server = start_php_server(app_root());
+    HttpClient client;
+    for (const char* path : {"/", "/blog/2024/some-post", "/missing.txt?q=1", "/missing.php"}) {
+        CAPTURE(path);
+        Response r = client.get(server->url(path));
+        INFO(r.describe());
+        CHECK(r.status == 200);
+        CHECK(r.body == std::string("front controller\nREQUEST_URI=") + path + "\n");
+    }
+}
