@@ -36,18 +36,17 @@ public:
 private:
     enum class Last { none, word, comment, open, close };
 
-    void start_line(const Lexeme& lx) {
+    void start_line(const Lexeme& lx, std::string text) {
         bool blank = lx.newlines_before >= 2 || (depth_ == 0 && last_ == Last::close);
         if (blank && last_ != Last::open && last_ != Last::none) lines_.push_back({});
-        lines_.push_back({depth_, {}});
+        lines_.push_back({depth_, std::move(text)});
     }
 
     void open(const Lexeme& lx) {
         if (last_ == Last::word) {
             lines_.back().text += " {";
         } else {
-            start_line(lx);
-            lines_.back().text = "{";
+            start_line(lx, "{");
         }
         ++depth_;
         last_ = Last::open;
@@ -67,8 +66,7 @@ private:
         } else if (same_line) {
             lines_.back().text += " " + lx.raw;
         } else {
-            start_line(lx);
-            lines_.back().text = lx.raw;
+            start_line(lx, lx.raw);
         }
         last_ = lx.kind == Lexeme::Kind::comment ? Last::comment : Last::word;
     }
