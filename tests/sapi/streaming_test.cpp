@@ -36,6 +36,14 @@ TEST_CASE("a 6 MB body streams through read_body and arrives whole") {
   CHECK(r.body == expect);
 }
 
+TEST_CASE("a 5 MB response goes through the bounded response pipe (the script blocks, then resumes)") {
+  Response r = run(make_head("GET", "big_output.php"));
+  CHECK(r.status == 200);
+  REQUIRE(r.body.size() == 80u * 65536u);
+  CHECK(r.body.compare(0, 16, "0123456789abcdef") == 0);
+  CHECK(r.body.compare(r.body.size() - 16, 16, "0123456789abcdef") == 0);
+}
+
 TEST_CASE("flush() reaches the loop before the script goes on: two Data events before End") {
   Driver d(make_head("PUT", "flush.php", "", {{"Transfer-Encoding", "chunked"}}), "", /*manual_body=*/true);
   shared_backend().handle(d.exchange());
