@@ -272,6 +272,11 @@ Convert to_value(zval* value, const char* root, ValueWriter& out, std::string& e
   volatile bool bailed = false;
   bool ok = encode_guarded(enc, value, bailed);
   if (bailed) return Convert::Bailout;
+  if (ok && out.size() > UINT32_MAX) {
+    // Sizes in the encoding are 32-bit: below 4 GiB in total none of them can overflow.
+    error = std::string(root) + ": a value of 4 GiB or more is not supported";
+    return Convert::Invalid;
+  }
   if (ok) return Convert::Ok;
   return enc.exception ? Convert::Exception : Convert::Invalid;
 }
