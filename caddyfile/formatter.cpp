@@ -80,6 +80,9 @@ private:
 
 std::string format(std::string_view input, const std::string& file) {
     std::string out = Formatter().run(scan(input, file));
+    // A first word that itself starts with a BOM would lose it when read back (a leading BOM is
+    // dropped), so it gets one to spare.
+    if (out.rfind("\xEF\xBB\xBF", 0) == 0) out.insert(0, "\xEF\xBB\xBF");
     return out.empty() ? "\n" : out;
 }
 

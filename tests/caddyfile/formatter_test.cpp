@@ -53,6 +53,7 @@ TEST_CASE("formatter: cases and idempotence") {
         {"stray closing brace", "}\n:80", "}\n\n:80\n"},
         {"brace after comment stays on its own line", ":80 # note\n{\n}", ":80 # note\n{\n}\n"},
         {"BOM dropped", "\xEF\xBB\xBF:80", ":80\n"},
+        {"word starting with a BOM keeps it", "\\\n\xEF\xBB\xBF" "x", "\xEF\xBB\xBF\xEF\xBB\xBF" "x\n"},
     };
     for (const Case& c : cases) {
         CAPTURE(c.name);
