@@ -153,8 +153,10 @@ void Connection::on_timer(uv_timer_t* t) {
     c->close_now();
     return;
   }
-  if (expired(c->idle_deadline_)) {
-    log::debug("http", "idle timeout", {{"remote_ip", c->remote_ip_}});
+  if (c->phase_ == Phase::Idle && (expired(c->idle_deadline_) || expired(c->header_deadline_))) {
+    // No byte of a request yet (an idle keep-alive or a speculative browser connection): not a
+    // fault worth a warning.
+    log::debug("http", "idle connection closed", {{"remote_ip", c->remote_ip_}});
     c->close_now();
     return;
   }

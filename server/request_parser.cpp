@@ -182,7 +182,7 @@ RequestParser::Step RequestParser::feed(const char* data, size_t len) {
   }
   st.consumed = consumed;
   if (was_in_head && started_ && (!head_done_ || err == HPE_PAUSED)) {
-    head_bytes_ += head_done_ ? consumed : consumed;
+    head_bytes_ += consumed;
     if (head_bytes_ > max_header_size_) {
       st.kind = Step::Error;
       st.status = 431;
