@@ -182,6 +182,16 @@ TEST_CASE("max_wait: a job no worker takes in time fails at await and never runs
   CHECK(rt.find("other")->queue().size() == 0);
 }
 
+TEST_CASE("a pool that waits on itself fails with max_wait instead of deadlocking") {
+  runtime();
+  REQUIRE(eval_php(R"(
+    for ($i = 0; $i < 100; $i++) { try { pogo_await(pogo_dispatch('PogoTest\NoopJob', [], 'other')); return 'idle'; } catch (Pogo\TimeoutException) {} }
+    return 'busy';)") == "idle");
+  // NestedJob runs on the only thread of "other" and awaits a job queued behind itself.
+  CHECK(eval_php("return e(fn() => pogo_await(pogo_dispatch('PogoTest\\NestedJob', ['value' => 1, 'pool' => 'other'], 'other')));") ==
+        "Pogo\\JobException: Pogo job waited longer than max_wait (100ms) for a free worker in pool \"other\"");
+}
+
 TEST_CASE("request end cancels unawaited jobs; a job's own unawaited jobs end with it") {
   jobs::Runtime& rt = runtime();
   CHECK(eval_php(R"(
