@@ -44,6 +44,12 @@ void PhpThread::run() {
   pthread_setname_np(pthread_self(), name);
 
   (void)ts_resource(0);
+#ifdef ZEND_SIGNALS
+  // Otherwise every request re-installs PHP's deferring handlers for SIGINT, SIGTERM, SIGHUP,
+  // SIGQUIT, SIGUSR1/2 and SIGPROF process-wide (14 sigaction calls). Those signals belong to the
+  // main thread here; max_execution_time's SIGRTMIN timer is armed separately and still works.
+  SIGG(reset) = false;
+#endif
   bool broken = false;
   {
     RequestContext ctx;  // its buffers are reused by every request of this thread
