@@ -59,6 +59,15 @@ void FakeBackend::run(const std::shared_ptr<Exchange>& ex) {
       }
       big_produced += chunk.size();
     }
+  } else if (script == "/head.php") {
+    {
+      std::lock_guard lk(mu_);
+      last_head_ = h;
+    }
+    ex->write("ok");
+  } else if (script == "/short.php") {
+    ex->send_head(ResponseHead{200, {{"Content-Length", "10"}}});
+    ex->write("12345");
   } else if (script == "/length.php") {
     ex->send_head(ResponseHead{200, {{"Content-Length", "5"}}});
     ex->write("hello");

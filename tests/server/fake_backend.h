@@ -7,6 +7,8 @@
 //   /early.php   103 Early Hints, then 200
 //   /slow.php    sleeps ~300 ms, then answers "slow done"
 //   /forever.php writes until the client goes away (records the abort)
+//   /head.php    records its RequestHead (last_head()), answers "ok"
+//   /short.php   promises Content-Length: 10, sends 5 bytes
 //   /index.php   "index" + path_info
 // Threads: handle() on the loop thread; everything else on the test thread.
 #pragma once
@@ -26,6 +28,11 @@ class FakeBackend : public pogo::server::Backend {
   void handle(std::shared_ptr<pogo::server::Exchange> ex) override;
   void join();
 
+  pogo::server::RequestHead last_head() const {
+    std::lock_guard lk(mu_);
+    return last_head_;
+  }
+
   std::atomic<int> started{0};
   std::atomic<int> finished{0};
   std::atomic<int> aborted{0};
@@ -37,6 +44,7 @@ class FakeBackend : public pogo::server::Backend {
 
  private:
   void run(const std::shared_ptr<pogo::server::Exchange>& ex);
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::vector<std::thread> threads_;
+  pogo::server::RequestHead last_head_;
 };

@@ -2,6 +2,8 @@
 // HTTP/1.0, interim responses, streaming, and malformed requests.
 #include <doctest/doctest.h>
 
+#include <ctime>
+
 #include "test_client.h"
 #include "test_server.h"
 
@@ -209,4 +211,47 @@ TEST_CASE("a slow client holds the producer back instead of growing memory") {
   total = r.data.size();
   CHECK(total > size_t(20) << 20);
   CHECK(wait_for([&] { return t.backend.finished.load() == 1; }));
+}
+
+TEST_CASE("the RequestHead handed to the backend is complete") {
+  TestServer t;
+  CurlOptions o;
+  o.method = "POST";
+  o.body = "abc";
+  o.headers = {"X-Multi: 1", "X-Multi: 2"};
+  auto before = double(std::time(nullptr));
+  auto r = curl_get(t.url("/head.php/p%20i?a=%20b"), o);
+  CHECK(r.body == "ok");
+  auto h = t.backend.last_head();
+  CHECK(h.method == "POST");
+  CHECK(h.uri == "/head.php/p%20i?a=%20b");
+  CHECK(h.path == "/head.php/p i");
+  CHECK(h.query == "a=%20b");
+  CHECK(h.document_root == t.root);
+  CHECK(h.script_filename == t.root + "/head.php");
+  CHECK(h.script_name == "/head.php");
+  CHECK(h.path_info == "/p i");
+  CHECK(h.remote_addr == "127.0.0.1");
+  CHECK(h.remote_port != 0);
+  CHECK(h.local_addr == "127.0.0.1");
+  CHECK(h.local_port == t.port);
+  CHECK(h.scheme == "http");
+  CHECK(h.content_length == 3u);
+  CHECK(h.has_body);
+  CHECK(h.request_time >= before - 1);
+  CHECK(h.joined_header("X-Multi") == "1, 2");
+  CHECK(h.http_major == 1);
+  CHECK(h.http_minor == 1);
+  REQUIRE(h.env.size() == 1);
+  CHECK(h.env[0].first == "APP_ENV");
+}
+
+TEST_CASE("a response shorter than its Content-Length ends the connection") {
+  TestServer t;
+  RawClient c(t.port);
+  c.send("GET /short.php HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto r = c.read_to_eof();
+  CHECK(r.closed);
+  CHECK(r.data.find("Content-Length: 10") != std::string::npos);
+  CHECK(r.data.ends_with("\r\n\r\n12345"));
 }

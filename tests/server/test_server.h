@@ -47,7 +47,7 @@ struct TestServer {
     fs::create_directories(base / "root/app");
     fs::create_directories(base / "outside");
     for (auto f : {"index.php", "echo.php", "stream.php", "big.php", "length.php", "early.php", "slow.php",
-                   "forever.php", "info.php", "app/index.php"})
+                   "forever.php", "info.php", "head.php", "short.php", "app/index.php"})
       std::ofstream(base / "root" / f) << kPhpSource;
     std::ofstream(base / "root/style.css") << "body { color: red; }\n";
     std::ofstream(base / "root/static/index.html") << "<h1>static index</h1>\n";
@@ -62,6 +62,7 @@ struct TestServer {
     o.loops = 2;
     o.root = root;
     o.grace_period = std::chrono::seconds(10);
+    o.env = {{"APP_ENV", "test"}};
     if (tweak) tweak(o);
     server = std::make_unique<pogo::server::Server>(o, o.php ? &backend : nullptr);
     server->start();
