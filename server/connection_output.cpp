@@ -189,7 +189,7 @@ void Connection::close_after_flush() {
   if (closing_ || closed_) return;
   closing_ = true;
   idle_deadline_ = header_deadline_ = body_deadline_ = 0;
-  pending_.clear();
+  if (!in_parse_) pending_.clear();  // else parse_pending() drops it once the parser returns
   arm_timer();
   if (writes_in_flight_ == 0 && out_.empty()) start_shutdown();
 }
@@ -223,7 +223,7 @@ void Connection::close_now() {
     ex_.reset();
   }
   events_.clear();
-  pending_.clear();
+  if (!in_parse_) pending_.clear();  // else parse_pending() drops it once the parser returns
   if (file_ && !file_->busy()) file_.reset();
   pending_ops_ += 2;
   tcp_.close([this] { release_op(); });

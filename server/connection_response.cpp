@@ -17,8 +17,6 @@ constexpr size_t kFlushThreshold = 256 << 10;  // exchange bytes gathered before
 constexpr int kFileChunksPerTurn = 16;          // then yield to the other connections
 }  // namespace
 
-
-
 RequestFacts Connection::facts() const {
   const RequestHead& h = current_head();
   RequestFacts f;
