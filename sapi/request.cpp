@@ -104,19 +104,20 @@ void remove_error_status_hook() {
   g_next_error_cb = nullptr;
 }
 
-RequestOutcome run_request(RequestContext& ctx) {
+void bind_request(RequestContext& ctx) {
   ctx.head = &ctx.exchange->head();
   t_current = &ctx;
   join_cookies(ctx);
   fill_request_info(ctx);
-  bool ok = execute(ctx.script.c_str());
+}
+
+void unbind_request(RequestContext& ctx, bool broken) {
   SG(server_context) = nullptr;
   SG(request_info).cookie_data = nullptr;
   t_current = nullptr;
-
   server::Exchange& ex = *ctx.exchange;
   try {
-    if (!ok) {
+    if (broken) {
       log::error("php", "request failed outside the script; replacing the thread",
                  {{"uri", ctx.head->uri}, {"script", ctx.script}});
       if (!ex.head_sent()) ex.send_head(server::ResponseHead{500, {}});
@@ -126,6 +127,12 @@ RequestOutcome run_request(RequestContext& ctx) {
     log::error("php", "finishing the response failed", {{"error", e.what()}});
   }
   ctx.reset();
+}
+
+RequestOutcome run_request(RequestContext& ctx) {
+  bind_request(ctx);
+  bool ok = execute(ctx.script.c_str());
+  unbind_request(ctx, !ok);
   return ok ? RequestOutcome::Done : RequestOutcome::Broken;
 }
 

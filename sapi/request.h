@@ -43,7 +43,15 @@ enum class RequestOutcome {
 void install_error_status_hook();
 void remove_error_status_hook();
 
-// Runs ctx.script for ctx.exchange and finishes the exchange, whatever happens.
+// Runs ctx.script for ctx.exchange and finishes the exchange, whatever happens: bind_request,
+// PHP's request startup / script / shutdown, unbind_request.
 RequestOutcome run_request(RequestContext& ctx);
+
+// The two halves around PHP's request state, also for worker mode (frankenphp_handle_request
+// binds each exchange it takes to the worker's running script):
+// makes ctx (with its exchange set) the thread's current request and fills SG(request_info);
+void bind_request(RequestContext& ctx);
+// finishes the exchange (a 500 head first when `broken` and nothing was sent), clears the binding.
+void unbind_request(RequestContext& ctx, bool broken);
 
 }  // namespace pogo::sapi
