@@ -197,6 +197,9 @@ using HandlerSpec = std::variant<RootSpec, HeaderSpec, RequestBodySpec, RedirSpe
 
 struct Handler {
     std::string directive;  // its name as written (basicauth is stored as basic_auth)
+    // Handlers of one list sharing a non-empty group are mutually exclusive, as Caddy's route
+    // groups: only the first whose matcher matches runs. handle and handle_path are group "handle".
+    std::string group;
     MatchSpec match;
     HandlerSpec spec;
     Location where;

@@ -132,6 +132,7 @@ json spec_json(const HandlerSpec& spec) {
 json handler_json(const Handler& h) {
     json out = spec_json(h.spec);
     out["directive"] = h.directive;
+    if (!h.group.empty()) out["group"] = h.group;
     out["match"] = h.match.kind == MatchSpec::Kind::all    ? std::string("*")
                    : h.match.kind == MatchSpec::Kind::path ? h.match.value
                                                            : "@" + h.match.value;

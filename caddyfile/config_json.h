@@ -12,7 +12,7 @@
 //                 "matchers": {name: matcher set}, "handlers": [handler], "logs": [log],
 //                 "tls": null | {cert, key, protocols}, "where": "FILE:LINE" }] }
 //
-//   handler = { "directive", "match": "*" | "/path" | "@name", "where": "FILE:LINE", ...the
+//   handler = { "directive", "match": "*" | "/path" | "@name", "where": "FILE:LINE", ["group"], ...the
 //               directive's own fields (e.g. respond: status, body, close; handle/route:
 //               matchers, handlers; php_server: root, split_path, env, index, try_files,
 //               file_server, workers) }

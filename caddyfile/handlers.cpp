@@ -59,6 +59,7 @@ HandlerBlock build_handlers(const std::vector<Segment>& segments, const std::vec
         DirectiveInput in{seg, SegmentReader(seg, match ? 1 : 0), match.value_or(MatchSpec{}), match.has_value(), scope, ctx};
         Handler h;
         h.directive = name == "basicauth" ? "basic_auth" : name;
+        if (h.directive == "handle" || h.directive == "handle_path") h.group = "handle";
         h.where = {seg.name().file, seg.name().line};
         h.match = in.match;
         h.spec = parser(in);

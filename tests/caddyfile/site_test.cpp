@@ -171,8 +171,11 @@ TEST_CASE("sites: directive order") {
     }
     // route keeps written order inside, handle sorts inside
     Config c = test::load(":80 {\n\troute {\n\t\tfile_server\n\t\troot * /srv\n\t}\n\thandle {\n\t\tfile_server\n\t\troot * /srv\n\t}\n}");
+    REQUIRE(c.sites[0].handlers[0].directive == "handle");
     CHECK(order_of(std::get<SubrouteSpec>(c.sites[0].handlers[0].spec).handlers) == "root file_server");
     CHECK(order_of(std::get<SubrouteSpec>(c.sites[0].handlers[1].spec).handlers) == "file_server root");
+    CHECK(c.sites[0].handlers[0].group == "handle");
+    CHECK(c.sites[0].handlers[1].group.empty());
 }
 
 TEST_CASE("sites: handle_path strips its prefix; matchers inside blocks are scoped") {
