@@ -84,6 +84,7 @@ std::vector<std::string> scanned_ini_files() {
   std::vector<std::string> dirs;
   const char* env = std::getenv("PHP_INI_SCAN_DIR");
   std::string spec = env ? env : PHP_CONFIG_FILE_SCAN_DIR;
+  if (spec.empty()) return {};  // PHP_INI_SCAN_DIR= turns scanning off
   size_t start = 0;
   while (start <= spec.size()) {
     size_t end = spec.find(':', start);
