@@ -17,14 +17,16 @@ bool valid_marker(std::string_view m) {
     return true;
 }
 
-// CRLF reads as LF; a leading BOM is dropped. Lone CRs stay (they are whitespace between words).
+// CRLF reads as LF (so do several CRs before an LF); a leading BOM is dropped. Other CRs stay
+// (between words they are whitespace).
 std::string normalize(std::string_view in) {
     if (in.size() >= 3 && in.substr(0, 3) == "\xEF\xBB\xBF") in.remove_prefix(3);
     std::string out;
     out.reserve(in.size());
-    for (size_t i = 0; i < in.size(); ++i) {
-        if (in[i] == '\r' && i + 1 < in.size() && in[i + 1] == '\n') continue;
-        out += in[i];
+    for (char c : in) {
+        if (c == '\n')
+            while (!out.empty() && out.back() == '\r') out.pop_back();
+        out += c;
     }
     return out;
 }

@@ -44,6 +44,7 @@ TEST_CASE("formatter: cases and idempotence") {
          ":80 {\n\trespond <<HTML\n    <p>hi</p>\n    HTML 200\n}\n"},
         {"line continuation", ":80 {\n\treverse a \\\n      b\n}", ":80 {\n\treverse a \\\n\t\tb\n}\n"},
         {"CRLF becomes LF", ":80 {\r\n\trespond x\r\n}\r\n", ":80 {\n\trespond x\n}\n"},
+        {"several CRs before LF", ":80 {\r\r\n\trespond <<X\r\r\n\ta\r\r\r\n\tX\r\n}", ":80 {\n\trespond <<X\n\ta\n\tX\n}\n"},
         {"tokens after { go to the next line", ":80 { respond x\n}", ":80 {\n\trespond x\n}\n"},
         {"closing brace on its own line", ":80 {\n\trespond x }", ":80 {\n\trespond x\n}\n"},
         {"placeholders and env untouched", "{$SITE:localhost} {\n\trewrite {path} /i?{query}\n}",
