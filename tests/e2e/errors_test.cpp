@@ -60,6 +60,16 @@ TEST_CASE("exit() ends the script normally with its output kept") {
     CHECK(client.get(server->url("/hello.php")).body == "Hello, World!");
 }
 
+TEST_CASE("max_execution_time stops a runaway script with a 500") {
+    auto server = start_php_server(app_root());
+    HttpClient client;
+    Response r = client.get(server->url("/timeout.php"));
+    INFO(r.describe());
+    INFO(server->describe());
+    CHECK(r.status == 500);
+    CHECK(client.get(server->url("/hello.php")).body == "Hello, World!");
+}
+
 TEST_CASE("every PHP thread survives fatal errors and exceptions") {
     auto server = start_php_server(app_root());
     const int n = requests_to_reach_every_thread();

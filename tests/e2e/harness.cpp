@@ -30,7 +30,11 @@ bool poll_until(const std::function<bool()>& done, milliseconds timeout) {
     }
 }
 
-fs::path pogo_binary() { return POGO_BINARY; }
+fs::path pogo_binary() {
+    // POGO_E2E_BINARY runs the same tests against another build (an ASan one, an installed one).
+    if (const char* other = std::getenv("POGO_E2E_BINARY"); other && *other) return other;
+    return POGO_BINARY;
+}
 fs::path fixtures_dir() { return fs::canonical(POGO_FIXTURES_DIR); }
 fs::path app_root() { return fs::canonical(fs::path(POGO_FIXTURES_DIR) / "app"); }
 

@@ -34,6 +34,7 @@ inline constexpr milliseconds kDeadline{20000};
 // Polls `done` every few milliseconds until it returns true or `timeout` passes.
 bool poll_until(const std::function<bool()>& done, milliseconds timeout = kDeadline);
 
+// POGO_BINARY (the build's own), or $POGO_E2E_BINARY when set.
 std::filesystem::path pogo_binary();
 std::filesystem::path fixtures_dir();
 // tests/fixtures/app, canonical (the form DOCUMENT_ROOT and SCRIPT_FILENAME are compared with).

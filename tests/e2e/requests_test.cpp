@@ -3,10 +3,12 @@
 #include <zlib.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "tests/e2e/common.h"
 
 using namespace e2e;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -237,4 +239,61 @@ TEST_CASE("sessions persist between requests") {
     Response fresh = other.get(server->url("/session.php"));
     CHECK(fresh.body.starts_with("count=1 "));
     CHECK(fresh.body.find(id) == std::string::npos);
+}
+
+TEST_CASE("Expect: 100-continue gets an interim 100 before the body is sent") {
+    auto server = start_php_server(app_root());
+    RawConnection c(server->port());
+    REQUIRE(c.connected());
+    REQUIRE(c.send("POST /echo.php HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                   "Content-Length: 11\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"));
+    // Nothing more is sent until the server says to go on.
+    bool got_continue = c.read_until("\r\n\r\n");
+    INFO(c.received());
+    REQUIRE(got_continue);
+    CHECK(c.received().starts_with("HTTP/1.1 100 Continue\r\n"));
+    const size_t interim = c.received().size();
+    REQUIRE(c.send("hello world"));
+    c.read_until_closed();
+    RawResponse r = parse_response(std::string_view(c.received()).substr(interim));
+    CHECK(r.status == 200);
+    json j = json::parse(r.body, nullptr, false);
+    REQUIRE(!j.is_discarded());
+    CHECK(j["input_length"] == 11);
+}
+
+TEST_CASE("frankenphp_finish_request() completes the response while the script goes on") {
+    auto server = start_php_server(app_root());
+    TempDir dir;
+    const fs::path gate = dir / "gate";
+    const std::string token = unique_token("finish");
+    HttpClient client;
+    // The script is blocked on the gate until the client has its whole response: order, not time.
+    Response r = client.get(server->url("/finish.php?token=" + token + "&gate=" + url_encode(gate.string())));
+    const bool log_before_gate = server->stderr_text().find("finish-after " + token) != std::string::npos;
+    write_file(gate, "open");
+    INFO(r.describe());
+    INFO(server->describe());
+    CHECK(r.status == 200);
+    CHECK(r.body == "response complete");
+    CHECK_FALSE(log_before_gate);
+    CHECK(server->wait_stderr("finish-after " + token + " gate=opened"));
+}
+
+TEST_CASE("putenv() does not leak into later requests") {
+    auto server = start_php_server(app_root());
+    const int n = 32;  // several per PHP thread
+    std::vector<Request> set(n), get(n);
+    for (int i = 0; i < n; ++i) {
+        set[i].url = server->url("/putenv.php?set=1&i=" + std::to_string(i));
+        get[i].url = server->url("/putenv.php?i=" + std::to_string(i));
+    }
+    for (auto& r : perform_concurrent(set)) {
+        CHECK(r.status == 200);
+        CHECK(r.body == "leaked");
+    }
+    for (auto& r : perform_concurrent(get)) {
+        CHECK(r.status == 200);
+        CHECK(r.body == "unset");
+    }
 }

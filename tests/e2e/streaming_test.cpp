@@ -135,3 +135,38 @@ TEST_CASE("200 concurrent requests are all answered correctly") {
     HttpClient client;
     CHECK(client.get(server->url("/hello.php")).body == "Hello, World!");
 }
+
+TEST_CASE("a 5 MiB streamed response arrives whole") {
+    auto server = start_php_server(app_root());
+    std::string block(8192, '\0');
+    for (int i = 0; i < 8192; ++i) block[i] = static_cast<char>((i * 7 + 3) & 0xff);
+    std::string expected;
+    for (int i = 0; i < 5 * 128; ++i) expected += block;
+    HttpClient client;
+    Response r = client.get(server->url("/big_output.php?kb=5120"));
+    INFO(r.status << " " << r.error);
+    REQUIRE(r.status == 200);
+    CHECK(r.body.size() == expected.size());
+    CHECK(r.body == expected);
+    // The connection is reusable afterwards.
+    Response next = client.get(server->url("/hello.php"));
+    CHECK(next.body == "Hello, World!");
+    CHECK(next.new_connections == 0);
+}
+
+TEST_CASE("a client that goes away is seen by connection_aborted()") {
+    auto server = start_php_server(app_root());
+    const std::string token = unique_token("abort");
+    {
+        RawConnection c(server->port());
+        REQUIRE(c.connected());
+        REQUIRE(c.send("GET /abort.php?token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+        // The script is streaming: its first dots have arrived. Then the client hangs up.
+        REQUIRE(c.read_until(".........."));
+    }
+    INFO(server->describe());
+    CHECK(server->wait_stderr("abort-detected " + token));
+    CHECK(server->stderr_text().find("abort-missed " + token) == std::string::npos);
+    HttpClient client;
+    CHECK(client.get(server->url("/hello.php")).body == "Hello, World!");
+}
