@@ -10,6 +10,7 @@ namespace caddyfile {
 namespace {
 
 constexpr size_t kImportTokenBudget = 1'000'000;
+constexpr int kMaxDepth = 100;  // keeps the recursive descent far from the stack's end
 
 std::string show(const Token& t) { return "'" + t.text + "'"; }
 
@@ -178,7 +179,9 @@ private:
                 ++pos_;
                 expect_line_end("{");
                 s.has_block = true;
+                if (++depth_ > kMaxDepth) fail(s.open, "blocks are nested too deeply (more than " + std::to_string(kMaxDepth) + ")");
                 s.block = segments(&s.open);
+                --depth_;
                 expect_line_end("}");
                 break;
             }
@@ -193,6 +196,7 @@ private:
 
     std::vector<Token> toks_;
     size_t pos_ = 0;
+    int depth_ = 0;
     const FileSystem& fs_;
     EnvLookup env_;
     Snippets snippets_;

@@ -180,6 +180,12 @@ TEST_CASE("parser: errors") {
     }
 }
 
+TEST_CASE("parser: nesting depth is bounded") {
+    std::string deep = ":80 {\n";
+    for (int i = 0; i < 101; ++i) deep += "a {\n";
+    CHECK(parse_error(deep) == "Caddyfile:102: blocks are nested too deeply (more than 100)");
+}
+
 TEST_CASE("parser: imports from files") {
     std::vector<ServerBlock> blocks = parse_file(kFixtures + "/imports/main.caddy", env_options({}));
     CHECK(render(blocks) ==
