@@ -1,5 +1,6 @@
 // The options of one HTTP server (what `pogo php-server` flags or a Caddyfile site produce).
 // Plain data, copied into the Server at construction.
+// Threads: filled on the main thread; read-only afterwards, on any thread.
 #pragma once
 
 #include <chrono>
