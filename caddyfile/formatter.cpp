@@ -36,18 +36,20 @@ public:
 private:
     enum class Last { none, word, comment, open, close };
 
-    void start_line(const Lexeme& lx, std::string text) {
-        bool blank = lx.newlines_before >= 2 || (depth_ == 0 && last_ == Last::close);
+    // A new line, after a blank one when the input had one (or `force_blank`), never right after `{`.
+    void start_line(const Lexeme& lx, std::string text, bool force_blank = false) {
+        bool blank = lx.newlines_before >= 2 || force_blank;
         if (blank && last_ != Last::open && last_ != Last::none) lines_.push_back({});
         lines_.push_back({depth_, std::move(text)});
     }
 
+    bool after_top_level_close() const { return depth_ == 0 && last_ == Last::close; }
+
     void open(const Lexeme& lx) {
-        if (last_ == Last::word) {
+        if (last_ == Last::word)
             lines_.back().text += " {";
-        } else {
-            start_line(lx, "{");
-        }
+        else
+            start_line(lx, "{", after_top_level_close());  // as caddy fmt: `}` `{` at the top get a blank line
         ++depth_;
         last_ = Last::open;
     }
@@ -59,14 +61,16 @@ private:
     }
 
     void word(const Lexeme& lx) {
-        bool same_line = lx.newlines_before == 0 && (last_ == Last::word || last_ == Last::close);
+        // caddy fmt moves a word written right after a top-level `}` to a line of its own, after a blank line
+        bool split = lx.newlines_before == 0 && after_top_level_close();
+        bool same_line = lx.newlines_before == 0 && (last_ == Last::word || last_ == Last::close) && !split;
         if (same_line && lx.continued) {
             lines_.back().text += " \\";
             lines_.push_back({depth_ + 1, lx.raw});
         } else if (same_line) {
             lines_.back().text += " " + lx.raw;
         } else {
-            start_line(lx, lx.raw);
+            start_line(lx, lx.raw, split);
         }
         last_ = lx.kind == Lexeme::Kind::comment ? Last::comment : Last::word;
     }
