@@ -61,6 +61,18 @@ private:
     }
 
     void word(const Lexeme& lx) {
+        if (lx.kind == Lexeme::Kind::word && lx.quote == Quote::none && lx.raw.rfind("<<", 0) == 0) {
+            // A plain word that looks like a heredoc opener would become one if a line break followed
+            // it here (e.g. before a `}` moved to its own line): escape it, which the lexer reads back
+            // as the same word.
+            Lexeme escaped = lx;
+            escaped.raw.insert(0, "\\");
+            return word_raw(escaped);
+        }
+        word_raw(lx);
+    }
+
+    void word_raw(const Lexeme& lx) {
         // caddy fmt moves a word written right after a top-level `}` to a line of its own, after a blank line
         bool split = lx.newlines_before == 0 && after_top_level_close();
         bool same_line = lx.newlines_before == 0 && (last_ == Last::word || last_ == Last::close) && !split;

@@ -43,6 +43,7 @@ TEST_CASE("formatter: cases and idempotence") {
          ":80 {\n\trespond \"a   b\\\"c\" `x  y`\n}\n"},
         {"multi-line quoted token verbatim", ":80 {\n  respond \"line1\n   line2\"\n}",
          ":80 {\n\trespond \"line1\n   line2\"\n}\n"},
+        {"plain word like a heredoc opener is escaped", ":80 {\n\trespond <<EOF }", ":80 {\n\trespond \\<<EOF\n}\n"},
         {"heredoc verbatim", ":80 {\n  respond <<HTML\n    <p>hi</p>\n    HTML 200\n}",
          ":80 {\n\trespond <<HTML\n    <p>hi</p>\n    HTML 200\n}\n"},
         {"line continuation", ":80 {\n\treverse a \\\n      b\n}", ":80 {\n\treverse a \\\n\t\tb\n}\n"},
