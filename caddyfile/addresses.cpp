@@ -48,6 +48,8 @@ ParsedAddress parse_address(const Token& key) {
         a.host = rest;
     }
     a.host = lower(a.host);
+    if (a.host.find_first_of("(){}<>\"'\\ \t,;") != std::string::npos)
+        fail(key, "site address " + quoted(key.text) + ": invalid host " + quoted(a.host));
     if (!a.port.empty()) {
         bool digits = std::all_of(a.port.begin(), a.port.end(), [](unsigned char c) { return std::isdigit(c); });
         if (!digits || a.port.size() > 5 || std::stoi(a.port) > 65535)

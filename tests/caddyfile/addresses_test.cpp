@@ -47,6 +47,8 @@ TEST_CASE("addresses: scheme and port") {
         {":99999", "Caddyfile:1: site address \":99999\": invalid port \"99999\""},
         {"a:b:c", "Caddyfile:1: site address \"a:b:c\": an IPv6 address must be written in brackets"},
         {"localhost:", "Caddyfile:1: site address \"localhost:\": missing port after ':'"},
+        {"(snippet)", "Caddyfile:1: site address \"(snippet)\": invalid host \"(snippet)\""},
+        {"{path}", "Caddyfile:1: site address \"{path}\": invalid host \"{path}\""},
     };
     for (const auto& [text, expected] : cases) {
         CAPTURE(text);
