@@ -87,6 +87,7 @@ ServerOptions parse_servers(const Segment& seg, const BuildContext& ctx) {
 
 void build_global_options(const ServerBlock& block, GlobalOptions& out, const BuildContext& ctx) {
     std::set<std::string> seen;
+    const Token* port_at = nullptr;
     for (const Segment& seg : block.segments) {
         SegmentReader r(seg);
         const std::string& n = r.name().text;
@@ -101,6 +102,7 @@ void build_global_options(const ServerBlock& block, GlobalOptions& out, const Bu
             r.expect_args(1, 1);
             r.no_block();
             (n == "http_port" ? out.http_port : out.https_port) = parse_port(r[0], n);
+            port_at = &r[0];
         } else if (n == "admin") {
             r.expect_args(0, 1);
             out.admin = r.empty() ? "localhost:2019" : r.text(0);
@@ -137,6 +139,8 @@ void build_global_options(const ServerBlock& block, GlobalOptions& out, const Bu
             fail(r.name(), "unrecognized global option " + quoted(n));
         }
     }
+    if (port_at && out.http_port == out.https_port)
+        fail(*port_at, "http_port and https_port are both " + std::to_string(out.http_port));
 }
 
 }  // namespace caddyfile

@@ -32,6 +32,21 @@ void check_ambiguous(const Config& config) {
         }
 }
 
+// One listener speaks one protocol: a port cannot serve both plain HTTP and HTTPS.
+void check_listeners(const Config& config) {
+    std::map<int, const Address*> first_of_port;
+    for (const Site& site : config.sites)
+        for (const Address& a : site.addresses) {
+            auto [it, fresh] = first_of_port.emplace(a.port, &a);
+            if (!fresh && it->second->scheme != a.scheme)
+                fail_at(a.where.file, a.where.line,
+                        "site " + quoted(a.original) + " is served over " + (a.scheme == "https" ? "HTTPS" : "HTTP") +
+                            " on port " + std::to_string(a.port) + ", but site " + quoted(it->second->original) + " (" +
+                            it->second->where.file + ":" + std::to_string(it->second->where.line) + ") uses that port for " +
+                            (it->second->scheme == "https" ? "HTTPS" : "HTTP"));
+        }
+}
+
 }  // namespace
 
 Config build_config(const std::vector<ServerBlock>& blocks, const std::string& source, const LoadOptions& options) {
@@ -47,6 +62,7 @@ Config build_config(const std::vector<ServerBlock>& blocks, const std::string& s
     }
     for (size_t i = first_site; i < blocks.size(); ++i) config.sites.push_back(build_site(blocks[i], config.global, ctx));
     check_ambiguous(config);
+    check_listeners(config);
     return config;
 }
 

@@ -40,6 +40,10 @@ TEST_CASE("sites: addresses and HTTPS") {
     CHECK(off.sites[0].addresses[0].scheme == "http");
     CHECK(off.sites[0].addresses[0].port == 443);
     CHECK(test::load_error(":80 {\n}\n:80 {\n}") == "/app/Caddyfile:3: site \":80\" is already defined at /app/Caddyfile:1");
+    CHECK(test::load_error(":8443 {\n}\nhttps://a.com:8443 {\n\ttls c k\n}") ==
+          "/app/Caddyfile:3: site \"https://a.com:8443\" is served over HTTPS on port 8443, but site \":8443\" "
+          "(/app/Caddyfile:1) uses that port for HTTP");
+    CHECK(test::load_error("{\n\thttp_port 443\n}") == "/app/Caddyfile:2: http_port and https_port are both 443");
     CHECK(test::load_error("localhost {\n\ttls internal\n}") ==
           "/app/Caddyfile:2: tls internal: Pogo does not obtain or issue certificates; use \"tls CERT_FILE KEY_FILE\"");
 }
