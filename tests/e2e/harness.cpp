@@ -288,6 +288,7 @@ std::unique_ptr<PogoProcess> start_php_server(const fs::path& root, std::vector<
     for (auto& a : extra_args) args.push_back(a);
     auto p = std::make_unique<PogoProcess>(std::move(args), std::move(extra_env));
     bool listening = p->wait_listening();
+    if (!listening) p->wait_exit(milliseconds(2000));  // so describe() can say how it ended
     INFO(p->describe());
     REQUIRE_MESSAGE(listening, "pogo php-server did not report a listening address");
     return p;
