@@ -10,6 +10,7 @@ namespace pogo::cli {
 using Args = std::vector<std::string>;
 
 int cmd_php_server(const Args& args);
+int cmd_run(const Args& args);  // serve a Caddyfile
 int cmd_php_cli(int argc, char** argv);  // argv[0] is the script
 int cmd_version(const Args& args);
 int cmd_help(const Args& args);

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   Args rest(argv + 2, argv + argc);
   try {
+    if (cmd == "run") return cmd_run(rest);
     if (cmd == "php-server") return cmd_php_server(rest);
     if (cmd == "php-cli") return cmd_php_cli(argc - 2, argv + 2);
     if (cmd == "version" || cmd == "--version" || cmd == "-v") return cmd_version(rest);

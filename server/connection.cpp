@@ -142,7 +142,7 @@ size_t Connection::parse(const char* data, size_t len) {
 
 void Connection::on_body(const char* data, size_t n) {
   if (body_error_) return;
-  const auto& max = hl_.options().max_body_size;
+  const auto& max = request_max_body_ ? request_max_body_ : hl_.options().max_body_size;
   if (max && parser_.body_bytes() > *max) {
     body_error_ = 413;
     return;
@@ -178,13 +178,24 @@ void Connection::on_head() {
     return respond_error(413, "request body too large", true);
 
   const std::string* host = h.header("Host");
-  Action action = hl_.sites().match(host ? std::string_view(*host) : std::string_view()).route(h);
+  std::string_view host_view = host ? std::string_view(*host) : std::string_view();
+  const Site* site = sites_.find(host_view);
+  if (!site && !sites_.unmatched_host_empty_200) site = &sites_.match(host_view);
+  Action action = Respond{};  // no site for this host: Caddy's empty 200
+  if (site) {
+    Request rq(h);
+    action = site->route(rq);
+    filters_ = std::move(rq.filters);
+    request_max_body_ = rq.max_body_size;
+  }
+  if (request_max_body_ && h.content_length && *h.content_length > *request_max_body_)
+    return respond_error(413, "request body too large", true);
   // A body nobody reads is not worth draining: answer, then close.
   if (h.has_body && !std::holds_alternative<ToBackend>(action)) keep_alive_ = false;
   if (auto* r = std::get_if<Respond>(&action))
     respond(std::move(*r));
   else if (auto* f = std::get_if<ServeFile>(&action))
-    serve_file(f->file);
+    serve_file(std::move(*f));
   else
     start_exchange(std::get<ToBackend>(action).backend);
 }

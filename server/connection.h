@@ -23,6 +23,8 @@
 #include "server/loop.h"
 #include "server/request_parser.h"
 #include "server/response_writer.h"
+#include "server/routes/encode.h"
+#include "server/routes/request.h"
 #include "server/site.h"
 
 namespace pogo::server {
@@ -31,7 +33,7 @@ class HttpLoop;
 
 class Connection final : private RequestParser::BodySink {
  public:
-  Connection(HttpLoop& loop, uint64_t id);
+  Connection(HttpLoop& loop, uint64_t id, const SiteTable& sites);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -65,8 +67,15 @@ class Connection final : private RequestParser::BodySink {
   // responses
   void respond(Respond r);
   void respond_error(int status, const char* reason, bool log_it);
-  void serve_file(const std::string& file);
+  void serve_file(ServeFile f);
   void pump_file();
+  // The route's response filters on a response head: header operations, then the encoding
+  // decision (which drops Content-Length and sets enc_). True when the body is encoded.
+  bool filter_head(ResponseHead& head, std::optional<uint64_t> length);
+  // Appends body bytes to out_ in the current framing.
+  void append_body(std::string_view data);
+  // The encoder's tail and the chunked terminator.
+  void finish_body();
   void start_exchange(Backend* backend);
   void handle_event(Exchange::Event& ev);
   void response_complete();
@@ -92,6 +101,7 @@ class Connection final : private RequestParser::BodySink {
 
   HttpLoop& hl_;
   const uint64_t id_;
+  const SiteTable& sites_;
   UvHandle<uv_tcp_t> tcp_;
   UvHandle<uv_timer_t> timer_;
   std::string remote_ip_, local_ip_;
@@ -121,6 +131,10 @@ class Connection final : private RequestParser::BodySink {
   std::shared_ptr<Exchange> ex_;
   std::deque<Exchange::Event> events_;
   std::unique_ptr<FileReader> file_;
+  ResponseFilters filters_;                  // from the route of the current request
+  std::optional<uint64_t> request_max_body_;  // request_body max_size
+  std::unique_ptr<Compressor> enc_;           // encode: the current response's body encoder
+  std::vector<Header> resp_headers_;          // for the access log
 
   // output
   std::string out_;

@@ -20,8 +20,8 @@ struct Connection::WriteReq {
   size_t credit = 0;
 };
 
-Connection::Connection(HttpLoop& loop, uint64_t id)
-    : hl_(loop), id_(id), parser_(loop.options().max_header_size) {
+Connection::Connection(HttpLoop& loop, uint64_t id, const SiteTable& sites)
+    : hl_(loop), id_(id), sites_(sites), parser_(loop.options().max_header_size) {
   parser_.set_body_sink(this);
 }
 

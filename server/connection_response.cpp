@@ -4,10 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "server/connection.h"
 #include "server/http_loop.h"
 #include "server/log.h"
+#include "server/mime.h"
+#include "server/routes/access_log.h"
+#include "server/routes/header_ops.h"
 #include "server/static_files.h"
 
 namespace pogo::server {
@@ -34,6 +38,12 @@ const RequestHead& Connection::current_head() const {
 void Connection::respond(Respond r) {
   ResponseHead head{r.status, std::move(r.headers)};
   status_ = r.status;
+  if (filter_head(head, r.body.size()) && enc_) {
+    std::string z = enc_->update(r.body);
+    z += enc_->finish();
+    r.body = std::move(z);
+    enc_.reset();
+  }
   framing_ = serialize_response_head(out_, head, facts(), r.body.size());
   response_started_ = true;
   if (!framing_.keep_alive) keep_alive_ = false;
@@ -43,6 +53,64 @@ void Connection::respond(Respond r) {
   }
   flush();
   if (!closed_) response_complete();
+}
+
+bool Connection::filter_head(ResponseHead& head, std::optional<uint64_t> length) {
+  enc_.reset();
+  if (!filters_.header_ops.empty()) HeaderOps::apply_all(filters_.header_ops, head.headers);
+  bool encode = false;
+  if (!filters_.encodings.empty() && should_encode(head.status, head.headers, length, filters_.encode_minimum_length)) {
+    add_vary_accept_encoding(head.headers);
+    std::string enc = negotiate_encoding(filters_.accept_encoding, filters_.encodings);
+    if (!enc.empty()) {
+      std::erase_if(head.headers, [](const Header& h) { return header_name_equals(h.name, "Content-Length"); });
+      for (auto& h : head.headers)  // the encoded body is another representation
+        if (header_name_equals(h.name, "Etag") && !h.value.starts_with("W/")) h.value = "W/" + h.value;
+      head.headers.push_back({"Content-Encoding", enc});
+      try {
+        enc_ = make_compressor(enc, filters_.gzip_level);
+        encode = true;
+      } catch (const std::exception& e) {
+        log::error("http.encoder", "compressor failed", {{"error", e.what()}});
+      }
+    }
+  }
+  if (filters_.access_log) resp_headers_ = head.headers;
+  return encode;
+}
+
+void Connection::append_body(std::string_view data) {
+  size_t n = data.size();
+  switch (framing_.mode) {
+    case Framing::None:
+      break;
+    case Framing::Length: {
+      size_t k = size_t(std::min<uint64_t>(n, length_left_));
+      out_.append(data.data(), k);
+      length_left_ -= k;
+      body_sent_ += k;
+      break;
+    }
+    case Framing::Chunked:
+      if (n == 0) break;
+      append_chunk_header(out_, n);
+      out_ += data;
+      out_ += "\r\n";
+      body_sent_ += n;
+      break;
+    case Framing::UntilClose:
+      out_ += data;
+      body_sent_ += n;
+      break;
+  }
+}
+
+void Connection::finish_body() {
+  if (enc_) {
+    if (framing_.mode != Framing::None) append_body(enc_->finish());
+    enc_.reset();
+  }
+  if (framing_.mode == Framing::Chunked) out_ += "0\r\n\r\n";
 }
 
 void Connection::respond_error(int status, const char* reason, bool log_it) {
@@ -63,11 +131,18 @@ void Connection::respond_error(int status, const char* reason, bool log_it) {
   if (file_ && !file_->busy()) file_.reset();
   phase_ = Phase::Active;
   request_complete_ = true;  // nothing more is parsed on this connection
+  filters_.header_ops.clear();  // the server's own errors are bare
+  filters_.encodings.clear();
   respond(make_error_response(status));
 }
 
-void Connection::serve_file(const std::string& file) {
-  StaticResponse sr = plan_static_response(current_head(), file);
+void Connection::serve_file(ServeFile f) {
+  StaticResponse sr = plan_static_response(current_head(), f.file);
+  if (!f.type_of.empty())
+    for (auto& h : sr.head.headers)
+      if (header_name_equals(h.name, "Content-Type")) h.value = std::string(mime_type_for(f.type_of));
+  for (auto& h : f.headers) sr.head.headers.push_back(std::move(h));
+  if (f.status && sr.head.status == 200) sr.head.status = f.status;
   if (sr.fd < 0 && !sr.content_length && status_allows_body(sr.head.status)) {
     Respond r = make_error_response(sr.head.status);
     for (auto& h : sr.head.headers) r.headers.push_back(std::move(h));
@@ -75,15 +150,18 @@ void Connection::serve_file(const std::string& file) {
     return;
   }
   status_ = sr.head.status;
-  framing_ = serialize_response_head(out_, sr.head, facts(), sr.content_length);
+  bool encoded = filter_head(sr.head, sr.content_length);
+  framing_ = serialize_response_head(out_, sr.head, facts(), encoded ? std::nullopt : sr.content_length);
   response_started_ = true;
   if (!framing_.keep_alive) keep_alive_ = false;
-  if (sr.fd >= 0 && framing_.mode == Framing::Length && sr.length > 0) {
+  bool streams = framing_.mode == Framing::Length || (encoded && framing_.mode != Framing::None);
+  if (sr.fd >= 0 && streams && sr.length > 0) {
     file_ = std::make_unique<FileReader>(hl_.loop().uv(), sr.fd, sr.offset, sr.length);
     pump_file();
     return;
   }
   if (sr.fd >= 0) ::close(sr.fd);
+  if (encoded) finish_body();
   flush();
   if (!closed_) response_complete();
 }
@@ -109,9 +187,15 @@ void Connection::pump_file() {
     });
     switch (st) {
       case FileReader::Status::Data: {
-        body_sent_ += chunk.size();
         bool last = file_->remaining() == 0;
-        flush(chunk.data(), chunk.size());
+        if (enc_) {
+          append_body(enc_->update(chunk));
+          if (last) finish_body();
+          flush();
+        } else {
+          body_sent_ += chunk.size();
+          flush(chunk.data(), chunk.size());
+        }
         if (closed_) return;
         if (last) {
           file_.reset();
@@ -125,6 +209,11 @@ void Connection::pump_file() {
         return;
       case FileReader::Status::Done:
         file_.reset();
+        if (enc_) {
+          finish_body();
+          flush();
+          if (closed_) return;
+        }
         response_complete();
         return;
       case FileReader::Status::Failed:
@@ -200,39 +289,30 @@ void Connection::handle_event(Exchange::Event& ev) {
       if (!response_started_ && current_head().http_minor >= 1 && ev.head.status > 101 && ev.head.status < 200)
         serialize_interim(out_, ev.head);
       break;
-    case Exchange::Event::Head:
+    case Exchange::Event::Head: {
       if (response_started_) break;
       status_ = ev.head.status;
+      std::optional<uint64_t> length;
+      for (const auto& h : ev.head.headers)
+        if (header_name_equals(h.name, "Content-Length")) {
+          char* end = nullptr;
+          unsigned long long v = std::strtoull(h.value.c_str(), &end, 10);
+          if (end && *end == 0 && !h.value.empty()) length = v;
+          break;
+        }
+      filter_head(ev.head, length);
       framing_ = serialize_response_head(out_, ev.head, facts());
       response_started_ = true;
       length_left_ = framing_.length;
       if (!framing_.keep_alive) keep_alive_ = false;
       break;
+    }
     case Exchange::Event::Data: {
-      size_t n = ev.data.size();
-      ex_credit_ += n;
-      switch (framing_.mode) {
-        case Framing::None:
-          break;
-        case Framing::Length: {
-          size_t k = size_t(std::min<uint64_t>(n, length_left_));
-          out_.append(ev.data.data(), k);
-          length_left_ -= k;
-          body_sent_ += k;
-          break;
-        }
-        case Framing::Chunked:
-          if (n == 0) break;
-          append_chunk_header(out_, n);
-          out_ += ev.data;
-          out_ += "\r\n";
-          body_sent_ += n;
-          break;
-        case Framing::UntilClose:
-          out_ += ev.data;
-          body_sent_ += n;
-          break;
-      }
+      ex_credit_ += ev.data.size();
+      if (enc_)
+        append_body(enc_->update(ev.data));
+      else
+        append_body(ev.data);
       if (out_.size() >= kFlushThreshold) flush();
       break;
     }
@@ -242,8 +322,8 @@ void Connection::handle_event(Exchange::Event& ev) {
         Exchange::Event head_ev{Exchange::Event::Head, h, {}};
         handle_event(head_ev);
       }
-      if (framing_.mode == Framing::Chunked) {
-        out_ += "0\r\n\r\n";
+      if (framing_.mode == Framing::Chunked || enc_) {
+        finish_body();
       } else if (framing_.mode == Framing::Length && length_left_ > 0) {
         log::warn("http", "response shorter than its Content-Length; closing the connection",
                   {{"missing", length_left_}});
@@ -265,7 +345,11 @@ void Connection::response_complete() {
 }
 
 void Connection::finish_request() {
-  if (hl_.options().access_log) log_access();
+  if (hl_.options().access_log || filters_.access_log) log_access();
+  filters_ = ResponseFilters{};
+  request_max_body_.reset();
+  enc_.reset();
+  resp_headers_.clear();
   if (ex_) {
     if (!request_complete_) ex_->end_body(false);
     ex_.reset();
@@ -307,11 +391,18 @@ void Connection::log_access() {
         {"uri", h.uri},
         {"headers", headers}}},
       {"bytes_read", parser_.body_bytes()},
-      {"user_id", ""},
+      {"user_id", filters_.user_id},
       {"duration", secs},
       {"size", body_sent_},
       {"status", status_},
   };
+  if (filters_.access_log) {
+    nlohmann::json rh = nlohmann::json::object();
+    for (const auto& hd : resp_headers_) rh[hd.name].push_back(hd.value);
+    f["resp_headers"] = rh;
+    filters_.access_log->write(f, status_);
+    return;
+  }
   log::info("http.log.access", "handled request", f);
 }
 

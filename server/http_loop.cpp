@@ -17,7 +17,7 @@ HttpLoop::~HttpLoop() {
   close_listeners();
 }
 
-void HttpLoop::add_listener(int fd) {
+void HttpLoop::add_listener(int fd, const SiteTable* sites) {
   UvHandle<uv_tcp_t> h;
   if (int rc = h.init(loop_.uv(), uv_tcp_init); rc != 0) {
     ::close(fd);
@@ -31,6 +31,7 @@ void HttpLoop::add_listener(int fd) {
   if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(h.get()), 1024, &HttpLoop::on_connection); rc != 0)
     throw StartupError(std::string("listen: ") + uv_strerror(rc));
   listeners_.push_back(std::move(h));
+  listener_sites_.push_back(sites ? sites : &sites_);
 }
 
 void HttpLoop::start() { loop_.start(); }
@@ -42,8 +43,11 @@ void HttpLoop::on_connection(uv_stream_t* server, int status) {
     return;
   }
   if (self->draining_) return;
+  const SiteTable* sites = &self->sites_;
+  for (size_t i = 0; i < self->listeners_.size(); ++i)
+    if (reinterpret_cast<uv_stream_t*>(self->listeners_[i].get()) == server) sites = self->listener_sites_[i];
   uint64_t id = self->next_id_++;
-  auto conn = std::make_unique<Connection>(*self, id);
+  auto conn = std::make_unique<Connection>(*self, id, *sites);
   Connection* c = conn.get();
   self->connections_.emplace(id, std::move(conn));
   self->open_.fetch_add(1, std::memory_order_acq_rel);
@@ -62,6 +66,7 @@ void HttpLoop::remove(uint64_t id) {
 void HttpLoop::close_listeners() {
   for (auto& l : listeners_) l.close();
   listeners_.clear();
+  listener_sites_.clear();
 }
 
 void HttpLoop::drain() {

@@ -27,7 +27,9 @@ class HttpLoop {
   HttpLoop(const ServerOptions& options, const SiteTable& sites);
   ~HttpLoop();
 
-  void add_listener(int fd);  // takes the fd; throws StartupError
+  // Takes the fd; connections it accepts route through `sites` (null: the loop's table).
+  // Throws StartupError.
+  void add_listener(int fd, const SiteTable* sites = nullptr);
   void start();
   // Stop accepting; close idle connections; the others close after their current response.
   void drain();
@@ -54,6 +56,7 @@ class HttpLoop {
   const SiteTable& sites_;
   Loop loop_;
   std::vector<UvHandle<uv_tcp_t>> listeners_;
+  std::vector<const SiteTable*> listener_sites_;  // parallel to listeners_
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
   uint64_t next_id_ = 1;
   bool draining_ = false;

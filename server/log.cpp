@@ -12,6 +12,7 @@ namespace pogo::log {
 namespace {
 std::atomic<int> g_min_level{int(Level::Info)};
 std::atomic<bool> g_json{false};
+std::atomic<int> g_fd{STDERR_FILENO};
 
 const char* level_name(Level l, bool upper) {
   switch (l) {
@@ -26,14 +27,21 @@ const char* level_name(Level l, bool upper) {
 
 void set_level(Level min_level) { g_min_level.store(int(min_level)); }
 void set_json(bool json) { g_json.store(json); }
+void set_output(int fd) { g_fd.store(fd); }
 bool enabled(Level level) { return int(level) >= g_min_level.load(std::memory_order_relaxed); }
 
 void write(Level level, std::string_view logger, std::string_view message, const nlohmann::json& fields) {
   if (!enabled(level)) return;
+  write_line(g_fd.load(std::memory_order_relaxed),
+             format_line(level, logger, message, fields, g_json.load(std::memory_order_relaxed)));
+}
+
+std::string format_line(Level level, std::string_view logger, std::string_view message,
+                        const nlohmann::json& fields, bool json) {
   timeval tv{};
   gettimeofday(&tv, nullptr);
   std::string line;
-  if (g_json.load(std::memory_order_relaxed)) {
+  if (json) {
     nlohmann::json j = nlohmann::json::object();
     j["level"] = level_name(level, false);
     j["ts"] = double(tv.tv_sec) + double(tv.tv_usec) / 1e6;
@@ -61,10 +69,15 @@ void write(Level level, std::string_view logger, std::string_view message, const
     }
   }
   line += '\n';
+  return line;
+}
+
+void write_line(int fd, const std::string& line) {
+  if (fd < 0) return;
   const char* p = line.data();
   size_t left = line.size();
   while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
+    ssize_t n = ::write(fd, p, left);
     if (n <= 0) break;
     p += n;
     left -= size_t(n);

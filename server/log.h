@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 namespace pogo::log {
@@ -12,7 +13,14 @@ enum class Level { Debug = -4, Info = 0, Warn = 4, Error = 8 };
 
 void set_level(Level min_level);  // main thread, at start-up
 void set_json(bool json);         // main thread, at start-up
+void set_output(int fd);          // main thread, at start-up (default: stderr; -1 discards)
 bool enabled(Level level);
+
+// One line (with its '\n') in the console or JSON shape, and writing such a line to `fd` with a
+// single write(2) — for loggers of their own, such as a site's access log.
+std::string format_line(Level level, std::string_view logger, std::string_view message,
+                        const nlohmann::json& fields, bool json);
+void write_line(int fd, const std::string& line);
 
 void write(Level level, std::string_view logger, std::string_view message,
            const nlohmann::json& fields = nlohmann::json::object());

@@ -85,7 +85,10 @@ Framing serialize_response_head(std::string& out, const ResponseHead& head, cons
       continue;
     }
     if (header_name_equals(h.name, "Date")) has_date = true;
-    if (header_name_equals(h.name, "Server")) has_server = true;
+    if (header_name_equals(h.name, "Server")) {
+      has_server = true;
+      if (h.value.empty()) continue;  // an empty Server suppresses the default one (`header -Server`)
+    }
     append_header(out, h.name, h.value);
   }
   if (!has_date) append_header(out, "Date", cached_http_date());

@@ -14,36 +14,42 @@ namespace pogo::server {
 
 Server::Server(ServerOptions options, Backend* backend) : options_(std::move(options)), backend_(backend) {}
 
+Server::Server(ServerOptions options, std::vector<ListenerSites> listeners)
+    : options_(std::move(options)), backend_(nullptr), listener_sites_(std::move(listeners)) {}
+
 Server::~Server() { shutdown(); }
 
 void Server::start() {
   if (started_) throw StartupError("server already started");
-  char real[PATH_MAX];
-  if (!::realpath(options_.root.c_str(), real)) throw StartupError("root directory " + options_.root + " does not exist");
-  options_.root = real;
   // A peer that resets mid-write must be an EPIPE error, not a process-killing SIGPIPE
   // (libuv writes with plain write/writev).
   ::signal(SIGPIPE, SIG_IGN);
-  if (options_.php && !backend_) throw StartupError("php_server needs a PHP backend");
-
-  // One catch-all site for now; a Caddyfile adds more sites and handlers to this table.
-  auto site = std::make_unique<Site>();
-  if (options_.php)
-    site->chain.push_back(make_php_server_handler(options_.root, backend_, options_.env));
-  else
-    site->chain.push_back(make_file_server_handler(options_.root));
-  sites_ = std::make_unique<SiteTable>();
-  sites_->add(std::move(site));
-
-  unsigned n = options_.loops ? options_.loops : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<ListenAddress> addrs;
-  for (const auto& text : options_.listen) addrs.push_back(parse_listen_address(text));
+  std::vector<std::pair<ListenAddress, const SiteTable*>> addrs;
+  if (listener_sites_.empty()) {
+    char real[PATH_MAX];
+    if (!::realpath(options_.root.c_str(), real)) throw StartupError("root directory " + options_.root + " does not exist");
+    options_.root = real;
+    if (options_.php && !backend_) throw StartupError("php_server needs a PHP backend");
+    // `pogo php-server`: one catch-all site.
+    auto site = std::make_unique<Site>();
+    if (options_.php)
+      site->chain.push_back(make_php_server_handler(options_.root, backend_, options_.env));
+    else
+      site->chain.push_back(make_file_server_handler(options_.root));
+    sites_ = std::make_shared<SiteTable>();
+    sites_->add(std::move(site));
+    for (const auto& text : options_.listen) addrs.emplace_back(parse_listen_address(text), sites_.get());
+  } else {
+    sites_ = listener_sites_.front().sites;
+    for (const auto& l : listener_sites_) addrs.emplace_back(parse_listen_address(l.address), l.sites.get());
+  }
   if (addrs.empty()) throw StartupError("no listen address");
+  unsigned n = options_.loops ? options_.loops : std::max(1u, std::thread::hardware_concurrency());
 
   std::vector<std::unique_ptr<HttpLoop>> loops;
   for (unsigned i = 0; i < n; ++i) loops.push_back(std::make_unique<HttpLoop>(options_, *sites_));
   std::vector<std::string> bound_addresses;
-  for (const auto& addr : addrs) {
+  for (const auto& [addr, table] : addrs) {
     uint16_t port = addr.port;
     for (unsigned i = 0; i < n; ++i) {
       sockaddr_storage bound{};
@@ -53,7 +59,7 @@ void Server::start() {
         port = socket_port(bound);
         bound_addresses.push_back(format_socket_address(bound));
       }
-      loops[i]->add_listener(fd);
+      loops[i]->add_listener(fd, table);
     }
   }
   loops_ = std::move(loops);

@@ -18,10 +18,16 @@ Respond make_error_response(int status) {
   return r;
 }
 
-Action Site::route(RequestHead& req) const {
+Action Site::route(Request& r) const {
   for (const auto& h : chain)
-    if (auto a = h->handle(req)) return std::move(*a);
-  return make_error_response(404);
+    if (auto a = h->handle(r)) return std::move(*a);
+  if (unhandled_status == 200) return Respond{};
+  return make_error_response(unhandled_status);
+}
+
+Action Site::route(RequestHead& req) const {
+  Request r(req);
+  return route(r);
 }
 
 namespace {
@@ -34,7 +40,7 @@ bool host_matches(std::string_view pattern, std::string_view host) {
 }
 }  // namespace
 
-const Site& SiteTable::match(std::string_view host) const {
+const Site* SiteTable::find(std::string_view host) const {
   // strip the port: "example.com:8080", "[::1]:8080"
   if (host.starts_with("[")) {
     auto close = host.find(']');
@@ -42,13 +48,22 @@ const Site& SiteTable::match(std::string_view host) const {
   } else if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
     host = host.substr(0, colon);
   }
-  const Site* fallback = nullptr;
+  const Site *wildcard = nullptr, *fallback = nullptr;
+  size_t wildcard_len = 0;
   for (const auto& s : sites_) {
-    for (const auto& h : s->hosts)
-      if (host_matches(h, host)) return *s;
+    for (const auto& h : s->hosts) {
+      if (!host_matches(h, host)) continue;
+      if (!h.starts_with("*")) return s.get();
+      if (!wildcard || h.size() > wildcard_len) wildcard = s.get(), wildcard_len = h.size();
+    }
     if (s->hosts.empty() && !fallback) fallback = s.get();
   }
-  return fallback ? *fallback : *sites_.front();
+  return wildcard ? wildcard : fallback;
+}
+
+const Site& SiteTable::match(std::string_view host) const {
+  const Site* s = find(host);
+  return s ? *s : *sites_.front();
 }
 
 namespace {
@@ -65,7 +80,8 @@ class PhpServerHandler final : public Handler {
   PhpServerHandler(std::string root, Backend* backend, std::vector<std::pair<std::string, std::string>> env)
       : root_(std::move(root)), backend_(backend), env_(std::move(env)) {}
 
-  std::optional<Action> handle(RequestHead& req) const override {
+  std::optional<Action> handle(Request& rq) const override {
+    RequestHead& req = rq.head;
     Resolution r = resolve_php_path(root_, req.path, req.query);
     if (auto* red = std::get_if<ResolvedRedirect>(&r)) return redirect(std::move(red->location));
     if (auto* st = std::get_if<ResolvedStatic>(&r)) return ServeFile{std::move(st->file)};
@@ -92,7 +108,8 @@ class FileServerHandler final : public Handler {
  public:
   explicit FileServerHandler(std::string root) : root_(std::move(root)) {}
 
-  std::optional<Action> handle(RequestHead& req) const override {
+  std::optional<Action> handle(Request& rq) const override {
+    RequestHead& req = rq.head;
     struct stat st {};
     auto real = resolve_inside_root(root_, req.path, &st);
     if (!real) return make_error_response(404);

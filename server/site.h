@@ -18,6 +18,7 @@
 
 #include "server/backend.h"
 #include "server/exchange.h"
+#include "server/routes/request.h"
 
 namespace pogo::server {
 
@@ -30,6 +31,9 @@ struct Respond {
 // Serve this file (absolute real path inside the root) with static-file semantics.
 struct ServeFile {
   std::string file;
+  std::string type_of;          // when set, the Content-Type comes from this name (precompressed sidecars)
+  std::vector<Header> headers;  // added to the file's headers (Content-Encoding, Vary)
+  int status = 0;               // when set, replaces a 200
 };
 // Hand the request (its CGI fields now filled in) to this backend.
 struct ToBackend {
@@ -40,27 +44,35 @@ using Action = std::variant<Respond, ServeFile, ToBackend>;
 class Handler {
  public:
   virtual ~Handler() = default;
-  // Loop thread. `req.path` is the cleaned, decoded path. nullopt passes to the next handler.
-  virtual std::optional<Action> handle(RequestHead& req) const = 0;
+  // Loop thread. `r.head.path` is the cleaned, decoded path. nullopt passes to the next handler.
+  virtual std::optional<Action> handle(Request& r) const = 0;
 };
 
 class Site {
  public:
   std::vector<std::string> hosts;  // empty: any host
   std::vector<std::unique_ptr<Handler>> chain;
+  int unhandled_status = 404;  // a request no handler answers (Caddy answers 200 with no body)
 
-  // Runs the chain; a request no handler answers is a 404.
+  // Runs the chain. What handlers ask of the response is left in `r.filters`.
+  Action route(Request& r) const;
   Action route(RequestHead& req) const;
 };
 
-// The sites of one server, chosen by the request's Host (port ignored, case-insensitive): an
-// exact name, a "*.example.com" wildcard (one label), else the first site without hosts, else
-// the first site.
+// The sites of one listener, chosen by the request's Host (port ignored, case-insensitive), most
+// specific first: an exact name, then a "*.example.com" wildcard (one label), then the first site
+// without hosts.
 class SiteTable {
  public:
   void add(std::unique_ptr<Site> site) { sites_.push_back(std::move(site)); }
   bool empty() const { return sites_.empty(); }
+  // nullptr when no site serves this host.
+  const Site* find(std::string_view host_header) const;
+  // find(), else the first site.
   const Site& match(std::string_view host_header) const;
+  // Answer for hosts no site serves: nullptr falls back to the first site (php-server), a
+  // Caddyfile server answers an empty 200 as Caddy does.
+  bool unmatched_host_empty_200 = false;
 
  private:
   std::vector<std::unique_ptr<Site>> sites_;

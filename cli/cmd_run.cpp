@@ -1,0 +1,229 @@
+// pogo run: serve what a Caddyfile says. Loads the configuration (after --envfile), applies the
+// global options (logging, timeouts, grace period, the PHP engine's threads and ini), builds the
+// listeners and their sites (server/routes/build.h), starts the PHP engine when a site needs it,
+// and serves until SIGTERM/SIGINT. Whatever the configuration asks for that Pogo cannot honour is
+// a `file:line: message` on stderr and exit code 1.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "caddyfile/error.h"
+#include "caddyfile/load.h"
+#include "cli/commands.h"
+#include "sapi/engine.h"
+#include "sapi/php_backend.h"
+#include "server/log.h"
+#include "server/routes/build.h"
+#include "server/server.h"
+
+namespace pogo::cli {
+
+namespace {
+
+namespace cf = caddyfile;
+
+struct RunArgs {
+  std::string config = "Caddyfile";
+  std::string envfile;
+  bool watch = false;
+};
+
+int usage(const std::string& why) {
+  std::fprintf(stderr, "pogo run: %s\nusage: pogo run [--config Caddyfile] [--envfile FILE] [--watch]\n", why.c_str());
+  return 2;
+}
+
+[[noreturn]] void fail(const cf::Location& at, const std::string& message) { cf::fail_at(at.file, at.line, message); }
+
+// KEY=VALUE lines ("export " and surrounding quotes allowed, # comments); variables already in
+// the environment win, as with Caddy's --envfile.
+void load_envfile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("envfile " + path + ": " + std::strerror(errno));
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t b = line.find_first_not_of(" \t");
+    if (b == std::string::npos || line[b] == '#') continue;
+    line = line.substr(b);
+    if (line.rfind("export ", 0) == 0) line = line.substr(7);
+    size_t eq = line.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw std::runtime_error(path + ":" + std::to_string(n) + ": expected KEY=VALUE");
+    std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
+      value = value.substr(1, value.size() - 2);
+    ::setenv(key.c_str(), value.c_str(), 0);
+  }
+}
+
+std::chrono::milliseconds ms(cf::Duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d); }
+
+// The global `log` and `debug` options.
+void apply_logging(const cf::GlobalOptions& g) {
+  for (const cf::LogConfig& l : g.logs) {
+    if (!l.name.empty() && l.name != "default")
+      fail(l.where, "log " + l.name + ": named global loggers are not supported by Pogo; configure the default logger");
+    if (!l.include.empty() || !l.exclude.empty()) fail(l.where, "log include/exclude are not supported by Pogo");
+    if (l.format == "json") log::set_json(true);
+    else if (l.format == "console") log::set_json(false);
+    if (l.level == "DEBUG" || l.level == "debug") log::set_level(log::Level::Debug);
+    else if (l.level == "WARN" || l.level == "warn") log::set_level(log::Level::Warn);
+    else if (l.level == "ERROR" || l.level == "error" || l.level == "PANIC" || l.level == "FATAL")
+      log::set_level(log::Level::Error);
+    if (l.output == "stdout") log::set_output(STDOUT_FILENO);
+    else if (l.output == "discard") log::set_output(-1);
+    else if (l.output == "file") {
+      int fd = ::open(l.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (fd < 0) fail(l.where, "log output file " + l.file + ": " + std::strerror(errno));
+      log::set_output(fd);  // open for the life of the process
+    }
+  }
+  if (g.debug) log::set_level(log::Level::Debug);
+}
+
+server::ServerOptions server_options(const cf::GlobalOptions& g) {
+  server::ServerOptions o;
+  if (g.grace_period) o.grace_period = ms(*g.grace_period);
+  for (const cf::ServerOptions& s : g.servers) {
+    if (!s.listener.empty())
+      fail(s.where, "servers " + s.listener + ": options for one listener are not supported by Pogo; use servers { } for all");
+    if (!s.protocols.empty()) {
+      bool h1 = false;
+      for (const auto& p : s.protocols) h1 = h1 || p == "h1";
+      if (!h1) fail(s.where, "servers protocols: Pogo serves HTTP/1.1 only, so h1 must be listed");
+      log::warn("pogo", "servers protocols: only HTTP/1.1 (h1) is served", {{"protocols", s.protocols}});
+    }
+    if (s.read_body) o.read_body_timeout = ms(*s.read_body);
+    if (s.read_header) o.read_header_timeout = ms(*s.read_header);
+    if (s.write) o.write_timeout = ms(*s.write);
+    if (s.idle) o.idle_timeout = ms(*s.idle);
+    if (s.max_header_size) o.max_header_size = size_t(*s.max_header_size);
+  }
+  return o;
+}
+
+// The PHP engine's options from `frankenphp { }`.
+sapi::EngineOptions engine_options(const cf::FrankenPhpOptions& f) {
+  sapi::EngineOptions e;
+  e.num_threads = unsigned(f.num_threads);
+  e.ini = f.php_ini;
+  return e;
+}
+
+// TODO(worker mode, pogo pools): this is where `pogo run` starts the worker runtime — the
+// `worker`s of `frankenphp { }` and the `pogo { }` pools — once sapi/ and pogo/ provide it, and
+// where max_threads/max_wait_time/max_idle_time/max_requests reach the PHP threads. Until then
+// each of them is refused here, naming its line, rather than silently ignored.
+void start_worker_runtime(const cf::Config& config, sapi::PhpBackend* backend) {
+  (void)backend;
+  const cf::FrankenPhpOptions& f = config.global.frankenphp;
+  if (!f.workers.empty()) fail(f.workers.front().where, "frankenphp worker: worker mode is not wired into `pogo run` yet");
+  if (f.max_threads != 0) fail(f.where, "frankenphp max_threads is not supported by `pogo run` yet");
+  if (f.max_wait_time) fail(f.where, "frankenphp max_wait_time is not supported by `pogo run` yet");
+  if (f.max_idle_time) fail(f.where, "frankenphp max_idle_time is not supported by `pogo run` yet");
+  if (f.max_requests != 0) fail(f.where, "frankenphp max_requests is not supported by `pogo run` yet");
+  if (config.global.pogo.present) fail(config.global.pogo.where, "pogo { } pools are not wired into `pogo run` yet");
+}
+
+int serve(const cf::Config& config) {
+  apply_logging(config.global);
+  for (const cf::Warning& w : config.warnings) log::warn("caddyfile", w.str());
+  if (config.global.admin != "off")
+    log::debug("admin", "the admin API is not served by Pogo", {{"address", config.global.admin}});
+  server::ServerOptions opts = server_options(config.global);
+  if (config.sites.empty()) fail({config.source, 1}, "no site to serve: the Caddyfile has no site block");
+  // Every configuration error surfaces before the engine starts.
+  server::build_routes(config, nullptr);
+  bool php = server::config_uses_php(config) || config.global.frankenphp.present;
+  if (php) start_worker_runtime(config, nullptr);
+
+  block_shutdown_signals();
+  sapi::EngineOptions eng = engine_options(config.global.frankenphp);
+  if (php) {
+    try {
+      sapi::engine_start(eng);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "pogo: PHP engine failed to start: %s\n", e.what());
+      return 1;
+    }
+  }
+  int rc = 0;
+  {
+    std::unique_ptr<sapi::PhpBackend> backend;
+    if (php) backend = std::make_unique<sapi::PhpBackend>(eng.num_threads);
+    server::BuiltRoutes routes = server::build_routes(config, backend.get());
+    server::Server srv(opts, routes.listeners);
+    try {
+      srv.start();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "pogo: %s\n", e.what());
+      rc = 1;
+    }
+    if (rc == 0) {
+      int sig = wait_for_shutdown_signal();
+      log::info("pogo", "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      if (config.global.shutdown_delay) std::this_thread::sleep_for(*config.global.shutdown_delay);
+      srv.shutdown();
+    }
+    if (backend) backend->stop();
+  }
+  if (php) sapi::engine_stop();
+  return rc;
+}
+
+}  // namespace
+
+int cmd_run(const Args& args) {
+  RunArgs ra;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
+    if (a == "--config" || a == "-c") {
+      auto v = value();
+      if (!v) return usage("--config needs a file");
+      ra.config = *v;
+    } else if (a.rfind("--config=", 0) == 0) {
+      ra.config = a.substr(9);
+    } else if (a == "--envfile") {
+      auto v = value();
+      if (!v) return usage("--envfile needs a file");
+      ra.envfile = *v;
+    } else if (a.rfind("--envfile=", 0) == 0) {
+      ra.envfile = a.substr(10);
+    } else if (a == "--adapter") {
+      auto v = value();
+      if (!v || *v != "caddyfile") return usage("only the caddyfile adapter is supported");
+    } else if (a == "--watch" || a == "-w") {
+      ra.watch = true;
+    } else {
+      return usage("unknown option " + a);
+    }
+  }
+  try {
+    if (!ra.envfile.empty()) load_envfile(ra.envfile);
+    if (ra.watch) log::warn("pogo", "--watch is not supported yet; the configuration is read once");
+    cf::Config config = cf::load_config(ra.config);
+    return serve(config);
+  } catch (const cf::Error& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pogo run: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace pogo::cli

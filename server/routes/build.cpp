@@ -1,0 +1,219 @@
+#include "server/routes/build.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <map>
+#include <stdexcept>
+
+#include "caddyfile/error.h"
+#include "server/routes/basic_auth.h"
+#include "server/routes/file_server.h"
+#include "server/routes/modifiers.h"
+#include "server/routes/php_handler.h"
+#include "server/routes/placeholders.h"
+#include "server/routes/respond.h"
+#include "server/routes/rewrites.h"
+#include "server/routes/route.h"
+
+namespace pogo::server {
+
+namespace cf = caddyfile;
+
+namespace {
+
+[[noreturn]] void fail(const cf::Location& at, const std::string& message) { cf::fail_at(at.file, at.line, message); }
+
+// A path as written, made absolute against the current directory (and resolved when it exists),
+// unless it holds placeholders (resolved per request).
+std::string absolute_root(const std::string& path) {
+  if (path.empty() || has_placeholders(path)) return path;
+  std::string p = path;
+  if (p[0] != '/') {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof cwd)) p = std::string(cwd) + "/" + p;
+  }
+  char real[PATH_MAX];
+  if (::realpath(p.c_str(), real)) return real;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p;
+}
+
+class AccessLogHandler final : public Handler {
+ public:
+  explicit AccessLogHandler(const AccessLog* log) : log_(log) {}
+  std::optional<Action> handle(Request& r) const override {
+    r.filters.access_log = log_;
+    return std::nullopt;
+  }
+
+ private:
+  const AccessLog* log_;
+};
+
+struct Builder {
+  const cf::Config& config;
+  Backend* backend;
+
+  using Scope = std::vector<const std::vector<cf::NamedMatcher>*>;  // innermost first
+
+  Matcher matcher(const cf::Handler& h, const Scope& scope) {
+    switch (h.match.kind) {
+      case cf::MatchSpec::Kind::all: return Matcher();
+      case cf::MatchSpec::Kind::path: return Matcher::from_path(h.match.value);
+      case cf::MatchSpec::Kind::named:
+        for (const auto* list : scope)
+          for (const auto& m : *list)
+            if (m.name == h.match.value) {
+              try {
+                return Matcher::from_set(m.set, m.name);
+              } catch (const std::exception& e) {
+                fail(m.set.where, e.what());
+              }
+            }
+        fail(h.where, "undefined matcher @" + h.match.value);
+    }
+    return Matcher();
+  }
+
+  std::unique_ptr<Route> route(const std::vector<cf::Handler>& handlers, const Scope& scope) {
+    auto r = std::make_unique<Route>();
+    for (const auto& h : handlers) {
+      Step s;
+      s.matcher = matcher(h, scope);
+      s.handler = handler(h, scope);
+      s.group = h.group;
+      r->steps.push_back(std::move(s));
+    }
+    return r;
+  }
+
+  std::unique_ptr<Handler> handler(const cf::Handler& h, const Scope& scope) {
+    try {
+      return std::visit([&](const auto& spec) { return make(h, spec, scope); }, h.spec);
+    } catch (const cf::Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      fail(h.where, e.what());
+    }
+  }
+
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::RootSpec& s, const Scope&) {
+    return make_root_handler(absolute_root(s.path));
+  }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::HeaderSpec& s, const Scope&) { return make_header_handler(s); }
+  std::unique_ptr<Handler> make(const cf::Handler& h, const cf::RequestBodySpec& s, const Scope&) {
+    if (!s.max_size) fail(h.where, "request_body: only max_size is supported, and it is missing");
+    return make_request_body_handler(*s.max_size);
+  }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::RedirSpec& s, const Scope&) { return make_redir_handler(s); }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::RewriteSpec& s, const Scope&) {
+    return make_rewrite_handler(s.to);
+  }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::UriSpec& s, const Scope&) { return make_uri_handler(s); }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::TryFilesSpec& s, const Scope&) {
+    return make_try_files_handler(s);
+  }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::BasicAuthSpec& s, const Scope&) {
+    return make_basic_auth_handler(s);
+  }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::EncodeSpec& s, const Scope&) { return make_encode_handler(s); }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::SubrouteSpec& s, const Scope& outer) {
+    Scope scope{&s.matchers};
+    scope.insert(scope.end(), outer.begin(), outer.end());
+    auto r = route(s.handlers, scope);
+    r->strip_prefix = s.strip_prefix;
+    return r;
+  }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::RespondSpec& s, const Scope&) { return make_respond_handler(s); }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::ErrorSpec& s, const Scope&) { return make_error_handler(s); }
+  std::unique_ptr<Handler> make(const cf::Handler& h, const cf::PhpSpec& s, const Scope&) {
+    if (!s.workers.empty())
+      fail(s.workers.front().where, "worker inside " + h.directive + " is not wired into `pogo run` yet");
+    cf::PhpSpec spec = s;
+    spec.root = absolute_root(spec.root);
+    PhpKind kind = h.directive == "php" ? PhpKind::php : h.directive == "php_fastcgi" ? PhpKind::fastcgi : PhpKind::server;
+    return make_php_handler(std::move(spec), kind, backend);
+  }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::FileServerSpec& s, const Scope&) {
+    cf::FileServerSpec spec = s;
+    spec.root = absolute_root(spec.root);
+    return make_file_server_handler(std::move(spec), config.source);
+  }
+};
+
+bool uses_php(const std::vector<cf::Handler>& hs) {
+  for (const auto& h : hs) {
+    if (std::holds_alternative<cf::PhpSpec>(h.spec)) return true;
+    if (auto* sub = std::get_if<cf::SubrouteSpec>(&h.spec); sub && uses_php(sub->handlers)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool config_uses_php(const cf::Config& config) {
+  for (const auto& s : config.sites)
+    if (uses_php(s.handlers)) return true;
+  return false;
+}
+
+BuiltRoutes build_routes(const cf::Config& config, Backend* backend) {
+  BuiltRoutes out;
+  Builder b{config, backend};
+  std::map<std::string, size_t> listener_index;                  // "bind|port" -> listeners[i]
+  std::map<std::string, cf::Location> claimed;                    // "listener|host" -> first site
+  int log_count = 0;
+  for (const cf::Site& site : config.sites) {
+    if (site.tls) fail(site.tls->where, "tls: Pogo does not serve HTTPS yet; serve this site over http://");
+    if (site.logs.size() > 1) fail(site.logs[1].where, "a site may have one access log in Pogo");
+    std::shared_ptr<AccessLog> access;
+    if (!site.logs.empty()) {
+      try {
+        access = std::make_shared<AccessLog>(site.logs[0], "http.log.access.log" + std::to_string(log_count++));
+      } catch (const std::exception& e) {
+        fail(site.logs[0].where, e.what());
+      }
+      out.access_logs.push_back(access);
+    }
+    std::vector<std::string> binds = !site.bind.empty() ? site.bind : config.global.default_bind;
+    if (binds.empty()) binds = {""};
+    // The site's hosts per listener, in address order.
+    std::map<size_t, std::vector<std::string>> hosts_on;
+    std::map<size_t, bool> catch_all_on;
+    for (const cf::Address& a : site.addresses) {
+      if (!a.path.empty()) fail(a.where, "site address " + a.original + ": a path in a site address is not supported by Pogo");
+      if (a.scheme != "http") fail(a.where, "site address " + a.original + ": Pogo does not serve HTTPS yet");
+      for (const std::string& bind : binds) {
+        std::string host = bind;
+        if (host.find(':') != std::string::npos && !host.starts_with("[")) host = "[" + host + "]";
+        std::string key = bind + "|" + std::to_string(a.port);
+        auto [it, fresh] = listener_index.emplace(key, out.listeners.size());
+        if (fresh) out.listeners.push_back({host + ":" + std::to_string(a.port), std::make_shared<SiteTable>()});
+        std::string site_host = a.host == "*" ? std::string() : a.host;
+        if (auto [c, first] = claimed.emplace(key + "|" + site_host, a.where); !first)
+          fail(a.where, "site address " + a.original + " is defined twice for the same listener (first at " +
+                            c->second.file + ":" + std::to_string(c->second.line) + ")");
+        if (site_host.empty()) catch_all_on[it->second] = true;
+        else hosts_on[it->second].push_back(site_host);
+      }
+    }
+    std::vector<size_t> listeners;
+    for (auto& [i, hs] : hosts_on) listeners.push_back(i);
+    for (auto& [i, any] : catch_all_on)
+      if (!hosts_on.count(i)) listeners.push_back(i);
+    for (size_t i : listeners) {
+      auto s = std::make_unique<Site>();
+      if (!catch_all_on[i]) s->hosts = hosts_on[i];
+      s->unhandled_status = 200;  // Caddy answers an empty 200 when no handler wrote a response
+      if (access) s->chain.push_back(std::make_unique<AccessLogHandler>(access.get()));
+      s->chain.push_back(b.route(site.handlers, {&site.matchers}));
+      out.listeners[i].sites->add(std::move(s));
+    }
+  }
+  for (auto& l : out.listeners) l.sites->unmatched_host_empty_200 = true;
+  return out;
+}
+
+}  // namespace pogo::server

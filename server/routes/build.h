@@ -1,0 +1,32 @@
+// Building the runtime routes from a Caddyfile's typed configuration: one listener per bind
+// address and port (several sites may share one, chosen by Host), each site's handlers compiled
+// with their matchers in the order caddyfile/ decided. Whatever the configuration asks for that
+// this server cannot honour is an error naming the Caddyfile's file:line.
+//
+// Threads: main thread, at start-up.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "caddyfile/config.h"
+#include "server/backend.h"
+#include "server/routes/access_log.h"
+#include "server/server.h"
+#include "server/site.h"
+
+namespace pogo::server {
+
+struct BuiltRoutes {
+  std::vector<ListenerSites> listeners;
+  std::vector<std::shared_ptr<AccessLog>> access_logs;  // kept alive for the handlers that write to them
+};
+
+// `backend` may be null when no site uses PHP. Throws caddyfile::Error.
+BuiltRoutes build_routes(const caddyfile::Config& config, Backend* backend);
+
+// True when some handler (at any depth) is php_server, php or php_fastcgi.
+bool config_uses_php(const caddyfile::Config& config);
+
+}  // namespace pogo::server

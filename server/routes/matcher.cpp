@@ -1,0 +1,328 @@
+#include "server/routes/matcher.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "server/routes/placeholders.h"
+
+namespace pogo::server {
+
+namespace {
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
+
+std::string lowered(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+
+// '*' matches a run of non-'/' bytes, '?' one non-'/' byte.
+bool glob(std::string_view p, std::string_view s) {
+  size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
+  while (si < s.size()) {
+    if (pi < p.size() && (p[pi] == '?' ? s[si] != '/' : p[pi] == s[si]) && p[pi] != '*') {
+      ++pi;
+      ++si;
+    } else if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = si;
+    } else if (star != std::string_view::npos && s[mark] != '/') {
+      pi = star + 1;
+      si = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+bool wildcard(std::string_view pattern, std::string_view value) {
+  if (pattern == "*") return true;
+  bool pre = pattern.starts_with("*"), suf = pattern.size() > 1 && pattern.ends_with("*");
+  if (pre && suf) return value.find(pattern.substr(1, pattern.size() - 2)) != std::string_view::npos;
+  if (pre && pattern.find('*', 1) == std::string_view::npos) return value.ends_with(pattern.substr(1));
+  if (suf && pattern.find('*') == pattern.size() - 1) return value.starts_with(pattern.substr(0, pattern.size() - 1));
+  return pattern == value;
+}
+
+struct Ip {
+  int family = 0;
+  unsigned char bytes[16] = {};
+};
+
+bool parse_ip(std::string_view text, Ip& out) {
+  std::string s(text);
+  if (s.starts_with("[") && s.ends_with("]")) s = s.substr(1, s.size() - 2);
+  if (auto pct = s.find('%'); pct != std::string::npos) s.resize(pct);
+  if (inet_pton(AF_INET, s.c_str(), out.bytes) == 1) {
+    out.family = AF_INET;
+    return true;
+  }
+  if (inet_pton(AF_INET6, s.c_str(), out.bytes) == 1) {
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(out.bytes, mapped, 12) == 0) {  // ::ffff:a.b.c.d is a.b.c.d
+      std::memmove(out.bytes, out.bytes + 12, 4);
+      out.family = AF_INET;
+      return true;
+    }
+    out.family = AF_INET6;
+    return true;
+  }
+  return false;
+}
+
+bool parse_range(std::string_view range, Ip& net, int& bits) {
+  auto slash = range.find('/');
+  if (!parse_ip(range.substr(0, slash), net)) return false;
+  int max = net.family == AF_INET ? 32 : 128;
+  bits = max;
+  if (slash != std::string_view::npos) {
+    std::string b(range.substr(slash + 1));
+    if (b.empty() || b.size() > 3 || b.find_first_not_of("0123456789") != std::string::npos) return false;
+    bits = std::atoi(b.c_str());
+    if (bits > max) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool path_pattern_matches(std::string_view pattern, std::string_view path) {
+  std::string p = lowered(pattern), s = lowered(path);
+  if (p == "*") return true;
+  if (p.find_first_of("*?") == std::string::npos) return p == s;
+  bool pre = p.front() == '*', suf = p.back() == '*';
+  std::string_view inner = std::string_view(p).substr(pre ? 1 : 0, p.size() - (pre ? 1 : 0) - (suf && p.size() > 1 ? 1 : 0));
+  if (inner.find_first_of("*?") == std::string_view::npos) {
+    if (pre && suf) return s.find(inner) != std::string::npos;
+    if (pre) return s.ends_with(inner);
+    if (suf) return s.starts_with(inner);
+  }
+  return glob(p, s);
+}
+
+bool host_pattern_matches(std::string_view pattern, std::string_view host) {
+  std::string p = lowered(pattern), h = lowered(host);
+  if (p.starts_with("*.")) {
+    auto dot = h.find('.');
+    return dot != std::string::npos && dot > 0 && h.substr(dot) == p.substr(1);
+  }
+  return p == h;
+}
+
+bool value_pattern_matches(std::string_view pattern, std::string_view value) { return wildcard(pattern, value); }
+
+bool valid_ip_range(std::string_view range) {
+  Ip net;
+  int bits = 0;
+  return parse_range(range, net, bits);
+}
+
+bool ip_in_range(std::string_view range, std::string_view ip) {
+  Ip net, addr;
+  int bits = 0;
+  if (!parse_range(range, net, bits) || !parse_ip(ip, addr) || net.family != addr.family) return false;
+  int full = bits / 8, rest = bits % 8;
+  if (std::memcmp(net.bytes, addr.bytes, size_t(full)) != 0) return false;
+  if (rest == 0) return true;
+  unsigned char mask = static_cast<unsigned char>(0xff << (8 - rest));
+  return (net.bytes[full] & mask) == (addr.bytes[full] & mask);
+}
+
+CompiledRegex compile_regex(const std::string& name, const std::string& pattern) {
+  CompiledRegex out;
+  out.name = name;
+  out.group_names.push_back("");
+  std::string p = pattern;
+  auto flags = std::regex::ECMAScript;
+  if (p.starts_with("(?i)")) {
+    flags |= std::regex::icase;
+    p.erase(0, 4);
+  }
+  std::string converted;
+  bool in_class = false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\' && i + 1 < p.size()) {
+      converted += c;
+      converted += p[++i];
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      converted += c;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      converted += c;
+      continue;
+    }
+    if (c == '(') {
+      std::string_view rest = std::string_view(p).substr(i);
+      size_t skip = rest.starts_with("(?P<") ? 4 : rest.starts_with("(?<") && !rest.starts_with("(?<=") && !rest.starts_with("(?<!") ? 3 : 0;
+      if (skip) {
+        size_t close = p.find('>', i + skip);
+        if (close == std::string::npos) throw std::regex_error(std::regex_constants::error_paren);
+        out.group_names.push_back(p.substr(i + skip, close - i - skip));
+        converted += '(';
+        i = close;
+        continue;
+      }
+      if (!rest.starts_with("(?")) out.group_names.push_back("");
+    }
+    converted += c;
+  }
+  out.re = std::regex(converted, flags);
+  return out;
+}
+
+namespace {
+
+bool regex_matches(const CompiledRegex& cr, const std::string& subject, Request& r) {
+  std::smatch m;
+  if (!std::regex_search(subject, m, cr.re)) return false;
+  for (size_t i = 0; i < m.size(); ++i) {
+    std::string v = m[i].matched ? m[i].str() : std::string();
+    r.vars["http.regexp." + cr.name + "." + std::to_string(i)] = v;
+    r.vars["http.regexp." + std::to_string(i)] = v;
+    if (i < cr.group_names.size() && !cr.group_names[i].empty())
+      r.vars["http.regexp." + cr.name + "." + cr.group_names[i]] = v;
+  }
+  return true;
+}
+
+}  // namespace
+
+Matcher Matcher::from_path(const std::string& pattern) {
+  Matcher m;
+  if (pattern == "*") return m;
+  m.all_ = false;
+  m.paths_.push_back(pattern);
+  return m;
+}
+
+Matcher Matcher::from_set(const caddyfile::MatcherSet& s, const std::string& name) {
+  Matcher m;
+  m.all_ = false;
+  m.paths_ = s.paths;
+  for (const auto& [rn, pattern] : s.path_regexps) {
+    try {
+      m.path_regexps_.push_back(compile_regex(rn.empty() ? name : rn, pattern));
+    } catch (const std::regex_error& e) {
+      throw std::runtime_error("path_regexp " + pattern + ": invalid regular expression: " + e.what());
+    }
+  }
+  m.methods_ = s.methods;
+  m.hosts_ = s.hosts;
+  for (const auto& ip : s.remote_ips) {
+    if (ip == "private_ranges") {
+      for (const char* r : {"192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"})
+        m.remote_ips_.push_back(r);
+      continue;
+    }
+    if (!valid_ip_range(ip)) throw std::runtime_error("remote_ip: invalid IP address or CIDR range \"" + ip + "\"");
+    m.remote_ips_.push_back(ip);
+  }
+  m.protocols_ = s.protocols;
+  m.headers_ = s.headers;
+  for (const auto& [rn, fp] : s.header_regexps) {
+    try {
+      m.header_regexps_.emplace_back(fp.first, compile_regex(rn.empty() ? name : rn, fp.second));
+    } catch (const std::regex_error& e) {
+      throw std::runtime_error("header_regexp " + fp.second + ": invalid regular expression: " + e.what());
+    }
+  }
+  for (const auto& [k, v] : s.query) {
+    auto it = std::find_if(m.query_.begin(), m.query_.end(), [&](const auto& q) { return q.first == k; });
+    if (it == m.query_.end()) m.query_.push_back({k, {v}});
+    else it->second.push_back(v);
+  }
+  if (s.file) {
+    TryFilesOptions f;
+    f.files = s.file->try_files;
+    f.policy = s.file->try_policy;
+    f.split_path = s.file->split_path;
+    f.root = s.file->root;
+    m.file_ = std::move(f);
+  }
+  for (const auto& n : s.nots) m.nots_.push_back(from_set(n, name));
+  m.comparisons_ = s.comparisons;
+  return m;
+}
+
+bool Matcher::matches(Request& r) const {
+  if (all_) return true;
+  const RequestHead& h = r.head;
+  if (!paths_.empty()) {
+    bool any = false;
+    for (const auto& p : paths_) any = any || path_pattern_matches(p, h.path);
+    if (!any) return false;
+  }
+  if (!methods_.empty() && std::find(methods_.begin(), methods_.end(), h.method) == methods_.end()) return false;
+  if (!hosts_.empty()) {
+    std::string host = *placeholder_value("http.request.host", r);
+    bool any = false;
+    for (const auto& p : hosts_) any = any || host_pattern_matches(p, host);
+    if (!any) return false;
+  }
+  if (!remote_ips_.empty()) {
+    bool any = false;
+    for (const auto& range : remote_ips_) any = any || ip_in_range(range, h.remote_addr);
+    if (!any) return false;
+  }
+  for (const auto& proto : protocols_) {
+    std::string p = lowered(proto);
+    bool ok = false;
+    if (p == "http" || p == "https") ok = p == h.scheme;
+    else if (p == "http/1.1") ok = h.http_major == 1 && h.http_minor == 1;
+    else if (p == "http/1.0") ok = h.http_major == 1 && h.http_minor == 0;
+    if (!ok) return false;
+  }
+  for (const auto& [field, values] : headers_) {
+    if (field.starts_with("!")) {
+      if (h.header(std::string_view(field).substr(1))) return false;
+      continue;
+    }
+    bool present = false, any = values.empty();
+    for (const auto& hd : h.headers) {
+      if (!header_name_equals(hd.name, field)) continue;
+      present = true;
+      for (const auto& v : values) any = any || value_pattern_matches(v, hd.value);
+    }
+    if (!present || !any) return false;
+  }
+  for (const auto& [key, values] : query_) {
+    auto v = query_value(h.query, key);
+    if (!v) return false;
+    bool any = false;
+    for (const auto& want : values) any = any || want == "*" || want == *v;
+    if (!any) return false;
+  }
+  for (const auto& c : comparisons_) {
+    std::string name = c.placeholder.substr(1, c.placeholder.size() - 2);
+    bool eq = placeholder_value(name, r).value_or(c.placeholder) == c.value;
+    if (eq != c.equal) return false;
+  }
+  for (const auto& n : nots_)
+    if (n.matches(r)) return false;
+  for (const auto& cr : path_regexps_)
+    if (!regex_matches(cr, h.path, r)) return false;
+  for (const auto& [field, cr] : header_regexps_) {
+    const std::string* v = h.header(field);
+    if (!v || !regex_matches(cr, *v, r)) return false;
+  }
+  if (file_) {
+    auto m = try_files(*file_, r);
+    if (!m || m->status) return false;
+    set_file_match_placeholders(*m, r);
+  }
+  return true;
+}
+
+}  // namespace pogo::server

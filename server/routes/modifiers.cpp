@@ -1,0 +1,91 @@
+#include "server/routes/modifiers.h"
+
+#include <unistd.h>
+
+#include <climits>
+
+#include "server/routes/header_ops.h"
+#include "server/routes/placeholders.h"
+
+namespace pogo::server {
+
+namespace {
+
+class RootHandler final : public Handler {
+ public:
+  explicit RootHandler(std::string path) : path_(std::move(path)), dynamic_(has_placeholders(path_)) {}
+  std::optional<Action> handle(Request& r) const override {
+    if (!dynamic_) {
+      r.root = path_;
+      return std::nullopt;
+    }
+    std::string p = replace_placeholders(path_, r);
+    if (!p.empty() && p[0] != '/') {
+      char buf[PATH_MAX];
+      if (::getcwd(buf, sizeof buf)) p = std::string(buf) + "/" + p;
+    }
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    r.root = p;
+    return std::nullopt;
+  }
+
+ private:
+  std::string path_;
+  bool dynamic_;
+};
+
+class HeaderHandler final : public Handler {
+ public:
+  explicit HeaderHandler(caddyfile::HeaderSpec spec) : spec_(std::move(spec)) {}
+  std::optional<Action> handle(Request& r) const override {
+    r.filters.header_ops.push_back(HeaderOps::resolve(spec_, r));
+    return std::nullopt;
+  }
+
+ private:
+  caddyfile::HeaderSpec spec_;
+};
+
+class RequestBodyHandler final : public Handler {
+ public:
+  explicit RequestBodyHandler(uint64_t max) : max_(max) {}
+  std::optional<Action> handle(Request& r) const override {
+    r.max_body_size = max_;
+    return std::nullopt;
+  }
+
+ private:
+  uint64_t max_;
+};
+
+class EncodeHandler final : public Handler {
+ public:
+  explicit EncodeHandler(caddyfile::EncodeSpec spec) : spec_(std::move(spec)) {
+    std::erase(spec_.formats, "br");  // accepted by the parser with a warning; not produced
+  }
+  std::optional<Action> handle(Request& r) const override {
+    r.filters.encodings = spec_.formats;
+    r.filters.encode_minimum_length = spec_.minimum_length;
+    r.filters.gzip_level = spec_.gzip_level;
+    r.filters.accept_encoding = r.head.joined_header("Accept-Encoding");
+    return std::nullopt;
+  }
+
+ private:
+  caddyfile::EncodeSpec spec_;
+};
+
+}  // namespace
+
+std::unique_ptr<Handler> make_root_handler(std::string path) { return std::make_unique<RootHandler>(std::move(path)); }
+std::unique_ptr<Handler> make_header_handler(caddyfile::HeaderSpec spec) {
+  return std::make_unique<HeaderHandler>(std::move(spec));
+}
+std::unique_ptr<Handler> make_request_body_handler(uint64_t max_size) {
+  return std::make_unique<RequestBodyHandler>(max_size);
+}
+std::unique_ptr<Handler> make_encode_handler(caddyfile::EncodeSpec spec) {
+  return std::make_unique<EncodeHandler>(std::move(spec));
+}
+
+}  // namespace pogo::server

@@ -1,0 +1,21 @@
+// Handlers that change the request or what its response will get, then pass: root, header,
+// request_body, encode.
+//
+// Threads: built on the main thread; handle() on any loop thread concurrently.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "caddyfile/config.h"
+#include "server/site.h"
+
+namespace pogo::server {
+
+// `path` absolute (made so at build time) unless it holds placeholders.
+std::unique_ptr<Handler> make_root_handler(std::string path);
+std::unique_ptr<Handler> make_header_handler(caddyfile::HeaderSpec spec);
+std::unique_ptr<Handler> make_request_body_handler(uint64_t max_size);
+std::unique_ptr<Handler> make_encode_handler(caddyfile::EncodeSpec spec);
+
+}  // namespace pogo::server

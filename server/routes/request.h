@@ -1,0 +1,49 @@
+// A Request is what routing works on: the parsed head (path and query rewritable), the variables
+// and matcher results that placeholders read (`{http.vars.root}`, `{re.name.1}`,
+// `{file_match.relative}`), and what the chosen handlers ask of the response (header operations,
+// compression, a body limit, an access log). It lives on the loop thread for one request; what
+// the response needs of it is moved into the connection as ResponseFilters.
+//
+// Threads: the loop thread that parsed the request.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/exchange.h"
+
+namespace pogo::server {
+
+class AccessLog;
+class HeaderOps;
+
+// What handlers asked of the response, applied by the connection to whatever produces it
+// (a direct response, a static file, a backend's stream).
+struct ResponseFilters {
+  // Header directives in the order they ran, each with its placeholders already resolved.
+  std::vector<std::shared_ptr<const HeaderOps>> header_ops;
+  std::vector<std::string> encodings;  // from `encode`: the server's formats in preference order
+  uint64_t encode_minimum_length = 512;
+  int gzip_level = 0;
+  std::string accept_encoding;         // the request's Accept-Encoding
+  const AccessLog* access_log = nullptr;
+  std::string user_id;                 // basic_auth's user, for the access log
+  bool empty() const { return header_ops.empty() && encodings.empty(); }
+};
+
+struct Request {
+  explicit Request(RequestHead& h) : head(h), original_path(h.path) {}
+
+  RequestHead& head;
+  std::string original_path;              // before any rewrite (`{http.request.orig_uri.path}`)
+  std::map<std::string, std::string> vars;  // placeholders set by matchers and handlers, by full name
+  std::string root;                       // `root` directive: absolute; "" = the current directory
+  std::optional<uint64_t> max_body_size;  // request_body
+  ResponseFilters filters;
+};
+
+}  // namespace pogo::server

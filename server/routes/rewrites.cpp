@@ -1,0 +1,190 @@
+#include "server/routes/rewrites.h"
+
+#include <stdexcept>
+
+#include "server/path_safety.h"
+#include "server/routes/placeholders.h"
+#include "server/routes/try_files.h"
+
+namespace pogo::server {
+
+namespace {
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&#34;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool apply_rewrite(std::string_view target, RequestHead& h) {
+  std::string_view path = target, query;
+  bool has_query = false;
+  if (auto q = target.find('?'); q != std::string_view::npos) {
+    path = target.substr(0, q);
+    query = target.substr(q + 1);
+    has_query = true;
+  }
+  if (!path.empty()) {
+    std::string p = path[0] == '/' ? std::string(path) : "/" + std::string(path);
+    auto clean = sanitize_path(p);
+    if (!clean) return false;
+    h.path = std::move(*clean);
+  }
+  if (has_query) h.query = std::string(query);
+  return true;
+}
+
+std::string strip_prefix_op(std::string_view path, std::string_view prefix) {
+  if (!prefix.empty() && path.starts_with(prefix)) path.remove_prefix(prefix.size());
+  std::string out(path);
+  if (out.empty() || out[0] != '/') out.insert(out.begin(), '/');
+  return out;
+}
+
+std::string strip_suffix_op(std::string_view path, std::string_view suffix) {
+  if (!suffix.empty() && path.ends_with(suffix)) path.remove_suffix(suffix.size());
+  std::string out(path);
+  if (out.empty()) out = "/";
+  return out;
+}
+
+std::string replace_op(std::string_view path, std::string_view find, std::string_view with, int limit) {
+  std::string out(path);
+  if (find.empty()) return out;
+  int n = 0;
+  for (size_t pos = out.find(find); pos != std::string::npos && (limit <= 0 || n < limit);
+       pos = out.find(find, pos + with.size()), ++n)
+    out.replace(pos, find.size(), with);
+  return out;
+}
+
+PathRegexpOp make_path_regexp_op(const std::string& pattern, const std::string& replacement) {
+  try {
+    return {std::regex(pattern), replacement};
+  } catch (const std::regex_error& e) {
+    throw std::runtime_error("uri path_regexp " + pattern + ": invalid regular expression: " + e.what());
+  }
+}
+
+std::string html_redirect_body(std::string_view to) {
+  std::string e = html_escape(to);
+  return "<!DOCTYPE html>\n<html>\n\t<head>\n\t\t<title>Redirecting...</title>\n\t\t<script>window.location.replace(\"" +
+         e + "\");</script>\n\t\t<meta http-equiv=\"refresh\" content=\"0; URL='" + e +
+         "'\">\n\t</head>\n\t<body>Redirecting to <a href=\"" + e + "\">" + e + "</a>...</body>\n</html>\n";
+}
+
+namespace {
+
+class RewriteHandler final : public Handler {
+ public:
+  explicit RewriteHandler(std::string to) : to_(std::move(to)) {}
+  std::optional<Action> handle(Request& r) const override {
+    if (!apply_rewrite(replace_placeholders(to_, r), r.head)) return make_error_response(400);
+    return std::nullopt;
+  }
+
+ private:
+  std::string to_;
+};
+
+class UriHandler final : public Handler {
+ public:
+  explicit UriHandler(const caddyfile::UriSpec& spec) : spec_(spec) {
+    if (spec_.op == "path_regexp") re_ = make_path_regexp_op(spec_.args[0], spec_.args[1]);
+    if (spec_.op == "replace" && spec_.args.size() == 3) {
+      try {
+        limit_ = std::stoi(spec_.args[2]);
+      } catch (const std::exception&) {
+        throw std::runtime_error("uri replace: the limit must be a number, got \"" + spec_.args[2] + "\"");
+      }
+    }
+    if (spec_.op == "query") throw std::runtime_error("uri query is not supported by Pogo");
+  }
+  std::optional<Action> handle(Request& r) const override {
+    std::string& p = r.head.path;
+    const auto& a = spec_.args;
+    if (spec_.op == "strip_prefix") {
+      std::string prefix = replace_placeholders(a[0], r);
+      if (!prefix.empty() && prefix[0] != '/') prefix.insert(prefix.begin(), '/');
+      p = strip_prefix_op(p, prefix);
+    } else if (spec_.op == "strip_suffix") {
+      p = strip_suffix_op(p, replace_placeholders(a[0], r));
+    } else if (spec_.op == "replace") {
+      p = replace_op(p, replace_placeholders(a[0], r), replace_placeholders(a[1], r), limit_);
+    } else if (spec_.op == "path_regexp") {
+      p = std::regex_replace(p, re_.re, re_.replacement);
+    }
+    if (p.empty() || p[0] != '/') p.insert(p.begin(), '/');
+    return std::nullopt;
+  }
+
+ private:
+  caddyfile::UriSpec spec_;
+  PathRegexpOp re_;
+  int limit_ = 0;
+};
+
+class TryFilesHandler final : public Handler {
+ public:
+  explicit TryFilesHandler(caddyfile::TryFilesSpec spec) {
+    opts_.files = std::move(spec.files);
+    opts_.policy = std::move(spec.policy);
+  }
+  std::optional<Action> handle(Request& r) const override {
+    auto m = try_files(opts_, r);
+    if (!m) return std::nullopt;
+    if (m->status) return make_error_response(m->status);
+    set_file_match_placeholders(*m, r);
+    r.head.path = m->relative + m->remainder;
+    if (m->has_query) r.head.query = m->query;
+    return std::nullopt;
+  }
+
+ private:
+  TryFilesOptions opts_;
+};
+
+class RedirHandler final : public Handler {
+ public:
+  explicit RedirHandler(caddyfile::RedirSpec spec) : spec_(std::move(spec)) {}
+  std::optional<Action> handle(Request& r) const override {
+    std::string to = replace_placeholders(spec_.to, r);
+    Respond resp;
+    if (spec_.html) {
+      resp.status = 200;
+      resp.headers.push_back({"Content-Type", "text/html; charset=utf-8"});
+      resp.body = html_redirect_body(to);
+      return resp;
+    }
+    resp.status = spec_.status;
+    resp.headers.push_back({"Location", to});
+    return resp;
+  }
+
+ private:
+  caddyfile::RedirSpec spec_;
+};
+
+}  // namespace
+
+std::unique_ptr<Handler> make_rewrite_handler(std::string to) { return std::make_unique<RewriteHandler>(std::move(to)); }
+std::unique_ptr<Handler> make_uri_handler(const caddyfile::UriSpec& spec) { return std::make_unique<UriHandler>(spec); }
+std::unique_ptr<Handler> make_try_files_handler(caddyfile::TryFilesSpec spec) {
+  return std::make_unique<TryFilesHandler>(std::move(spec));
+}
+std::unique_ptr<Handler> make_redir_handler(caddyfile::RedirSpec spec) {
+  return std::make_unique<RedirHandler>(std::move(spec));
+}
+
+}  // namespace pogo::server

@@ -1,0 +1,47 @@
+// try_files semantics, shared by the `try_files` directive, the `file` matcher and php_server:
+// each candidate (placeholders resolved) is looked up under the root; a candidate ending in "/"
+// must be a directory, any other a regular file; with split_path, "/a.php/rest" looks up
+// "/a.php" and keeps "/rest" as the remainder; `=404` style candidates answer with a status.
+// Candidates never leave the root (path_safety's cleaning and realpath check).
+//
+// Threads: the loop thread (stat on the file system).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/routes/request.h"
+
+namespace pogo::server {
+
+struct FileMatch {
+  std::string relative;   // the candidate's path, cleaned, starting with "/" (without the remainder)
+  std::string absolute;   // root + relative
+  std::string remainder;  // after the split_path delimiter
+  std::string query;      // the candidate's "?query" part when it had one (without '?')
+  bool has_query = false;
+  int status = 0;         // a "=NNN" candidate
+};
+
+struct TryFilesOptions {
+  std::vector<std::string> files;
+  std::string policy = "first_exist";  // first_exist first_exist_fallback smallest_size largest_size most_recently_modified
+  std::vector<std::string> split_path;
+  std::string root;  // "" = the request's root
+};
+
+std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r);
+
+// Sets {http.matchers.file.relative|absolute|remainder|type}.
+void set_file_match_placeholders(const FileMatch& m, Request& r);
+
+// The position just after the first delimiter in `path` that ends the path or a segment
+// (ASCII case-insensitive), or npos.
+size_t split_position(std::string_view path, const std::vector<std::string>& delimiters);
+
+// The root a handler uses: its own (placeholders resolved), else the request's, made absolute
+// against the current directory.
+std::string effective_root(const std::string& own, const Request& r);
+
+}  // namespace pogo::server
