@@ -70,7 +70,9 @@ std::string single_path(const Handler& h, const std::vector<NamedMatcher>& match
 void sort_handlers(std::vector<Handler>& handlers, const std::vector<std::string>& order,
                    const std::vector<NamedMatcher>& matchers) {
     auto rank = [&](const std::string& name) {
-        return static_cast<size_t>(std::find(order.begin(), order.end(), name) - order.begin());
+        // handle_path is a handle: sorted with them, so `handle_path /api/*` goes before a bare `handle`.
+        const std::string& n = name == "handle_path" ? std::string("handle") : name;
+        return static_cast<size_t>(std::find(order.begin(), order.end(), n) - order.begin());
     };
     std::stable_sort(handlers.begin(), handlers.end(), [&](const Handler& a, const Handler& b) {
         size_t ra = rank(a.directive), rb = rank(b.directive);
