@@ -84,6 +84,8 @@ struct Builder {
       s.matcher = matcher(h, scope);
       s.handler = handler(h, scope);
       s.group = h.group;
+      // Caddy makes rewrite and root mutually exclusive too: only the first matching one applies.
+      if (s.group.empty() && (h.directive == "rewrite" || h.directive == "root")) s.group = h.directive;
       r->steps.push_back(std::move(s));
     }
     return r;

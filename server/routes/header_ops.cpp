@@ -81,16 +81,23 @@ std::shared_ptr<const HeaderOps> HeaderOps::resolve(const caddyfile::HeaderSpec&
 
 void HeaderOps::apply_all(const std::vector<std::shared_ptr<const HeaderOps>>& all, std::vector<Header>& headers) {
   // Immediate operations build the headers the response starts with; the producer's win.
-  std::vector<Header> base;
+  // (Added fields are kept beside the producer's; set fields give way to them.)
+  std::vector<Header> base, added;
   for (const auto& ops : all) {
     if (ops->defer) continue;
-    for (const auto& op : ops->ops)
-      if (!implies_defer(op)) apply(op, base);
+    for (const auto& op : ops->ops) {
+      if (implies_defer(op)) continue;
+      apply(op, base);
+      if (op.op == Op::add) added.push_back({op.field, op.value});
+    }
   }
   if (!base.empty()) {
     std::vector<Header> merged;
-    for (auto& b : base)
-      if (!has(headers, b.name)) merged.push_back(std::move(b));
+    for (auto& b : base) {
+      bool was_added = std::any_of(added.begin(), added.end(),
+                                   [&](const Header& a) { return header_name_equals(a.name, b.name) && a.value == b.value; });
+      if (was_added || !has(headers, b.name)) merged.push_back(std::move(b));
+    }
     for (auto& h : headers) merged.push_back(std::move(h));
     headers = std::move(merged);
   }

@@ -1,0 +1,88 @@
+// The placeholder replacer, as one table: short and long names, request parts, routing variables,
+// unknown placeholders kept, escaped braces.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+
+#include "server/routes/placeholders.h"
+
+using namespace pogo::server;
+
+TEST_CASE("placeholders resolve per request") {
+  ::setenv("POGO_PH_TEST", "from-env", 1);
+  RequestHead h;
+  h.method = "POST";
+  h.uri = "/orig/path.php?a=1";
+  h.path = "/blog/post/file.txt";
+  h.query = "a=1&name=J%C3%BCrgen+X&empty=";
+  h.scheme = "http";
+  h.remote_addr = "10.1.2.3";
+  h.remote_port = 5555;
+  h.local_port = 8080;
+  h.headers = {{"Host", "shop.example.com:8443"}, {"User-Agent", "curl"}, {"X-Multi", "a"}, {"X-Multi", "b"},
+               {"Cookie", "sid=abc; theme=dark"}};
+  Request r(h);
+  r.original_path = "/orig/path.php";
+  r.root = "/srv/www";
+  r.vars["http.regexp.api.1"] = "users";
+  r.vars["http.matchers.file.relative"] = "/index.php";
+
+  struct Case {
+    const char* in;
+    const char* out;
+  } cases[] = {
+      {"{path}", "/blog/post/file.txt"},
+      {"{http.request.uri.path}", "/blog/post/file.txt"},
+      {"{dir}", "/blog/post/"},
+      {"{file}", "file.txt"},
+      {"{query}", "a=1&name=J%C3%BCrgen+X&empty="},
+      {"{uri}", "/blog/post/file.txt?a=1&name=J%C3%BCrgen+X&empty="},
+      {"{method}", "POST"},
+      {"{scheme}", "http"},
+      {"{host}", "shop.example.com"},
+      {"{hostport}", "shop.example.com:8443"},
+      {"{port}", "8443"},
+      {"{remote_host}", "10.1.2.3"},
+      {"{remote_port}", "5555"},
+      {"{remote}", "10.1.2.3:5555"},
+      {"{header.User-Agent}", "curl"},
+      {"{http.request.header.user-agent}", "curl"},
+      {"{header.X-Multi}", "a, b"},
+      {"{header.Missing}", ""},
+      {"{cookie.theme}", "dark"},
+      {"{query.name}", "J\xc3\xbcrgen X"},
+      {"{query.absent}", ""},
+      {"{http.request.uri.query.a}", "1"},
+      {"{path.0}/{path.2}", "blog/file.txt"},
+      {"{labels.0}.{labels.1}", "com.example"},
+      {"{env.POGO_PH_TEST}", "from-env"},
+      {"{re.api.1}", "users"},
+      {"{http.regexp.api.1}", "users"},
+      {"{file_match.relative}", "/index.php"},
+      {"{http.vars.root}", "/srv/www"},
+      {"{vars.root}", "/srv/www"},
+      {"{http.request.orig_uri}", "/orig/path.php?a=1"},
+      {"{http.request.orig_uri.path}", "/orig/path.php"},
+      {"{re.other.1}", ""},
+      {"{unknown.thing}", "{unknown.thing}"},
+      {"a {b c} d", "a {b c} d"},
+      {"\\{path\\}", "{path}"},
+      {"{path", "{path"},
+      {"/index.php?{query}&p={path}", "/index.php?a=1&name=J%C3%BCrgen+X&empty=&p=/blog/post/file.txt"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.in);
+    CHECK(replace_placeholders(c.in, r) == c.out);
+  }
+  CHECK(placeholder_long_name("re.x.1") == "http.regexp.x.1");
+  CHECK(placeholder_long_name("file_match.relative") == "http.matchers.file.relative");
+  CHECK(has_placeholders("/x/{path}"));
+  CHECK_FALSE(has_placeholders("/x/y"));
+}
+
+TEST_CASE("query values are decoded") {
+  CHECK(query_value("a=1&b=x%20y&c", "b") == "x y");
+  CHECK(query_value("a=1&c", "c") == "");
+  CHECK_FALSE(query_value("a=1", "b"));
+  CHECK(query_unescape("a+b%2Fc%zz") == "a b/c%zz");
+}
