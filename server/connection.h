@@ -76,6 +76,12 @@ class Connection final : private RequestParser::BodySink {
   void append_body(std::string_view data);
   // The encoder's tail and the chunked terminator.
   void finish_body();
+  // A backend's final head: filtered, serialized. `length` from its Content-Length.
+  void start_backend_response(ResponseHead& head, std::optional<uint64_t> length);
+  // encode's minimum length on a stream of unknown length: the head waits until enough body
+  // arrived (then encoded) or the body ended short (then sent as is, with its length).
+  bool should_defer_head(const ResponseHead& head, std::optional<uint64_t> length) const;
+  void commit_deferred_head(bool ended);
   void start_exchange(Backend* backend);
   void handle_event(Exchange::Event& ev);
   void response_complete();
@@ -135,6 +141,9 @@ class Connection final : private RequestParser::BodySink {
   std::optional<uint64_t> request_max_body_;  // request_body max_size
   std::unique_ptr<Compressor> enc_;           // encode: the current response's body encoder
   std::vector<Header> resp_headers_;          // for the access log
+  bool deferring_ = false;                    // a backend head held back (should_defer_head)
+  ResponseHead deferred_head_;
+  std::string deferred_body_;
 
   // output
   std::string out_;

@@ -290,8 +290,7 @@ void Connection::handle_event(Exchange::Event& ev) {
         serialize_interim(out_, ev.head);
       break;
     case Exchange::Event::Head: {
-      if (response_started_) break;
-      status_ = ev.head.status;
+      if (response_started_ || deferring_) break;
       std::optional<uint64_t> length;
       for (const auto& h : ev.head.headers)
         if (header_name_equals(h.name, "Content-Length")) {
@@ -300,15 +299,22 @@ void Connection::handle_event(Exchange::Event& ev) {
           if (end && *end == 0 && !h.value.empty()) length = v;
           break;
         }
-      filter_head(ev.head, length);
-      framing_ = serialize_response_head(out_, ev.head, facts());
-      response_started_ = true;
-      length_left_ = framing_.length;
-      if (!framing_.keep_alive) keep_alive_ = false;
+      if (should_defer_head(ev.head, length)) {
+        deferring_ = true;
+        deferred_head_ = std::move(ev.head);
+        deferred_body_.clear();
+        break;
+      }
+      start_backend_response(ev.head, length);
       break;
     }
     case Exchange::Event::Data: {
       ex_credit_ += ev.data.size();
+      if (deferring_) {
+        deferred_body_ += ev.data;
+        if (deferred_body_.size() >= filters_.encode_minimum_length) commit_deferred_head(false);
+        break;
+      }
       if (enc_)
         append_body(enc_->update(ev.data));
       else
@@ -317,6 +323,7 @@ void Connection::handle_event(Exchange::Event& ev) {
       break;
     }
     case Exchange::Event::End:
+      if (deferring_) commit_deferred_head(true);
       if (!response_started_) {  // finish() without a head cannot happen, but stay well-formed
         ResponseHead h;
         Exchange::Event head_ev{Exchange::Event::Head, h, {}};
@@ -331,6 +338,37 @@ void Connection::handle_event(Exchange::Event& ev) {
       }
       break;
   }
+}
+
+void Connection::start_backend_response(ResponseHead& head, std::optional<uint64_t> length) {
+  status_ = head.status;
+  bool encoded = filter_head(head, length);
+  framing_ = serialize_response_head(out_, head, facts(), encoded ? std::nullopt : length);
+  response_started_ = true;
+  length_left_ = framing_.length;
+  if (!framing_.keep_alive) keep_alive_ = false;
+}
+
+bool Connection::should_defer_head(const ResponseHead& head, std::optional<uint64_t> length) const {
+  if (filters_.encodings.empty() || length || filters_.encode_minimum_length == 0) return false;
+  if (current_head().method == "HEAD") return false;
+  if (negotiate_encoding(filters_.accept_encoding, filters_.encodings).empty()) return false;
+  ResponseHead probe = head;  // what filter_head will decide on
+  if (!filters_.header_ops.empty()) HeaderOps::apply_all(filters_.header_ops, probe.headers);
+  return should_encode(probe.status, probe.headers, std::nullopt, filters_.encode_minimum_length);
+}
+
+void Connection::commit_deferred_head(bool ended) {
+  deferring_ = false;
+  std::string body = std::move(deferred_body_);
+  deferred_body_.clear();
+  // Ended short: the whole body is known, too small to encode, and sent with its length.
+  if (ended) deferred_head_.headers.push_back({"Content-Length", std::to_string(body.size())});
+  start_backend_response(deferred_head_, ended ? std::optional<uint64_t>(body.size()) : std::nullopt);
+  if (enc_)
+    append_body(enc_->update(body));
+  else
+    append_body(body);
 }
 
 void Connection::response_complete() {
@@ -350,6 +388,8 @@ void Connection::finish_request() {
   request_max_body_.reset();
   enc_.reset();
   resp_headers_.clear();
+  deferring_ = false;
+  deferred_body_.clear();
   if (ex_) {
     if (!request_complete_) ex_->end_body(false);
     ex_.reset();

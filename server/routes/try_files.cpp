@@ -73,7 +73,13 @@ std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
       c.match.has_query = true;
       text.resize(q);
     }
-    bool want_dir = !text.empty() && text.back() == '/';
+    // Only a pattern written with a trailing slash ("{path}/") looks for a directory: "{path}"
+    // for "/" or "/dir/" wants a file, so directories fall through to the next candidate.
+    std::string_view pattern = o.files[i];
+    pattern = pattern.substr(0, pattern.find('?'));
+    bool want_dir = pattern.ends_with("/");
+    while (text.size() > 1 && text.back() == '/') text.pop_back();
+    if (want_dir) text += '/';
     if (!o.split_path.empty()) {
       size_t pos = split_position(text, o.split_path);
       if (pos != std::string::npos) {
