@@ -2,10 +2,13 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "cli/commands.h"
+#include "pogo/module.h"
 #include "sapi/engine.h"
 #include "sapi/php_backend.h"
 #include "server/log.h"
@@ -15,9 +18,33 @@ namespace pogo::cli {
 
 namespace {
 int usage(const std::string& why) {
-  std::fprintf(stderr, "pogo php-server: %s\nusage: pogo php-server [--listen ADDR] [--root DIR] [--access-log] [--debug]\n",
+  std::fprintf(stderr, "pogo php-server: %s\nusage: pogo php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--access-log] [--debug]\n",
                why.c_str());
   return 2;
+}
+
+// "FILE[,N]": N threads (0 or absent: the default, 2 x CPUs). The path is made absolute (from the
+// current directory) and canonical, as routing makes script_filename, so requests find it.
+bool parse_worker(const std::string& spec, sapi::WorkerConfig& out, std::string& error) {
+  std::string file = spec;
+  out.num = 0;
+  if (size_t comma = spec.rfind(','); comma != std::string::npos) {
+    file = spec.substr(0, comma);
+    std::string n = spec.substr(comma + 1);
+    if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos || n.size() > 6) {
+      error = "--worker " + spec + ": the thread count must be a number";
+      return false;
+    }
+    out.num = unsigned(std::stoul(n));
+  }
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(std::filesystem::absolute(file, ec), ec);
+  if (ec || !std::filesystem::is_regular_file(p, ec)) {
+    error = "worker file not found: " + (ec ? file : p.string());
+    return false;
+  }
+  out.file = p.string();
+  return true;
 }
 }  // namespace
 
@@ -25,6 +52,7 @@ int cmd_php_server(const Args& args) {
   server::ServerOptions opts;
   opts.listen = {":8080"};
   opts.root = ".";
+  sapi::BackendOptions backend_opts;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* name) -> const std::string* {
@@ -40,6 +68,16 @@ int cmd_php_server(const Args& args) {
       auto v = value("--root");
       if (!v) return usage("--root needs a directory");
       opts.root = *v;
+    } else if (a == "--worker" || a == "-w") {
+      auto v = value("--worker");
+      if (!v) return usage("--worker needs a file");
+      sapi::WorkerConfig w;
+      std::string error;
+      if (!parse_worker(*v, w, error)) {
+        std::fprintf(stderr, "pogo: %s\n", error.c_str());
+        return 1;
+      }
+      backend_opts.workers.push_back(std::move(w));
     } else if (a == "--access-log" || a == "-a") {
       opts.access_log = true;
     } else if (a == "--debug" || a == "-v") {
@@ -51,6 +89,7 @@ int cmd_php_server(const Args& args) {
 
   block_shutdown_signals();
   sapi::EngineOptions eng;
+  eng.extra_modules = {jobs::module_entry()};  // pogo_* say "Pogo is not configured" here
   try {
     sapi::engine_start(eng);
   } catch (const std::exception& e) {
@@ -58,8 +97,17 @@ int cmd_php_server(const Args& args) {
     return 1;
   }
   int rc = 0;
+  std::unique_ptr<sapi::PhpBackend> backend_ptr;
+  try {
+    backend_opts.num_threads = eng.num_threads;
+    backend_ptr = std::make_unique<sapi::PhpBackend>(backend_opts);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pogo: %s\n", e.what());
+    sapi::engine_stop();
+    return 1;
+  }
   {
-    sapi::PhpBackend backend(eng.num_threads);
+    sapi::PhpBackend& backend = *backend_ptr;
     server::Server srv(opts, &backend);
     try {
       srv.start();
@@ -74,6 +122,7 @@ int cmd_php_server(const Args& args) {
     }
     backend.stop();
   }
+  backend_ptr.reset();
   sapi::engine_stop();
   return rc;
 }

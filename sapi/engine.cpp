@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "sapi/ini_config.h"
+#include "sapi/php_functions.h"
 #include "sapi/php_includes.h"
 #include "sapi/request.h"
 #include "sapi/sapi_module.h"
@@ -18,6 +19,19 @@ namespace pogo::sapi {
 
 namespace {
 bool g_running = false;
+std::vector<zend_module_entry*> g_extra_modules;
+std::vector<std::string> g_extra_names;
+int (*g_register_builtin)(void) = nullptr;
+
+// php_module_startup takes one additional module; ours (frankenphp, then the extra ones) are
+// registered right after PHP's built-in extensions instead, through PHP's own hook.
+int register_modules() {
+  if (g_register_builtin() == FAILURE) return FAILURE;
+  if (!zend_register_internal_module(frankenphp_module_entry())) return FAILURE;
+  for (zend_module_entry* m : g_extra_modules)
+    if (!zend_register_internal_module(m)) return FAILURE;
+  return SUCCESS;
+}
 std::string g_ini_path;          // sapi_module.php_ini_path_override points here
 char* g_ini_entries = nullptr;   // sapi_module.ini_entries (malloc'd: PHP reads it as a C string)
 }  // namespace
@@ -30,6 +44,12 @@ void engine_start(const EngineOptions& options) {
       throw std::runtime_error("php.ini path " + options.php_ini_path + " does not exist");
   }
   IniPlan plan = plan_ini(options.php_ini_path, options.ini, kSapiName, /*load_opcache=*/true);
+
+  g_extra_modules = options.extra_modules;
+  g_extra_names.clear();
+  for (zend_module_entry* m : g_extra_modules) g_extra_names.emplace_back(m->name);
+  if (!g_register_builtin) g_register_builtin = php_register_internal_extensions_func;
+  php_register_internal_extensions_func = register_modules;
 
   // Sockets opened by scripts must not kill the server when a peer goes away.
   std::signal(SIGPIPE, SIG_IGN);
@@ -67,6 +87,8 @@ void engine_stop() {
 }
 
 bool engine_running() { return g_running; }
+
+const std::vector<std::string>& extra_module_names() { return g_extra_names; }
 
 std::string php_version() { return PHP_VERSION; }
 

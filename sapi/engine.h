@@ -10,12 +10,19 @@
 #include <utility>
 #include <vector>
 
+struct _zend_module_entry;
+typedef struct _zend_module_entry zend_module_entry;
+
 namespace pogo::sapi {
 
 struct EngineOptions {
   std::string php_ini_path;                                // -c; empty = PHPRC or the build's default
   std::vector<std::pair<std::string, std::string>> ini;    // php_ini overrides from the Caddyfile
   unsigned num_threads = 0;                                // 0 = 2 x CPUs
+  // PHP modules compiled into this binary (pogo's), registered after PHP's own extensions and
+  // the `frankenphp` module. Worker mode runs their RSHUTDOWN + RINIT after every request it
+  // serves, so their per-request state never crosses requests.
+  std::vector<zend_module_entry*> extra_modules;
 };
 
 // Starts the engine: TSRM, signals, SAPI, php.ini, extensions (OPcache loaded unless the ini files
@@ -32,6 +39,9 @@ int run_php_cli(int argc, char** argv);
 
 // The embedded PHP's version, "8.2.32".
 std::string php_version();
+
+// The names of EngineOptions::extra_modules of the running engine.
+const std::vector<std::string>& extra_module_names();
 
 // What engine_start() resolves num_threads = 0 to.
 unsigned default_num_threads();

@@ -57,7 +57,7 @@ void PhpThread::run() {
       set_state(ThreadState::Ready);
       if (!strategy_->next(ctx)) break;
       set_state(ThreadState::Busy);
-      RequestOutcome outcome = run_request(ctx);
+      RequestOutcome outcome = strategy_->run(ctx);
       strategy_->done(outcome);
       if (outcome == RequestOutcome::Broken) {
         broken = true;
@@ -71,6 +71,10 @@ void PhpThread::run() {
   if (broken) {
     set_state(ThreadState::Broken);
     log::warn("php", "PHP thread broken, replacing it", {{"thread", index_}, {"strategy", strategy_->name()}});
+    if (on_broken_) on_broken_(this);
+  } else if (strategy_->wants_replacement()) {
+    set_state(ThreadState::Done);
+    log::debug("php", "PHP thread recycled", {{"thread", index_}, {"strategy", strategy_->name()}});
     if (on_broken_) on_broken_(this);
   } else {
     set_state(ThreadState::Done);

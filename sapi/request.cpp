@@ -129,6 +129,33 @@ void unbind_request(RequestContext& ctx, bool broken) {
   ctx.reset();
 }
 
+void bind_script(RequestContext& ctx) {
+  ctx.head = nullptr;
+  t_current = &ctx;
+  ctx.cookies.clear();
+  sapi_request_info& ri = SG(request_info);
+  ri.request_method = nullptr;
+  ri.query_string = nullptr;
+  ri.request_uri = nullptr;
+  ri.path_translated = const_cast<char*>(ctx.script.c_str());
+  ri.content_type = nullptr;
+  ri.content_length = 0;
+  ri.cookie_data = nullptr;
+  ri.argc = 0;
+  ri.argv = nullptr;
+  ri.auth_user = ri.auth_password = ri.auth_digest = nullptr;
+  SG(sapi_headers).http_response_code = 200;
+  SG(server_context) = nullptr;  // SAPI: no body to read, no cookies
+}
+
+void unbind_script(RequestContext& ctx) {
+  (void)ctx;
+  SG(request_info).path_translated = nullptr;
+  t_current = nullptr;
+}
+
+bool execute_script(const char* script) { return execute(script); }
+
 RequestOutcome run_request(RequestContext& ctx) {
   bind_request(ctx);
   bool ok = execute(ctx.script.c_str());

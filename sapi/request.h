@@ -8,6 +8,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "server/exchange.h"
 
@@ -17,6 +19,8 @@ struct RequestContext {
   std::shared_ptr<server::Exchange> exchange;  // null while a script runs without a request
   const server::RequestHead* head = nullptr;   // exchange->head(), cached
   std::string script;                          // absolute path of the script to execute
+  // Variables a worker adds to getenv() and $_SERVER (its `env`, FRANKENPHP_WORKER=1), or null.
+  const std::vector<std::pair<std::string, std::string>>* worker_env = nullptr;
 
   // Buffers kept across requests (capacity reused): SG(request_info).cookie_data, and scratch for
   // building $_SERVER names and values. Their bytes are owned here, never by PHP.
@@ -53,5 +57,13 @@ RequestOutcome run_request(RequestContext& ctx);
 void bind_request(RequestContext& ctx);
 // finishes the exchange (a 500 head first when `broken` and nothing was sent), clears the binding.
 void unbind_request(RequestContext& ctx, bool broken);
+// Worker mode, between requests: ctx (no exchange) is the thread's current context and
+// SG(request_info) describes only the script (no method, body, cookies or auth).
+void bind_script(RequestContext& ctx);
+void unbind_script(RequestContext& ctx);
+
+// PHP's request startup, the script, request shutdown (the middle of run_request). C-like: call
+// it with no C++ object alive that a bailout must not skip. true: the thread's PHP state is intact.
+bool execute_script(const char* script);
 
 }  // namespace pogo::sapi

@@ -1,9 +1,15 @@
-// The exchanges waiting for a regular PHP thread: a FIFO the loop threads push into without
-// blocking (a short mutex hold) and PHP threads pop from, blocking while it is empty.
+// The exchanges waiting for a PHP thread (regular threads share one queue, each worker has its
+// own): a FIFO the loop threads push into without blocking (a short mutex hold) and PHP threads
+// pop from, blocking while it is empty. With a max_wait, an exchange that waited longer is never
+// handed out: it is answered 503 "maximum request handling time exceeded" — by pop(), or by
+// expire() (called periodically by the backend, so a request does not wait for a busy thread to
+// learn that it is too late).
 //
-// Threads: push() any thread (the loop threads); pop() PHP threads; close() the main thread.
+// Threads: push() any thread (the loop threads); pop() PHP threads; expire() the backend's timer
+// thread; close()/set_max_wait() the main thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -15,18 +21,33 @@ namespace pogo::sapi {
 
 class RequestQueue {
  public:
+  using Clock = std::chrono::steady_clock;
+
+  // Before the first push. 0 = no limit.
+  void set_max_wait(std::chrono::milliseconds max_wait) { max_wait_ = max_wait; }
   // false once closed: the caller answers the exchange itself.
   bool push(std::shared_ptr<server::Exchange> exchange);
   // The oldest exchange; blocks while the queue is empty and open. nullptr once closed and drained.
   std::shared_ptr<server::Exchange> pop();
+  // Answers (503) and drops every exchange that waited longer than max_wait. Returns how many.
+  size_t expire();
   // No more pushes; pop() hands out what is left, then returns nullptr.
   void close();
+  bool closed() const;
   size_t size() const;
 
+  // The answer to an exchange that waited too long.
+  static void reject_overdue(server::Exchange& exchange);
+
  private:
+  struct Entry {
+    std::shared_ptr<server::Exchange> exchange;
+    Clock::time_point queued;
+  };
+  std::chrono::milliseconds max_wait_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::shared_ptr<server::Exchange>> queue_;
+  std::deque<Entry> queue_;
   bool closed_ = false;
 };
 

@@ -82,7 +82,14 @@ void add_server_name_port(zval* arr, RequestContext& ctx) {
 void register_server_variables(zval* arr) {
   php_import_environment_variables(arr);
   RequestContext* ctx = current_request();
-  if (!ctx || !ctx->head) return;
+  if (!ctx) return;
+  if (ctx->worker_env)
+    for (const auto& [k, v] : *ctx->worker_env) add(arr, k.c_str(), v);
+  if (!ctx->head) {  // a worker script between requests
+    add(arr, "SCRIPT_FILENAME", ctx->script);
+    add(arr, "SERVER_SOFTWARE", kServerSoftware);
+    return;
+  }
   const server::RequestHead& h = *ctx->head;
   char num[32];
 

@@ -27,8 +27,14 @@ class ThreadStrategy {
   virtual const char* name() const = 0;
   // Blocks until there is a script to run and fills ctx (script, exchange). false: stop the thread.
   virtual bool next(RequestContext& ctx) = 0;
+  // Runs the script next() chose; by default the classic lifecycle (run_request). Worker mode
+  // runs its script without an exchange and binds requests to it as they come.
+  virtual RequestOutcome run(RequestContext& ctx) { return run_request(ctx); }
   // The script of the last next() has ended and its exchange is finished.
   virtual void done(RequestOutcome outcome) { (void)outcome; }
+  // Asked once next() returned false: true when the thread ended to be replaced by a fresh one
+  // (max_requests reached), not because the backend stops.
+  virtual bool wants_replacement() const { return false; }
 };
 
 }  // namespace pogo::sapi

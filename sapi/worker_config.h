@@ -1,0 +1,43 @@
+// What the PHP backend is asked to run: its regular threads and its workers. A worker is a
+// script that boots once and then serves requests (or messages) in a loop on
+// frankenphp_handle_request(); WorkerConfig is one `worker` of the Caddyfile or one
+// `--worker FILE[,N]` of `pogo php-server`.
+//
+// Threads: plain data, built on the main thread before the backend starts.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pogo::sapi {
+
+struct WorkerConfig {
+  std::string file;  // the worker script; absolute (requests whose script_filename equals it go here)
+  unsigned num = 0;  // threads; 0 = 2 x CPUs (FrankenPHP's default)
+  std::vector<std::pair<std::string, std::string>> env;  // added to getenv() and $_SERVER
+  std::string name;  // for logs; empty = the file
+  // Boots in a row that end before reaching frankenphp_handle_request before start-up fails
+  // (while starting) or an error is logged (later); 0 = never give up.
+  unsigned max_consecutive_failures = 6;
+  std::vector<std::string> match;  // request paths also sent to this worker ("/api/*", "/exact")
+  unsigned max_requests = 0;       // restart the worker thread after N requests; 0 = never
+};
+
+struct BackendOptions {
+  // PHP threads in total, workers included; 0 = 2 x CPUs. Raised to (worker threads + 1) so at
+  // least one regular thread serves the scripts that are not workers.
+  unsigned num_threads = 0;
+  // Accepted for compatibility; the thread count does not grow yet (see php_backend.h).
+  unsigned max_threads = 0;
+  // A request that waited this long for a free thread is answered 503; 0 = wait as long as it takes.
+  std::chrono::milliseconds max_wait_time{0};
+  unsigned max_requests = 0;  // regular threads are replaced after N requests; 0 = never
+  std::vector<WorkerConfig> workers;
+};
+
+// The name used for a worker in logs and errors.
+inline const std::string& worker_display_name(const WorkerConfig& c) { return c.name.empty() ? c.file : c.name; }
+
+}  // namespace pogo::sapi

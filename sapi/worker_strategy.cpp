@@ -1,0 +1,132 @@
+#include "sapi/worker_strategy.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "sapi/php_includes.h"
+#include "sapi/request.h"
+#include "sapi/thread_env.h"
+#include "sapi/worker_scope.h"
+#include "sapi/worker_threads.h"
+#include "server/log.h"
+
+namespace pogo::sapi {
+
+namespace {
+thread_local WorkerStrategy* t_worker = nullptr;
+
+constexpr std::chrono::milliseconds kFirstBackoff{100};
+constexpr std::chrono::milliseconds kMaxBackoff{1000};
+}  // namespace
+
+WorkerStrategy::WorkerStrategy(WorkerShared& shared, std::unique_ptr<MessageSource> source)
+    : shared_(shared), source_(std::move(source)) {}
+
+WorkerStrategy::~WorkerStrategy() = default;
+
+WorkerStrategy* WorkerStrategy::current() { return t_worker; }
+
+bool WorkerStrategy::next(RequestContext& ctx) {
+  const WorkerConfig& cfg = shared_.config;
+  if (runs_ > 0) {
+    if (stop_ || recycle_) return false;
+    if (!reached_loop_) {
+      ++failures_;
+      log::warn("php", "worker script ended before calling frankenphp_handle_request",
+                {{"worker", worker_display_name(cfg)}, {"failures", failures_}});
+      if (cfg.max_consecutive_failures && failures_ >= cfg.max_consecutive_failures) {
+        std::string message = "worker " + worker_display_name(cfg) + ": the script ended " + std::to_string(failures_) +
+                              " times in a row before calling frankenphp_handle_request()";
+        if (!was_ready_) {
+          shared_.report_failed(std::move(message));
+          return false;
+        }
+        log::error("php", message, {{"worker", worker_display_name(cfg)}});
+      }
+      auto backoff = std::min(kMaxBackoff, kFirstBackoff * (1u << std::min(failures_ - 1, 4u)));
+      if (shared_.wait_stop(backoff)) return false;
+    }
+  }
+  if (shared_.is_stopping()) return false;
+  ctx.reset();
+  ctx.script = cfg.file;
+  ctx.worker_env = &shared_.env;
+  ++runs_;
+  reached_loop_ = false;
+  return true;
+}
+
+RequestOutcome WorkerStrategy::run(RequestContext& ctx) {
+  t_worker = this;
+  ctx_ = &ctx;
+  bind_script(ctx);
+  bool ok = execute_script(ctx.script.c_str());
+  // A fatal error (or a bailout) inside the handler ended the script with its request still bound:
+  // request shutdown sent what it had; finish it now.
+  if (ctx.exchange) unbind_request(ctx, !ok);
+  else unbind_script(ctx);
+  if (message_open_) {
+    message_open_ = false;
+    source_->abandon();
+  }
+  t_worker = nullptr;
+  ctx_ = nullptr;
+  return ok ? RequestOutcome::Done : RequestOutcome::Broken;
+}
+
+WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
+  if (!reached_loop_) {
+    reached_loop_ = true;
+    failures_ = 0;
+    remember_boot_memory_limit();
+    if (!was_ready_) {
+      was_ready_ = true;
+      shared_.report_ready();
+    }
+  }
+  if (shared_.config.max_requests && requests_ >= shared_.config.max_requests) {
+    recycle_ = true;
+    return Work::Stop;
+  }
+  zend_unset_timeout();  // waiting is not executing: max_execution_time counts per request
+  if (source_) {
+    message_open_ = true;
+    if (!source_->next(payload)) {
+      message_open_ = false;
+      stop_ = true;
+      return Work::Stop;
+    }
+    zend_set_timeout(EG(timeout_seconds), 0);
+    thread_env::begin_request();
+    return Work::Message;
+  }
+  end_idle_scope();
+  ctx_->exchange = shared_.queue->pop();
+  if (!ctx_->exchange) {
+    stop_ = true;
+    begin_idle_scope();
+    return Work::Stop;
+  }
+  bind_request(*ctx_);
+  begin_request_scope();
+  zend_set_timeout(EG(timeout_seconds), 0);
+  thread_env::begin_request();
+  return Work::Request;
+}
+
+void WorkerStrategy::finish(Work work, Ending ending, zval* result) {
+  ++requests_;
+  thread_env::end_request();
+  if (work == Work::Message) {
+    if (ending == Ending::Returned) source_->reply(result);
+    else if (ending == Ending::Exited) source_->abandon();
+    message_open_ = false;
+    return;
+  }
+  end_request_scope();
+  unbind_request(*ctx_, false);
+  bind_script(*ctx_);
+  begin_idle_scope();
+}
+
+}  // namespace pogo::sapi

@@ -1,0 +1,145 @@
+#include "sapi/worker_threads.h"
+
+#include "sapi/engine.h"
+#include "sapi/php_thread.h"
+#include "sapi/worker_strategy.h"
+#include "server/log.h"
+
+namespace pogo::sapi {
+
+void WorkerShared::report_ready() {
+  {
+    std::lock_guard lk(mu);
+    ++ready;
+  }
+  cv.notify_all();
+}
+
+void WorkerShared::report_failed(std::string message) {
+  {
+    std::lock_guard lk(mu);
+    if (!failed) error = std::move(message);
+    failed = true;
+  }
+  cv.notify_all();
+}
+
+bool WorkerShared::wait_stop(std::chrono::milliseconds d) {
+  std::unique_lock lk(mu);
+  return cv.wait_for(lk, d, [&] { return stopping; });
+}
+
+bool WorkerShared::is_stopping() {
+  std::lock_guard lk(mu);
+  return stopping;
+}
+
+namespace {
+std::unique_ptr<WorkerShared> make_shared_state(WorkerConfig config) {
+  auto s = std::make_unique<WorkerShared>();
+  if (!config.num) config.num = default_num_threads();
+  s->env = config.env;
+  s->env.emplace_back("FRANKENPHP_WORKER", "1");
+  s->config = std::move(config);
+  return s;
+}
+}  // namespace
+
+WorkerThreads::WorkerThreads(WorkerConfig config, RequestQueue& queue, unsigned first_index)
+    : shared_(make_shared_state(std::move(config))) {
+  shared_->queue = &queue;
+  start(first_index);
+}
+
+WorkerThreads::WorkerThreads(WorkerConfig config, SourceFactory factory, unsigned first_index)
+    : shared_(make_shared_state(std::move(config))) {
+  shared_->make_source = std::move(factory);
+  start(first_index);
+}
+
+WorkerThreads::~WorkerThreads() {
+  stop();
+  join();
+}
+
+void WorkerThreads::start(unsigned first_index) {
+  std::lock_guard lk(mu_);
+  threads_.reserve(shared_->config.num);
+  for (unsigned i = 0; i < shared_->config.num; ++i) threads_.push_back(spawn(first_index + i));
+}
+
+std::unique_ptr<PhpThread> WorkerThreads::spawn(unsigned index) {
+  std::unique_ptr<MessageSource> source;
+  if (shared_->make_source) source = shared_->make_source();
+  return std::make_unique<PhpThread>(index, std::make_unique<WorkerStrategy>(*shared_, std::move(source)),
+                                     [this](PhpThread* t) { replace(t); });
+}
+
+void WorkerThreads::replace(PhpThread* old) {
+  std::lock_guard lk(mu_);
+  for (auto& t : threads_) {
+    if (t.get() != old) continue;
+    unsigned index = old->index();
+    retired_.push_back(std::move(t));  // joined by join(): a thread cannot join itself
+    if (!joining_ && !shared_->is_stopping()) {
+      t = spawn(index);
+      ++replaced_;
+    }
+    return;
+  }
+}
+
+bool WorkerThreads::wait_started(std::string& error) {
+  std::unique_lock lk(shared_->mu);
+  shared_->cv.wait(lk, [&] { return shared_->failed || shared_->ready >= shared_->config.num; });
+  if (!shared_->failed) return true;
+  error = shared_->error;
+  return false;
+}
+
+void WorkerThreads::stop() {
+  {
+    std::lock_guard lk(shared_->mu);
+    shared_->stopping = true;
+  }
+  shared_->cv.notify_all();
+}
+
+void WorkerThreads::join() {
+  {
+    std::lock_guard lk(mu_);
+    joining_ = true;
+  }
+  std::vector<std::unique_ptr<PhpThread>> threads;
+  for (;;) {
+    {
+      std::lock_guard lk(mu_);
+      for (auto& t : threads_)
+        if (t) threads.push_back(std::move(t));
+      threads_.clear();
+      for (auto& t : retired_) threads.push_back(std::move(t));
+      retired_.clear();
+    }
+    if (threads.empty()) break;
+    for (auto& t : threads) t->join();
+    threads.clear();
+  }
+}
+
+unsigned WorkerThreads::live_threads() const {
+  std::lock_guard lk(mu_);
+  unsigned n = 0;
+  for (const auto& t : threads_) {
+    if (!t) continue;
+    ThreadState s = t->state();
+    n += s != ThreadState::Done && s != ThreadState::Broken && s != ThreadState::Stopping;
+  }
+  return n;
+}
+
+size_t WorkerThreads::replaced_threads() const {
+  std::lock_guard lk(mu_);
+  return replaced_;
+}
+
+}  // namespace pogo::sapi

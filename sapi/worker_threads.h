@@ -1,0 +1,93 @@
+// The threads of one worker: `num` PHP threads, each running the worker script in a loop on
+// frankenphp_handle_request(). Their work comes either from a RequestQueue (an HTTP worker of the
+// PHP backend: each unit is an Exchange) or from a MessageSource per thread (a Pogo pool: each
+// unit is a payload in, a return value out) — the same threads, strategy and PHP function serve
+// both.
+//
+// A script that returns or exit()s is started again on the same thread. One that ends before it
+// reaches frankenphp_handle_request counts as a failed boot: the thread waits (100 ms, doubling,
+// at most 1 s) and tries again; max_consecutive_failures failed boots in a row make start-up fail
+// (wait_started() reports it) or, once the worker had started, log an error. A thread broken by a
+// bailout outside the script, or recycled after max_requests, is replaced by a fresh one.
+//
+// Threads: constructed, waited for, stopped and joined on the main thread (or the thread that owns
+// the pool); live_threads() from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sapi/message_source.h"
+#include "sapi/request_queue.h"
+#include "sapi/worker_config.h"
+
+namespace pogo::sapi {
+
+class PhpThread;
+
+// What the threads of one worker share: their configuration, the start-up report, the stop flag.
+struct WorkerShared {
+  WorkerConfig config;
+  std::vector<std::pair<std::string, std::string>> env;  // config.env + FRANKENPHP_WORKER=1
+  RequestQueue* queue = nullptr;                         // HTTP workers
+  std::function<std::unique_ptr<MessageSource>()> make_source;  // message workers
+
+  std::mutex mu;
+  std::condition_variable cv;
+  unsigned ready = 0;      // threads that reached frankenphp_handle_request at least once
+  bool failed = false;     // start-up failed (max_consecutive_failures)
+  std::string error;
+  bool stopping = false;
+
+  void report_ready();
+  void report_failed(std::string message);
+  // Waits for `d` unless stopping; true when stopping.
+  bool wait_stop(std::chrono::milliseconds d);
+  bool is_stopping();
+};
+
+class WorkerThreads {
+ public:
+  using SourceFactory = std::function<std::unique_ptr<MessageSource>()>;
+
+  // HTTP worker: requests from `queue` (owned by the caller, which closes it to stop).
+  WorkerThreads(WorkerConfig config, RequestQueue& queue, unsigned first_index = 0);
+  // Message worker: each thread gets its own source from `factory` (each started thread calls it
+  // once, on the main thread or the thread being replaced). The sources stop the threads by
+  // returning false from next().
+  WorkerThreads(WorkerConfig config, SourceFactory factory, unsigned first_index = 0);
+  WorkerThreads(const WorkerThreads&) = delete;
+  WorkerThreads& operator=(const WorkerThreads&) = delete;
+  ~WorkerThreads();  // stop() + join()
+
+  // Blocks until every thread reached frankenphp_handle_request (true) or start-up failed (false,
+  // `error` set: "worker FILE: ..."). The caller then closes the feed and calls join().
+  bool wait_started(std::string& error);
+  // No more restarts or back-off waits; threads end once their feed says stop.
+  void stop();
+  // Waits for every thread (including replacements) to end. The feed must be closed.
+  void join();
+
+  const WorkerConfig& config() const { return shared_->config; }
+  unsigned live_threads() const;
+  size_t replaced_threads() const;
+
+ private:
+  void start(unsigned first_index);
+  std::unique_ptr<PhpThread> spawn(unsigned index);
+  void replace(PhpThread* old);
+
+  std::unique_ptr<WorkerShared> shared_;
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<PhpThread>> threads_;
+  std::vector<std::unique_ptr<PhpThread>> retired_;
+  size_t replaced_ = 0;
+  bool joining_ = false;
+};
+
+}  // namespace pogo::sapi
