@@ -1,5 +1,6 @@
-// PhpJobSource is what a Pogo pool's PHP worker thread pulls its jobs through. sapi/'s worker mode
-// drives it from frankenphp_handle_request($callback), on the worker thread, like this:
+// PhpJobSource is what a Pogo pool's PHP worker thread pulls its jobs through: sapi/'s
+// MessageSource, which worker mode drives from frankenphp_handle_request($callback), on the worker
+// thread, like this (php_workers.h starts such threads):
 //
 //   zval payload;
 //   if (!source.next(&payload)) return false;        // blocks; false: the pool is stopping
@@ -20,6 +21,7 @@
 #include <string_view>
 
 #include "pogo/job_queue.h"
+#include "sapi/message_source.h"
 
 struct _zval_struct;
 
@@ -27,22 +29,24 @@ namespace pogo::jobs {
 
 inline constexpr const char* kWorkerDied = "Pogo worker script died while running the job";
 
-class PhpJobSource {
+class PhpJobSource final : public sapi::MessageSource {
  public:
   explicit PhpJobSource(JobQueue& queue) : queue_(queue) {}
   PhpJobSource(const PhpJobSource&) = delete;
   PhpJobSource& operator=(const PhpJobSource&) = delete;
-  ~PhpJobSource();  // fails an open job with kWorkerDied
+  ~PhpJobSource() override;  // fails an open job with kWorkerDied
 
   // Waits for the next job and writes its payload (a new array the caller owns). false: stop.
   // A job still open from the previous next() is failed with kWorkerDied first. May bail out
   // (memory limit) with the job open: the caller's fail()/destructor then fails it.
-  bool next(_zval_struct* payload);
+  bool next(_zval_struct* payload) override;
   // The callback returned `envelope`. May leave a PHP exception pending (a jsonSerialize() in the
   // result threw: the job fails with its message) or bail out (after the job is failed).
-  void reply(_zval_struct* envelope);
+  void reply(_zval_struct* envelope) override;
   // The callback threw, or the script died: the job fails with `message`, verbatim.
-  void fail(std::string_view message);
+  void fail(std::string_view message) override;
+  // The worker script died with the job open: fail(kWorkerDied).
+  void abandon() override { fail(kWorkerDied); }
   bool has_open_job() const { return current_ != nullptr; }
 
  private:

@@ -1,0 +1,2 @@
+<?php
+echo pogo_pool_size($_GET['pool'] ?? 'default');
