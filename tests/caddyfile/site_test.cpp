@@ -166,6 +166,8 @@ TEST_CASE("sites: directive order") {
         {"{\n\torder php_server after file_server\n}\n:80 {\n\tphp_server\n\tfile_server\n}", "file_server php_server"},
         {":80 {\n\thandle /api/* {\n\t\trespond x\n\t}\n\thandle {\n\t\tfile_server\n\t}\n\tredir /a /b\n}",
          "redir(/a) handle(/api/*) handle"},
+        {":80 {\n\thandle {\n\t\trespond x\n\t}\n\thandle_path /api/* {\n\t\trespond y\n\t}\n}",
+         "handle_path(/api/*) handle"},
         {":80 {\n\tbasicauth /x {\n\t\tu JDJhJDE0JFpreDE5WExpVzZWWW91TEhSNU5tZk9GVTB6MkdUTm1wa1QvNXFxUjdoeDRJaldKUERoanZH\n\t}\n\theader a b\n}",
          "header basic_auth(/x)"},
     };
