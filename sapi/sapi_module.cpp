@@ -136,10 +136,11 @@ void add_ini_default(HashTable* configuration, std::string_view name, std::strin
   zend_hash_str_update(configuration, name.data(), name.size(), &v);
 }
 
-// Pogo's defaults, below every ini file: errors go to the log, not to clients (PHP's built-in
-// default shows them, and the build installs no php.ini), and never as HTML.
+// Pogo's defaults, below every ini file: errors go to the server log, not to clients (PHP's
+// built-in defaults do the opposite, and the build installs no php.ini), and never as HTML.
 void ini_defaults(HashTable* configuration) {
   add_ini_default(configuration, "display_errors", "0");
+  add_ini_default(configuration, "log_errors", "1");
   add_ini_default(configuration, "html_errors", "0");
 }
 

@@ -18,6 +18,7 @@ TEST_CASE("engine: frankenphp SAPI, ZTS, Pogo's ini defaults, Caddyfile override
   CHECK(j["zts"] == 1);
   CHECK(j["display_errors"] == "0");
   CHECK(j["html_errors"] == "0");
+  CHECK(j["log_errors"] == "1");
   CHECK(j["session_save_path"] == "/tmp");  // from EngineOptions::ini
 #if !defined(__SANITIZE_ADDRESS__)
   CHECK(j["opcache_loaded"] == true);

@@ -46,8 +46,11 @@ std::string capture_stderr(Fn fn) {
 
 TEST_CASE("a fatal error before any output is a 500, and the thread serves the next request") {
   auto& backend = single_thread_backend();
-  Response r = run(make_head("GET", "fatal.php"), "", &backend);
+  Response r;
+  std::string log = capture_stderr([&] { r = run(make_head("GET", "fatal.php"), "", &backend); });
   CHECK(r.status == 500);
+  CHECK(r.body.empty());  // display_errors is off by default
+  CHECK(log.find("Call to undefined function undefined_function_for_pogo_test()") != std::string::npos);
   CHECK(r.ended);
   Response next = run(make_head("GET", "hello.php"), "", &backend);
   CHECK(next.status == 200);

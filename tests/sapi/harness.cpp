@@ -20,7 +20,7 @@ struct Engine {
     // Keep the tests independent of a php.ini on the machine.
     ::setenv("PHPRC", "/nonexistent-pogo-test", 1);
     ::setenv("PHP_INI_SCAN_DIR", "", 1);
-    opts.ini = {{"session.save_path", "/tmp"}, {"log_errors", "1"}};
+    opts.ini = {{"session.save_path", "/tmp"}};
     opts.ini.insert(opts.ini.end(), g_extra_ini.begin(), g_extra_ini.end());
     engine_start(opts);
   }
