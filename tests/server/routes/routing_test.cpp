@@ -257,3 +257,31 @@ TEST_CASE("what cannot be honoured is a file:line error") {
   fails("http://a.test:9400 {\n}\nhttp://a.test:9400 {\n}\n", "Caddyfile:3: site");
   fails("http://a.test:9400/api {\n}\n", "Caddyfile:1: site address");
 }
+
+TEST_CASE("php, php_fastcgi, the file matcher, try_files and uri") {
+  Fixture f(R"(
+http://q.test:9500 {
+	root * @ROOT@
+	@exists file {path}.txt
+	respond @exists "exists {file_match.relative}"
+	uri /strip/* strip_prefix /strip
+	try_files {path}.html {path}/index.html
+	@php path *.php
+	php @php
+	php_fastcgi /fcgi/* 127.0.0.1:9000
+}
+)");
+  const std::string l = ":9500";
+  CHECK(f.get(l, "q.test", "/docs/a").body() == "exists /docs/a.txt");
+  Routed script = f.get(l, "q.test", "/strip/index.php");
+  REQUIRE(script.status() == 2);
+  CHECK(script.head.script_name == "/index.php");
+  CHECK(script.head.path == "/index.php");
+  CHECK(f.get(l, "q.test", "/missing.php").status() == 404);  // php: the script must exist
+  Routed tried = f.get(l, "q.test", "/docs/sub");  // respond runs before php: nothing answers this one
+  CHECK(tried.status() == 200);
+  CHECK(tried.head.path == "/docs/sub/index.html");
+  Routed fcgi = f.get(l, "q.test", "/fcgi/route");  // php_fastcgi: try_files to the index
+  REQUIRE(fcgi.status() == 2);
+  CHECK(fcgi.head.script_name == "/index.php");
+}
