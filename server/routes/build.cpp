@@ -131,8 +131,8 @@ struct Builder {
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::RespondSpec& s, const Scope&) { return make_respond_handler(s); }
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::ErrorSpec& s, const Scope&) { return make_error_handler(s); }
   std::unique_ptr<Handler> make(const cf::Handler& h, const cf::PhpSpec& s, const Scope&) {
-    if (!s.workers.empty())
-      fail(s.workers.front().where, "worker inside " + h.directive + " is not wired into `pogo run` yet");
+    // Workers declared here are started by cli/ with the backend, which hands them the
+    // requests whose script is the worker's file; routing is the same as for any script.
     cf::PhpSpec spec = s;
     spec.root = absolute_root(spec.root);
     PhpKind kind = h.directive == "php" ? PhpKind::php : h.directive == "php_fastcgi" ? PhpKind::fastcgi : PhpKind::server;
