@@ -8,9 +8,7 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "pogo/module.h"
-#include "sapi/engine.h"
-#include "sapi/php_backend.h"
+#include "cli/serve.h"
 #include "server/log.h"
 #include "server/server.h"
 
@@ -87,44 +85,10 @@ int cmd_php_server(const Args& args) {
     }
   }
 
-  block_shutdown_signals();
-  sapi::EngineOptions eng;
-  eng.extra_modules = {jobs::module_entry()};  // pogo_* say "Pogo is not configured" here
-  try {
-    sapi::engine_start(eng);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "pogo: PHP engine failed to start: %s\n", e.what());
-    return 1;
-  }
-  int rc = 0;
-  std::unique_ptr<sapi::PhpBackend> backend_ptr;
-  try {
-    backend_opts.num_threads = eng.num_threads;
-    backend_ptr = std::make_unique<sapi::PhpBackend>(backend_opts);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "pogo: %s\n", e.what());
-    sapi::engine_stop();
-    return 1;
-  }
-  {
-    sapi::PhpBackend& backend = *backend_ptr;
-    server::Server srv(opts, &backend);
-    try {
-      srv.start();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "pogo: %s\n", e.what());
-      rc = 1;
-    }
-    if (rc == 0) {
-      int sig = wait_for_shutdown_signal();
-      log::info("pogo", "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-      srv.shutdown();
-    }
-    backend.stop();
-  }
-  backend_ptr.reset();
-  sapi::engine_stop();
-  return rc;
+  ServePlan plan;
+  plan.backend = std::move(backend_opts);
+  plan.make_server = [&](server::Backend* backend) { return std::make_unique<server::Server>(opts, backend); };
+  return serve(plan);
 }
 
 }  // namespace pogo::cli

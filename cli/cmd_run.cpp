@@ -19,8 +19,8 @@
 #include "caddyfile/error.h"
 #include "caddyfile/load.h"
 #include "cli/commands.h"
-#include "sapi/engine.h"
-#include "sapi/php_backend.h"
+#include "cli/serve.h"
+#include "pogo/config.h"
 #include "server/log.h"
 #include "server/routes/build.h"
 #include "server/server.h"
@@ -123,22 +123,46 @@ sapi::EngineOptions engine_options(const cf::FrankenPhpOptions& f) {
   return e;
 }
 
-// TODO(worker mode, pogo pools): this is where `pogo run` starts the worker runtime — the
-// `worker`s of `frankenphp { }` and the `pogo { }` pools — once sapi/ and pogo/ provide it, and
-// where max_threads/max_wait_time/max_idle_time/max_requests reach the PHP threads. Until then
-// each of them is refused here, naming its line, rather than silently ignored.
-void start_worker_runtime(const cf::Config& config, sapi::PhpBackend* backend) {
-  (void)backend;
-  const cf::FrankenPhpOptions& f = config.global.frankenphp;
-  if (!f.workers.empty()) fail(f.workers.front().where, "frankenphp worker: worker mode is not wired into `pogo run` yet");
-  if (f.max_threads != 0) fail(f.where, "frankenphp max_threads is not supported by `pogo run` yet");
-  if (f.max_wait_time) fail(f.where, "frankenphp max_wait_time is not supported by `pogo run` yet");
-  if (f.max_idle_time) fail(f.where, "frankenphp max_idle_time is not supported by `pogo run` yet");
-  if (f.max_requests != 0) fail(f.where, "frankenphp max_requests is not supported by `pogo run` yet");
-  if (config.global.pogo.present) fail(config.global.pogo.where, "pogo { } pools are not wired into `pogo run` yet");
+sapi::WorkerConfig worker_config(const cf::PhpWorker& w, const cf::KeyValues& site_env) {
+  sapi::WorkerConfig c;
+  c.file = w.path;
+  c.num = unsigned(w.num);
+  c.env = site_env;
+  c.env.insert(c.env.end(), w.env.begin(), w.env.end());
+  c.name = w.name;
+  if (w.max_consecutive_failures > 0) c.max_consecutive_failures = unsigned(w.max_consecutive_failures);
+  c.match = w.match;
+  if (w.max_threads > 0 && w.max_threads != w.num)
+    log::warn("pogo", "worker max_threads: worker threads do not grow yet; num is used", {{"worker", w.file}});
+  if (!w.watch.empty()) log::warn("pogo", "worker watch: file watching is not supported yet", {{"worker", w.file}});
+  return c;
 }
 
-int serve(const cf::Config& config) {
+// Workers declared inside php_server / php blocks, at any depth of the handler tree.
+void collect_site_workers(const std::vector<cf::Handler>& handlers, std::vector<sapi::WorkerConfig>& out) {
+  for (const cf::Handler& h : handlers) {
+    if (const auto* php = std::get_if<cf::PhpSpec>(&h.spec))
+      for (const cf::PhpWorker& w : php->workers) out.push_back(worker_config(w, php->env));
+    if (const auto* sub = std::get_if<cf::SubrouteSpec>(&h.spec)) collect_site_workers(sub->handlers, out);
+  }
+}
+
+// The PHP backend's options: `frankenphp { }` scheduling and every worker of the configuration.
+sapi::BackendOptions backend_options(const cf::Config& config) {
+  const cf::FrankenPhpOptions& f = config.global.frankenphp;
+  sapi::BackendOptions b;
+  b.max_threads = f.max_threads > 0 ? unsigned(f.max_threads) : 0;
+  if (f.max_threads != 0) log::warn("pogo", "frankenphp max_threads: PHP threads do not grow yet; num_threads is used");
+  if (f.max_wait_time) b.max_wait_time = ms(*f.max_wait_time);
+  if (f.max_idle_time) log::debug("pogo", "frankenphp max_idle_time has no effect while threads do not grow");
+  b.max_requests = unsigned(f.max_requests);
+  for (const cf::PhpWorker& w : f.workers) b.workers.push_back(worker_config(w, {}));
+  for (const cf::Site& s : config.sites) collect_site_workers(s.handlers, b.workers);
+  for (auto& w : b.workers) w.max_requests = b.max_requests;
+  return b;
+}
+
+int serve_config(const cf::Config& config) {
   apply_logging(config.global);
   for (const cf::Warning& w : config.warnings) log::warn("caddyfile", w.str());
   if (config.global.admin != "off")
@@ -147,41 +171,19 @@ int serve(const cf::Config& config) {
   if (config.sites.empty()) fail({config.source, 1}, "no site to serve: the Caddyfile has no site block");
   // Every configuration error surfaces before the engine starts.
   server::build_routes(config, nullptr);
-  bool php = server::config_uses_php(config) || config.global.frankenphp.present;
-  if (php) start_worker_runtime(config, nullptr);
 
-  block_shutdown_signals();
-  sapi::EngineOptions eng = engine_options(config.global.frankenphp);
-  if (php) {
-    try {
-      sapi::engine_start(eng);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "pogo: PHP engine failed to start: %s\n", e.what());
-      return 1;
-    }
-  }
-  int rc = 0;
-  {
-    std::unique_ptr<sapi::PhpBackend> backend;
-    if (php) backend = std::make_unique<sapi::PhpBackend>(eng.num_threads);
-    server::BuiltRoutes routes = server::build_routes(config, backend.get());
-    server::Server srv(opts, routes.listeners);
-    try {
-      srv.start();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "pogo: %s\n", e.what());
-      rc = 1;
-    }
-    if (rc == 0) {
-      int sig = wait_for_shutdown_signal();
-      log::info("pogo", "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-      if (config.global.shutdown_delay) std::this_thread::sleep_for(*config.global.shutdown_delay);
-      srv.shutdown();
-    }
-    if (backend) backend->stop();
-  }
-  if (php) sapi::engine_stop();
-  return rc;
+  ServePlan plan;
+  plan.php = server::config_uses_php(config) || config.global.frankenphp.present || config.global.pogo.present;
+  plan.engine = engine_options(config.global.frankenphp);
+  plan.backend = backend_options(config);
+  if (config.global.pogo.present) plan.pools = jobs::pool_configs(config.global.pogo);
+  if (config.global.shutdown_delay) plan.shutdown_delay = ms(*config.global.shutdown_delay);
+  server::BuiltRoutes routes;
+  plan.make_server = [&](server::Backend* backend) {
+    routes = server::build_routes(config, backend);
+    return std::make_unique<server::Server>(opts, routes.listeners);
+  };
+  return serve(plan);
 }
 
 }  // namespace
@@ -216,7 +218,7 @@ int cmd_run(const Args& args) {
     if (!ra.envfile.empty()) load_envfile(ra.envfile);
     if (ra.watch) log::warn("pogo", "--watch is not supported yet; the configuration is read once");
     cf::Config config = cf::load_config(ra.config);
-    return serve(config);
+    return serve_config(config);
   } catch (const cf::Error& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;

@@ -4,6 +4,7 @@
 #include <exception>
 #include <string>
 
+#include "cli/cmd_config.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -13,6 +14,9 @@ int main(int argc, char** argv) {
   Args rest(argv + 2, argv + argc);
   try {
     if (cmd == "run") return cmd_run(rest);
+    if (cmd == "fmt") return cmd_fmt(rest);
+    if (cmd == "adapt") return cmd_adapt(rest);
+    if (cmd == "validate") return cmd_validate(rest);
     if (cmd == "php-server") return cmd_php_server(rest);
     if (cmd == "php-cli") return cmd_php_cli(argc - 2, argv + 2);
     if (cmd == "version" || cmd == "--version" || cmd == "-v") return cmd_version(rest);

@@ -1,0 +1,34 @@
+// Serving, the same for `pogo run` and `pogo php-server`: start the PHP engine (with the pogo
+// module), the PHP backend (regular threads + workers), the Pogo pools, then the HTTP server; wait
+// for SIGTERM/SIGINT; stop in the reverse order so that in-flight requests still find their
+// threads and pools. Every start-up failure is one line on stderr and exit code 1.
+//
+// Threads: main thread only.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "pogo/pool.h"
+#include "sapi/engine.h"
+#include "sapi/worker_config.h"
+#include "server/server.h"
+
+namespace pogo::cli {
+
+struct ServePlan {
+  bool php = true;  // false: no engine, no backend (a Caddyfile without PHP sites)
+  sapi::EngineOptions engine;
+  sapi::BackendOptions backend;
+  std::vector<jobs::PoolConfig> pools;  // empty: the pogo_* functions say "Pogo is not configured"
+  std::optional<std::chrono::milliseconds> shutdown_delay;
+  // Builds the server once the backend exists (nullptr when !php).
+  std::function<std::unique_ptr<server::Server>(server::Backend*)> make_server;
+};
+
+int serve(ServePlan& plan);
+
+}  // namespace pogo::cli
