@@ -1,5 +1,6 @@
 #include "server/routes/rewrites.h"
 
+#include <cctype>
 #include <stdexcept>
 
 #include "server/path_safety.h"
@@ -69,6 +70,61 @@ std::string replace_op(std::string_view path, std::string_view find, std::string
   return out;
 }
 
+namespace {
+
+std::string query_escape(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += char(c);
+    else if (c == ' ') out += '+';
+    else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool apply_query_op(std::string& query, const std::vector<std::string>& args) {
+  struct Pair {
+    std::string key, raw;  // decoded key; the pair as it was written
+  };
+  std::vector<Pair> pairs;
+  for (std::string_view q = query; !q.empty();) {
+    auto amp = q.find('&');
+    std::string_view part = q.substr(0, amp);
+    if (!part.empty()) pairs.push_back({query_unescape(part.substr(0, part.find('='))), std::string(part)});
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  const std::string& op = args.at(0);
+  if (args.size() == 1 && op.size() > 1 && op[0] == '-') {
+    std::erase_if(pairs, [&](const Pair& p) { return p.key == op.substr(1); });
+  } else if (args.size() == 1 && op.find('>') != std::string::npos && op.find('>') > 0) {
+    std::string from = op.substr(0, op.find('>')), to = op.substr(op.find('>') + 1);
+    for (auto& p : pairs)
+      if (p.key == from) {
+        auto eq = p.raw.find('=');
+        p.raw = query_escape(to) + (eq == std::string::npos ? "" : p.raw.substr(eq));
+        p.key = to;
+      }
+  } else if (args.size() == 2 && op.size() > 1 && op[0] == '+') {
+    pairs.push_back({op.substr(1), query_escape(op.substr(1)) + "=" + query_escape(args[1])});
+  } else if (args.size() == 2 && !op.empty() && op[0] != '-' && op[0] != '+') {
+    std::erase_if(pairs, [&](const Pair& p) { return p.key == op; });
+    pairs.push_back({op, query_escape(op) + "=" + query_escape(args[1])});
+  } else {
+    return false;
+  }
+  query.clear();
+  for (const auto& p : pairs) query += (query.empty() ? "" : "&") + p.raw;
+  return true;
+}
+
 PathRegexpOp make_path_regexp_op(const std::string& pattern, const std::string& replacement) {
   try {
     return {std::regex(pattern), replacement};
@@ -109,7 +165,11 @@ class UriHandler final : public Handler {
         throw std::runtime_error("uri replace: the limit must be a number, got \"" + spec_.args[2] + "\"");
       }
     }
-    if (spec_.op == "query") throw std::runtime_error("uri query is not supported by Pogo");
+    if (spec_.op == "query") {
+      std::string probe;
+      if (!apply_query_op(probe, spec_.args))
+        throw std::runtime_error("uri query: expected -KEY, KEY>NEW, +KEY VALUE or KEY VALUE");
+    }
   }
   std::optional<Action> handle(Request& r) const override {
     std::string& p = r.head.path;
@@ -124,6 +184,10 @@ class UriHandler final : public Handler {
       p = replace_op(p, replace_placeholders(a[0], r), replace_placeholders(a[1], r), limit_);
     } else if (spec_.op == "path_regexp") {
       p = std::regex_replace(p, re_.re, re_.replacement);
+    } else if (spec_.op == "query") {
+      std::vector<std::string> args;
+      for (const auto& arg : a) args.push_back(replace_placeholders(arg, r));
+      apply_query_op(r.head.query, args);
     }
     if (p.empty() || p[0] != '/') p.insert(p.begin(), '/');
     return std::nullopt;

@@ -22,6 +22,10 @@ std::string strip_prefix_op(std::string_view path, std::string_view prefix);  //
 std::string strip_suffix_op(std::string_view path, std::string_view suffix);
 std::string replace_op(std::string_view path, std::string_view find, std::string_view with, int limit);  // limit <= 0: all
 
+// `uri query`: "-key" deletes, "key>new" renames, "+key value" adds, "key value" sets (values
+// placeholder-resolved by the caller, then query-escaped). False for an operation it does not know.
+bool apply_query_op(std::string& query, const std::vector<std::string>& args);
+
 // `uri path_regexp` (replacement may use $1) — throws std::runtime_error on a bad regexp.
 struct PathRegexpOp {
   std::regex re;
@@ -33,7 +37,7 @@ PathRegexpOp make_path_regexp_op(const std::string& pattern, const std::string& 
 std::string html_redirect_body(std::string_view to);
 
 std::unique_ptr<Handler> make_rewrite_handler(std::string to);
-// Throws std::runtime_error for what cannot be honoured (uri query).
+// Throws std::runtime_error for what cannot be honoured (a `uri query` operation it does not know).
 std::unique_ptr<Handler> make_uri_handler(const caddyfile::UriSpec& spec);
 std::unique_ptr<Handler> make_try_files_handler(caddyfile::TryFilesSpec spec);
 std::unique_ptr<Handler> make_redir_handler(caddyfile::RedirSpec spec);

@@ -57,6 +57,29 @@ TEST_CASE("uri operations") {
   CHECK(strip_path_prefix("/v2/x", "/v1") == "/v2/x");
 }
 
+TEST_CASE("uri query operations") {
+  struct Case {
+    const char* query;
+    std::vector<std::string> args;
+    const char* out;
+  } cases[] = {
+      {"a=1&b=2", {"-a"}, "b=2"},
+      {"a=1&b=2&a=3", {"-a"}, "b=2"},
+      {"a=1&b=2", {"b>c"}, "a=1&c=2"},
+      {"a=1", {"+a", "x y"}, "a=1&a=x+y"},
+      {"a=1&b=2", {"a", "z&"}, "b=2&a=z%26"},
+      {"", {"new", "v"}, "new=v"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.query);
+    std::string q = c.query;
+    REQUIRE(apply_query_op(q, c.args));
+    CHECK(q == c.out);
+  }
+  std::string q = "a=1";
+  CHECK_FALSE(apply_query_op(q, {"-"}));
+}
+
 TEST_CASE("redir html escapes its target") {
   std::string body = html_redirect_body("/x?a=<b>&c=\"d\"");
   CHECK(body.find("&lt;b&gt;") != std::string::npos);

@@ -251,7 +251,7 @@ TEST_CASE("what cannot be honoured is a file:line error") {
     }
     FAIL("no error for: " << text);
   };
-  fails("http://a.test:9400 {\n\turi query foo bar\n}\n", "Caddyfile:2: uri query is not supported");
+  fails("http://a.test:9400 {\n\turi query -\n}\n", "Caddyfile:2: uri query: expected");
   fails("http://a.test:9400 {\n\t@bad path_regexp (x\n\trespond @bad 1\n}\n", "Caddyfile:2: path_regexp");
   fails("http://a.test:9400 {\n\t@ip remote_ip 1.2.3.4/99\n\trespond @ip 1\n}\n", "Caddyfile:2: remote_ip");
   fails("http://a.test:9400 {\n}\nhttp://a.test:9400 {\n}\n", "Caddyfile:3: site");
