@@ -17,7 +17,7 @@ build: setup
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/pogo php-server --listen $(LISTEN) --root examples/hello
+	POGO_LISTEN=http://$(LISTEN) $(BUILD)/pogo run --config examples/fanout/Caddyfile
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 2
