@@ -35,7 +35,7 @@ struct World {
     sapi::engine_start(eng);
     const std::string worker = POGO_SOURCE_DIR "/php/worker/pogo-worker.php";
     runtime = std::make_unique<jobs::Runtime>(
-        std::vector<jobs::PoolConfig>{{"default", worker, 2, 30s}, {"solo", worker, 1, 30s}}, jobs::php_workers());
+        std::vector<jobs::PoolConfig>{{"default", worker, 2, 30s}, {"solo", worker, 1, 30s}, {"envelopes", kDir + "/envelope_worker.php", 1, 30s}}, jobs::php_workers());
     jobs::set_runtime(runtime.get());
     backend = std::make_unique<sapi::PhpBackend>(2);
   }
@@ -130,6 +130,14 @@ TEST_CASE("a fatal error in a job fails that job and the worker is restarted") {
   CHECK(job("FatalJob", "solo") == "Pogo\\JobException: Pogo worker script died while running the job");
   CHECK(job("BootJob", "solo") != boot);
   CHECK(job("EchoJob", "solo") == R"({"echo":[]})");
+}
+
+TEST_CASE("the callback's own outcomes: a JSON envelope, a throw, exit()") {
+  auto raw = [](const std::string& cls) { return request("request.php", "raw=1&pool=envelopes&job=" + cls); };
+  CHECK(raw("Json") == R"({"from":"json","args":[]})");
+  CHECK(raw("Throw") == "Pogo\\JobException: thrown from the callback");
+  CHECK(raw("Exit") == "Pogo\\JobException: Pogo worker script died while running the job");
+  CHECK(raw("Json") == R"({"from":"json","args":[]})");
 }
 
 TEST_CASE("a pool whose worker never reaches frankenphp_handle_request fails to start") {

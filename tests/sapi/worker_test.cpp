@@ -72,6 +72,18 @@ TEST_CASE("worker: boots once with FRANKENPHP_WORKER=1, keeps its state, sees ea
   CHECK(run(make_head("GET", "hello.php"), "", &b).body == "Hello, World!");
 }
 
+TEST_CASE("worker: `match` paths are sent to the worker whatever the script") {
+  BackendOptions o = one_worker("state.php");
+  o.workers[0].match = {"/api/*"};
+  PhpBackend b(o);
+  auto head = make_head("GET", "hello.php");
+  head.path = "/api/users";
+  Response r = run(std::move(head), "", &b);
+  INFO(r.body);
+  CHECK(json::parse(r.body)["count"] == 1);
+  CHECK(run(make_head("GET", "hello.php"), "", &b).body == "Hello, World!");
+}
+
 TEST_CASE("worker: superglobals, headers, status, cookies, files, session, putenv never leak") {
   PhpBackend b(one_worker("state.php"));
   std::string boundary = "----pogoWorker";

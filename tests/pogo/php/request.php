@@ -3,7 +3,8 @@
 // awaits it and prints the JSON of the result, or "ExceptionClass: message".
 try {
     $args = json_decode($_GET['args'] ?? '[]', true);
-    $h = pogo_dispatch('PogoTest\\' . $_GET['job'], $args, $_GET['pool'] ?? 'default');
+    $class = isset($_GET['raw']) ? $_GET['job'] : 'PogoTest\\' . $_GET['job'];
+    $h = pogo_dispatch($class, $args, $_GET['pool'] ?? 'default');
     echo json_encode(pogo_await($h, 10.0));
 } catch (Throwable $e) {
     echo get_class($e), ': ', $e->getMessage();
