@@ -44,6 +44,19 @@ TEST_CASE("hello world") {
     CHECK(r.header("Content-Type").starts_with("text/html"));
 }
 
+TEST_CASE("HEAD on a PHP script: the headers, no body, and the connection goes on") {
+    auto server = start_php_server(app_root());
+    HttpClient client;
+    Response r = client.head(server->url("/hello.php"));
+    INFO(r.describe());
+    CHECK(r.status == 200);
+    CHECK(r.body.empty());
+    CHECK(r.header("Content-Type").starts_with("text/html"));
+    Response next = client.get(server->url("/hello.php"));
+    CHECK(next.body == "Hello, World!");
+    CHECK(next.new_connections == 0);
+}
+
 TEST_CASE("$_GET from the query string") {
     auto server = start_php_server(app_root());
     HttpClient client;

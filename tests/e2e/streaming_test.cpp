@@ -170,3 +170,40 @@ TEST_CASE("a client that goes away is seen by connection_aborted()") {
     HttpClient client;
     CHECK(client.get(server->url("/hello.php")).body == "Hello, World!");
 }
+
+TEST_CASE("HTTP/1.0: a streamed response is delimited by closing the connection") {
+    auto server = start_php_server(app_root());
+    RawConnection c(server->port());
+    REQUIRE(c.connected());
+    REQUIRE(c.send("GET /flush.php HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"));
+    bool closed = c.read_until_closed();
+    INFO(c.received());
+    CHECK(closed);
+    RawResponse r = parse_response(c.received());
+    CHECK(r.status == 200);
+    // No chunked framing for an HTTP/1.0 client: the body is the bytes up to the close.
+    CHECK(r.header("Transfer-Encoding").empty());
+    CHECK(r.body == "first\nsecond\n");
+}
+
+TEST_CASE("clients that vanish in the middle of a request body do not hold PHP threads") {
+    auto server = start_php_server(app_root());
+    // More abandoned uploads than PHP threads (2 x CPUs): if each held its thread waiting for
+    // the rest of the body, the requests after them could not be served.
+    unsigned cpus = std::thread::hardware_concurrency();
+    const int abandoned = static_cast<int>(4 * (cpus ? cpus : 4));
+    for (int i = 0; i < abandoned; ++i) {
+        RawConnection c(server->port());
+        REQUIRE(c.connected());
+        c.send("POST /echo.php HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\n"
+               "Content-Length: 1000000\r\n\r\n" + std::string(4096, 'x'));
+    }  // each connection closes here, its body 995 KB short
+    std::vector<Request> good(8);
+    for (int i = 0; i < 8; ++i) good[i].url = server->url("/echo.php?i=" + std::to_string(i));
+    auto responses = perform_concurrent(good);
+    for (int i = 0; i < 8; ++i) {
+        CAPTURE(i);
+        INFO(responses[i].describe());
+        CHECK(responses[i].status == 200);
+    }
+}
