@@ -18,7 +18,7 @@ bool is_known_directive(const std::string& name);  // in the order list: Caddy's
 void apply_order_option(const Segment& seg, std::vector<std::string>& order);
 
 // Stable sort into `order`; directives of one name go most specific path first, then those with
-// any matcher, then those without.
+// any matcher, then those without. handle_path ranks as handle, so the two sort together.
 void sort_handlers(std::vector<Handler>& handlers, const std::vector<std::string>& order,
                    const std::vector<NamedMatcher>& matchers);
 
