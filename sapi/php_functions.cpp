@@ -170,6 +170,10 @@ PHP_FUNCTION(frankenphp_handle_request) {
     zend_throw_exception(spl_ce_RuntimeException, "frankenphp_handle_request() called while not in worker mode", 0);
     RETURN_THROWS();
   }
+  if (worker->busy()) {
+    zend_throw_exception(spl_ce_RuntimeException, "frankenphp_handle_request() called from its own handler", 0);
+    RETURN_THROWS();
+  }
   zval payload, result;
   ZVAL_UNDEF(&payload);
   ZVAL_UNDEF(&result);

@@ -42,6 +42,8 @@ class WorkerStrategy : public ThreadStrategy {
   // For a request, the response completes (output, status and headers kept).
   void finish(Work work, Ending ending, _zval_struct* result);
   MessageSource* source() { return source_.get(); }
+  // A request or message is being handled (frankenphp_handle_request called from its handler).
+  bool busy() const { return message_open_ || (ctx_ && ctx_->exchange); }
 
  private:
   WorkerShared& shared_;

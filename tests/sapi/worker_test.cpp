@@ -68,6 +68,8 @@ TEST_CASE("worker: boots once with FRANKENPHP_WORKER=1, keeps its state, sees ea
   CHECK(second["uri"] == "/worker/state.php?i=2");
   CHECK(second["x_test"] == "two");
   CHECK(second["headers"]["X-Test"] == "two");
+  CHECK(get(b, "action=nested")["nested"] == "frankenphp_handle_request() called from its own handler");
+  CHECK(get(b)["count"] == 4);
   // A script that is not the worker's runs classically beside it.
   CHECK(run(make_head("GET", "hello.php"), "", &b).body == "Hello, World!");
 }
