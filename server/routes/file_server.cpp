@@ -58,11 +58,12 @@ class FileServerHandler final : public Handler {
 
   std::optional<Action> handle(Request& r) const override {
     std::string root = effective_root(spec_.root, r);
-    char real_root[PATH_MAX];
-    if (!::realpath(root.c_str(), real_root)) return not_found();
+    auto resolved_root = server::real_root(root);
+    if (!resolved_root) return not_found();
+    const std::string& real_root = *resolved_root;
     struct stat st {};
     auto real = resolve_inside_root(real_root, r.head.path, &st);
-    if (!real || is_hidden(*real, spec_.hide) || is_hidden(std::string(real_root) + r.head.path, spec_.hide))
+    if (!real || is_hidden(*real, spec_.hide) || is_hidden(real_root + r.head.path, spec_.hide))
       return not_found();
     const std::string& path = r.head.path;
     if (S_ISDIR(st.st_mode)) {

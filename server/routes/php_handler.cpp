@@ -46,8 +46,7 @@ class PhpHandler final : public Handler {
 
   std::optional<Action> handle(Request& r) const override {
     std::string root = effective_root(spec_.root, r);
-    char real[PATH_MAX];
-    std::string real_root = spec_.resolve_root_symlink && ::realpath(root.c_str(), real) ? std::string(real) : root;
+    std::string real_root = spec_.resolve_root_symlink ? server::real_root(root).value_or(root) : root;
     RequestHead& h = r.head;
     if (use_tries_) {
       const std::string& index = spec_.index.front();

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <unordered_map>
 
 #include "server/path_safety.h"
 #include "server/routes/placeholders.h"
@@ -44,6 +45,15 @@ size_t split_position(std::string_view path, const std::vector<std::string>& del
   return best;
 }
 
+std::optional<std::string> real_root(const std::string& root) {
+  thread_local std::unordered_map<std::string, std::string> cache;
+  if (auto it = cache.find(root); it != cache.end()) return it->second;
+  char real[PATH_MAX];
+  if (!::realpath(root.c_str(), real)) return std::nullopt;
+  if (cache.size() > 256) cache.clear();
+  return cache.emplace(root, real).first->second;
+}
+
 std::string effective_root(const std::string& own, const Request& r) {
   std::string root = own.empty() ? r.root : replace_placeholders(own, r);
   if (root.empty()) return cwd();
@@ -54,8 +64,7 @@ std::string effective_root(const std::string& own, const Request& r) {
 
 std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
   std::string root = effective_root(o.root, r);
-  char real[PATH_MAX];
-  std::string real_root = ::realpath(root.c_str(), real) ? std::string(real) : root;
+  std::string real = real_root(root).value_or(root);
   std::optional<Candidate> chosen;
   for (size_t i = 0; i < o.files.size(); ++i) {
     std::string text = replace_placeholders(o.files[i], r);
@@ -92,7 +101,7 @@ std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
     c.match.relative = clean;
     c.match.absolute = root + (clean == "/" ? "" : clean);
     bool last = i + 1 == o.files.size();
-    auto found = resolve_inside_root(real_root, clean, &c.st);
+    auto found = resolve_inside_root(real, clean, &c.st);
     bool ok = found && (want_dir ? S_ISDIR(c.st.st_mode) : S_ISREG(c.st.st_mode));
     if (!ok) {
       if (last && o.policy == "first_exist_fallback") return c.match;

@@ -40,6 +40,10 @@ void set_file_match_placeholders(const FileMatch& m, Request& r);
 // (ASCII case-insensitive), or npos.
 size_t split_position(std::string_view path, const std::vector<std::string>& delimiters);
 
+// realpath(root), remembered per loop thread: roots are resolved once, as FrankenPHP resolves
+// them when the configuration is loaded. nullopt when the root does not exist (not remembered).
+std::optional<std::string> real_root(const std::string& root);
+
 // The root a handler uses: its own (placeholders resolved), else the request's, made absolute
 // against the current directory.
 std::string effective_root(const std::string& own, const Request& r);
