@@ -1,0 +1,321 @@
+"""bench/jobs_bench.py — bench/run's worker-mode, Pogo job round-trip and fan-out sections.
+
+  worker    `pogo php-server --worker hello-worker.php` vs nginx + php-fpm hello world (wrk; goal
+            >= 3x requests/s, p99 no worse).
+  jobs      a no-op job's dispatch + await round trip, timed in PHP with hrtime over 10,000 round
+            trips in one request to a `pogo run` server (goal: median <= 20 us).
+  fanout    one request dispatching N jobs of T ms (N = 1, 4, 8, 16; T = 10, 50) on `pogo run`,
+            against the way PHP-FPM applications do it today: N curl_multi sub-requests from a
+            php-fpm page to a sleeping endpoint on the same nginx + php-fpm. At concurrency 1
+            (sequential requests over one keep-alive connection: p50, p99) and under load (wrk with
+            a few connections: p99, requests/s). Goal: 8 x 50 ms at p99 <= 55 ms at concurrency 1.
+            Table on the terminal, plot in bench/out/fanout.svg (gnuplot).
+
+Sizing, so that neither side queues for want of workers: Pogo's `fanout` pool has
+connections x 16 threads; php-fpm has connections x (16 + 1) children, since every parent page
+holds a child while its N sub-requests each need one more.
+
+bench/run imports this module and passes itself as `lib` (peers, processes, wrk, logging).
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import time
+import http.client
+import types
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FANOUT_N = (1, 4, 8, 16)
+FANOUT_T = (10, 50)
+
+
+def add_arguments(ap):
+    g = ap.add_argument_group("jobs and fan-out sections")
+    g.add_argument("--quick", action="store_true",
+                   help="short run: 3 s measurements, 1 round, fewer requests (about 2 minutes in all)")
+    g.add_argument("--roundtrips", type=int, default=10000, help="no-op job round trips timed in PHP (default 10000)")
+    g.add_argument("--fanout-requests", type=int, default=40,
+                   help="sequential requests per fan-out case at concurrency 1 (default 40)")
+    g.add_argument("--fanout-connections", type=int, default=4,
+                   help="wrk connections for the fan-out under load (default 4)")
+    g.add_argument("--fanout-duration", type=int, default=4, help="seconds of wrk per fan-out case under load (default 4)")
+
+
+def apply_quick(args):
+    if args.quick:
+        args.duration, args.warmup, args.rounds = min(args.duration, 3), 1, 1
+        args.fanout_requests, args.fanout_duration = min(args.fanout_requests, 15), 2
+
+
+def percentile(values, pct):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+def make_app(ctx):
+    """ctx.tmp/app: bench/php plus the repository's default worker copied to public/, as users do."""
+    app = os.path.join(ctx.tmp, "app")
+    if not os.path.isdir(app):
+        shutil.copytree(os.path.join(REPO, "bench", "php"), app)
+        shutil.copy(os.path.join(REPO, "php", "worker", "pogo-worker.php"), os.path.join(app, "public"))
+        shutil.copy(os.path.join(ctx.www, "static.txt"), os.path.join(app, "public"))  # nginx's readiness probe
+        os.chmod(app, 0o755)
+    return app
+
+
+def fanout_threads(args):
+    return args.fanout_connections * max(FANOUT_N)
+
+
+def sections(lib, args):
+    class PogoRunPeer(lib.PogoPeer):
+        """`pogo run` with a Caddyfile: pools `default` (2 threads) and `fanout` (see the module doc)."""
+
+        def __init__(self, threads):
+            super().__init__(name="pogo-run")
+            self.threads = threads
+
+        def start(self, ctx):
+            app = make_app(ctx)
+            caddyfile = os.path.join(app, "Caddyfile")
+            with open(caddyfile, "w") as f:
+                f.write(f"""{{
+	auto_https off
+	admin off
+	frankenphp {{
+		num_threads {ctx.php_threads}
+	}}
+	pogo {{
+		pool default {{
+			worker public/pogo-worker.php
+			num_threads 2
+			max_wait 30s
+		}}
+		pool fanout {{
+			worker public/pogo-worker.php
+			num_threads {self.threads}
+			max_wait 30s
+		}}
+	}}
+}}
+
+http://127.0.0.1:{lib.free_port()} {{
+	root * {app}/public
+	php_server
+}}
+""")
+            env = dict(os.environ, POGO_PHP_SRC=os.path.join(REPO, "php", "src"))
+            return self.launch(ctx, [ctx.pogo, "run", "--config", caddyfile], env=env)
+
+    def worker_section():
+        return lib.Section(
+            name="worker",
+            peers={"pogo-worker": lambda: WorkerPeer(), "nginx+fpm": lambda: lib.NginxFpmPeer()},
+            comparisons=[lib.Comparison("worker", "pogo-worker", "nginx+fpm", "/hello-worker.php", lib.HELLO_BODY, 3.0,
+                                        "hello world: pogo php-server --worker vs nginx + php-fpm (classic)",
+                                        baseline_path="/hello.php", baseline_expect=lib.HELLO_BODY)],
+            custom=worker_p99_report,
+        )
+
+    class WorkerPeer(lib.PogoPeer):
+        def __init__(self):
+            super().__init__(name="pogo-worker")
+
+        def start(self, ctx):
+            public = os.path.join(make_app(ctx), "public")
+            self.root = public
+            self.extra_args = ["--worker", f"{public}/hello-worker.php,{ctx.php_threads}"]
+            return super().start(ctx)
+
+    class FanoutFpmPeer(lib.NginxFpmPeer):
+        """nginx + php-fpm serving bench/php, with a child for every parent page and sub-request."""
+
+        def __init__(self):
+            super().__init__(name="nginx+fpm-fanout", children=args.fanout_connections * (max(FANOUT_N) + 1))
+
+        def start(self, ctx):
+            self.root = os.path.join(make_app(ctx), "public")
+            return super().start(ctx)
+
+    def jobs_section():
+        return lib.Section(name="jobs", peers={"pogo-run": lambda: PogoRunPeer(fanout_threads(args))},
+                           comparisons=[], custom=measure_roundtrip)
+
+    def fanout_section():
+        return lib.Section(name="fanout",
+                           peers={"pogo-run": lambda: PogoRunPeer(fanout_threads(args)),
+                                  "nginx+fpm-fanout": lambda: FanoutFpmPeer()},
+                           comparisons=[], custom=measure_fanout)
+
+    def worker_p99_report(runner, section):
+        rows = {r["peer"]: r for r in runner.results if r["section"] == "worker"}
+        s, b = rows.get("pogo-worker", {}).get("p99_ms"), rows.get("nginx+fpm", {}).get("p99_ms")
+        if s and b:
+            verdict = "goal met" if s <= b else "BELOW GOAL"
+            runner.reports.append(("worker mode p99 (goal: no worse than nginx + php-fpm)",
+                                   [f"pogo-worker p99 {s:.3f} ms / nginx+fpm p99 {b:.3f} ms = {s / b:.2f}x   {verdict}"]))
+
+    def measure_roundtrip(runner, section):
+        peer, base = runner.peer(section, "pogo-run")
+        if peer is None:
+            raise RuntimeError(f"pogo run did not start: {base}")
+        n = runner.args.roundtrips
+        lib.log(f"jobs: {n} no-op dispatch + await round trips, timed in PHP")
+        status, body = lib.http_get(f"{base}/roundtrip.php?n={n}", timeout=120)
+        if status != 200:
+            raise RuntimeError(f"roundtrip.php: status {status}: {body[:300]!r}")
+        r = json.loads(body)
+        row = {"section": "jobs", "comparison": "roundtrip", "peer": "pogo-run", "custom": True, **r}
+        runner.results.append(row)
+        verdict = "goal met" if r["median_us"] <= 20 else "BELOW GOAL"
+        runner.reports.append((f"Pogo no-op job round trip (dispatch + await, hrtime in PHP, {r['n']} round trips)", [
+            f"median {r['median_us']:.1f} us   p99 {r['p99_us']:.1f} us   mean {r['mean_us']:.1f} us   "
+            f"min {r['min_us']:.1f} us   (goal: median <= 20 us)  {verdict}"]))
+
+    def sequential_latencies(base, path, count, expect):
+        host, port = base.split("//")[1].split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        ms = []
+        try:
+            for i in range(count + 2):
+                t = time.perf_counter()
+                conn.request("GET", path)
+                resp = conn.getresponse()
+                body = resp.read()
+                elapsed = (time.perf_counter() - t) * 1000
+                if resp.status != 200 or body != expect:
+                    raise RuntimeError(f"{path}: status {resp.status}, body {body[:120]!r}")
+                if i >= 2:  # the first two warm the connection and the workers
+                    ms.append(elapsed)
+        finally:
+            conn.close()
+        return ms
+
+    def measure_fanout(runner, section):
+        peers = {"pogo": ("pogo-run", "/fanout.php"), "fpm": ("nginx+fpm-fanout", "/fpm-fanout.php")}
+        bases = {}
+        for label, (key, _) in peers.items():
+            peer, base = runner.peer(section, key)
+            if peer is None:
+                runner.errors.append(f"fanout: {key} did not start: {base}")
+            else:
+                bases[label] = base
+        if not bases:
+            raise RuntimeError("no fan-out peer started")
+        table = []  # one dict per (N, T)
+        for t in FANOUT_T:
+            for n in FANOUT_N:
+                row = {"n": n, "t": t, "ideal_ms": t, "sequential_ms": n * t}
+                expect = f"ok {n}".encode()
+                # Alternate the peers per case, so both see the same machine load.
+                for label, base in bases.items():
+                    path = f"{peers[label][1]}?n={n}&t={t}"
+                    try:
+                        lib.log(f"fanout: {label} N={n} T={t} ms, {args.fanout_requests} sequential requests")
+                        ms = sequential_latencies(base, path, args.fanout_requests, expect)
+                        row[f"{label}_c1_p50"] = statistics.median(ms)
+                        row[f"{label}_c1_p99"] = percentile(ms, 99)
+                        lib.log(f"fanout: {label} N={n} T={t} ms under load (wrk -c{args.fanout_connections})")
+                        wrk_args = types.SimpleNamespace(threads=min(2, args.fanout_connections),
+                                                         connections=args.fanout_connections)
+                        w, _ = lib.run_wrk(base + path, wrk_args, args.fanout_duration)
+                        row[f"{label}_load_p99"] = w["p99_ms"]
+                        row[f"{label}_load_rps"] = w["rps"]
+                        if w["non_2xx"] or w["socket_errors"]:
+                            row[f"{label}_warning"] = f"{w['non_2xx']} non-2xx, {w['socket_errors']} socket errors"
+                    except Exception as e:
+                        row[f"{label}_error"] = str(e)
+                        runner.errors.append(f"fanout {label} N={n} T={t}: {e}")
+                table.append(row)
+                runner.results.append({"section": "fanout", "comparison": f"n{n}-t{t}", "peer": "both", "custom": True, **row})
+        report_fanout(runner, table)
+        plot_fanout(runner, table)
+
+    def report_fanout(runner, table):
+        a = runner.args
+        lines = [f"{'N x T':<10} {'ideal':>6} {'seq.':>6} | {'pogo p50':>8} {'p99':>7} {'fpm p50':>8} {'p99':>7} "
+                 f"{'p99 ratio':>9} | {'pogo p99':>8} {'rps':>6} {'fpm p99':>8} {'rps':>6} {'p99 ratio':>9}",
+                 f"{'':<10} {'ms':>6} {'ms':>6} | {'concurrency 1 (ms)':^34} {'pogo/fpm':>9} | "
+                 f"{'under load: wrk -c' + str(a.fanout_connections) + ' (ms, req/s)':^32} {'pogo/fpm':>9}"]
+        f = lambda v, spec=".1f": format(v, spec) if isinstance(v, (int, float)) else "-"  # noqa: E731
+        ratio = lambda x, y: f"{x / y:.2f}x" if x and y else "-"  # noqa: E731
+        for r in table:
+            lines.append(f"{str(r['n']) + ' x ' + str(r['t']):<10} {r['ideal_ms']:>6} {r['sequential_ms']:>6} | "
+                         f"{f(r.get('pogo_c1_p50')):>8} {f(r.get('pogo_c1_p99')):>7} {f(r.get('fpm_c1_p50')):>8} "
+                         f"{f(r.get('fpm_c1_p99')):>7} {ratio(r.get('pogo_c1_p99'), r.get('fpm_c1_p99')):>9} | "
+                         f"{f(r.get('pogo_load_p99')):>8} {f(r.get('pogo_load_rps'), '.0f'):>6} "
+                         f"{f(r.get('fpm_load_p99')):>8} {f(r.get('fpm_load_rps'), '.0f'):>6} "
+                         f"{ratio(r.get('pogo_load_p99'), r.get('fpm_load_p99')):>9}")
+            for label in ("pogo", "fpm"):
+                for k in ("warning", "error"):
+                    if r.get(f"{label}_{k}"):
+                        lines.append(f"    {label} {k}: {r[f'{label}_{k}']}")
+        lines.append(f"pogo: `pogo run`, pool fanout = {fanout_threads(a)} threads;  fpm: nginx + php-fpm, pm static "
+                     f"{a.fanout_connections * (max(FANOUT_N) + 1)} children, curl_multi sub-requests; "
+                     f"{a.fanout_requests} sequential requests per case at concurrency 1")
+        runner.reports.append(("Fan-out latency: one request dispatching N jobs of T ms", lines))
+        goal = next((r for r in table if r["n"] == 8 and r["t"] == 50), None)
+        p99 = goal and goal.get("pogo_c1_p99")
+        runner.ratios.append({"section": "fanout", "comparison": "fanout", "what": "8 x 50 ms p99 at concurrency 1 (ms)",
+                              "subject": "pogo", "baseline": "55 ms", "ratio": p99 / 55 if p99 else None, "goal": 1.0,
+                              "goal_text": f"p99 {p99:.1f} ms, goal <= 55 ms" if p99 else "goal <= 55 ms",
+                              "met": (p99 <= 55) if p99 else None})
+        for key, what in (("c1_p99", "p99 at concurrency 1"), ("load_p99", "p99 under load")):
+            pairs = [(r.get(f"pogo_{key}"), r.get(f"fpm_{key}")) for r in table if r["n"] == 8 and r["t"] == 50]
+            s, b = pairs[0] if pairs else (None, None)
+            runner.ratios.append({"section": "fanout", "comparison": "fanout", "subject": "pogo", "baseline": "fpm",
+                                  "what": f"8 x 50 ms {what}: pogo / php-fpm curl_multi (lower is better)",
+                                  "ratio": s / b if s and b else None, "goal": 1.0, "goal_text": "goal <= 1x",
+                                  "met": (s <= b) if s and b else None})
+
+    def plot_fanout(runner, table):
+        out = runner.args.out
+        os.makedirs(out, exist_ok=True)
+        data = os.path.join(out, "fanout.dat")
+        with open(data, "w") as f:
+            f.write("# N T ideal sequential pogo_c1_p50 pogo_c1_p99 fpm_c1_p50 fpm_c1_p99 pogo_load_p99 fpm_load_p99\n")
+            for t in FANOUT_T:
+                for r in (r for r in table if r["t"] == t):
+                    vals = [r.get(k) for k in ("pogo_c1_p50", "pogo_c1_p99", "fpm_c1_p50", "fpm_c1_p99",
+                                                "pogo_load_p99", "fpm_load_p99")]
+                    f.write(" ".join(str(v) for v in [r["n"], t, r["ideal_ms"], r["sequential_ms"]])
+                            + " " + " ".join("NaN" if v is None else f"{v:.3f}" for v in vals) + "\n")
+                f.write("\n\n")  # one gnuplot data block per T
+        gp = shutil.which("gnuplot")
+        if not gp:
+            runner.reports.append(("Fan-out plot", [f"gnuplot not installed; data in {data}"]))
+            return
+        svg = os.path.join(out, "fanout.svg")
+        panels = []
+        for i, t in enumerate(FANOUT_T):
+            panels.append(f"""
+set title "T = {t} ms per job"
+plot '{data}' index {i} using 1:4 with linespoints dt 3 lc rgb '#999999' title 'sequential N x T', \\
+     '' index {i} using 1:3 with lines dt 2 lc rgb '#333333' title 'ideal T', \\
+     '' index {i} using 1:6 with linespoints lw 2 pt 7 lc rgb '#1f77b4' title 'pogo p99, concurrency 1', \\
+     '' index {i} using 1:9 with linespoints dt 4 pt 6 lc rgb '#1f77b4' title 'pogo p99, wrk -c{runner.args.fanout_connections}', \\
+     '' index {i} using 1:8 with linespoints lw 2 pt 5 lc rgb '#d62728' title 'php-fpm curl_multi p99, concurrency 1', \\
+     '' index {i} using 1:10 with linespoints dt 4 pt 4 lc rgb '#d62728' title 'php-fpm curl_multi p99, wrk -c{runner.args.fanout_connections}'
+""")
+        script = f"""set terminal svg size 1100,480 dynamic font 'sans,11'
+set output '{svg}'
+set multiplot layout 1,{len(FANOUT_T)} title "Fan-out: one request dispatching N jobs of T ms (latency, ms, log scale)"
+set logscale y
+set xlabel 'N jobs per request'
+set ylabel 'ms'
+set xtics ({', '.join(str(n) for n in FANOUT_N)})
+set key top left font ',9'
+set grid
+{''.join(panels)}
+unset multiplot
+"""
+        p = subprocess.run([gp], input=script, capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            runner.reports.append(("Fan-out plot", [f"gnuplot failed: {p.stderr.strip()[-300:]}"]))
+        else:
+            runner.reports.append(("Fan-out plot", [svg, data]))
+
+    return [worker_section, jobs_section, fanout_section]
