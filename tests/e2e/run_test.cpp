@@ -365,3 +365,40 @@ TEST_CASE("pogo run refuses what it cannot honour: exit 1 and file:line on stder
     CHECK(missing.exit_code == 1);
     CHECK(missing.err.find("nope") != std::string::npos);
 }
+
+TEST_CASE("sites on two ports are two listeners; a catch-all beside named hosts") {
+    TempDir tmp;
+    int p1 = free_port(), p2 = free_port();
+    write_file(tmp / "Caddyfile", R"({
+	admin off
+	servers {
+		timeouts {
+			idle 30s
+		}
+	}
+}
+http://127.0.0.1:{$P1}, http://named.localhost:{$P1} {
+	respond "one {host}"
+}
+:{$P2} {
+	header X-Port two
+	respond "two {path}"
+}
+)");
+    PogoProcess pogo({"run", "--config", (tmp / "Caddyfile").string()},
+                     {"P1=" + std::to_string(p1), "P2=" + std::to_string(p2)});
+    REQUIRE_MESSAGE(pogo.wait_listening(), pogo.describe());
+    HttpClient client;
+    const std::string one = "http://127.0.0.1:" + std::to_string(p1), two = "http://127.0.0.1:" + std::to_string(p2);
+    Response r;
+    CHECK(poll_until([&] { return client.get(two + "/x").status == 200; }));
+    r = client.get(two + "/x");
+    CHECK(r.body == "two /x");
+    CHECK(r.header("X-Port") == "two");
+    CHECK(client.get(one + "/").body == "one 127.0.0.1");
+    CHECK(client.get(one + "/", {"Host: named.localhost"}).body == "one named.localhost");
+    r = client.get(one + "/", {"Host: other.localhost"});  // no site for this host on this port
+    CHECK(r.status == 200);
+    CHECK(r.body.empty());
+    CHECK(pogo.stop() == 0);
+}
