@@ -1,8 +1,9 @@
 // A Site is what one server serves for a set of hosts: a chain of handlers run in order on each
 // request until one decides the response. The decision is plain data (an Action), so the
-// connection that executes it stays independent of which handlers exist. Today's handlers are
-// php_server and file_server; a Caddyfile adds redirects, headers and rewrites as more Handler
-// implementations that either modify the request and pass, or answer.
+// connection that executes it stays independent of which handlers exist. `pogo php-server` uses
+// the two handlers below; a Caddyfile's directives are Handlers in server/routes/ that either
+// change the Request and pass, or answer. What they ask of the response (headers, encoding) is
+// left in the Request's ResponseFilters, which the connection applies to whatever answers.
 //
 // Threads: built on the main thread before the loops start, then immutable; handle() runs on
 // any loop thread concurrently (handlers keep no per-request state).
