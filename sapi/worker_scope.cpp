@@ -131,6 +131,7 @@ void begin_idle_scope() { activate(); }
 
 void end_idle_scope() {
   php_output_end_all();
+  SG(headers_sent) = 1;  // no response to send headers to: skip building them
   deactivate();
 }
 
