@@ -288,7 +288,6 @@ http://127.0.0.1:{lib.free_port()} {{
         if not gp:
             runner.reports.append(("Fan-out plot", [f"gnuplot not installed; data in {data}"]))
             return
-        svg = os.path.join(out, "fanout.svg")
         panels = []
         for i, t in enumerate(FANOUT_T):
             panels.append(f"""
@@ -300,22 +299,25 @@ plot '{data}' index {i} using 1:4 with linespoints dt 3 lc rgb '#999999' title '
      '' index {i} using 1:8 with linespoints lw 2 pt 5 lc rgb '#d62728' title 'php-fpm curl_multi p99, concurrency 1', \\
      '' index {i} using 1:10 with linespoints dt 4 pt 4 lc rgb '#d62728' title 'php-fpm curl_multi p99, wrk -c{runner.args.fanout_connections}'
 """)
-        script = f"""set terminal svg size 1100,480 dynamic font 'sans,11'
-set output '{svg}'
-set multiplot layout 1,{len(FANOUT_T)} title "Fan-out: one request dispatching N jobs of T ms (latency, ms, log scale)"
+        body = f"""set multiplot layout 1,{len(FANOUT_T)} title "Fan-out: one request dispatching N jobs of T ms (latency, ms, log scale)"
 set logscale y
 set xlabel 'N jobs per request'
 set ylabel 'ms'
 set xtics ({', '.join(str(n) for n in FANOUT_N)})
-set key top left font ',9'
+set key top left Left reverse font ',9'
+set yrange [5:2000]
+set termoption noenhanced
 set grid
 {''.join(panels)}
 unset multiplot
 """
-        p = subprocess.run([gp], input=script, capture_output=True, text=True, timeout=60)
-        if p.returncode != 0:
-            runner.reports.append(("Fan-out plot", [f"gnuplot failed: {p.stderr.strip()[-300:]}"]))
-        else:
-            runner.reports.append(("Fan-out plot", [svg, data]))
+        written = []
+        for terminal, name in (("svg size 1100,480 dynamic font 'sans,11'", "fanout.svg"),
+                               ("pngcairo size 1100,480 font 'sans,10'", "fanout.png")):
+            path = os.path.join(out, name)
+            p = subprocess.run([gp], input=f"set terminal {terminal}\nset output '{path}'\n{body}",
+                               capture_output=True, text=True, timeout=60)
+            written.append(path if p.returncode == 0 else f"{name}: gnuplot failed: {p.stderr.strip()[-300:]}")
+        runner.reports.append(("Fan-out plot", written + [data]))
 
     return [worker_section, jobs_section, fanout_section]

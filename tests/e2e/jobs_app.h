@@ -1,6 +1,6 @@
 // The Pogo jobs fixture (tests/fixtures/jobs_app) served by `pogo run`: a Caddyfile written at test
 // time on a free loopback port, with four pools whose workers report their pool's name —
-// default (4 threads), other (2), tiny (1 thread, max_wait 300ms) and solo (1 thread, max_wait 10s).
+// default (4 threads), other (2), tiny (1 thread, max_wait 1s) and solo (1 thread, max_wait 10s).
 // Shared by the tests/e2e/jobs_*_test.cpp files.
 #pragma once
 
@@ -55,7 +55,7 @@ inline std::unique_ptr<JobsServer> start_jobs_server() {
     s->port = free_port();
     std::string caddyfile = "{\n\tauto_https off\n\tadmin off\n\tfrankenphp {\n\t\tnum_threads 8\n\t}\n\tpogo {\n" +
                             pool_block("default", 4, "10s") + pool_block("other", 2, "10s") +
-                            pool_block("tiny", 1, "300ms") + pool_block("solo", 1, "10s") + "\t}\n}\n" +
+                            pool_block("tiny", 1, "1s") + pool_block("solo", 1, "10s") + "\t}\n}\n" +
                             "http://127.0.0.1:" + std::to_string(s->port) + " {\n\troot * " +
                             (app_dir() / "public").string() + "\n\tphp_server\n}\n";
     write_file(s->dir / "Caddyfile", caddyfile);

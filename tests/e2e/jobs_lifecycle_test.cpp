@@ -47,7 +47,7 @@ TEST_CASE("jobs: a job that waits past max_wait on a saturated pool fails and ne
     auto touched = s->dir / "maxwait-touched";
     json j = get_json(client, *s, "/maxwait.php?path=" + url_encode(touched.string()));
     check_thrown(j["touch"], "Pogo\\TimeoutException",
-                 "Pogo job waited longer than max_wait (300ms) for a free worker in pool \"tiny\"");
+                 "Pogo job waited longer than max_wait (1s) for a free worker in pool \"tiny\"");
     INFO(j.dump());
     CHECK(j["busy"]["ok"] == true);  // the job that held the worker finished normally
     // The worker is free again and runs the next job; the expired one never ran.
