@@ -33,5 +33,19 @@ bench:
 	cmake --build $(BUILD) -j $(JOBS)
 	bench/run $(BUILD)/pogo
 
+# libFuzzer targets (clang): the Caddyfile lexer+parser+config and the HTTP request parser,
+# FUZZ_SECONDS each (default 600). Not part of `make test`.
+FUZZ_SECONDS ?= 600
+BUILD_FUZZ   ?= build-fuzz
+fuzz:
+	scripts/setup --fuzz
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOGO_FUZZ=ON >/dev/null
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target caddyfile_fuzz_parse server_fuzz_request
+	mkdir -p $(BUILD_FUZZ)/corpus/caddyfile $(BUILD_FUZZ)/corpus/request
+	$(BUILD_FUZZ)/tests/caddyfile/caddyfile_fuzz_parse -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	  $(BUILD_FUZZ)/corpus/caddyfile tests/caddyfile/fixtures
+	$(BUILD_FUZZ)/tests/server/server_fuzz_request -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	  $(BUILD_FUZZ)/corpus/request
+
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

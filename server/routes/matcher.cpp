@@ -238,7 +238,8 @@ Matcher Matcher::from_set(const caddyfile::MatcherSet& s, const std::string& nam
       throw std::runtime_error("header_regexp " + fp.second + ": invalid regular expression: " + e.what());
     }
   }
-  for (const auto& [k, v] : s.query) {
+  for (const auto& [key, v] : s.query) {
+    const std::string& k = key;  // (clang 14 cannot capture a structured binding)
     auto it = std::find_if(m.query_.begin(), m.query_.end(), [&](const auto& q) { return q.first == k; });
     if (it == m.query_.end()) m.query_.push_back({k, {v}});
     else it->second.push_back(v);
