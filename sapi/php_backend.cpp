@@ -131,7 +131,6 @@ void PhpBackend::replace(PhpThread* broken) {
 }
 
 void PhpBackend::stop() {
-  std::vector<std::unique_ptr<PhpThread>> threads;
   {
     std::lock_guard lk(mu_);
     if (stopping_ && threads_.empty() && retired_.empty()) return;
@@ -145,22 +144,8 @@ void PhpBackend::stop() {
     w->threads->stop();
   }
   for (auto& w : workers_) w->threads->join();  // kept: handle() may still route to their closed queues
-  // A thread ending now may still replace itself (it sees stopping_ and does not), so join under
-  // no lock, then collect whatever moved to retired_ meanwhile.
-  for (;;) {
-    {
-      std::lock_guard lk(mu_);
-      for (auto& t : threads_)
-        if (t) threads.push_back(std::move(t));
-      threads_.clear();
-      for (auto& t : retired_) threads.push_back(std::move(t));
-      retired_.clear();
-    }
-    if (threads.empty()) break;
-    for (auto& t : threads)
-      if (t) t->join();
-    threads.clear();
-  }
+  // A thread ending now sees stopping_ and does not replace itself.
+  join_all(mu_, threads_, retired_);
 }
 
 std::vector<ThreadState> PhpBackend::thread_states() const {

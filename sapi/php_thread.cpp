@@ -81,4 +81,23 @@ void PhpThread::run() {
   }
 }
 
+void join_all(std::mutex& mu, std::vector<std::unique_ptr<PhpThread>>& live,
+              std::vector<std::unique_ptr<PhpThread>>& retired) {
+  std::vector<std::unique_ptr<PhpThread>> threads;
+  for (;;) {
+    {
+      std::lock_guard lk(mu);
+      for (auto& t : live)
+        if (t) threads.push_back(std::move(t));
+      live.clear();
+      for (auto& t : retired) threads.push_back(std::move(t));
+      retired.clear();
+    }
+    if (threads.empty()) return;
+    for (auto& t : threads)
+      if (t) t->join();
+    threads.clear();
+  }
+}
+
 }  // namespace pogo::sapi

@@ -10,7 +10,9 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "sapi/thread_strategy.h"
 
@@ -43,5 +45,12 @@ class PhpThread {
   std::atomic<ThreadState> state_{ThreadState::Booting};
   std::thread thread_;  // last: starts once everything above is built
 };
+
+// Joins every thread of a set that may still change while it is joined: a thread ending now may
+// move itself to `retired` or be replaced in `live` (under `mu`), so the sets are emptied under the
+// lock, joined without it, and looked at again until nothing is left. The owner must already have
+// told its threads to stop (and not to replace themselves). Main thread.
+void join_all(std::mutex& mu, std::vector<std::unique_ptr<PhpThread>>& live,
+              std::vector<std::unique_ptr<PhpThread>>& retired);
 
 }  // namespace pogo::sapi

@@ -110,20 +110,7 @@ void WorkerThreads::join() {
     std::lock_guard lk(mu_);
     joining_ = true;
   }
-  std::vector<std::unique_ptr<PhpThread>> threads;
-  for (;;) {
-    {
-      std::lock_guard lk(mu_);
-      for (auto& t : threads_)
-        if (t) threads.push_back(std::move(t));
-      threads_.clear();
-      for (auto& t : retired_) threads.push_back(std::move(t));
-      retired_.clear();
-    }
-    if (threads.empty()) break;
-    for (auto& t : threads) t->join();
-    threads.clear();
-  }
+  join_all(mu_, threads_, retired_);
 }
 
 unsigned WorkerThreads::live_threads() const {
