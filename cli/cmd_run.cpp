@@ -132,8 +132,10 @@ sapi::WorkerConfig worker_config(const cf::PhpWorker& w, const cf::KeyValues& si
   c.name = w.name;
   if (w.max_consecutive_failures > 0) c.max_consecutive_failures = unsigned(w.max_consecutive_failures);
   c.match = w.match;
-  if (w.max_threads > 0 && w.max_threads != w.num)
-    log::warn("pogo", "worker max_threads: worker threads do not grow yet; num is used", {{"worker", w.file}});
+  if (w.max_threads > 0 && w.num > 0 && w.max_threads < w.num)
+    fail(w.where, "worker max_threads (" + std::to_string(w.max_threads) + ") must be greater than or equal to its num (" +
+                      std::to_string(w.num) + ")");
+  c.max_threads = w.max_threads > 0 ? unsigned(w.max_threads) : 0;
   if (!w.watch.empty()) log::warn("pogo", "worker watch: file watching is not supported yet", {{"worker", w.file}});
   return c;
 }
@@ -151,14 +153,22 @@ void collect_site_workers(const std::vector<cf::Handler>& handlers, std::vector<
 sapi::BackendOptions backend_options(const cf::Config& config) {
   const cf::FrankenPhpOptions& f = config.global.frankenphp;
   sapi::BackendOptions b;
-  b.max_threads = f.max_threads > 0 ? unsigned(f.max_threads) : 0;
-  if (f.max_threads != 0) log::warn("pogo", "frankenphp max_threads: PHP threads do not grow yet; num_threads is used");
+  if (f.max_threads < 0) b.max_threads = sapi::BackendOptions::kAutoMaxThreads;
+  else b.max_threads = unsigned(f.max_threads);
   if (f.max_wait_time) b.max_wait_time = ms(*f.max_wait_time);
-  if (f.max_idle_time) log::debug("pogo", "frankenphp max_idle_time has no effect while threads do not grow");
+  if (f.max_idle_time) {
+    if (ms(*f.max_idle_time).count() <= 0) fail(f.where, "frankenphp max_idle_time must be at least 1ms");
+    b.max_idle_time = ms(*f.max_idle_time);
+  }
   b.max_requests = unsigned(f.max_requests);
   for (const cf::PhpWorker& w : f.workers) b.workers.push_back(worker_config(w, {}));
   for (const cf::Site& s : config.sites) collect_site_workers(s.handlers, b.workers);
-  for (auto& w : b.workers) w.max_requests = b.max_requests;
+  for (auto& w : b.workers) {
+    w.max_requests = b.max_requests;
+    if (w.max_threads > 0 && b.max_threads == 0)
+      log::warn("pogo", "worker max_threads: the worker cannot grow unless frankenphp max_threads is set",
+                {{"worker", sapi::worker_display_name(w)}});
+  }
   return b;
 }
 

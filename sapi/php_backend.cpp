@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "sapi/engine.h"
+#include "sapi/php_includes.h"
 #include "sapi/php_thread.h"
 #include "sapi/regular_strategy.h"
 #include "sapi/worker_threads.h"
@@ -24,11 +25,23 @@ unsigned worker_threads_total(const BackendOptions& o) {
   return n;
 }
 
-unsigned regular_threads(const BackendOptions& o) {
+unsigned start_regular_threads(const BackendOptions& o) {
   unsigned total = o.num_threads ? o.num_threads : default_num_threads();
   unsigned workers = worker_threads_total(o);
   return total > workers ? total - workers : 1;
 }
+
+// The ceiling of the total (no growth when it is not above `start_total`). Main thread, with the
+// engine started (memory_limit is read from the main thread's PHP globals).
+unsigned resolve_max_threads(const BackendOptions& o, unsigned start_total) {
+  if (o.max_threads == BackendOptions::kAutoMaxThreads) {
+    unsigned cpus = std::thread::hardware_concurrency();
+    return auto_max_threads(mem_available_bytes(), int64_t(PG(memory_limit)), cpus ? cpus : 1, start_total);
+  }
+  return std::max(o.max_threads, start_total);
+}
+
+const char* const kRegular = "regular";
 
 BackendOptions with_threads(unsigned n) {
   BackendOptions o;
@@ -49,25 +62,25 @@ bool path_matches(const std::string& pattern, const std::string& path) {
 PhpBackend::PhpBackend(unsigned num_threads) : PhpBackend(with_threads(num_threads)) {}
 
 PhpBackend::PhpBackend(BackendOptions options)
-    : options_(std::move(options)), num_threads_(regular_threads(options_)) {
+    : options_(std::move(options)), num_threads_(start_regular_threads(options_)) {
   if (!engine_running()) throw std::runtime_error("PhpBackend needs a started PHP engine (engine_start)");
   queue_.set_max_wait(options_.max_wait_time);
-  if (options_.max_threads > num_threads_ + worker_threads_total(options_))
-    log::debug("php", "max_threads: the PHP thread count does not grow yet", {{"max_threads", options_.max_threads}});
   {
     std::lock_guard lk(mu_);
     threads_.reserve(num_threads_);
-    for (unsigned i = 0; i < num_threads_; ++i) threads_.push_back(spawn(i));
+    for (unsigned i = 0; i < num_threads_; ++i) threads_.push_back(spawn(i, false));
   }
   unsigned index = num_threads_;
   std::string error;
   for (const WorkerConfig& config : options_.workers) {
     auto w = std::make_unique<Worker>();
     w->queue.set_max_wait(options_.max_wait_time);
-    w->threads = std::make_unique<WorkerThreads>(config, w->queue, index);
+    w->threads = std::make_unique<WorkerThreads>(config, w->queue, index, options_.max_idle_time);
     index += w->threads->config().num;
     workers_.push_back(std::move(w));
   }
+  next_index_ = index;
+  max_threads_ = resolve_max_threads(options_, index);
   for (auto& w : workers_) {
     if (!w->threads->wait_started(error)) break;
   }
@@ -75,14 +88,19 @@ PhpBackend::PhpBackend(BackendOptions options)
     stop();
     throw std::runtime_error(error);
   }
-  if (options_.max_wait_time.count()) expirer_ = std::thread([this] { expire_loop(); });
+  if (max_threads_ > index)
+    log::info("php", "PHP threads grow under load",
+              {{"num_threads", index}, {"max_threads", max_threads_}, {"max_idle_time_ms", options_.max_idle_time.count()}});
+  if (options_.max_wait_time.count() || max_threads_ > index) checker_ = std::thread([this] { check_loop(); });
 }
 
 PhpBackend::~PhpBackend() { stop(); }
 
-std::unique_ptr<PhpThread> PhpBackend::spawn(unsigned index) {
-  return std::make_unique<PhpThread>(index, std::make_unique<RegularStrategy>(queue_, options_.max_requests),
-                                     [this](PhpThread* t) { replace(t); });
+std::unique_ptr<PhpThread> PhpBackend::spawn(unsigned index, bool scaled, StartGate::Ticket start) {
+  auto idle = scaled ? options_.max_idle_time : std::chrono::milliseconds(0);
+  return std::make_unique<PhpThread>(
+      index, std::make_unique<RegularStrategy>(queue_, options_.max_requests, idle, std::move(start)),
+      [this](PhpThread* t) { ended(t); }, scaled);
 }
 
 RequestQueue* PhpBackend::route(const server::RequestHead& head) {
@@ -103,31 +121,63 @@ void PhpBackend::handle(std::shared_ptr<server::Exchange> exchange) {
   exchange->finish();
 }
 
-void PhpBackend::expire_loop() {
-  auto tick = std::clamp(options_.max_wait_time / 4, std::chrono::milliseconds(1), std::chrono::milliseconds(50));
+void PhpBackend::check_loop() {
+  using std::chrono::milliseconds;
+  const bool expiring = options_.max_wait_time.count() > 0;
+  const bool growing = max_threads_ > next_index_;
+  milliseconds tick = growing ? kCheckInterval : milliseconds(50);
+  if (expiring) tick = std::min(tick, std::clamp(options_.max_wait_time / 4, milliseconds(1), milliseconds(50)));
   std::unique_lock lk(mu_);
   while (!stopping_) {
-    expire_cv_.wait_for(lk, tick, [&] { return stopping_; });
+    check_cv_.wait_for(lk, tick, [&] { return stopping_; });
     if (stopping_) break;
     lk.unlock();
-    queue_.expire();
-    for (auto& w : workers_) w->queue.expire();
+    if (expiring) {
+      queue_.expire();
+      for (auto& w : workers_) w->queue.expire();
+    }
+    if (growing) grow();
     lk.lock();
   }
 }
 
-void PhpBackend::replace(PhpThread* broken) {
-  std::lock_guard lk(mu_);
-  for (auto& t : threads_) {
-    if (t.get() != broken) continue;
-    unsigned index = broken->index();
-    retired_.push_back(std::move(t));  // joined by stop(): a thread cannot join itself
-    if (!stopping_) {
-      t = spawn(index);
-      ++replaced_;
-    }
-    return;
+void PhpBackend::grow() {
+  unsigned total = total_threads();
+  if (total >= max_threads_) return;
+  if (starting_.open() && queue_.stalled(kStallThreshold)) {
+    std::lock_guard lk(mu_);
+    if (stopping_) return;
+    threads_.push_back(spawn(next_index_++, true, starting_.issue()));
+    ++total;
+    log::info("php", "PHP thread added", {{"queue", kRegular}, {"threads", threads_.size()}, {"total", total}});
   }
+  for (auto& w : workers_) {
+    if (total >= max_threads_) return;
+    if (!w->queue.stalled(kStallThreshold) || !w->threads->grow(next_index_)) continue;
+    ++next_index_;
+    ++total;
+  }
+}
+
+void PhpBackend::ended(PhpThread* thread) {
+  std::vector<std::unique_ptr<PhpThread>> earlier;  // ended before: joined below, outside the lock
+  {
+    std::lock_guard lk(mu_);
+    for (size_t i = 0; i < threads_.size(); ++i) {
+      if (threads_[i].get() != thread) continue;
+      earlier.swap(retired_);
+      retired_.push_back(std::move(threads_[i]));  // joined by the next thread to end, or stop()
+      if (thread->strategy().ended_idle()) {
+        threads_.erase(threads_.begin() + std::ptrdiff_t(i));
+        log::info("php", "PHP thread removed", {{"queue", kRegular}, {"threads", threads_.size()}});
+      } else if (!stopping_) {
+        threads_[i] = spawn(thread->index(), thread->scaled());
+        ++replaced_;
+      }
+      break;
+    }
+  }
+  for (auto& t : earlier) t->join();
 }
 
 void PhpBackend::stop() {
@@ -136,8 +186,8 @@ void PhpBackend::stop() {
     if (stopping_ && threads_.empty() && retired_.empty()) return;
     stopping_ = true;
   }
-  expire_cv_.notify_all();
-  if (expirer_.joinable()) expirer_.join();
+  check_cv_.notify_all();
+  if (checker_.joinable()) checker_.join();
   queue_.close();
   for (auto& w : workers_) {
     w->queue.close();
@@ -154,6 +204,19 @@ std::vector<ThreadState> PhpBackend::thread_states() const {
   for (const auto& t : threads_)
     if (t) out.push_back(t->state());
   return out;
+}
+
+unsigned PhpBackend::regular_threads() const {
+  std::lock_guard lk(mu_);
+  unsigned n = 0;
+  for (const auto& t : threads_) n += t != nullptr;
+  return n;
+}
+
+unsigned PhpBackend::total_threads() const {
+  unsigned n = regular_threads();
+  for (const auto& w : workers_) n += w->threads->thread_count();
+  return n;
 }
 
 size_t PhpBackend::replaced_threads() const {

@@ -5,13 +5,21 @@
 // every queued request finish, then joins the threads.
 //
 // Thread count: num_threads (default 2 x CPUs) counts every PHP thread, workers included, and is
-// raised to (worker threads + 1) so one regular thread at least remains. max_threads is accepted
-// but the count does not grow under load yet. max_wait_time: a queued request that waited longer
-// is answered 503 (checked when a thread takes it and by a timer thread every max_wait/4, at most
-// 50 ms).
+// raised to (worker threads + 1) so one regular thread at least remains. With max_threads above
+// that, the total grows under load and shrinks back when idle (thread_scaling.h has the rules,
+// the 5 ms stall threshold and the `auto` ceiling): one more regular thread when the regular queue
+// stalls, one more worker thread (within the worker's own max_threads) when a worker's does; an
+// added thread idle for max_idle_time is removed. max_wait_time: a queued request that waited
+// longer is answered 503 (checked when a thread takes it and by the checker).
+//
+// One checker thread does both periodic jobs — expiring overdue requests (every max_wait/4,
+// between 1 and 50 ms) and growing stalled queues (every 5 ms) — and runs only when one of them is
+// configured. A thread that ends on its own (broken, recycled, or idle) joins the ones that ended
+// before it, and stop() joins the rest, so no ended thread is left unjoined for long.
 //
 // Threads: constructors, stop() and the destructor on the main thread (after engine_start(), and
-// before engine_stop()); handle() on the loop threads, never blocking.
+// before engine_stop()); handle() on the loop threads, never blocking (it only pushes to a queue:
+// growth is the checker's job); the diagnostics from any thread.
 #pragma once
 
 #include <condition_variable>
@@ -21,6 +29,7 @@
 #include <vector>
 
 #include "sapi/request_queue.h"
+#include "sapi/thread_scaling.h"
 #include "sapi/thread_strategy.h"
 #include "sapi/worker_config.h"
 #include "server/backend.h"
@@ -43,30 +52,38 @@ class PhpBackend : public server::Backend {
   void handle(std::shared_ptr<server::Exchange> exchange) override;
   void stop();
 
-  unsigned num_threads() const { return num_threads_; }  // regular threads
-  std::vector<ThreadState> thread_states() const;  // any thread; regular threads, for diagnostics and tests
-  size_t replaced_threads() const;                 // any thread; regular threads
+  unsigned num_threads() const { return num_threads_; }  // regular threads started with
+  unsigned max_threads() const { return max_threads_; }  // the resolved ceiling of the total
+  // Diagnostics and tests, any thread:
+  std::vector<ThreadState> thread_states() const;  // regular threads
+  unsigned regular_threads() const;                // regular threads now, ending ones included
+  unsigned total_threads() const;                  // every PHP thread of the backend, workers included
+  size_t replaced_threads() const;                 // regular threads
   // The worker serving `file`, or nullptr (for diagnostics and tests).
   const WorkerThreads* worker(const std::string& file) const;
 
  private:
   struct Worker;
-  std::unique_ptr<PhpThread> spawn(unsigned index);
-  void replace(PhpThread* broken);  // on the broken thread, as it ends
+  std::unique_ptr<PhpThread> spawn(unsigned index, bool scaled, StartGate::Ticket start = {});
+  void ended(PhpThread* thread);  // on the thread that ended on its own, as it ends
   RequestQueue* route(const server::RequestHead& head);
-  void expire_loop();
+  void check_loop();
+  void grow();  // checker thread
 
   const BackendOptions options_;
   const unsigned num_threads_;
+  unsigned max_threads_ = 0;
   RequestQueue queue_;
   std::vector<std::unique_ptr<Worker>> workers_;
   mutable std::mutex mu_;
   bool stopping_ = false;
   std::vector<std::unique_ptr<PhpThread>> threads_;
-  std::vector<std::unique_ptr<PhpThread>> retired_;  // broken, joined in stop()
+  std::vector<std::unique_ptr<PhpThread>> retired_;  // ended on their own; joined by the next or stop()
   size_t replaced_ = 0;
-  std::condition_variable expire_cv_;
-  std::thread expirer_;  // max_wait_time only
+  StartGate starting_;       // regular threads added by grow() still booting
+  unsigned next_index_ = 0;  // names of added threads (php-N); checker thread after construction
+  std::condition_variable check_cv_;
+  std::thread checker_;  // max_wait_time and growth
 };
 
 }  // namespace pogo::sapi

@@ -25,8 +25,8 @@ const char* to_string(ThreadState state) {
   return "?";
 }
 
-PhpThread::PhpThread(unsigned index, std::unique_ptr<ThreadStrategy> strategy, OnBroken on_broken)
-    : index_(index), strategy_(std::move(strategy)), on_broken_(std::move(on_broken)),
+PhpThread::PhpThread(unsigned index, std::unique_ptr<ThreadStrategy> strategy, OnEnded on_ended, bool scaled)
+    : index_(index), strategy_(std::move(strategy)), on_ended_(std::move(on_ended)), scaled_(scaled),
       thread_([this] { run(); }) {}
 
 PhpThread::~PhpThread() { join(); }
@@ -71,11 +71,14 @@ void PhpThread::run() {
   if (broken) {
     set_state(ThreadState::Broken);
     log::warn("php", "PHP thread broken, replacing it", {{"thread", index_}, {"strategy", strategy_->name()}});
-    if (on_broken_) on_broken_(this);
+    if (on_ended_) on_ended_(this);
   } else if (strategy_->wants_replacement()) {
     set_state(ThreadState::Done);
     log::debug("php", "PHP thread recycled", {{"thread", index_}, {"strategy", strategy_->name()}});
-    if (on_broken_) on_broken_(this);
+    if (on_ended_) on_ended_(this);
+  } else if (strategy_->ended_idle()) {
+    set_state(ThreadState::Done);
+    if (on_ended_) on_ended_(this);
   } else {
     set_state(ThreadState::Done);
   }

@@ -1,7 +1,10 @@
 // A PHP thread: an OS thread with its own TSRM context (ts_resource, once), looping "ask the
 // strategy for the next script, run it" until the strategy says stop. No thread is created per
-// request. A thread whose request ends in a bailout outside the script stops as Broken and calls
-// on_broken, so its owner can start a fresh one in its place.
+// request. A thread that ends on its own — Broken by a bailout outside the script, recycled after
+// max_requests, or retired by scaling after its idle limit — calls on_ended (on itself, as it
+// ends), so its owner can start a fresh one in its place or remove it. A thread that stops because
+// its owner closed its feed does not call it. `scaled`: the thread was added by scaling (its
+// replacement is again a scaled thread; the owner keeps the flag, the thread only carries it).
 //
 // Threads: constructed and joined by its owner (the main thread); state() from any thread; the
 // loop itself runs on the thread it created.
@@ -20,15 +23,16 @@ namespace pogo::sapi {
 
 class PhpThread {
  public:
-  using OnBroken = std::function<void(PhpThread*)>;
+  using OnEnded = std::function<void(PhpThread*)>;
 
-  PhpThread(unsigned index, std::unique_ptr<ThreadStrategy> strategy, OnBroken on_broken);
+  PhpThread(unsigned index, std::unique_ptr<ThreadStrategy> strategy, OnEnded on_ended, bool scaled = false);
   PhpThread(const PhpThread&) = delete;
   PhpThread& operator=(const PhpThread&) = delete;
   ~PhpThread();  // joins
 
   void join();
   unsigned index() const { return index_; }
+  bool scaled() const { return scaled_; }
   ThreadState state() const { return state_.load(std::memory_order_acquire); }
   ThreadStrategy& strategy() { return *strategy_; }
 
@@ -41,7 +45,8 @@ class PhpThread {
 
   const unsigned index_;
   std::unique_ptr<ThreadStrategy> strategy_;
-  OnBroken on_broken_;
+  OnEnded on_ended_;
+  const bool scaled_;
   std::atomic<ThreadState> state_{ThreadState::Booting};
   std::thread thread_;  // last: starts once everything above is built
 };

@@ -10,18 +10,30 @@ bool RequestQueue::push(std::shared_ptr<server::Exchange> exchange) {
   {
     std::lock_guard lk(mu_);
     if (closed_) return false;
-    queue_.push_back(Entry{std::move(exchange), max_wait_.count() ? Clock::now() : Clock::time_point{}});
+    queue_.push_back(Entry{std::move(exchange), Clock::now()});
   }
   cv_.notify_one();
   return true;
 }
 
-std::shared_ptr<server::Exchange> RequestQueue::pop() {
+std::shared_ptr<server::Exchange> RequestQueue::pop() { return pop(std::chrono::milliseconds(0), nullptr); }
+
+std::shared_ptr<server::Exchange> RequestQueue::pop(std::chrono::milliseconds idle_limit, bool* idle) {
+  if (idle) *idle = false;
   for (;;) {
     std::shared_ptr<server::Exchange> overdue;
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [&] { return !queue_.empty() || closed_; });
+      auto ready = [&] { return !queue_.empty() || closed_; };
+      ++waiting_;
+      bool woke = true;
+      if (idle_limit.count() > 0) woke = cv_.wait_for(lk, idle_limit, ready);
+      else cv_.wait(lk, ready);
+      --waiting_;
+      if (!woke) {
+        if (idle) *idle = true;
+        return nullptr;
+      }
       if (queue_.empty()) return nullptr;
       Entry e = std::move(queue_.front());
       queue_.pop_front();
@@ -45,6 +57,16 @@ size_t RequestQueue::expire() {
   }
   for (auto& ex : overdue) reject_overdue(*ex);
   return overdue.size();
+}
+
+bool RequestQueue::stalled(std::chrono::milliseconds threshold) const {
+  std::lock_guard lk(mu_);
+  return !queue_.empty() && waiting_ == 0 && Clock::now() - queue_.front().queued >= threshold;
+}
+
+unsigned RequestQueue::idle_threads() const {
+  std::lock_guard lk(mu_);
+  return waiting_;
 }
 
 void RequestQueue::reject_overdue(server::Exchange& ex) {

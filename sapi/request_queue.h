@@ -5,8 +5,12 @@
 // expire() (called periodically by the backend, so a request does not wait for a busy thread to
 // learn that it is too late).
 //
-// Threads: push() any thread (the loop threads); pop() PHP threads; expire() the backend's timer
-// thread; close()/set_max_wait() the main thread.
+// For the backend's thread scaling, the queue also tells how long its oldest exchange has waited
+// and how many threads are idle in pop() right now (stalled()), and a thread added by scaling pops
+// with an idle limit: after that long without an exchange it gives up and retires.
+//
+// Threads: push() any thread (the loop threads); pop() PHP threads; expire() and stalled() the
+// backend's checker thread; close()/set_max_wait() the main thread.
 #pragma once
 
 #include <chrono>
@@ -29,12 +33,18 @@ class RequestQueue {
   bool push(std::shared_ptr<server::Exchange> exchange);
   // The oldest exchange; blocks while the queue is empty and open. nullptr once closed and drained.
   std::shared_ptr<server::Exchange> pop();
+  // pop(), giving up after `idle_limit` (> 0) without an exchange: then nullptr with *idle = true.
+  std::shared_ptr<server::Exchange> pop(std::chrono::milliseconds idle_limit, bool* idle);
   // Answers (503) and drops every exchange that waited longer than max_wait. Returns how many.
   size_t expire();
+  // The oldest exchange has waited at least `threshold` and no thread is idle in pop(): one more
+  // thread would serve it sooner.
+  bool stalled(std::chrono::milliseconds threshold) const;
   // No more pushes; pop() hands out what is left, then returns nullptr.
   void close();
   bool closed() const;
   size_t size() const;
+  unsigned idle_threads() const;  // threads blocked in pop() right now
 
   // The answer to an exchange that waited too long.
   static void reject_overdue(server::Exchange& exchange);
@@ -48,6 +58,7 @@ class RequestQueue {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Entry> queue_;
+  unsigned waiting_ = 0;  // threads in pop()
   bool closed_ = false;
 };
 

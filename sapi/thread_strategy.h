@@ -17,6 +17,7 @@ enum class ThreadState {
   Stopping,  // next() said stop; releasing its TSRM context
   Done,      // ended normally
   Broken,    // ended after a bailout outside the script; the backend replaces it
+  // (A thread that ended to be recycled, or idle, is Done; its owner then replaces or removes it.)
 };
 
 const char* to_string(ThreadState state);
@@ -35,6 +36,9 @@ class ThreadStrategy {
   // Asked once next() returned false: true when the thread ended to be replaced by a fresh one
   // (max_requests reached), not because the backend stops.
   virtual bool wants_replacement() const { return false; }
+  // Asked once next() returned false: true when a thread added by scaling stopped because it had
+  // no work for its idle limit; its owner removes it (no replacement).
+  virtual bool ended_idle() const { return false; }
 };
 
 }  // namespace pogo::sapi

@@ -7,11 +7,16 @@
 #pragma once
 
 #include <chrono>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace pogo::sapi {
+
+// How long a thread added by scaling may go without a request before it is removed (FrankenPHP's
+// max_idle_time default).
+inline constexpr std::chrono::milliseconds kDefaultMaxIdleTime{5000};
 
 struct WorkerConfig {
   std::string file;  // the worker script; absolute (requests whose script_filename equals it go here)
@@ -23,14 +28,22 @@ struct WorkerConfig {
   unsigned max_consecutive_failures = 6;
   std::vector<std::string> match;  // request paths also sent to this worker ("/api/*", "/exact")
   unsigned max_requests = 0;       // restart the worker thread after N requests; 0 = never
+  // This worker's ceiling when the backend grows threads under load (thread_scaling.h); 0 = only
+  // the backend's max_threads bounds it. Below `num` it means no growth.
+  unsigned max_threads = 0;
 };
 
 struct BackendOptions {
   // PHP threads in total, workers included; 0 = 2 x CPUs. Raised to (worker threads + 1) so at
   // least one regular thread serves the scripts that are not workers.
   unsigned num_threads = 0;
-  // Accepted for compatibility; the thread count does not grow yet (see php_backend.h).
+  // The total may grow up to this under load (thread_scaling.h); kAutoMaxThreads = estimated from
+  // memory_limit and the machine's memory; 0, or not above the starting total = no growth (a
+  // worker's own max_threads then has no effect either).
+  static constexpr unsigned kAutoMaxThreads = std::numeric_limits<unsigned>::max();
   unsigned max_threads = 0;
+  // A thread added by growth that had no request for this long is removed.
+  std::chrono::milliseconds max_idle_time = kDefaultMaxIdleTime;
   // A request that waited this long for a free thread is answered 503; 0 = wait as long as it takes.
   std::chrono::milliseconds max_wait_time{0};
   unsigned max_requests = 0;  // regular threads are replaced after N requests; 0 = never

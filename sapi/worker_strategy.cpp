@@ -19,8 +19,9 @@ constexpr std::chrono::milliseconds kFirstBackoff{100};
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
 }  // namespace
 
-WorkerStrategy::WorkerStrategy(WorkerShared& shared, std::unique_ptr<MessageSource> source)
-    : shared_(shared), source_(std::move(source)) {}
+WorkerStrategy::WorkerStrategy(WorkerShared& shared, std::unique_ptr<MessageSource> source, bool scaled,
+                               StartGate::Ticket start)
+    : shared_(shared), source_(std::move(source)), scaled_(scaled), start_(std::move(start)) {}
 
 WorkerStrategy::~WorkerStrategy() = default;
 
@@ -38,6 +39,7 @@ bool WorkerStrategy::next(RequestContext& ctx) {
         std::string message = "worker " + worker_display_name(cfg) + ": the script ended " + std::to_string(failures_) +
                               " times in a row before calling frankenphp_handle_request()";
         if (!was_ready_) {
+          start_.release();
           shared_.report_failed(std::move(message));
           return false;
         }
@@ -77,6 +79,7 @@ RequestOutcome WorkerStrategy::run(RequestContext& ctx) {
 WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
   if (!reached_loop_) {
     reached_loop_ = true;
+    start_.release();
     failures_ = 0;
     remember_boot_memory_limit();
     if (!was_ready_) {
@@ -88,6 +91,7 @@ WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
     recycle_ = true;
     return Work::Stop;
   }
+  if (idle_) return Work::Stop;  // told once; a script that asks again is told again, at once
   zend_unset_timeout();  // waiting is not executing: max_execution_time counts per request
   if (source_) {
     message_open_ = true;
@@ -101,7 +105,8 @@ WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
     return Work::Message;
   }
   end_idle_scope();
-  ctx_->exchange = shared_.queue->pop();
+  if (scaled_ && shared_.idle_limit.count()) ctx_->exchange = shared_.queue->pop(shared_.idle_limit, &idle_);
+  else ctx_->exchange = shared_.queue->pop();
   if (!ctx_->exchange) {
     stop_ = true;
     begin_idle_scope();

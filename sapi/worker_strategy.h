@@ -4,6 +4,9 @@
 // Exchange from the worker's RequestQueue, or a message from its MessageSource — runs the handler,
 // and calls finish(). Both kinds go through the same take()/finish() pair; only the PHP state
 // around the handler differs (a request scope for an Exchange, the idle scope for a message).
+// A thread added by scaling (`scaled`) waits for a request at most the worker's idle limit; then
+// take() says Stop, frankenphp_handle_request() returns false, and once the script ends the thread
+// ends too (ended_idle(): its owner removes it rather than restarting the script).
 //
 // Threads: its PhpThread only; current() is the strategy of the calling thread, or nullptr.
 #pragma once
@@ -12,6 +15,7 @@
 #include <memory>
 
 #include "sapi/message_source.h"
+#include "sapi/thread_scaling.h"
 #include "sapi/thread_strategy.h"
 
 struct _zval_struct;
@@ -25,12 +29,14 @@ class WorkerStrategy : public ThreadStrategy {
   enum class Work { Stop, Request, Message };
   enum class Ending { Returned, Threw, Exited };
 
-  WorkerStrategy(WorkerShared& shared, std::unique_ptr<MessageSource> source);
+  WorkerStrategy(WorkerShared& shared, std::unique_ptr<MessageSource> source, bool scaled = false,
+                 StartGate::Ticket start = {});
   ~WorkerStrategy() override;
   const char* name() const override { return "worker"; }
   bool next(RequestContext& ctx) override;
   RequestOutcome run(RequestContext& ctx) override;
   bool wants_replacement() const override { return recycle_; }
+  bool ended_idle() const override { return idle_; }
 
   static WorkerStrategy* current();
 
@@ -48,12 +54,15 @@ class WorkerStrategy : public ThreadStrategy {
  private:
   WorkerShared& shared_;
   std::unique_ptr<MessageSource> source_;
+  const bool scaled_;
+  StartGate::Ticket start_;
   RequestContext* ctx_ = nullptr;
   bool reached_loop_ = false;  // this run of the script called frankenphp_handle_request
   bool was_ready_ = false;     // some run did (start-up reported)
   bool message_open_ = false;
   bool recycle_ = false;
   bool stop_ = false;
+  bool idle_ = false;  // a scaled thread that waited its idle limit in vain
   unsigned runs_ = 0;
   unsigned failures_ = 0;  // boots in a row that never reached the loop
   uint64_t requests_ = 0;

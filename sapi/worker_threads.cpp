@@ -45,9 +45,11 @@ std::unique_ptr<WorkerShared> make_shared_state(WorkerConfig config) {
 }
 }  // namespace
 
-WorkerThreads::WorkerThreads(WorkerConfig config, RequestQueue& queue, unsigned first_index)
+WorkerThreads::WorkerThreads(WorkerConfig config, RequestQueue& queue, unsigned first_index,
+                             std::chrono::milliseconds idle_limit)
     : shared_(make_shared_state(std::move(config))) {
   shared_->queue = &queue;
+  shared_->idle_limit = idle_limit;
   start(first_index);
 }
 
@@ -65,28 +67,51 @@ WorkerThreads::~WorkerThreads() {
 void WorkerThreads::start(unsigned first_index) {
   std::lock_guard lk(mu_);
   threads_.reserve(shared_->config.num);
-  for (unsigned i = 0; i < shared_->config.num; ++i) threads_.push_back(spawn(first_index + i));
+  for (unsigned i = 0; i < shared_->config.num; ++i) threads_.push_back(spawn(first_index + i, false));
 }
 
-std::unique_ptr<PhpThread> WorkerThreads::spawn(unsigned index) {
+std::unique_ptr<PhpThread> WorkerThreads::spawn(unsigned index, bool scaled, StartGate::Ticket start) {
   std::unique_ptr<MessageSource> source;
   if (shared_->make_source) source = shared_->make_source();
-  return std::make_unique<PhpThread>(index, std::make_unique<WorkerStrategy>(*shared_, std::move(source)),
-                                     [this](PhpThread* t) { replace(t); });
+  return std::make_unique<PhpThread>(
+      index, std::make_unique<WorkerStrategy>(*shared_, std::move(source), scaled, std::move(start)),
+      [this](PhpThread* t) { ended(t); }, scaled);
 }
 
-void WorkerThreads::replace(PhpThread* old) {
+bool WorkerThreads::grow(unsigned index) {
+  if (!shared_->queue || !shared_->starting.open()) return false;
   std::lock_guard lk(mu_);
-  for (auto& t : threads_) {
-    if (t.get() != old) continue;
-    unsigned index = old->index();
-    retired_.push_back(std::move(t));  // joined by join(): a thread cannot join itself
-    if (!joining_ && !shared_->is_stopping()) {
-      t = spawn(index);
-      ++replaced_;
+  if (joining_ || shared_->is_stopping()) return false;
+  unsigned count = 0;
+  for (const auto& t : threads_) count += t != nullptr;
+  const unsigned cap = shared_->config.max_threads;
+  if (cap && count >= cap) return false;
+  threads_.push_back(spawn(index, true, shared_->starting.issue()));
+  log::info("php", "PHP thread added", {{"worker", worker_display_name(shared_->config)}, {"threads", count + 1}});
+  return true;
+}
+
+void WorkerThreads::ended(PhpThread* old) {
+  std::vector<std::unique_ptr<PhpThread>> earlier;  // ended before: joined below, outside the lock
+  {
+    std::lock_guard lk(mu_);
+    for (size_t i = 0; i < threads_.size(); ++i) {
+      if (threads_[i].get() != old) continue;
+      earlier.swap(retired_);
+      retired_.push_back(std::move(threads_[i]));  // joined by the next thread to end, or join()
+      if (old->strategy().ended_idle()) {
+        threads_.erase(threads_.begin() + std::ptrdiff_t(i));
+        unsigned count = 0;
+        for (const auto& t : threads_) count += t != nullptr;
+        log::info("php", "PHP thread removed", {{"worker", worker_display_name(shared_->config)}, {"threads", count}});
+      } else if (!joining_ && !shared_->is_stopping()) {
+        threads_[i] = spawn(old->index(), old->scaled());
+        ++replaced_;
+      }
+      break;
     }
-    return;
   }
+  for (auto& t : earlier) t->join();
 }
 
 bool WorkerThreads::wait_started(std::string& error) {
@@ -121,6 +146,13 @@ unsigned WorkerThreads::live_threads() const {
     ThreadState s = t->state();
     n += s != ThreadState::Done && s != ThreadState::Broken && s != ThreadState::Stopping;
   }
+  return n;
+}
+
+unsigned WorkerThreads::thread_count() const {
+  std::lock_guard lk(mu_);
+  unsigned n = 0;
+  for (const auto& t : threads_) n += t != nullptr;
   return n;
 }
 

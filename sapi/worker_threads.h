@@ -8,10 +8,17 @@
 // reaches frankenphp_handle_request counts as a failed boot: the thread waits (100 ms, doubling,
 // at most 1 s) and tries again; max_consecutive_failures failed boots in a row make start-up fail
 // (wait_started() reports it) or, once the worker had started, log an error. A thread broken by a
-// bailout outside the script, or recycled after max_requests, is replaced by a fresh one.
+// bailout outside the script, or recycled after max_requests, is replaced by a fresh one (a
+// replaced scaled thread stays scaled).
+//
+// An HTTP worker may also grow: the backend's checker calls grow() when the worker's queue stalls
+// (thread_scaling.h). The added thread boots the script like the others; after `idle_limit`
+// without a request its frankenphp_handle_request() returns false, the script ends, and the
+// thread is removed. The `num` threads started with never go. A thread that ends joins those that
+// ended before it (it cannot join itself), so ended threads do not pile up; join() takes the rest.
 //
 // Threads: constructed, waited for, stopped and joined on the main thread (or the thread that owns
-// the pool); live_threads() from any thread.
+// the pool); grow() on the backend's checker thread; live_threads()/thread_count() from any thread.
 #pragma once
 
 #include <condition_variable>
@@ -24,6 +31,7 @@
 
 #include "sapi/message_source.h"
 #include "sapi/request_queue.h"
+#include "sapi/thread_scaling.h"
 #include "sapi/worker_config.h"
 
 namespace pogo::sapi {
@@ -35,6 +43,8 @@ struct WorkerShared {
   WorkerConfig config;
   std::vector<std::pair<std::string, std::string>> env;  // config.env + FRANKENPHP_WORKER=1
   RequestQueue* queue = nullptr;                         // HTTP workers
+  std::chrono::milliseconds idle_limit{0};               // of threads added by grow()
+  StartGate starting;                                    // threads added by grow() still booting
   std::function<std::unique_ptr<MessageSource>()> make_source;  // message workers
 
   std::mutex mu;
@@ -55,8 +65,10 @@ class WorkerThreads {
  public:
   using SourceFactory = std::function<std::unique_ptr<MessageSource>()>;
 
-  // HTTP worker: requests from `queue` (owned by the caller, which closes it to stop).
-  WorkerThreads(WorkerConfig config, RequestQueue& queue, unsigned first_index = 0);
+  // HTTP worker: requests from `queue` (owned by the caller, which closes it to stop). Threads
+  // added by grow() are removed after `idle_limit` without a request.
+  WorkerThreads(WorkerConfig config, RequestQueue& queue, unsigned first_index = 0,
+                std::chrono::milliseconds idle_limit = kDefaultMaxIdleTime);
   // Message worker: each thread gets its own source from `factory` (each started thread calls it
   // once, on the main thread or the thread being replaced). The sources stop the threads by
   // returning false from next().
@@ -73,14 +85,19 @@ class WorkerThreads {
   // Waits for every thread (including replacements) to end. The feed must be closed.
   void join();
 
+  // HTTP workers: starts one more (scaled) thread named `index`, unless the worker is stopping,
+  // a thread added before is still booting, or config().max_threads is reached. true if started.
+  bool grow(unsigned index);
+
   const WorkerConfig& config() const { return shared_->config; }
-  unsigned live_threads() const;
+  unsigned live_threads() const;  // booted or running, not ending
+  unsigned thread_count() const;  // every thread the worker has now, ending ones included
   size_t replaced_threads() const;
 
  private:
   void start(unsigned first_index);
-  std::unique_ptr<PhpThread> spawn(unsigned index);
-  void replace(PhpThread* old);
+  std::unique_ptr<PhpThread> spawn(unsigned index, bool scaled, StartGate::Ticket start = {});
+  void ended(PhpThread* old);
 
   std::unique_ptr<WorkerShared> shared_;
   mutable std::mutex mu_;
