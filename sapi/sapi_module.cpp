@@ -46,9 +46,11 @@ size_t ub_write(const char* str, size_t len) {
   return len;
 }
 
-// Writes already stream; flush() only has to push the head out when nothing was written yet.
+// PHP's flush(): the head (if nothing was written yet) and everything written so far go out now.
 void flush(void* server_context) {
-  if (server_context && !SG(headers_sent)) sapi_send_headers();
+  if (!server_context) return;
+  if (!SG(headers_sent)) sapi_send_headers();
+  if (server::Exchange* ex = current_exchange()) ex->flush();
 }
 
 // Per-request environment (the Caddyfile's `env`), consulted by getenv() before the process's.

@@ -36,8 +36,16 @@ Exchange::Exchange(RequestHead head, std::function<void()> wake_loop)
     : head_(std::move(head)), wake_loop_(std::move(wake_loop)) {}
 
 void Exchange::wake() {
+  quiet_ = false;
+  quiet_bytes_ = 0;
   if (!wake_pending_.exchange(true, std::memory_order_acq_rel) && wake_loop_) wake_loop_();
 }
+
+void Exchange::wake_if_quiet() {
+  if (quiet_) wake();
+}
+
+void Exchange::flush() { wake_if_quiet(); }
 
 // ---- loop side ----
 
@@ -95,6 +103,7 @@ size_t Exchange::read_body(char* buf, size_t n) {
   if (n == 0) return 0;
   bool resume = false;
   size_t got = 0;
+  wake_if_quiet();  // what the script said so far goes out while it waits for the body
   {
     std::unique_lock lk(mu_);
     cv_.wait(lk, [&] { return body_read_pos_ < body_.size() || body_ended_ || aborted(); });
@@ -137,7 +146,7 @@ void Exchange::send_head(ResponseHead head) {
     std::lock_guard lk(mu_);
     events_.push_back(Event{Event::Head, std::move(head), {}});
   }
-  wake();
+  quiet_ = true;  // goes out with the first flush, the body or the end
 }
 
 bool Exchange::write(std::string_view data) {
@@ -146,6 +155,11 @@ bool Exchange::write(std::string_view data) {
   if (data.empty()) return !aborted();
   {
     std::unique_lock lk(mu_);
+    if (response_in_flight_ >= kResponseCapacity && quiet_) {
+      lk.unlock();
+      wake();  // never wait for room the loop was not told to make
+      lk.lock();
+    }
     cv_.wait(lk, [&] { return response_in_flight_ < kResponseCapacity || aborted(); });
     if (aborted()) return false;
     response_in_flight_ += data.size();
@@ -154,7 +168,9 @@ bool Exchange::write(std::string_view data) {
     else
       events_.push_back(Event{Event::Data, {}, std::string(data)});
   }
-  wake();
+  quiet_ = true;
+  quiet_bytes_ += data.size();
+  if (quiet_bytes_ >= kWakeThreshold) wake();
   return true;
 }
 

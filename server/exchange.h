@@ -9,6 +9,10 @@
 // Memory stays bounded in both directions: the loop stops reading the socket while the body pipe
 // is full, and the producer blocks while the response pipe holds more than kResponseCapacity
 // bytes that the socket has not yet accepted.
+// Wake-ups: waking the loop costs a cross-thread hand-off, so the producer queues the head and
+// small writes without waking it, and wakes it when the response ends (finish), on flush(), for an
+// interim response, once kWakeThreshold bytes are waiting, and before it blocks (on body or on
+// response space) — the same "buffered until flushed" contract PHP has with any web server.
 #pragma once
 
 #include <atomic>
@@ -74,6 +78,7 @@ class Exchange {
  public:
   static constexpr size_t kBodyCapacity = 1 << 20;       // request bytes buffered before pausing reads
   static constexpr size_t kResponseCapacity = 256 << 10;  // response bytes in flight before blocking
+  static constexpr size_t kWakeThreshold = 16 << 10;      // response bytes queued before waking the loop
 
   // `wake_loop` is called from the producer thread whenever the loop has something to do
   // (response data, resume reading); calls are coalesced until the loop calls begin_loop_turn().
@@ -123,6 +128,8 @@ class Exchange {
   // Queues body bytes, sending a default head (200) first if none was sent. Blocks while the
   // response pipe is over capacity. Returns false (dropping the bytes) once aborted.
   bool write(std::string_view data);
+  // Wakes the loop for what was queued since the last wake-up (PHP's flush()).
+  void flush();
   // Completes the response (idempotent). Later writes are dropped and return true: the script may
   // go on after frankenphp_finish_request().
   void finish();
@@ -130,6 +137,7 @@ class Exchange {
 
  private:
   void wake();
+  void wake_if_quiet();  // producer side: wakes the loop if something was queued without a wake-up
 
   const RequestHead head_;
   const std::function<void()> wake_loop_;
@@ -151,6 +159,8 @@ class Exchange {
   size_t response_in_flight_ = 0;
   bool head_sent_ = false;  // producer thread only
   bool finished_ = false;   // producer thread only
+  size_t quiet_bytes_ = 0;  // producer thread only: written since the last wake-up
+  bool quiet_ = false;      // producer thread only: events queued since the last wake-up
 };
 
 }  // namespace pogo::server
