@@ -22,10 +22,16 @@
 #include <stdexcept>
 #include <string>
 
-#include "pogo/signal.h"
 #include "pogo/value.h"
+#include "sapi/signal.h"
 
 namespace pogo::jobs {
+
+// The hand-off primitive PHP threads share (sapi/signal.h).
+using sapi::Clock;
+using sapi::Signal;
+using sapi::SpinPolicy;
+using sapi::SpinState;
 
 class JobQueue;
 

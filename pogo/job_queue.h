@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "pogo/job.h"
-#include "pogo/signal.h"
 
 namespace pogo::jobs {
 

@@ -1,5 +1,6 @@
 #include "sapi/request_queue.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "server/log.h"
@@ -7,34 +8,56 @@
 namespace pogo::sapi {
 
 bool RequestQueue::push(std::shared_ptr<server::Exchange> exchange) {
+  Signal* wake = nullptr;
   {
     std::lock_guard lk(mu_);
     if (closed_) return false;
     queue_.push_back(Entry{std::move(exchange), Clock::now()});
+    if (!idle_.empty()) {
+      wake = idle_.back();
+      idle_.pop_back();
+    }
   }
-  cv_.notify_one();
+  // Outside the lock (a parked thread costs a futex wake). The thread cannot leave pop() before
+  // this set(): one that times out and finds itself gone from idle_ waits for it.
+  if (wake) wake->set();
   return true;
 }
 
 std::shared_ptr<server::Exchange> RequestQueue::pop() { return pop(std::chrono::milliseconds(0), nullptr); }
 
 std::shared_ptr<server::Exchange> RequestQueue::pop(std::chrono::milliseconds idle_limit, bool* idle) {
+  thread_local Signal wake;  // a thread waits in one pop() at a time
+  thread_local SpinState spin;
   if (idle) *idle = false;
+  const auto deadline = idle_limit.count() > 0 ? Clock::now() + idle_limit : Clock::time_point::max();
   for (;;) {
     std::shared_ptr<server::Exchange> overdue;
     {
       std::unique_lock lk(mu_);
-      auto ready = [&] { return !queue_.empty() || closed_; };
-      ++waiting_;
-      bool woke = true;
-      if (idle_limit.count() > 0) woke = cv_.wait_for(lk, idle_limit, ready);
-      else cv_.wait(lk, ready);
-      --waiting_;
-      if (!woke) {
-        if (idle) *idle = true;
-        return nullptr;
+      if (queue_.empty()) {
+        if (closed_) return nullptr;
+        wake.reset();
+        idle_.push_back(&wake);
+        ++waiting_;
+        lk.unlock();
+        bool woken = wake.wait_until(deadline, spin_, spin);
+        lk.lock();
+        --waiting_;
+        if (!woken) {
+          auto self = std::find(idle_.begin(), idle_.end(), &wake);
+          if (self != idle_.end()) {  // nobody picked us: idle for idle_limit
+            idle_.erase(self);
+            if (idle) *idle = true;
+            return nullptr;
+          }
+          // A push picked us just now: its set() is on its way; let it land before going on.
+          lk.unlock();
+          wake.wait_until(Clock::time_point::max(), spin_, spin);
+          lk.lock();
+        }
+        continue;  // look again (another thread may have taken it first)
       }
-      if (queue_.empty()) return nullptr;
       Entry e = std::move(queue_.front());
       queue_.pop_front();
       if (!max_wait_.count() || Clock::now() - e.queued <= max_wait_) return std::move(e.exchange);
@@ -81,11 +104,13 @@ void RequestQueue::reject_overdue(server::Exchange& ex) {
 }
 
 void RequestQueue::close() {
+  std::vector<Signal*> idle;
   {
     std::lock_guard lk(mu_);
     closed_ = true;
+    idle.swap(idle_);
   }
-  cv_.notify_all();
+  for (Signal* s : idle) s->set();
 }
 
 bool RequestQueue::closed() const {

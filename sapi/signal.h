@@ -12,7 +12,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace pogo::jobs {
+namespace pogo::sapi {
 
 using Clock = std::chrono::steady_clock;
 
@@ -66,4 +66,4 @@ class Signal {
   std::atomic<uint32_t> word_{kUnset};
 };
 
-}  // namespace pogo::jobs
+}  // namespace pogo::sapi

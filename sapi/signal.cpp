@@ -1,4 +1,4 @@
-#include "pogo/signal.h"
+#include "sapi/signal.h"
 
 #include <linux/futex.h>
 #include <sched.h>
@@ -9,7 +9,7 @@
 #include <climits>
 #include <ctime>
 
-namespace pogo::jobs {
+namespace pogo::sapi {
 namespace {
 
 static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
@@ -86,4 +86,4 @@ bool Signal::wait_until(Clock::time_point deadline, const SpinPolicy& policy, Sp
   }
 }
 
-}  // namespace pogo::jobs
+}  // namespace pogo::sapi
