@@ -14,8 +14,10 @@ bool RequestQueue::push(std::shared_ptr<server::Exchange> exchange) {
     if (closed_) return false;
     queue_.push_back(Entry{std::move(exchange), Clock::now()});
     if (!idle_.empty()) {
-      wake = idle_.back();
-      idle_.pop_back();
+      // The spinning thread if there is one (no syscall on either side), else the last to park.
+      wake = spinner_ ? spinner_ : idle_.back();
+      idle_.erase(std::find(idle_.begin(), idle_.end(), wake));
+      spinner_ = nullptr;
     }
   }
   // Outside the lock (a parked thread costs a futex wake). The thread cannot leave pop() before
@@ -40,10 +42,14 @@ std::shared_ptr<server::Exchange> RequestQueue::pop(std::chrono::milliseconds id
         wake.reset();
         idle_.push_back(&wake);
         ++waiting_;
+        // One thread spins at a time: more spinners would only take the cores from the loops.
+        const bool spinning = spinner_ == nullptr;
+        if (spinning) spinner_ = &wake;
         lk.unlock();
-        bool woken = wake.wait_until(deadline, spin_, spin);
+        bool woken = wake.wait_until(deadline, spinning ? spin_ : SpinPolicy{{}, {}}, spin);
         lk.lock();
         --waiting_;
+        if (spinner_ == &wake) spinner_ = nullptr;
         if (!woken) {
           auto self = std::find(idle_.begin(), idle_.end(), &wake);
           if (self != idle_.end()) {  // nobody picked us: idle for idle_limit
@@ -109,6 +115,7 @@ void RequestQueue::close() {
     std::lock_guard lk(mu_);
     closed_ = true;
     idle.swap(idle_);
+    spinner_ = nullptr;
   }
   for (Signal* s : idle) s->set();
 }

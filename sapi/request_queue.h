@@ -10,9 +10,10 @@
 // with an idle limit: after that long without an exchange it gives up and retires.
 //
 // The hand-off: a PHP thread with nothing to do registers as idle and waits on its own Signal
-// (spin briefly, then park on a futex; sapi/signal.h); push() wakes exactly one idle thread, the
-// one that went idle last (its caches are warmest). A thread still spinning takes the exchange
-// without a syscall on either side, which is most of what a request costs a loop thread otherwise.
+// (spin briefly, then park on a futex; sapi/signal.h); push() wakes exactly one idle thread. Only
+// one idle thread spins at a time (the others park at once: on a small machine more spinners
+// would take the cores the loops need), and push() prefers it: it takes the exchange without a
+// syscall on either side, which is most of what a hand-off costs a loop thread otherwise.
 //
 // Threads: push() any thread (the loop threads); pop() PHP threads; expire() and stalled() the
 // backend's checker thread; close()/set_max_wait() the main thread.
@@ -66,6 +67,7 @@ class RequestQueue {
   mutable std::mutex mu_;
   std::deque<Entry> queue_;
   std::vector<Signal*> idle_;  // threads waiting in pop(), most recent last
+  Signal* spinner_ = nullptr;  // the one of them allowed to spin (still in idle_), if any
   unsigned waiting_ = 0;       // threads in pop() between going idle and being back with the lock
   bool closed_ = false;
 };

@@ -37,8 +37,12 @@ size_t php_split_position(std::string_view path) {
 }
 
 Resolution resolve_php_path(const std::string& root, std::string_view path, std::string_view query) {
+  // What the path itself is, looked up once: most requests name a script, and a file can have
+  // no index.php below it (step 1) and needs no second look as a candidate (step 2).
+  const Kind path_kind = kind_inside(root, path);
+
   // 1. canonical directory URL
-  if (!path.ends_with("/") && kind_inside(root, join(path, "index.php")) == Kind::File) {
+  if (!path.ends_with("/") && path_kind == Kind::Dir && kind_inside(root, join(path, "index.php")) == Kind::File) {
     std::string loc = escape_path(path) + "/";
     if (!query.empty()) {
       loc += '?';
@@ -53,7 +57,7 @@ Resolution resolve_php_path(const std::string& root, std::string_view path, std:
     size_t split = php_split_position(cand);
     std::string_view file = split == std::string_view::npos ? std::string_view(cand) : std::string_view(cand).substr(0, split);
     if (file.ends_with("/")) return false;  // a directory is not a file candidate
-    if (kind_inside(root, file) != Kind::File) return false;
+    if ((file == path ? path_kind : kind_inside(root, file)) != Kind::File) return false;
     if (split == std::string_view::npos) {
       auto real = resolve_inside_root(root, file);
       // a script reached through a name not ending in .php (a symlink): never its source
