@@ -112,9 +112,18 @@ RequestQueue* PhpBackend::route(const server::RequestHead& head) {
   return &queue_;
 }
 
-void PhpBackend::handle(std::shared_ptr<server::Exchange> exchange) {
+void PhpBackend::handle(std::shared_ptr<server::Exchange> exchange) { enqueue(std::move(exchange), true); }
+
+void PhpBackend::handle_in_turn(std::shared_ptr<server::Exchange> exchange) { enqueue(std::move(exchange), false); }
+
+void PhpBackend::end_of_turn() {
+  queue_.wake_idle();
+  for (auto& w : workers_) w->queue.wake_idle();
+}
+
+void PhpBackend::enqueue(std::shared_ptr<server::Exchange> exchange, bool wake) {
   RequestQueue* q = workers_.empty() ? &queue_ : route(exchange->head());
-  if (q->push(exchange)) return;
+  if (q->push(exchange, wake)) return;
   // Shutting down: nobody will run it. Answer here (a few bytes: write() does not block).
   exchange->send_head(server::ResponseHead{503, {{"Content-Type", "text/plain; charset=utf-8"}}});
   exchange->write("server is shutting down\n");

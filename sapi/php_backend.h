@@ -50,6 +50,9 @@ class PhpBackend : public server::Backend {
   PhpBackend& operator=(const PhpBackend&) = delete;
 
   void handle(std::shared_ptr<server::Exchange> exchange) override;
+  // The loop's variant: queued now, the idle PHP threads woken at end_of_turn().
+  void handle_in_turn(std::shared_ptr<server::Exchange> exchange) override;
+  void end_of_turn() override;
   void stop();
 
   unsigned num_threads() const { return num_threads_; }  // regular threads started with
@@ -67,6 +70,7 @@ class PhpBackend : public server::Backend {
   std::unique_ptr<PhpThread> spawn(unsigned index, bool scaled, StartGate::Ticket start = {});
   void ended(PhpThread* thread);  // on the thread that ended on its own, as it ends
   RequestQueue* route(const server::RequestHead& head);
+  void enqueue(std::shared_ptr<server::Exchange> exchange, bool wake);
   void check_loop();
   void grow();  // checker thread
 

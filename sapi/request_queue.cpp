@@ -7,23 +7,47 @@
 
 namespace pogo::sapi {
 
-bool RequestQueue::push(std::shared_ptr<server::Exchange> exchange) {
+bool RequestQueue::push(std::shared_ptr<server::Exchange> exchange, bool wake_now) {
   Signal* wake = nullptr;
   {
     std::lock_guard lk(mu_);
     if (closed_) return false;
     queue_.push_back(Entry{std::move(exchange), Clock::now()});
-    if (!idle_.empty()) {
-      // The spinning thread if there is one (no syscall on either side), else the last to park.
-      wake = spinner_ ? spinner_ : idle_.back();
-      idle_.erase(std::find(idle_.begin(), idle_.end(), wake));
-      spinner_ = nullptr;
+    if (!wake_now) {
+      unannounced_.store(true, std::memory_order_relaxed);
+      return true;
     }
+    wake = take_idle();
   }
   // Outside the lock (a parked thread costs a futex wake). The thread cannot leave pop() before
   // this set(): one that times out and finds itself gone from idle_ waits for it.
   if (wake) wake->set();
   return true;
+}
+
+void RequestQueue::wake_idle() {
+  if (!unannounced_.exchange(false, std::memory_order_relaxed)) return;
+  Signal* wake[8];
+  for (size_t n = std::size(wake); n == std::size(wake);) {
+    n = 0;
+    {
+      std::lock_guard lk(mu_);
+      for (size_t queued = queue_.size(); n < queued && n < std::size(wake); ++n) {
+        wake[n] = take_idle();
+        if (!wake[n]) break;
+      }
+    }
+    for (size_t i = 0; i < n; ++i) wake[i]->set();
+  }
+}
+
+Signal* RequestQueue::take_idle() {
+  if (idle_.empty()) return nullptr;
+  // The spinning thread if there is one (no syscall on either side), else the last to park.
+  Signal* wake = spinner_ ? spinner_ : idle_.back();
+  idle_.erase(std::find(idle_.begin(), idle_.end(), wake));
+  if (wake == spinner_) spinner_ = nullptr;
+  return wake;
 }
 
 std::shared_ptr<server::Exchange> RequestQueue::pop() { return pop(std::chrono::milliseconds(0), nullptr); }

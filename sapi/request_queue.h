@@ -19,6 +19,7 @@
 // backend's checker thread; close()/set_max_wait() the main thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -37,8 +38,11 @@ class RequestQueue {
 
   // Before the first push. 0 = no limit.
   void set_max_wait(std::chrono::milliseconds max_wait) { max_wait_ = max_wait; }
-  // false once closed: the caller answers the exchange itself.
-  bool push(std::shared_ptr<server::Exchange> exchange);
+  // false once closed: the caller answers the exchange itself. With `wake` false no idle thread is
+  // woken for it until wake_idle() (the loop's end of turn; see server::Backend::handle_in_turn).
+  bool push(std::shared_ptr<server::Exchange> exchange, bool wake = true);
+  // Wakes as many idle threads as there are queued exchanges (the spinning one first).
+  void wake_idle();
   // The oldest exchange; blocks while the queue is empty and open. nullptr once closed and drained.
   std::shared_ptr<server::Exchange> pop();
   // pop(), giving up after `idle_limit` (> 0) without an exchange: then nullptr with *idle = true.
@@ -58,6 +62,8 @@ class RequestQueue {
   static void reject_overdue(server::Exchange& exchange);
 
  private:
+  Signal* take_idle();  // with mu_ held: the idle thread to wake, removed from idle_, or nullptr
+
   struct Entry {
     std::shared_ptr<server::Exchange> exchange;
     Clock::time_point queued;
@@ -70,6 +76,7 @@ class RequestQueue {
   Signal* spinner_ = nullptr;  // the one of them allowed to spin (still in idle_), if any
   unsigned waiting_ = 0;       // threads in pop() between going idle and being back with the lock
   bool closed_ = false;
+  std::atomic<bool> unannounced_{false};  // pushed without waking anyone since the last wake_idle()
 };
 
 }  // namespace pogo::sapi

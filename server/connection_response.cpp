@@ -189,7 +189,7 @@ void Connection::start_exchange(Backend* backend) {
   }
   auto ex = ex_;
   try {
-    backend->handle(std::move(ex));
+    hl_.hand_to(backend, std::move(ex));
   } catch (const std::exception& e) {
     log::error("http", "backend failed to take the request", {{"error", e.what()}});
     respond_error(500, "backend error", false);

@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
+#include "server/backend.h"
 #include "server/connection.h"
 #include "server/log.h"
 #include "server/startup_error.h"
@@ -9,12 +12,21 @@
 namespace pogo::server {
 
 HttpLoop::HttpLoop(const ServerOptions& options, const SiteTable& sites)
-    : options_(options), sites_(sites), read_buffer_(new char[kReadBufferSize]) {}
+    : options_(options), sites_(sites), read_buffer_(new char[kReadBufferSize]) {
+  auto end_turn = [](auto* handle) { static_cast<HttpLoop*>(handle->data)->end_turn(); };
+  before_poll_.init(loop_.uv(), uv_prepare_init);
+  before_poll_.get()->data = this;
+  uv_prepare_start(before_poll_.get(), end_turn);
+  after_poll_.init(loop_.uv(), uv_check_init);
+  after_poll_.get()->data = this;
+  uv_check_start(after_poll_.get(), end_turn);
+}
 
 HttpLoop::~HttpLoop() {
   stop();
   // Handles still owned (never started): closed here on the owning thread, run to completion.
   close_listeners();
+  close_turn_handles();
 }
 
 void HttpLoop::add_listener(int fd, const SiteTable* sites) {
@@ -63,10 +75,34 @@ void HttpLoop::remove(uint64_t id) {
   if (connections_.erase(id)) open_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
+void HttpLoop::hand_to(Backend* backend, std::shared_ptr<Exchange> exchange) {
+  if (std::find(turn_backends_.begin(), turn_backends_.end(), backend) == turn_backends_.end())
+    turn_backends_.push_back(backend);
+  backend->handle_in_turn(std::move(exchange));
+}
+
+void HttpLoop::end_turn() {
+  if (turn_backends_.empty()) return;
+  for (Backend* b : turn_backends_) {
+    try {
+      b->end_of_turn();
+    } catch (const std::exception& e) {
+      log::error("http", "backend failed to start its requests", {{"error", e.what()}});
+    }
+  }
+  turn_backends_.clear();
+}
+
 void HttpLoop::close_listeners() {
   for (auto& l : listeners_) l.close();
   listeners_.clear();
   listener_sites_.clear();
+}
+
+void HttpLoop::close_turn_handles() {
+  end_turn();
+  before_poll_.close();
+  after_poll_.close();
 }
 
 void HttpLoop::drain() {
@@ -93,6 +129,7 @@ bool HttpLoop::stop() {
   return loop_.stop([this] {
     draining_ = true;
     close_listeners();
+    close_turn_handles();
     std::vector<Connection*> all;
     for (auto& [id, c] : connections_) all.push_back(c.get());
     for (auto* c : all) c->kill();

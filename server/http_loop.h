@@ -18,7 +18,9 @@
 
 namespace pogo::server {
 
+class Backend;
 class Connection;
+class Exchange;
 
 class HttpLoop {
  public:
@@ -47,10 +49,16 @@ class HttpLoop {
   Connection* find(uint64_t id);
   void remove(uint64_t id);  // from the connection's final close callback
   char* read_buffer() { return read_buffer_.get(); }
+  // Hands an exchange to a backend (handle_in_turn) and calls its end_of_turn() at the end of
+  // this loop turn: after the turn's I/O callbacks (uv_check), or before the loop blocks
+  // (uv_prepare) for what timers and write callbacks handed over.
+  void hand_to(Backend* backend, std::shared_ptr<Exchange> exchange);
 
  private:
   static void on_connection(uv_stream_t* server, int status);
   void close_listeners();
+  void end_turn();
+  void close_turn_handles();
 
   const ServerOptions& options_;
   const SiteTable& sites_;
@@ -62,6 +70,9 @@ class HttpLoop {
   bool draining_ = false;
   std::atomic<size_t> open_{0};
   std::unique_ptr<char[]> read_buffer_;
+  std::vector<Backend*> turn_backends_;  // handed an exchange this turn
+  UvHandle<uv_prepare_t> before_poll_;
+  UvHandle<uv_check_t> after_poll_;
 };
 
 }  // namespace pogo::server
