@@ -2,30 +2,12 @@
 // base64-encoded (older Caddy versions required the latter).
 #include <string_view>
 
+#include "caddyfile/base64.h"
 #include "caddyfile/directives/directives.h"
 
 namespace caddyfile::directives {
 
 namespace {
-
-std::string base64_decode(std::string_view in) {
-    static const std::string_view chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    int bits = 0;
-    unsigned value = 0;
-    for (char c : in) {
-        if (c == '=') break;
-        size_t v = chars.find(c);
-        if (v == std::string_view::npos) return {};
-        value = (value << 6) | static_cast<unsigned>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((value >> bits) & 0xFF);
-        }
-    }
-    return out;
-}
 
 bool is_bcrypt(std::string_view h) {
     return h.size() == 60 && (h.substr(0, 4) == "$2a$" || h.substr(0, 4) == "$2b$" || h.substr(0, 4) == "$2y$") &&

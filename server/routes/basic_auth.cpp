@@ -8,28 +8,11 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "caddyfile/base64.h"
+
 namespace pogo::server {
 
 namespace {
-
-std::string base64_decode(std::string_view in) {
-  static const std::string_view chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int bits = 0;
-  unsigned value = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    size_t v = chars.find(c);
-    if (v == std::string_view::npos) return {};
-    value = (value << 6) | unsigned(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((value >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -95,7 +78,7 @@ std::optional<std::pair<std::string, std::string>> parse_basic_credentials(std::
   if (v.size() < 6 || strncasecmp(v.data(), "basic ", 6) != 0) return std::nullopt;
   v.remove_prefix(6);
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-  std::string decoded = base64_decode(v);
+  std::string decoded = caddyfile::base64_decode(v);
   auto colon = decoded.find(':');
   if (colon == std::string::npos) return std::nullopt;
   return std::make_pair(decoded.substr(0, colon), decoded.substr(colon + 1));
