@@ -60,6 +60,9 @@ std::string read_file(const std::filesystem::path& path);
 // A unique token for one test run (pid + counter), to find a test's own lines in a shared log.
 std::string unique_token(std::string_view prefix);
 
+// A loopback TCP port that was free a moment ago (for a Caddyfile that must name its port).
+int free_port();
+
 // One run of the pogo binary. The destructor kills the child (SIGKILL) if it is still running.
 class PogoProcess {
 public:
