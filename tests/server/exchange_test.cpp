@@ -4,6 +4,7 @@
 #include <deque>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/exchange.h"
 
@@ -71,4 +72,250 @@ TEST_CASE("a producer blocked on a full response pipe is released by bytes_writt
   events.clear();
   ex.take_events(events);
   CHECK(events.back().kind == Exchange::Event::End);
+}
+
+// ---- wake-ups: the producer wakes the loop once per response, not per event ----
+//
+// The loop side is played by the test thread. A wake-up is only counted when wake_loop is really
+// called; begin_loop_turn() re-arms the coalescing flag exactly as Connection::on_exchange_wake does
+// (re-arm first, then take the events).
+
+namespace {
+
+using pogo::server::ResponseHead;
+
+enum class Op { Head, Write, Flush, Finish, Interim, Turn, EmptyWrite };
+
+struct Step {
+  Op op;
+  size_t n;      // bytes for Write
+  int wakes;     // wake_loop calls counted after this step
+};
+
+struct WakeCase {
+  const char* name;
+  std::vector<Step> steps;
+};
+
+constexpr size_t kT = Exchange::kWakeThreshold;
+
+void run_step(Exchange& ex, const Step& s) {
+  switch (s.op) {
+    case Op::Head: ex.send_head(ResponseHead{200, {{"Content-Type", "text/plain"}}}); break;
+    case Op::Write: CHECK(ex.write(std::string(s.n, 'w'))); break;
+    case Op::EmptyWrite: CHECK(ex.write("")); break;
+    case Op::Flush: ex.flush(); break;
+    case Op::Finish: ex.finish(); break;
+    case Op::Interim: ex.send_interim(ResponseHead{103, {{"Link", "</a.css>; rel=preload"}}}); break;
+    case Op::Turn: {
+      ex.begin_loop_turn();
+      std::deque<Exchange::Event> events;
+      ex.take_events(events);
+      size_t data = 0;
+      for (auto& e : events)
+        if (e.kind == Exchange::Event::Data) data += e.data.size();
+      ex.bytes_written(data);
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the producer wakes the loop only on finish, flush, interim, the threshold") {
+  const std::vector<WakeCase> cases = {
+      {"head and a small write stay quiet; finish wakes once",
+       {{Op::Head, 0, 0}, {Op::Write, 100, 0}, {Op::Finish, 0, 1}}},
+      {"a default head from the first write stays quiet",
+       {{Op::Write, 10, 0}, {Op::Write, 10, 0}, {Op::Finish, 0, 1}}},
+      {"an empty write stays quiet", {{Op::Head, 0, 0}, {Op::EmptyWrite, 0, 0}, {Op::Finish, 0, 1}}},
+      {"finish alone (default head + end) wakes once", {{Op::Finish, 0, 1}}},
+      {"finish is idempotent", {{Op::Finish, 0, 1}, {Op::Turn, 0, 1}, {Op::Finish, 0, 1}}},
+      {"flush after a write wakes; flush with nothing new does not",
+       {{Op::Write, 100, 0}, {Op::Flush, 0, 1}, {Op::Turn, 0, 1}, {Op::Flush, 0, 1}, {Op::Flush, 0, 1}}},
+      {"flush after only the head wakes", {{Op::Head, 0, 0}, {Op::Flush, 0, 1}}},
+      {"flush on a fresh exchange does not wake", {{Op::Flush, 0, 0}, {Op::Turn, 0, 0}, {Op::Flush, 0, 0}}},
+      {"flush, write, flush: a wake per flushed batch once the loop took its turn",
+       {{Op::Write, 5, 0}, {Op::Flush, 0, 1}, {Op::Turn, 0, 1}, {Op::Write, 5, 1}, {Op::Flush, 0, 2},
+        {Op::Turn, 0, 2}, {Op::Finish, 0, 3}}},
+      {"wake-ups coalesce until the loop begins its turn",
+       {{Op::Write, 5, 0}, {Op::Flush, 0, 1}, {Op::Write, 5, 1}, {Op::Flush, 0, 1}, {Op::Finish, 0, 1},
+        {Op::Turn, 0, 1}}},
+      {"writes adding up to the threshold wake at the threshold",
+       {{Op::Head, 0, 0}, {Op::Write, kT / 2, 0}, {Op::Write, kT / 2 - 1, 0}, {Op::Write, 1, 1}}},
+      {"one write of the threshold wakes", {{Op::Write, kT, 1}}},
+      {"the threshold counts from the last wake-up",
+       {{Op::Write, kT, 1}, {Op::Turn, 0, 1}, {Op::Write, kT - 1, 1}, {Op::Write, 1, 2}, {Op::Turn, 0, 2},
+        {Op::Write, 100, 2}, {Op::Flush, 0, 3}, {Op::Turn, 0, 3}, {Op::Write, kT - 1, 3},
+        {Op::Finish, 0, 4}}},
+      {"a flush resets the threshold count",
+       {{Op::Write, kT - 1, 0}, {Op::Flush, 0, 1}, {Op::Turn, 0, 1}, {Op::Write, 1, 1}, {Op::Write, kT - 2, 1},
+        {Op::Write, 1, 2}}},
+      {"an interim response wakes at once", {{Op::Interim, 0, 1}, {Op::Turn, 0, 1}, {Op::Head, 0, 1},
+                                               {Op::Write, 10, 1}, {Op::Finish, 0, 2}}},
+      {"an interim response after the head is ignored and does not wake",
+       {{Op::Head, 0, 0}, {Op::Interim, 0, 0}, {Op::Write, 10, 0}, {Op::Finish, 0, 1}}},
+      {"writes after finish are dropped without waking",
+       {{Op::Finish, 0, 1}, {Op::Turn, 0, 1}, {Op::Write, kT, 1}, {Op::Flush, 0, 1}}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    std::atomic<int> wakes{0};
+    Exchange ex(RequestHead{}, [&] { ++wakes; });
+    for (size_t i = 0; i < c.steps.size(); ++i) {
+      CAPTURE(i);
+      run_step(ex, c.steps[i]);
+      CHECK(wakes.load() == c.steps[i].wakes);
+    }
+  }
+}
+
+TEST_CASE("what a wake-up announces is queued: the head, the data and the end arrive together") {
+  std::atomic<int> wakes{0};
+  Exchange ex(RequestHead{}, [&] { ++wakes; });
+  ex.send_head(ResponseHead{201, {}});
+  CHECK(ex.write("abc"));
+  CHECK(ex.write("def"));
+  ex.finish();
+  CHECK(wakes.load() == 1);
+  ex.begin_loop_turn();
+  std::deque<Exchange::Event> events;
+  ex.take_events(events);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].kind == Exchange::Event::Head);
+  CHECK(events[0].head.status == 201);
+  CHECK(events[1].kind == Exchange::Event::Data);
+  CHECK(events[1].data == "abcdef");
+  CHECK(events[2].kind == Exchange::Event::End);
+}
+
+TEST_CASE("a producer that fills the response pipe wakes the loop before it blocks") {
+  // The loop never reports bytes written, so the producer fills the pipe and blocks. The loop here
+  // re-arms at once on every wake-up (each producer wake is seen) and records how much the producer
+  // had queued when it woke it. The last wake-up must announce everything queued before the
+  // producer blocks: with 1000-byte writes the pipe is full after 263 writes (263,000 bytes), and
+  // the last 8,000 of them were queued after the last threshold wake-up, so only a wake-up before
+  // waiting announces them.
+  constexpr size_t kPiece = 1000;
+  const size_t accepted = (Exchange::kResponseCapacity + kPiece - 1) / kPiece * kPiece;
+  REQUIRE(accepted % kT != 0);
+  std::atomic<int> wakes{0};
+  std::atomic<size_t> written{0};    // bytes whose write() returned (producer)
+  std::atomic<size_t> announced{0};  // `written` at the last wake-up
+  Exchange* self = nullptr;
+  Exchange ex(RequestHead{}, [&] {
+    ++wakes;
+    announced = written.load();
+    self->begin_loop_turn();
+  });
+  self = &ex;
+  std::atomic<bool> done{false};
+  std::thread producer([&] {
+    std::string piece(kPiece, 'p');
+    while (written.load() < accepted + 10 * kPiece) {
+      if (!ex.write(piece)) break;
+      written += kPiece;
+    }
+    done = true;
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (announced.load() < accepted && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  CHECK(announced.load() == accepted);
+  CHECK(written.load() == accepted);
+  CHECK_FALSE(done.load());  // nothing was reported written: the producer cannot be past its wait
+  CHECK(wakes.load() == int(accepted / 17000) + 1);  // every 17 writes (>= 16 KiB), and before blocking
+
+  // The loop takes it all and reports it written: the producer goes on and ends by itself.
+  std::deque<Exchange::Event> events;
+  ex.take_events(events);
+  size_t taken = 0;
+  for (auto& e : events)
+    if (e.kind == Exchange::Event::Data) taken += e.data.size();
+  CHECK(taken == accepted);
+  ex.bytes_written(taken);
+  producer.join();
+  CHECK(done.load());
+  CHECK(written.load() == accepted + 10 * kPiece);
+}
+
+TEST_CASE("a write that has to wait for room wakes the loop even below the threshold") {
+  // Exact counts: 1 wake at the threshold for the first big write; after the loop's turn, 100
+  // bytes fill the pipe exactly (quiet), and the next write must wake before blocking.
+  std::atomic<int> wakes{0};
+  Exchange ex(RequestHead{}, [&] { ++wakes; });
+  std::atomic<bool> go{false}, done{false};
+  std::thread producer([&] {
+    CHECK(ex.write(std::string(Exchange::kResponseCapacity - 100, 'a')));
+    while (!go.load()) std::this_thread::yield();
+    CHECK(ex.write(std::string(100, 'b')));
+    CHECK(ex.write("c"));  // pipe full: wakes, then blocks
+    done = true;
+  });
+  auto wait_wakes = [&](int n) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (wakes.load() < n && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    return wakes.load();
+  };
+  CHECK(wait_wakes(1) == 1);
+  ex.begin_loop_turn();
+  std::deque<Exchange::Event> events;
+  ex.take_events(events);
+  REQUIRE(events.size() == 2);  // head + data
+  CHECK(events[1].data.size() == Exchange::kResponseCapacity - 100);
+  events.clear();
+  go = true;
+  CHECK(wait_wakes(2) == 2);
+  CHECK_FALSE(done.load());  // no bytes_written yet: it is blocked (or about to be)
+  ex.begin_loop_turn();
+  ex.take_events(events);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].data == std::string(100, 'b'));
+  ex.bytes_written(Exchange::kResponseCapacity);
+  producer.join();
+  CHECK(done.load());
+  CHECK(wakes.load() == 2);  // "c" is queued quietly after the wait
+  ex.finish();
+  CHECK(wakes.load() == 3);
+}
+
+TEST_CASE("read_body wakes the loop for what was queued before it blocks") {
+  std::atomic<int> wakes{0};
+  Exchange ex(RequestHead{}, [&] { ++wakes; });
+  std::atomic<bool> done{false};
+  std::thread producer([&] {
+    ex.send_head(ResponseHead{200, {{"X-Early", "1"}}});
+    char buf[16];
+    CHECK(ex.read_body(buf, sizeof buf) == 0);  // blocks until the body ends
+    done = true;
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (wakes.load() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  CHECK(wakes.load() == 1);
+  ex.begin_loop_turn();
+  std::deque<Exchange::Event> events;
+  ex.take_events(events);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Exchange::Event::Head);
+  CHECK_FALSE(done.load());  // the body has not ended: read_body cannot have returned
+  ex.end_body(true);
+  producer.join();
+  CHECK(done.load());
+  CHECK(wakes.load() == 1);
+}
+
+TEST_CASE("read_body with nothing queued, or nothing new since the last wake-up, does not wake") {
+  std::atomic<int> wakes{0};
+  Exchange ex(RequestHead{}, [&] { ++wakes; });
+  ex.push_body("abcdef", 6);
+  char buf[3];
+  CHECK(ex.read_body(buf, sizeof buf) == 3);  // nothing queued yet
+  CHECK(wakes.load() == 0);
+  ex.send_head(ResponseHead{});
+  CHECK(ex.read_body(buf, sizeof buf) == 3);  // the head was queued quietly: announced now
+  CHECK(wakes.load() == 1);
+  ex.begin_loop_turn();
+  ex.end_body(true);
+  CHECK(ex.read_body(buf, sizeof buf) == 0);  // nothing new since
+  CHECK(wakes.load() == 1);
+  CHECK(ex.body_complete());
 }
