@@ -18,7 +18,8 @@
 // before it, and stop() joins the rest, so no ended thread is left unjoined for long.
 //
 // Threads: constructors, stop() and the destructor on the main thread (after engine_start(), and
-// before engine_stop()); handle() on the loop threads, never blocking (it only pushes to a queue:
+// before engine_stop()); handle(), handle_in_turn() and end_of_turn() on the loop threads, never
+// blocking (they only push to a queue and wake idle threads:
 // growth is the checker's job); the diagnostics from any thread.
 #pragma once
 

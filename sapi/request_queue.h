@@ -15,8 +15,8 @@
 // would take the cores the loops need), and push() prefers it: it takes the exchange without a
 // syscall on either side, which is most of what a hand-off costs a loop thread otherwise.
 //
-// Threads: push() any thread (the loop threads); pop() PHP threads; expire() and stalled() the
-// backend's checker thread; close()/set_max_wait() the main thread.
+// Threads: push() and wake_idle() any thread (the loop threads); pop() PHP threads; expire() and
+// stalled() the backend's checker thread; close()/set_max_wait() the main thread.
 #pragma once
 
 #include <atomic>
