@@ -41,11 +41,9 @@ void Exchange::wake() {
   if (!wake_pending_.exchange(true, std::memory_order_acq_rel) && wake_loop_) wake_loop_();
 }
 
-void Exchange::wake_if_quiet() {
+void Exchange::flush() {
   if (quiet_) wake();
 }
-
-void Exchange::flush() { wake_if_quiet(); }
 
 // ---- loop side ----
 
@@ -103,7 +101,7 @@ size_t Exchange::read_body(char* buf, size_t n) {
   if (n == 0) return 0;
   bool resume = false;
   size_t got = 0;
-  wake_if_quiet();  // what the script said so far goes out while it waits for the body
+  flush();  // what the script said so far goes out while it waits for the body
   {
     std::unique_lock lk(mu_);
     cv_.wait(lk, [&] { return body_read_pos_ < body_.size() || body_ended_ || aborted(); });

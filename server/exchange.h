@@ -137,7 +137,6 @@ class Exchange {
 
  private:
   void wake();
-  void wake_if_quiet();  // producer side: wakes the loop if something was queued without a wake-up
 
   const RequestHead head_;
   const std::function<void()> wake_loop_;
