@@ -2,15 +2,11 @@
 
 #include <limits>
 
+#include "server/http_text.h"
+
 namespace pogo::server {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool parse_u64(std::string_view s, uint64_t& out) {
   if (s.empty() || s.size() > 19) return false;
@@ -27,20 +23,20 @@ bool parse_u64(std::string_view s, uint64_t& out) {
 
 RangeResult parse_range(std::string_view header, uint64_t size) {
   RangeResult full;
-  header = trim(header);
+  header = trim_ows(header);
   if (!header.starts_with("bytes=")) return full;
   std::string_view specs = header.substr(6);
   int satisfiable = 0, count = 0;
   RangeResult first;
   while (!specs.empty()) {
     auto comma = specs.find(',');
-    std::string_view spec = trim(specs.substr(0, comma));
+    std::string_view spec = trim_ows(specs.substr(0, comma));
     specs = comma == std::string_view::npos ? std::string_view{} : specs.substr(comma + 1);
     if (spec.empty()) continue;  // "bytes=0-1,,2-3" tolerated like Go
     ++count;
     auto dash = spec.find('-');
     if (dash == std::string_view::npos) return full;
-    std::string_view a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
+    std::string_view a = trim_ows(spec.substr(0, dash)), b = trim_ows(spec.substr(dash + 1));
     uint64_t start = 0, end = 0;
     if (a.empty()) {  // suffix: the last b bytes
       uint64_t n = 0;

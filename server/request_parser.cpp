@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "server/http_text.h"
+
 namespace pogo::server {
 
 namespace {
@@ -18,12 +20,6 @@ bool is_token_char(char ch) {
   return c < 0x80 && std::string_view("!#$%&'*+-.^_`|~").find(char(c)) != std::string_view::npos;
 }
 
-void trim_ows(std::string& s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-  if (i) s.erase(0, i);
-}
 }  // namespace
 
 const llhttp_settings_t& RequestParser::settings() {
@@ -80,7 +76,7 @@ int RequestParser::on_header_value(llhttp_t* p, const char* at, size_t n) {
 
 int RequestParser::on_header_value_complete(llhttp_t* p) {
   auto& s = self(p);
-  trim_ows(s.value_);
+  if (std::string_view v = trim_ows(s.value_); v.size() != s.value_.size()) s.value_ = std::string(v);
   s.head_.headers.push_back(Header{std::move(s.field_), std::move(s.value_)});
   s.field_.clear();
   s.value_.clear();

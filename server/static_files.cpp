@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "server/http_date.h"
+#include "server/http_text.h"
 #include "server/mime.h"
 #include "server/path_safety.h"
 #include "server/range.h"
@@ -23,12 +24,6 @@ std::string base36(uint64_t v) {
   return std::string(buf + i, buf + 16);
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::string_view strip_weak(std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; }
 
 StaticResponse simple(int status) {
@@ -45,11 +40,11 @@ std::string make_etag(const struct stat& st) {
 }
 
 bool etag_list_matches(std::string_view list, std::string_view etag) {
-  list = trim(list);
+  list = trim_ows(list);
   if (list == "*") return true;
   while (!list.empty()) {
     auto comma = list.find(',');
-    std::string_view tag = trim(list.substr(0, comma));
+    std::string_view tag = trim_ows(list.substr(0, comma));
     if (!tag.empty() && strip_weak(tag) == strip_weak(etag)) return true;
     if (comma == std::string_view::npos) break;
     list = list.substr(comma + 1);
@@ -103,7 +98,7 @@ StaticResponse plan_static_response(const RequestHead& req, const std::string& f
   const auto* range = req.header("Range");
   if (range) {
     if (const auto* if_range = req.header("If-Range")) {
-      std::string_view v = trim(*if_range);
+      std::string_view v = trim_ows(*if_range);
       bool fresh = v.starts_with("\"") ? v == etag : (parse_http_date(v) == st.st_mtim.tv_sec);
       if (!fresh) range = nullptr;
     }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/http_date.h"
+#include "server/http_text.h"
 #include "server/path_safety.h"
 #include "server/routes/file_server.h"
 
@@ -33,21 +34,6 @@ std::string human_size(uint64_t n) {
 }
 
 }  // namespace
-
-std::string html_escape_text(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 Respond browse_directory(const std::string& dir, const std::string& url_path, bool json,
                          const std::vector<std::string>& hide) {
@@ -91,14 +77,14 @@ Respond browse_directory(const std::string& dir, const std::string& url_path, bo
     r.body = arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return r;
   }
-  std::string title = html_escape_text(url_path);
+  std::string title = html_escape(url_path);
   std::string& b = r.body;
   b = "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>" + title +
       "</title>\n</head>\n<body>\n<h1>" + title + "</h1>\n<table>\n<thead><tr><th>Name</th><th>Size</th><th>Modified</th></tr></thead>\n<tbody>\n";
   if (url_path != "/") b += "<tr><td><a href=\"../\">../</a></td><td>&mdash;</td><td></td></tr>\n";
   for (const auto& e : entries) {
     std::string href = "./" + escape_path(e.name) + (e.dir ? "/" : "");
-    b += "<tr><td><a href=\"" + html_escape_text(href) + "\">" + html_escape_text(e.name) + (e.dir ? "/" : "") +
+    b += "<tr><td><a href=\"" + html_escape(href) + "\">" + html_escape(e.name) + (e.dir ? "/" : "") +
          "</a></td><td>" + (e.dir ? std::string("&mdash;") : human_size(e.size)) + "</td><td>" +
          format_http_date(e.mtime) + "</td></tr>\n";
   }

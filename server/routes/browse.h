@@ -15,6 +15,4 @@ namespace pogo::server {
 Respond browse_directory(const std::string& dir, const std::string& url_path, bool json,
                          const std::vector<std::string>& hide);
 
-std::string html_escape_text(std::string_view s);
-
 }  // namespace pogo::server

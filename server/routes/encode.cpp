@@ -7,15 +7,11 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "server/http_text.h"
+
 namespace pogo::server {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 const std::string* find(const std::vector<Header>& hs, std::string_view name) {
   for (const auto& h : hs)
@@ -89,15 +85,15 @@ std::string negotiate_encoding(std::string_view accept, const std::vector<std::s
   std::vector<Pref> prefs;
   while (!accept.empty()) {
     auto comma = accept.find(',');
-    std::string_view item = trim(accept.substr(0, comma));
+    std::string_view item = trim_ows(accept.substr(0, comma));
     accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
     if (item.empty()) continue;
     double q = 1;
     auto semi = item.find(';');
-    std::string name(trim(item.substr(0, semi)));
+    std::string name(trim_ows(item.substr(0, semi)));
     for (char& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
     if (semi != std::string_view::npos) {
-      std::string_view param = trim(item.substr(semi + 1));
+      std::string_view param = trim_ows(item.substr(semi + 1));
       if (param.starts_with("q=") || param.starts_with("Q=")) q = std::atof(std::string(param.substr(2)).c_str());
     }
     if (name == "x-gzip") name = "gzip";
@@ -121,7 +117,7 @@ std::string negotiate_encoding(std::string_view accept, const std::vector<std::s
 }
 
 bool compressible_type(std::string_view ct) {
-  std::string t(trim(ct.substr(0, ct.find(';'))));
+  std::string t(trim_ows(ct.substr(0, ct.find(';'))));
   for (char& c : t) c = char(std::tolower(static_cast<unsigned char>(c)));
   static const char* const exact_or_prefix[] = {
       "application/json", "application/javascript", "application/x-javascript", "application/ecmascript",

@@ -3,30 +3,12 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "server/http_text.h"
 #include "server/path_safety.h"
 #include "server/routes/placeholders.h"
 #include "server/routes/try_files.h"
 
 namespace pogo::server {
-
-namespace {
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 bool apply_rewrite(std::string_view target, RequestHead& h) {
   std::string_view path = target, query;
