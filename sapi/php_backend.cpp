@@ -172,18 +172,13 @@ void PhpBackend::ended(PhpThread* thread) {
   std::vector<std::unique_ptr<PhpThread>> earlier;  // ended before: joined below, outside the lock
   {
     std::lock_guard lk(mu_);
-    for (size_t i = 0; i < threads_.size(); ++i) {
-      if (threads_[i].get() != thread) continue;
-      earlier.swap(retired_);
-      retired_.push_back(std::move(threads_[i]));  // joined by the next thread to end, or stop()
-      if (thread->strategy().ended_idle()) {
-        threads_.erase(threads_.begin() + std::ptrdiff_t(i));
-        log::info("php", "PHP thread removed", {{"queue", kRegular}, {"threads", threads_.size()}});
-      } else if (!stopping_) {
-        threads_[i] = spawn(thread->index(), thread->scaled());
-        ++replaced_;
-      }
-      break;
+    auto respawn = [&] { return spawn(thread->index(), thread->scaled()); };
+    switch (retire_ended(thread, threads_, retired_, earlier, stopping_, respawn)) {
+      case Retired::Removed:
+        log::info("php", "PHP thread removed", {{"queue", kRegular}, {"threads", count_threads(threads_)}});
+        break;
+      case Retired::Replaced: ++replaced_; break;
+      case Retired::Kept: break;
     }
   }
   for (auto& t : earlier) t->join();
@@ -217,9 +212,7 @@ std::vector<ThreadState> PhpBackend::thread_states() const {
 
 unsigned PhpBackend::regular_threads() const {
   std::lock_guard lk(mu_);
-  unsigned n = 0;
-  for (const auto& t : threads_) n += t != nullptr;
-  return n;
+  return count_threads(threads_);
 }
 
 unsigned PhpBackend::total_threads() const {

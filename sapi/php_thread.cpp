@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "sapi/php_includes.h"
@@ -101,6 +102,27 @@ void join_all(std::mutex& mu, std::vector<std::unique_ptr<PhpThread>>& live,
       if (t) t->join();
     threads.clear();
   }
+}
+
+Retired retire_ended(PhpThread* thread, std::vector<std::unique_ptr<PhpThread>>& live,
+                     std::vector<std::unique_ptr<PhpThread>>& retired,
+                     std::vector<std::unique_ptr<PhpThread>>& to_join, bool stopping,
+                     const std::function<std::unique_ptr<PhpThread>()>& respawn) {
+  auto it = std::find_if(live.begin(), live.end(), [&](const auto& t) { return t.get() == thread; });
+  if (it == live.end()) return Retired::Kept;
+  to_join.swap(retired);
+  retired.push_back(std::move(*it));  // joined by the next thread to end, or join_all()
+  if (thread->strategy().ended_idle()) {
+    live.erase(it);
+    return Retired::Removed;
+  }
+  if (stopping) return Retired::Kept;
+  *it = respawn();
+  return Retired::Replaced;
+}
+
+unsigned count_threads(const std::vector<std::unique_ptr<PhpThread>>& set) {
+  return unsigned(std::count_if(set.begin(), set.end(), [](const auto& t) { return t != nullptr; }));
 }
 
 }  // namespace pogo::sapi

@@ -58,4 +58,20 @@ class PhpThread {
 void join_all(std::mutex& mu, std::vector<std::unique_ptr<PhpThread>>& live,
               std::vector<std::unique_ptr<PhpThread>>& retired);
 
+// What retire_ended() did with a thread that ended on its own.
+enum class Retired { Removed, Replaced, Kept };
+
+// A thread of `live` ended on its own; called on that thread with the owner's lock held. It moves
+// to `retired` (a thread cannot join itself) and the threads retired before it move to `to_join`,
+// which the caller joins once it released its lock. A scaled thread that ended idle leaves `live`
+// (Removed); any other is replaced by respawn() unless the owner is `stopping` (Replaced, or
+// Kept: its slot stays empty until join_all()).
+Retired retire_ended(PhpThread* thread, std::vector<std::unique_ptr<PhpThread>>& live,
+                     std::vector<std::unique_ptr<PhpThread>>& retired,
+                     std::vector<std::unique_ptr<PhpThread>>& to_join, bool stopping,
+                     const std::function<std::unique_ptr<PhpThread>()>& respawn);
+
+// The threads of a set (slots emptied by retire_ended() during shutdown do not count).
+unsigned count_threads(const std::vector<std::unique_ptr<PhpThread>>& set);
+
 }  // namespace pogo::sapi

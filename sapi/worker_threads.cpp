@@ -82,8 +82,7 @@ bool WorkerThreads::grow(unsigned index) {
   if (!shared_->queue || !shared_->starting.open()) return false;
   std::lock_guard lk(mu_);
   if (joining_ || shared_->is_stopping()) return false;
-  unsigned count = 0;
-  for (const auto& t : threads_) count += t != nullptr;
+  const unsigned count = count_threads(threads_);
   const unsigned cap = shared_->config.max_threads;
   if (cap && count >= cap) return false;
   threads_.push_back(spawn(index, true, shared_->starting.issue()));
@@ -95,20 +94,14 @@ void WorkerThreads::ended(PhpThread* old) {
   std::vector<std::unique_ptr<PhpThread>> earlier;  // ended before: joined below, outside the lock
   {
     std::lock_guard lk(mu_);
-    for (size_t i = 0; i < threads_.size(); ++i) {
-      if (threads_[i].get() != old) continue;
-      earlier.swap(retired_);
-      retired_.push_back(std::move(threads_[i]));  // joined by the next thread to end, or join()
-      if (old->strategy().ended_idle()) {
-        threads_.erase(threads_.begin() + std::ptrdiff_t(i));
-        unsigned count = 0;
-        for (const auto& t : threads_) count += t != nullptr;
-        log::info("php", "PHP thread removed", {{"worker", worker_display_name(shared_->config)}, {"threads", count}});
-      } else if (!joining_ && !shared_->is_stopping()) {
-        threads_[i] = spawn(old->index(), old->scaled());
-        ++replaced_;
-      }
-      break;
+    auto respawn = [&] { return spawn(old->index(), old->scaled()); };
+    switch (retire_ended(old, threads_, retired_, earlier, joining_ || shared_->is_stopping(), respawn)) {
+      case Retired::Removed:
+        log::info("php", "PHP thread removed",
+                  {{"worker", worker_display_name(shared_->config)}, {"threads", count_threads(threads_)}});
+        break;
+      case Retired::Replaced: ++replaced_; break;
+      case Retired::Kept: break;
     }
   }
   for (auto& t : earlier) t->join();
@@ -151,9 +144,7 @@ unsigned WorkerThreads::live_threads() const {
 
 unsigned WorkerThreads::thread_count() const {
   std::lock_guard lk(mu_);
-  unsigned n = 0;
-  for (const auto& t : threads_) n += t != nullptr;
-  return n;
+  return count_threads(threads_);
 }
 
 size_t WorkerThreads::replaced_threads() const {
