@@ -11,8 +11,10 @@
 #include <zstd.h>
 
 #include "tests/e2e/common.h"
+#include "tests/support/gunzip.h"
 
 using namespace e2e;
+using pogo::test::gunzip;
 namespace fs = std::filesystem;
 
 namespace {
@@ -38,24 +40,6 @@ Run start_run(std::string_view name, std::vector<std::string> env = {}, std::vec
     r.pogo = std::make_unique<PogoProcess>(args, env);
     REQUIRE_MESSAGE(r.pogo->wait_listening(), r.pogo->describe());
     return r;
-}
-
-std::string gunzip(const std::string& in) {
-    z_stream z{};
-    inflateInit2(&z, 15 + 16);
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    z.avail_in = uInt(in.size());
-    std::string out;
-    char buf[16384];
-    int rc;
-    do {
-        z.next_out = reinterpret_cast<Bytef*>(buf);
-        z.avail_out = sizeof buf;
-        rc = inflate(&z, Z_NO_FLUSH);
-        out.append(buf, sizeof buf - z.avail_out);
-    } while (rc == Z_OK);
-    inflateEnd(&z);
-    return rc == Z_STREAM_END ? out : "<not gzip>";
 }
 
 std::string unzstd(const std::string& in) {

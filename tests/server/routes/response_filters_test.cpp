@@ -6,9 +6,11 @@
 
 #include "server/routes/encode.h"
 #include "server/routes/header_ops.h"
+#include "tests/support/gunzip.h"
 
 using namespace pogo::server;
 using Op = caddyfile::HeaderOp::Op;
+using pogo::test::gunzip;
 
 namespace {
 
@@ -24,24 +26,6 @@ std::string get(const std::vector<Header>& hs, std::string_view name) {
   for (const auto& h : hs)
     if (header_name_equals(h.name, name)) out += (out.empty() ? "" : "|") + h.value;
   return out;
-}
-
-std::string gunzip(const std::string& in) {
-  z_stream z{};
-  inflateInit2(&z, 15 + 16);
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = uInt(in.size());
-  std::string out;
-  char buf[4096];
-  int rc;
-  do {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - z.avail_out);
-  } while (rc == Z_OK);
-  inflateEnd(&z);
-  return rc == Z_STREAM_END ? out : "<broken>";
 }
 
 }  // namespace
