@@ -15,7 +15,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates libuv1 libxml2 libsqlite3-0 libcurl4 \
       libssl3 libonig5 libpng16-16 libjpeg62-turbo libfreetype6 libicu72 libzip4 libsodium23 libpq5 \
       zlib1g libzstd1 \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* \
+ && install -d -m 1733 /var/lib/php/sessions
 # libphp lives at the prefix the binary's rpath names: copy it to the same place.
 COPY --from=build /var/cache/pogo /var/cache/pogo
 COPY --from=build /build/pogo /usr/local/bin/pogo

@@ -152,7 +152,10 @@ struct HeaderOp {
     std::string field, value, replacement;
 };
 struct HeaderSpec { std::vector<HeaderOp> ops; bool defer = false; };
-struct RequestBodySpec { std::optional<uint64_t> max_size; };
+struct RequestBodySpec {
+    std::optional<uint64_t> max_size;
+    bool buffer = true;  // `buffer off`: the body streams to the script as it arrives
+};
 struct RedirSpec { std::string to; int status = 302; bool html = false; };
 struct RewriteSpec { std::string to; };
 struct UriSpec { std::string op; std::vector<std::string> args; };  // strip_prefix strip_suffix replace path_regexp query

@@ -89,7 +89,9 @@ json spec_json(const HandlerSpec& spec) {
                     ops.push_back({{"op", op_name(o.op)}, {"field", o.field}, {"value", o.value}, {"replacement", o.replacement}});
                 return {{"ops", ops}, {"defer", s.defer}};
             },
-            [](const RequestBodySpec& s) -> json { return {{"max_size", s.max_size ? json(*s.max_size) : json(nullptr)}}; },
+            [](const RequestBodySpec& s) -> json {
+                return {{"max_size", s.max_size ? json(*s.max_size) : json(nullptr)}, {"buffer", s.buffer}};
+            },
             [](const RedirSpec& s) -> json { return {{"to", s.to}, {"status", s.status}, {"html", s.html}}; },
             [](const RewriteSpec& s) -> json { return {{"to", s.to}}; },
             [](const UriSpec& s) -> json { return {{"op", s.op}, {"args", s.args}}; },

@@ -11,6 +11,7 @@
 #include "sapi/ini_config.h"
 #include "sapi/php_functions.h"
 #include "sapi/php_includes.h"
+#include "sapi/client_abort.h"
 #include "sapi/request.h"
 #include "sapi/sapi_module.h"
 #include <main/php_version.h>
@@ -72,6 +73,7 @@ void engine_start(const EngineOptions& options) {
     throw std::runtime_error("PHP module startup failed (see the messages above)");
   }
   install_error_status_hook();
+  install_abort_interrupt();
   g_running = true;
 }
 
@@ -79,6 +81,7 @@ void engine_stop() {
   if (!g_running) return;
   g_running = false;
   remove_error_status_hook();
+  remove_abort_interrupt();
   php_module_shutdown();
   sapi_shutdown();
   tsrm_shutdown();

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "sapi/php_includes.h"
+#include "sapi/client_abort.h"
 #include "sapi/request.h"
 #include "sapi/thread_env.h"
 #include "sapi/worker_strategy.h"
@@ -184,11 +185,17 @@ PHP_FUNCTION(frankenphp_handle_request) {
   fci.params = work == Work::Message ? &payload : nullptr;
   fci.param_count = work == Work::Message ? 1 : 0;
   fci.named_params = nullptr;
+  if (work == Work::Request) begin_handler();
   zend_call_function(&fci, &fcc);
+  bool client_left = work == Work::Request && end_handler();
 
   Ending ending = Ending::Returned;
   zend_object* ex = EG(exception);
-  if (ex && (zend_is_unwind_exit(ex) || zend_is_graceful_exit(ex))) {
+  if (client_left && ex && zend_is_unwind_exit(ex)) {
+    // The client went away: that request is over, the worker goes on (sapi/client_abort.h).
+    zend_clear_exception();
+    ex = nullptr;
+  } else if (ex && (zend_is_unwind_exit(ex) || zend_is_graceful_exit(ex))) {
     // exit(): the request completes with what it sent, then the unwinding resumes and ends the
     // script (the worker is restarted).
     ending = Ending::Exited;

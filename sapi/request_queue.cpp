@@ -90,6 +90,11 @@ std::shared_ptr<server::Exchange> RequestQueue::pop(std::chrono::milliseconds id
       }
       Entry e = std::move(queue_.front());
       queue_.pop_front();
+      if (e.exchange->aborted()) {  // its client went away while it waited: no PHP for nobody
+        lk.unlock();
+        drop_abandoned(*e.exchange);
+        continue;
+      }
       if (!max_wait_.count() || Clock::now() - e.queued <= max_wait_) return std::move(e.exchange);
       overdue = std::move(e.exchange);
     }
@@ -120,6 +125,11 @@ bool RequestQueue::stalled(std::chrono::milliseconds threshold) const {
 unsigned RequestQueue::idle_threads() const {
   std::lock_guard lk(mu_);
   return waiting_;
+}
+
+void RequestQueue::drop_abandoned(server::Exchange& ex) {
+  log::debug("php", "client gone before a PHP thread took its request; not run", {{"uri", ex.head().uri}});
+  ex.finish();
 }
 
 void RequestQueue::reject_overdue(server::Exchange& ex) {

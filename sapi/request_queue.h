@@ -5,6 +5,9 @@
 // expire() (called periodically by the backend, so a request does not wait for a busy thread to
 // learn that it is too late).
 //
+// An exchange whose client has gone (aborted) by the time it reaches the front is dropped
+// unanswered, before any PHP runs for it.
+//
 // For the backend's thread scaling, the queue also tells how long its oldest exchange has waited
 // and how many threads are idle in pop() right now (stalled()), and a thread added by scaling pops
 // with an idle limit: after that long without an exchange it gives up and retires.
@@ -60,6 +63,8 @@ class RequestQueue {
 
   // The answer to an exchange that waited too long.
   static void reject_overdue(server::Exchange& exchange);
+  // An exchange whose client went away while it waited: ended without running anything.
+  static void drop_abandoned(server::Exchange& exchange);
 
  private:
   Signal* take_idle();  // with mu_ held: the idle thread to wake, removed from idle_, or nullptr

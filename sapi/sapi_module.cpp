@@ -5,7 +5,9 @@
 #include <string_view>
 
 #include "sapi/php_includes.h"
+#include "sapi/client_abort.h"
 #include "sapi/request.h"
+#include "sapi/worker_strategy.h"
 #include "sapi/server_variables.h"
 #include "server/log.h"
 
@@ -40,7 +42,10 @@ size_t ub_write(const char* str, size_t len) {
     ok = false;
   }
   if (!ok) {
-    php_handle_aborted_connection();
+    if (WorkerStrategy::current())
+      abort_worker_request();  // ends the handler, not the worker script (sapi/client_abort.h)
+    else
+      php_handle_aborted_connection();
     return 0;
   }
   return len;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "sapi/client_abort.h"
 #include "sapi/php_includes.h"
 #include "sapi/request.h"
 #include "sapi/thread_env.h"
@@ -61,6 +62,7 @@ bool WorkerStrategy::next(RequestContext& ctx) {
 RequestOutcome WorkerStrategy::run(RequestContext& ctx) {
   t_worker = this;
   ctx_ = &ctx;
+  end_handler();  // a handler a bailout left behind in the last run is not running any more
   bind_script(ctx);
   bool ok = execute_script(ctx.script.c_str());
   // A fatal error (or a bailout) inside the handler ended the script with its request still bound:

@@ -121,7 +121,7 @@ size_t Connection::parse(const char* data, size_t len) {
     RequestParser::Step st = parser_.feed(avail ? data + off : kEmpty, avail);
     off += st.consumed;
     if (body_error_) {
-      respond_error(body_error_, "request body too large", true);
+      respond_error(body_error_, body_error_reason_, true);
       off = len;
       break;
     }
@@ -145,9 +145,23 @@ void Connection::on_body(const char* data, size_t n) {
   const auto& max = request_max_body_ ? request_max_body_ : hl_.options().max_body_size;
   if (max && parser_.body_bytes() > *max) {
     body_error_ = 413;
+    body_error_reason_ = "request body too large";
     return;
   }
-  if (ex_ && !ex_->push_body(data, n)) body_paused_ = true;
+  if (body_idle_deadline_) set_deadline(body_idle_deadline_, hl_.options().body_idle_timeout);
+  if (!ex_) return;
+  switch (ex_->push_body(data, n)) {
+    case Exchange::Push::More:
+      break;
+    case Exchange::Push::Full:
+      body_paused_ = true;
+      break;
+    case Exchange::Push::Failed:
+      log::error("http", "could not buffer the request body", {{"error", ex_->body_error()}});
+      body_error_ = 500;
+      body_error_reason_ = "could not buffer the request body";
+      break;
+  }
 }
 
 void Connection::on_head() {
@@ -163,7 +177,10 @@ void Connection::on_head() {
   request_has_body_ = h.has_body;
   keep_alive_ = parser_.keep_alive() && !hl_.draining();
   const auto& o = hl_.options();
-  if (h.has_body) set_deadline(body_deadline_, o.read_body_timeout);
+  if (h.has_body) {
+    set_deadline(body_deadline_, o.read_body_timeout);
+    set_deadline(body_idle_deadline_, o.body_idle_timeout);
+  }
   set_deadline(write_deadline_, o.write_timeout);
   arm_timer();
 
@@ -187,6 +204,7 @@ void Connection::on_head() {
     action = site->route(rq);
     filters_ = std::move(rq.filters);
     request_max_body_ = rq.max_body_size;
+    request_stream_body_ = rq.stream_body;
   }
   if (request_max_body_ && h.content_length && *h.content_length > *request_max_body_)
     return respond_error(413, "request body too large", true);
@@ -197,14 +215,19 @@ void Connection::on_head() {
   else if (auto* f = std::get_if<ServeFile>(&action))
     serve_file(std::move(*f));
   else
-    start_exchange(std::get<ToBackend>(action).backend);
+    start_exchange(std::get<ToBackend>(action).backend, request_stream_body_);
 }
 
 void Connection::on_request_complete() {
   request_complete_ = true;
-  body_deadline_ = 0;
+  body_deadline_ = body_idle_deadline_ = 0;
   arm_timer();
   if (ex_) ex_->end_body(true);
+  if (Backend* b = pending_backend_) {
+    pending_backend_ = nullptr;
+    hand_over(b);
+    return;
+  }
   if (response_done_) finish_request();
 }
 

@@ -1,7 +1,9 @@
 // A Connection is one accepted TCP connection speaking HTTP/1.x: it parses requests one at a
 // time (pipelined bytes wait, buffered, until the current response is fully queued), routes
 // each through the site, and writes the response — a direct one (errors, redirects), a static
-// file streamed in chunks, or a backend's Exchange drained as its producer pushes events. It
+// file streamed in chunks, or a backend's Exchange drained as its producer pushes events. A
+// request body bound for a backend is received whole before the backend gets the exchange (unless
+// the route streams it), so a slow client never holds a PHP thread. It
 // owns the keep-alive decision, the timeouts, and the limits. Its memory is freed only after
 // its socket and timer handles are closed and no file read is in flight.
 //
@@ -82,8 +84,15 @@ class Connection final : private RequestParser::BodySink {
   // arrived (then encoded) or the body ended short (then sent as is, with its length).
   bool should_defer_head(const ResponseHead& head, std::optional<uint64_t> length) const;
   void commit_deferred_head(bool ended);
-  void start_exchange(Backend* backend);
+  void start_exchange(Backend* backend, bool stream_body);
+  // Gives the exchange to its backend (at once, or once a buffered body is complete).
+  void hand_over(Backend* backend);
+  // Works through events_ in order. A Spooled event is read back a piece at a time, only while
+  // the socket keeps up: the rest waits for after_write().
+  void drain_events();
   void handle_event(Exchange::Event& ev);
+  // Response body bytes from the backend, in the current framing and encoding.
+  void on_response_data(std::string_view data);
   void response_complete();
   void finish_request();
   void log_access();
@@ -139,6 +148,9 @@ class Connection final : private RequestParser::BodySink {
   std::unique_ptr<FileReader> file_;
   ResponseFilters filters_;                  // from the route of the current request
   std::optional<uint64_t> request_max_body_;  // request_body max_size
+  bool request_stream_body_ = false;          // request_body buffer off
+  Backend* pending_backend_ = nullptr;        // takes ex_ once its buffered body is complete
+  const char* body_error_reason_ = "";
   std::unique_ptr<Compressor> enc_;           // encode: the current response's body encoder
   std::vector<Header> resp_headers_;          // for the access log
   bool deferring_ = false;                    // a backend head held back (should_defer_head)
@@ -153,8 +165,9 @@ class Connection final : private RequestParser::BodySink {
   uv_shutdown_t shutdown_req_{};
 
   // deadlines in uv_now() milliseconds; 0 = unset
+  // (body_idle_ and write_idle_ measure inactivity: they move on with every byte received or sent)
   uint64_t idle_deadline_ = 0, header_deadline_ = 0, body_deadline_ = 0, write_deadline_ = 0,
-           linger_deadline_ = 0;
+           linger_deadline_ = 0, body_idle_deadline_ = 0, write_idle_deadline_ = 0;
 
   bool closing_ = false;   // no more requests; closing after the flush
   bool closed_ = false;    // handles are closing

@@ -92,6 +92,10 @@ void Connection::flush(const char* ext, size_t ext_len) {
     return;
   }
   ++writes_in_flight_;
+  // The client has output waiting: it must keep taking it.
+  bool armed = write_idle_deadline_ != 0;
+  set_deadline(write_idle_deadline_, hl_.options().write_idle_timeout);
+  if (!armed && write_idle_deadline_) arm_timer();
 }
 
 void Connection::on_write(uv_write_t* req, int status) {
@@ -114,12 +118,16 @@ void Connection::on_write(uv_write_t* req, int status) {
     c->close_now();
     return;
   }
+  if (c->writes_in_flight_ == 0) c->write_idle_deadline_ = 0;
+  else c->set_deadline(c->write_idle_deadline_, c->hl_.options().write_idle_timeout);
   c->after_write();
 }
 
 void Connection::after_write() {
   if (writes_in_flight_ > 0) return;
   if (file_ && !file_->busy()) pump_file();
+  if (closed_) return;
+  if (ex_ && !events_.empty()) drain_events();
   if (closed_) return;
   if (closing_ && writes_in_flight_ == 0 && out_.empty()) start_shutdown();
 }
@@ -133,7 +141,8 @@ void Connection::set_deadline(uint64_t& slot, std::chrono::milliseconds d) {
 void Connection::arm_timer() {
   if (closed_) return;
   uint64_t due = 0;
-  for (uint64_t d : {idle_deadline_, header_deadline_, body_deadline_, write_deadline_, linger_deadline_})
+  for (uint64_t d : {idle_deadline_, header_deadline_, body_deadline_, write_deadline_, linger_deadline_,
+                     body_idle_deadline_, write_idle_deadline_})
     if (d && (!due || d < due)) due = d;
   if (!due) {
     uv_timer_stop(timer_.get());
@@ -160,9 +169,13 @@ void Connection::on_timer(uv_timer_t* t) {
     c->close_now();
     return;
   }
+  if (c->body_paused_ && c->body_idle_deadline_)  // waiting for the script to read, not for the client
+    c->set_deadline(c->body_idle_deadline_, c->hl_.options().body_idle_timeout);
   if (expired(c->header_deadline_)) what = "read header timeout";
   else if (expired(c->body_deadline_)) what = "read body timeout";
+  else if (expired(c->body_idle_deadline_)) what = "read body timeout: no data from the client";
   else if (expired(c->write_deadline_)) what = "write timeout";
+  else if (expired(c->write_idle_deadline_)) what = "write timeout: the client stopped reading";
   if (what) {
     log::warn("http", what, {{"remote_ip", c->remote_ip_}, {"remote_port", std::to_string(c->remote_port_)}});
     c->close_now();
@@ -222,6 +235,7 @@ void Connection::close_now() {
     ex_->end_body(false);
     ex_.reset();
   }
+  pending_backend_ = nullptr;
   events_.clear();
   if (!in_parse_) pending_.clear();  // else parse_pending() drops it once the parser returns
   if (file_ && !file_->busy()) file_.reset();

@@ -70,6 +70,8 @@ void Connection::respond_error(int status, const char* reason, bool log_it) {
     ex_->end_body(false);
     ex_.reset();
   }
+  pending_backend_ = nullptr;
+  events_.clear();
   if (file_ && !file_->busy()) file_.reset();
   phase_ = Phase::Active;
   request_complete_ = true;  // nothing more is parsed on this connection
@@ -172,7 +174,7 @@ void Connection::pump_file() {
     });
 }
 
-void Connection::start_exchange(Backend* backend) {
+void Connection::start_exchange(Backend* backend, bool stream_body) {
   auto wake = [mb = hl_.loop().mailbox(), hl = &hl_, id = id_] {
     mb->post([hl, id] {
       if (auto* c = hl->find(id)) c->on_exchange_wake();
@@ -182,11 +184,20 @@ void Connection::start_exchange(Backend* backend) {
   bool expect = parser_.expects_continue();
   ex_ = std::make_shared<Exchange>(std::move(parser_.head()), std::move(wake));
   if (!has_body) ex_->end_body(true);
+  else if (!stream_body) ex_->buffer_body();
   if (expect) {
     out_ += "HTTP/1.1 100 Continue\r\n\r\n";
     flush();
     if (closed_) return;
   }
+  if (ex_->body_buffered()) {
+    pending_backend_ = backend;  // on_request_complete() hands it over
+    return;
+  }
+  hand_over(backend);
+}
+
+void Connection::hand_over(Backend* backend) {
   auto ex = ex_;
   try {
     hl_.hand_to(backend, std::move(ex));
@@ -200,29 +211,60 @@ void Connection::on_exchange_wake() {
   if (!ex_ || closed_) return;
   std::shared_ptr<Exchange> ex = ex_;
   ex->begin_loop_turn();
-  // A local batch: handling an event may close the connection, which clears events_.
-  std::deque<Exchange::Event> batch;
-  batch.swap(events_);
-  ex->take_events(batch);
-  bool ended = false;
-  for (auto& ev : batch) {
-    if (ended || closed_) break;
-    if (ev.kind == Exchange::Event::End) ended = true;
-    handle_event(ev);
-  }
-  batch.clear();
-  if (events_.empty()) batch.swap(events_);  // keep the deque's blocks for the next turn
-  flush();
-  if (closed_) return;
-  if (ended) {
-    response_complete();
-    return;
-  }
+  ex->take_events(events_);
+  drain_events();
+  if (closed_ || ex_ != ex) return;
   if (body_paused_ && ex->body_wants_more()) {
     body_paused_ = false;
     start_reading();
     parse_pending();
   }
+}
+
+void Connection::drain_events() {
+  std::shared_ptr<Exchange> ex = ex_;
+  int reads = 0;
+  while (!events_.empty() && !closed_) {
+    Exchange::Event& front = events_.front();
+    if (front.kind == Exchange::Event::Spooled) {
+      // Read back only what the socket can take now; the rest when the writes complete.
+      if (writes_in_flight_ > 0 || out_.size() >= kFlushThreshold) {
+        flush();
+        return;
+      }
+      if (++reads > kFileChunksPerTurn) {  // a fast client: yield to the other connections
+        hl_.loop().post([hl = &hl_, id = id_] {
+          if (auto* c = hl->find(id); c && c->ex_) c->drain_events();
+        });
+        flush();
+        return;
+      }
+      size_t want = size_t(std::min<uint64_t>(front.spooled, HttpLoop::kReadBufferSize));
+      char* buf = hl_.read_buffer();  // free: read callbacks use it only while they run
+      size_t got = ex->read_spooled(buf, want);
+      if (got == 0) {
+        log::error("http", "reading the response spool failed; closing the connection", {{"remote_ip", remote_ip_}});
+        close_now();
+        return;
+      }
+      front.spooled -= got;
+      if (front.spooled == 0) events_.pop_front();
+      on_response_data(std::string_view(buf, got));
+      flush();
+      continue;
+    }
+    Exchange::Event ev = std::move(front);
+    events_.pop_front();
+    bool ended = ev.kind == Exchange::Event::End;
+    handle_event(ev);
+    if (ended) {
+      events_.clear();
+      flush();
+      if (!closed_) response_complete();
+      return;
+    }
+  }
+  flush();
 }
 
 void Connection::handle_event(Exchange::Event& ev) {
@@ -250,20 +292,12 @@ void Connection::handle_event(Exchange::Event& ev) {
       start_backend_response(ev.head, length);
       break;
     }
-    case Exchange::Event::Data: {
+    case Exchange::Event::Data:
       ex_credit_ += ev.data.size();
-      if (deferring_) {
-        deferred_body_ += ev.data;
-        if (deferred_body_.size() >= filters_.encode_minimum_length) commit_deferred_head(false);
-        break;
-      }
-      if (enc_)
-        append_body(enc_->update(ev.data));
-      else
-        append_body(ev.data);
-      if (out_.size() >= kFlushThreshold) flush();
+      on_response_data(ev.data);
       break;
-    }
+    case Exchange::Event::Spooled:  // drain_events() reads these back itself
+      break;
     case Exchange::Event::End:
       if (deferring_) commit_deferred_head(true);
       if (!response_started_) {  // finish() without a head cannot happen, but stay well-formed
@@ -282,6 +316,19 @@ void Connection::handle_event(Exchange::Event& ev) {
   }
 }
 
+void Connection::on_response_data(std::string_view data) {
+  if (deferring_) {
+    deferred_body_ += data;
+    if (deferred_body_.size() >= filters_.encode_minimum_length) commit_deferred_head(false);
+    return;
+  }
+  if (enc_)
+    append_body(enc_->update(data));
+  else
+    append_body(data);
+  if (out_.size() >= kFlushThreshold) flush();
+}
+
 void Connection::response_complete() {
   response_done_ = true;
   if (request_complete_) {
@@ -297,6 +344,8 @@ void Connection::finish_request() {
   if (hl_.options().access_log || filters_.access_log) log_access();
   filters_ = ResponseFilters{};
   request_max_body_.reset();
+  request_stream_body_ = false;
+  pending_backend_ = nullptr;
   enc_.reset();
   resp_headers_.clear();
   deferring_ = false;
@@ -315,7 +364,7 @@ void Connection::finish_request() {
   body_sent_ = 0;
   framing_ = Framing{};
   length_left_ = 0;
-  body_deadline_ = write_deadline_ = header_deadline_ = 0;
+  body_deadline_ = write_deadline_ = header_deadline_ = body_idle_deadline_ = 0;
   if (!keep_alive_ || hl_.draining() || peer_eof_) {
     close_after_flush();
     return;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "server/log.h"
+
 namespace pogo::server {
 
 namespace {
@@ -32,8 +34,20 @@ std::string RequestHead::joined_header(std::string_view name) const {
   return out;
 }
 
-Exchange::Exchange(RequestHead head, std::function<void()> wake_loop)
-    : head_(std::move(head)), wake_loop_(std::move(wake_loop)) {}
+namespace {
+// Every exchange's response bytes held in memory, and in spool files: the totals the per-exchange
+// limits are checked against.
+std::atomic<uint64_t> g_response_memory{0};
+std::atomic<uint64_t> g_spooled{0};
+}  // namespace
+
+Exchange::Exchange(RequestHead head, std::function<void()> wake_loop, uint64_t spool_limit)
+    : head_(std::move(head)), wake_loop_(std::move(wake_loop)), spool_limit_(spool_limit) {}
+
+Exchange::~Exchange() {
+  if (response_in_flight_) g_response_memory.fetch_sub(response_in_flight_, std::memory_order_relaxed);
+  if (uint64_t s = spool_.size()) g_spooled.fetch_sub(s, std::memory_order_relaxed);
+}
 
 void Exchange::wake() {
   quiet_ = false;
@@ -47,17 +61,18 @@ void Exchange::flush() {
 
 // ---- loop side ----
 
-bool Exchange::push_body(const char* data, size_t n) {
+Exchange::Push Exchange::push_body(const char* data, size_t n) {
   std::lock_guard lk(mu_);
-  if (body_read_pos_ > 0 && body_read_pos_ == body_.size()) {
-    body_.clear();
-    body_read_pos_ = 0;
-  }
-  body_.append(data, n);
+  if (!body_.append(std::string_view(data, n))) return Push::Failed;
   cv_.notify_all();
-  bool full = body_.size() - body_read_pos_ >= kBodyCapacity;
-  if (full) body_paused_ = true;
-  return !full;
+  if (body_buffered_ || body_.size() < kBodyMemory) return Push::More;
+  body_paused_ = true;
+  return Push::Full;
+}
+
+std::string Exchange::body_error() const {
+  std::lock_guard lk(mu_);
+  return body_.error();
 }
 
 void Exchange::end_body(bool complete) {
@@ -72,7 +87,7 @@ void Exchange::end_body(bool complete) {
 bool Exchange::body_wants_more() {
   std::lock_guard lk(mu_);
   if (!body_paused_) return false;
-  if (body_.size() - body_read_pos_ >= kBodyCapacity / 2) return false;
+  if (body_.size() >= kBodyMemory / 2) return false;
   body_paused_ = false;
   return true;
 }
@@ -91,8 +106,18 @@ void Exchange::take_events(std::deque<Event>& out) {
 
 void Exchange::bytes_written(size_t n) {
   std::lock_guard lk(mu_);
-  response_in_flight_ -= std::min(n, response_in_flight_);
+  n = std::min(n, response_in_flight_);
+  response_in_flight_ -= n;
+  g_response_memory.fetch_sub(n, std::memory_order_relaxed);
   cv_.notify_all();
+}
+
+size_t Exchange::read_spooled(char* buf, size_t n) {
+  std::lock_guard lk(mu_);
+  size_t got = spool_.read(buf, n);
+  g_spooled.fetch_sub(got, std::memory_order_relaxed);
+  cv_.notify_all();
+  return got;
 }
 
 // ---- producer side ----
@@ -104,20 +129,10 @@ size_t Exchange::read_body(char* buf, size_t n) {
   flush();  // what the script said so far goes out while it waits for the body
   {
     std::unique_lock lk(mu_);
-    cv_.wait(lk, [&] { return body_read_pos_ < body_.size() || body_ended_ || aborted(); });
-    size_t avail = body_.size() - body_read_pos_;
-    if (avail == 0) return 0;
-    got = std::min(n, avail);
-    std::memcpy(buf, body_.data() + body_read_pos_, got);
-    body_read_pos_ += got;
-    if (body_read_pos_ == body_.size()) {
-      body_.clear();
-      body_read_pos_ = 0;
-    } else if (body_read_pos_ > kBodyCapacity) {
-      body_.erase(0, body_read_pos_);
-      body_read_pos_ = 0;
-    }
-    resume = body_paused_ && body_.size() - body_read_pos_ < kBodyCapacity / 2;
+    cv_.wait(lk, [&] { return !body_.empty() || body_ended_ || aborted(); });
+    got = body_.read(buf, n);
+    if (got == 0) return 0;  // the end, or the spool file failed (the body is then incomplete)
+    resume = body_paused_ && body_.size() < kBodyMemory / 2;
   }
   if (resume) wake();
   return got;
@@ -125,7 +140,7 @@ size_t Exchange::read_body(char* buf, size_t n) {
 
 bool Exchange::body_complete() const {
   std::lock_guard lk(mu_);
-  return body_ended_ && body_complete_;
+  return body_ended_ && body_complete_ && body_.error().empty();
 }
 
 void Exchange::send_interim(ResponseHead head) {
@@ -153,18 +168,45 @@ bool Exchange::write(std::string_view data) {
   if (data.empty()) return !aborted();
   {
     std::unique_lock lk(mu_);
-    if (response_in_flight_ >= kResponseCapacity && quiet_) {
-      lk.unlock();
-      wake();  // never wait for room the loop was not told to make
-      lk.lock();
+    for (;;) {
+      if (aborted()) return false;
+      // Memory first, while this exchange and the process are under their budgets and nothing
+      // waits in the spool (bytes must leave in the order they came).
+      if (spool_.empty() && response_in_flight_ < kResponseCapacity &&
+          g_response_memory.load(std::memory_order_relaxed) < kResponseMemoryTotal) {
+        response_in_flight_ += data.size();
+        g_response_memory.fetch_add(data.size(), std::memory_order_relaxed);
+        if (!events_.empty() && events_.back().kind == Event::Data && events_.back().data.size() < 16384)
+          events_.back().data.append(data);
+        else
+          events_.push_back(Event{Event::Data, {}, std::string(data)});
+        break;
+      }
+      // Then the spool file: the client is slower than the script, which goes on.
+      if (!spool_failed_ && spool_.size() + data.size() <= spool_limit_ &&
+          g_spooled.load(std::memory_order_relaxed) + data.size() <= kSpoolTotal) {
+        if (spool_.append(data, true)) {
+          g_spooled.fetch_add(data.size(), std::memory_order_relaxed);
+          if (!events_.empty() && events_.back().kind == Event::Spooled)
+            events_.back().spooled += data.size();
+          else
+            events_.push_back(Event{Event::Spooled, {}, {}, data.size()});
+          break;
+        }
+        spool_failed_ = true;
+        log::warn("http", "response spool failed; the script waits for the client instead",
+                  {{"error", spool_.error()}, {"uri", head_.uri}});
+      }
+      // Over every budget: wait for the client (backpressure). Never wait for room the loop was
+      // not told to make.
+      if (quiet_) {
+        lk.unlock();
+        wake();
+        lk.lock();
+        continue;
+      }
+      cv_.wait(lk);
     }
-    cv_.wait(lk, [&] { return response_in_flight_ < kResponseCapacity || aborted(); });
-    if (aborted()) return false;
-    response_in_flight_ += data.size();
-    if (!events_.empty() && events_.back().kind == Event::Data && events_.back().data.size() < 16384)
-      events_.back().data.append(data);
-    else
-      events_.push_back(Event{Event::Data, {}, std::string(data)});
   }
   quiet_ = true;
   quiet_bytes_ += data.size();

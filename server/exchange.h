@@ -6,9 +6,14 @@
 //  - "loop side" methods: only the loop thread that owns the connection.
 //  - "producer side" methods: only the one thread currently producing the response.
 //  - aborted(), head(): any thread.
-// Memory stays bounded in both directions: the loop stops reading the socket while the body pipe
-// is full, and the producer blocks while the response pipe holds more than kResponseCapacity
-// bytes that the socket has not yet accepted.
+// The network never holds a producer: by default the loop receives the whole request body
+// (buffer_body(): memory, then a temporary file) before the exchange is handed over, and response
+// bytes the socket cannot take yet go to memory up to kResponseCapacity, then to a temporary file
+// (a Spooled event the loop reads back as the client catches up). Memory stays bounded per
+// exchange and in total (kResponseMemoryTotal for every exchange of the process); the producer
+// blocks only when the spool file is at its own limits (kSpoolLimit, kSpoolTotal) or cannot be
+// written. In streaming-body mode (no buffer_body()) the loop stops reading the socket while
+// kBodyMemory bytes wait for the producer.
 // Wake-ups: waking the loop costs a cross-thread hand-off, so the producer queues the head and
 // small writes without waking it, and wakes it when the response ends (finish), on flush(), for an
 // interim response, once kWakeThreshold bytes are waiting, and before it blocks (on body or on
@@ -26,6 +31,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "server/spool.h"
 
 namespace pogo::server {
 
@@ -76,13 +83,19 @@ struct ResponseHead {
 
 class Exchange {
  public:
-  static constexpr size_t kBodyCapacity = 1 << 20;       // request bytes buffered before pausing reads
-  static constexpr size_t kResponseCapacity = 256 << 10;  // response bytes in flight before blocking
+  static constexpr size_t kBodyMemory = 128 << 10;        // request body bytes in memory (then a file)
+  static constexpr size_t kResponseCapacity = 256 << 10;  // response bytes in memory before spooling
   static constexpr size_t kWakeThreshold = 16 << 10;      // response bytes queued before waking the loop
+  static constexpr uint64_t kSpoolLimit = 256ull << 20;    // response bytes in one exchange's spool file
+  static constexpr uint64_t kSpoolTotal = 4ull << 30;      // response bytes in every spool file together
+  static constexpr uint64_t kResponseMemoryTotal = 128ull << 20;  // response bytes in memory, all exchanges
 
   // `wake_loop` is called from the producer thread whenever the loop has something to do
   // (response data, resume reading); calls are coalesced until the loop calls begin_loop_turn().
-  Exchange(RequestHead head, std::function<void()> wake_loop);
+  // `spool_limit`: response bytes this exchange may put in its spool file (0: none, the producer
+  // blocks once kResponseCapacity bytes wait for the socket).
+  Exchange(RequestHead head, std::function<void()> wake_loop, uint64_t spool_limit = kSpoolLimit);
+  ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
@@ -92,9 +105,16 @@ class Exchange {
   bool aborted() const { return aborted_.load(std::memory_order_acquire); }
 
   // ---- loop side ----
-  // Appends request body bytes. Returns false when the pipe is now full: stop reading the socket
-  // until body_wants_more() says otherwise.
-  bool push_body(const char* data, size_t n);
+  // Before the first push_body(): the body is received whole before the exchange is handed over,
+  // so push_body() never asks the loop to pause.
+  void buffer_body() { body_buffered_ = true; }
+  bool body_buffered() const { return body_buffered_; }
+  enum class Push { More, Full, Failed };
+  // Appends request body bytes. Full: stop reading the socket until body_wants_more() says
+  // otherwise (streaming mode only). Failed: the bytes could not be kept (the temporary file
+  // could not be written); body_error() says why.
+  Push push_body(const char* data, size_t n);
+  std::string body_error() const;
   // End of the request body: `complete` false means it was cut short (timeout, disconnect, error).
   void end_body(bool complete);
   // True when reading was paused and the producer has drained enough to resume.
@@ -106,14 +126,17 @@ class Exchange {
 
   // One event of the response, in production order.
   struct Event {
-    enum Kind { Interim, Head, Data, End } kind;
-    ResponseHead head;  // Interim, Head
-    std::string data;   // Data
+    enum Kind { Interim, Head, Data, Spooled, End } kind;
+    ResponseHead head;    // Interim, Head
+    std::string data;     // Data
+    uint64_t spooled = 0; // Spooled: this many bytes wait in the spool, read them with read_spooled()
   };
   // Moves every queued event into `out`. Data bytes stay counted against kResponseCapacity until
   // the loop reports them written with bytes_written().
   void take_events(std::deque<Event>& out);
   void bytes_written(size_t n);
+  // The next spooled response bytes (the oldest first). 0 means the spool failed: give up.
+  size_t read_spooled(char* buf, size_t n);
 
   // ---- producer side ----
   // Reads up to n body bytes; blocks until some arrive. Returns 0 at the end of the body (or when
@@ -140,6 +163,7 @@ class Exchange {
 
   const RequestHead head_;
   const std::function<void()> wake_loop_;
+  const uint64_t spool_limit_;
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> aborted_{false};
 
@@ -147,15 +171,17 @@ class Exchange {
   std::condition_variable cv_;  // producer waits here (body data, response space)
 
   // request body
-  std::string body_;         // unread bytes
-  size_t body_read_pos_ = 0;
+  Spool body_{kBodyMemory};  // unread bytes
+  bool body_buffered_ = false;  // loop thread, before the hand-off
   bool body_ended_ = false;
   bool body_complete_ = false;
   bool body_paused_ = false;
 
   // response
   std::deque<Event> events_;
-  size_t response_in_flight_ = 0;
+  size_t response_in_flight_ = 0;  // Data bytes in events_ or written to the socket not yet
+  Spool spool_{0};                 // response bytes past the memory budget
+  bool spool_failed_ = false;      // the spool could not be written: back to blocking
   bool head_sent_ = false;  // producer thread only
   bool finished_ = false;   // producer thread only
   size_t quiet_bytes_ = 0;  // producer thread only: written since the last wake-up

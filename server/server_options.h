@@ -17,10 +17,15 @@ struct ServerOptions {
   unsigned loops = 0;                  // 0 = number of CPUs
   std::string root = ".";              // document root; made absolute (realpath) by start()
   bool php = true;                     // php_server semantics (scripts to the backend); false = file server only
+  bool hide_defaults = true;           // never serve what the built-in hide list covers (hidden_paths.h)
   size_t max_header_size = 1 << 20;
   std::optional<uint64_t> max_body_size;
   std::chrono::milliseconds read_header_timeout{10000}, read_body_timeout{0}, write_timeout{0},
       idle_timeout{300000};  // 0 = none
+  // Inactivity limits (0 = none): no request body byte received, or no response byte accepted by
+  // a client with output waiting, for this long closes the connection. A slow but moving upload
+  // or download is never cut off.
+  std::chrono::milliseconds body_idle_timeout{60000}, write_idle_timeout{60000};
   std::chrono::milliseconds grace_period{15000};
   bool access_log = false;  // one JSON line per request (logger "http.log.access")
   std::vector<std::pair<std::string, std::string>> env;  // copied into RequestHead::env

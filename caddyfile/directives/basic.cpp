@@ -14,10 +14,17 @@ HandlerSpec request_body(DirectiveInput& in) {
     RequestBodySpec spec;
     for (const Segment& sub : in.seg.block) {
         SegmentReader s(sub);
-        if (s.name().text != "max_size") unknown_subdirective(sub, "request_body");
         s.no_block();
         s.expect_args(1, 1);
-        spec.max_size = parse_size(s[0], "max_size");
+        if (s.name().text == "max_size") {
+            spec.max_size = parse_size(s[0], "max_size");
+        } else if (s.name().text == "buffer") {
+            if (s[0].text != "on" && s[0].text != "off")
+                fail(s[0], "request_body: buffer must be on or off, got " + s[0].text);
+            spec.buffer = s[0].text == "on";
+        } else {
+            unknown_subdirective(sub, "request_body");
+        }
     }
     return spec;
 }

@@ -106,8 +106,7 @@ struct Builder {
   }
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::HeaderSpec& s, const Scope&) { return make_header_handler(s); }
   std::unique_ptr<Handler> make(const cf::Handler& h, const cf::RequestBodySpec& s, const Scope&) {
-    if (!s.max_size) fail(h.where, "request_body: only max_size is supported, and it is missing");
-    return make_request_body_handler(*s.max_size);
+    return make_request_body_handler(s.max_size, !s.buffer);
   }
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::RedirSpec& s, const Scope&) { return make_redir_handler(s); }
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::RewriteSpec& s, const Scope&) {

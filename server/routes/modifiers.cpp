@@ -48,14 +48,16 @@ class HeaderHandler final : public Handler {
 
 class RequestBodyHandler final : public Handler {
  public:
-  explicit RequestBodyHandler(uint64_t max) : max_(max) {}
+  RequestBodyHandler(std::optional<uint64_t> max, bool stream) : max_(max), stream_(stream) {}
   std::optional<Action> handle(Request& r) const override {
-    r.max_body_size = max_;
+    if (max_) r.max_body_size = max_;
+    r.stream_body = stream_;
     return std::nullopt;
   }
 
  private:
-  uint64_t max_;
+  std::optional<uint64_t> max_;
+  bool stream_;
 };
 
 class EncodeHandler final : public Handler {
@@ -81,8 +83,8 @@ std::unique_ptr<Handler> make_root_handler(std::string path) { return std::make_
 std::unique_ptr<Handler> make_header_handler(caddyfile::HeaderSpec spec) {
   return std::make_unique<HeaderHandler>(std::move(spec));
 }
-std::unique_ptr<Handler> make_request_body_handler(uint64_t max_size) {
-  return std::make_unique<RequestBodyHandler>(max_size);
+std::unique_ptr<Handler> make_request_body_handler(std::optional<uint64_t> max_size, bool stream) {
+  return std::make_unique<RequestBodyHandler>(max_size, stream);
 }
 std::unique_ptr<Handler> make_encode_handler(caddyfile::EncodeSpec spec) {
   return std::make_unique<EncodeHandler>(std::move(spec));

@@ -15,7 +15,9 @@ namespace pogo::server {
 // `path` absolute (made so at build time) unless it holds placeholders.
 std::unique_ptr<Handler> make_root_handler(std::string path);
 std::unique_ptr<Handler> make_header_handler(caddyfile::HeaderSpec spec);
-std::unique_ptr<Handler> make_request_body_handler(uint64_t max_size);
+// request_body: `max_size` (413 past it), `buffer off` (the body streams to the script as it
+// arrives instead of being received whole first).
+std::unique_ptr<Handler> make_request_body_handler(std::optional<uint64_t> max_size, bool stream);
 std::unique_ptr<Handler> make_encode_handler(caddyfile::EncodeSpec spec);
 
 }  // namespace pogo::server

@@ -43,6 +43,7 @@ struct Request {
   std::map<std::string, std::string> vars;  // placeholders set by matchers and handlers, by full name
   std::string root;                       // `root` directive: absolute; "" = the current directory
   std::optional<uint64_t> max_body_size;  // request_body
+  bool stream_body = false;               // request_body { buffer off }
   ResponseFilters filters;
 };
 

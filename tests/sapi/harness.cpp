@@ -110,7 +110,7 @@ bool Driver::turn() {
     body_paused_ = false;
     while (body_off_ < body_.size()) {
       size_t n = std::min<size_t>(64 << 10, body_.size() - body_off_);
-      bool more = ex_->push_body(body_.data() + body_off_, n);
+      bool more = ex_->push_body(body_.data() + body_off_, n) == server::Exchange::Push::More;
       body_off_ += n;
       if (!more) {
         body_paused_ = true;
@@ -138,6 +138,18 @@ bool Driver::turn() {
         resp_.body += e.data;
         resp_.chunks.push_back(std::move(e.data));
         break;
+      case server::Exchange::Event::Spooled: {
+        std::string piece(size_t(e.spooled), '\0');
+        size_t got = 0;
+        while (got < piece.size()) {
+          size_t n = ex_->read_spooled(piece.data() + got, piece.size() - got);
+          if (n == 0) throw std::runtime_error("reading the response spool failed");
+          got += n;
+        }
+        resp_.body += piece;
+        resp_.chunks.push_back(std::move(piece));
+        break;
+      }
       case server::Exchange::Event::End: resp_.ended = true; break;
     }
   }

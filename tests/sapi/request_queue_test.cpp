@@ -374,3 +374,23 @@ TEST_CASE("request queue: an exchange that waited past max_wait is answered 503,
   REQUIRE_FALSE(alone_ev.empty());
   CHECK(alone_ev[0].head.status == 503);
 }
+
+TEST_CASE("an exchange whose client left while it was queued is dropped at the front, unanswered") {
+  RequestQueue q;
+  auto gone1 = make_exchange("/gone1.php");
+  auto kept = make_exchange("/kept.php");
+  auto gone2 = make_exchange("/gone2.php");
+  REQUIRE(q.push(gone1));
+  REQUIRE(q.push(kept));
+  REQUIRE(q.push(gone2));
+  gone1->abort();
+  gone2->abort();
+  auto got = q.pop();
+  REQUIRE(got);
+  CHECK(got->head().uri == "/kept.php");
+  CHECK(gone1->finished());  // ended, with nothing run for it
+  q.close();
+  CHECK(q.pop() == nullptr);  // gone2 dropped too, then closed and empty
+  CHECK(gone2->finished());
+  CHECK_FALSE(kept->finished());
+}

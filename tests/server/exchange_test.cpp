@@ -27,10 +27,10 @@ TEST_CASE("body pipe pauses when full and resumes once drained to half") {
   size_t pushed = 0;
   bool more = true;
   while (more) {
-    more = ex.push_body(chunk.data(), chunk.size());
+    more = ex.push_body(chunk.data(), chunk.size()) == Exchange::Push::More;
     pushed += chunk.size();
   }
-  CHECK(pushed >= Exchange::kBodyCapacity);
+  CHECK(pushed >= Exchange::kBodyMemory);
   CHECK_FALSE(ex.body_wants_more());
   std::string buf(pushed, '\0');
   size_t got = 0;
@@ -45,8 +45,8 @@ TEST_CASE("body pipe pauses when full and resumes once drained to half") {
   CHECK(ex.body_complete());
 }
 
-TEST_CASE("a producer blocked on a full response pipe is released by bytes_written and by abort") {
-  Exchange ex(RequestHead{}, [] {});
+TEST_CASE("without a spool, a producer blocked on a full response pipe is released by bytes_written and by abort") {
+  Exchange ex(RequestHead{}, [] {}, 0);
   std::string big(Exchange::kResponseCapacity, 'y');
   CHECK(ex.write(big));
   std::atomic<bool> done{false};
@@ -189,7 +189,7 @@ TEST_CASE("what a wake-up announces is queued: the head, the data and the end ar
   CHECK(events[2].kind == Exchange::Event::End);
 }
 
-TEST_CASE("a producer that fills the response pipe wakes the loop before it blocks") {
+TEST_CASE("without a spool, a producer that fills the response pipe wakes the loop before it blocks") {
   // The loop never reports bytes written, so the producer fills the pipe and blocks. The loop here
   // re-arms at once on every wake-up (each producer wake is seen) and records how much the producer
   // had queued when it woke it. The last wake-up must announce everything queued before the
@@ -207,7 +207,7 @@ TEST_CASE("a producer that fills the response pipe wakes the loop before it bloc
     ++wakes;
     announced = written.load();
     self->begin_loop_turn();
-  });
+  }, 0);
   self = &ex;
   std::atomic<bool> done{false};
   std::thread producer([&] {
@@ -238,11 +238,11 @@ TEST_CASE("a producer that fills the response pipe wakes the loop before it bloc
   CHECK(written.load() == accepted + 10 * kPiece);
 }
 
-TEST_CASE("a write that has to wait for room wakes the loop even below the threshold") {
+TEST_CASE("without a spool, a write that has to wait for room wakes the loop even below the threshold") {
   // Exact counts: 1 wake at the threshold for the first big write; after the loop's turn, 100
   // bytes fill the pipe exactly (quiet), and the next write must wake before blocking.
   std::atomic<int> wakes{0};
-  Exchange ex(RequestHead{}, [&] { ++wakes; });
+  Exchange ex(RequestHead{}, [&] { ++wakes; }, 0);
   std::atomic<bool> go{false}, done{false};
   std::thread producer([&] {
     CHECK(ex.write(std::string(Exchange::kResponseCapacity - 100, 'a')));
@@ -317,5 +317,88 @@ TEST_CASE("read_body with nothing queued, or nothing new since the last wake-up,
   ex.end_body(true);
   CHECK(ex.read_body(buf, sizeof buf) == 0);  // nothing new since
   CHECK(wakes.load() == 1);
+  CHECK(ex.body_complete());
+}
+
+// ---- the spool: past kResponseCapacity the producer goes on, the bytes wait in a file ----
+
+namespace {
+std::string pattern(size_t n, size_t from) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = char('a' + (from + i) % 26);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("a producer past the memory budget never blocks: the rest is spooled and read back in order") {
+  Exchange ex(RequestHead{}, [] {});
+  const size_t total = Exchange::kResponseCapacity * 6 + 123;
+  size_t sent = 0;
+  while (sent < total) {  // the loop reports nothing written: without the spool this would block
+    size_t n = std::min<size_t>(10000, total - sent);
+    REQUIRE(ex.write(pattern(n, sent)));
+    sent += n;
+  }
+  ex.finish();
+  std::deque<Exchange::Event> events;
+  ex.take_events(events);
+  std::string got;
+  size_t spooled_events = 0;
+  for (auto& e : events) {
+    if (e.kind == Exchange::Event::Data) got += e.data;
+    if (e.kind != Exchange::Event::Spooled) continue;
+    ++spooled_events;
+    std::string buf(7777, '\0');  // an odd size: reads cross the writes' boundaries
+    for (uint64_t left = e.spooled; left > 0;) {
+      size_t n = ex.read_spooled(buf.data(), std::min<uint64_t>(left, buf.size()));
+      REQUIRE(n > 0);
+      got.append(buf, 0, n);
+      left -= n;
+    }
+  }
+  CHECK(spooled_events == 1);  // consecutive spooled writes make one event
+  CHECK(events.back().kind == Exchange::Event::End);
+  REQUIRE(got.size() == total);
+  CHECK(got == pattern(total, 0));
+}
+
+TEST_CASE("once bytes are spooled, later writes follow them even when memory has room again") {
+  Exchange ex(RequestHead{}, [] {});
+  REQUIRE(ex.write(std::string(Exchange::kResponseCapacity, 'm')));
+  REQUIRE(ex.write("s1"));  // memory full: spooled
+  std::deque<Exchange::Event> events;
+  ex.take_events(events);
+  ex.bytes_written(Exchange::kResponseCapacity);  // memory is free again
+  REQUIRE(ex.write("s2"));  // still behind s1 in the spool
+  ex.take_events(events);
+  REQUIRE(events.size() == 4);  // head, data, spooled(s1) + spooled(s2) as two events across takes
+  CHECK(events[2].kind == Exchange::Event::Spooled);
+  CHECK(events[3].kind == Exchange::Event::Spooled);
+  char buf[8];
+  REQUIRE(ex.read_spooled(buf, sizeof buf) == 4);
+  CHECK(std::string(buf, 4) == "s1s2");
+  REQUIRE(ex.write("m2"));  // the spool is empty: memory again
+  events.clear();
+  ex.take_events(events);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Exchange::Event::Data);
+  CHECK(events[0].data == "m2");
+}
+
+TEST_CASE("a buffered request body never pauses the loop and spills past its memory into a file") {
+  Exchange ex(RequestHead{}, [] {});
+  ex.buffer_body();
+  const size_t total = Exchange::kBodyMemory * 5 + 17;
+  for (size_t sent = 0; sent < total;) {
+    size_t n = std::min<size_t>(9000, total - sent);
+    std::string piece = pattern(n, sent);
+    REQUIRE(ex.push_body(piece.data(), n) == Exchange::Push::More);
+    sent += n;
+  }
+  ex.end_body(true);
+  CHECK_FALSE(ex.body_wants_more());
+  std::string got, buf(5000, '\0');
+  while (size_t n = ex.read_body(buf.data(), buf.size())) got.append(buf, 0, n);
+  CHECK(got == pattern(total, 0));
   CHECK(ex.body_complete());
 }

@@ -171,15 +171,6 @@ TEST_CASE("idle keep-alive timeout closes the connection after a response") {
   CHECK(r.closed);
 }
 
-TEST_CASE("read body timeout drops a client that stops sending its body") {
-  TestServer t([](ServerOptions& o) { o.read_body_timeout = std::chrono::milliseconds(200); });
-  RawClient c(t.port);
-  c.send("POST /echo.php HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
-  CHECK(c.read_to_eof().closed);
-  CHECK(wait_for([&] { return t.backend.finished.load() == 1; }));
-  CHECK(t.backend.last_body_size.load() == 10);
-}
-
 namespace {
 // Redirects fd 2 into a temporary file while alive.
 struct StderrCapture {
@@ -201,6 +192,33 @@ struct StderrCapture {
   }
 };
 }  // namespace
+
+TEST_CASE("read body timeout drops a client that stops sending its body; the backend never sees it") {
+  TestServer t([](ServerOptions& o) { o.read_body_timeout = std::chrono::milliseconds(200); });
+  RawClient c(t.port);
+  c.send("POST /echo.php HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
+  CHECK(c.read_to_eof().closed);
+  // The body is received before the backend is given the request: an incomplete one never is.
+  CHECK(t.backend.started.load() == 0);
+  CurlOptions o;
+  o.method = "POST";
+  o.body = "0123456789";
+  CHECK(curl_get(t.url("/echo.php"), o).body.size() > 0);
+  CHECK(t.backend.started.load() == 1);
+  CHECK(t.backend.last_body_size.load() == 10);
+}
+
+TEST_CASE("body inactivity timeout drops a client whose upload stalls") {
+  TestServer t([](ServerOptions& o) { o.body_idle_timeout = std::chrono::milliseconds(300); });
+  RawClient c(t.port);
+  StderrCapture cap;
+  c.send("POST /echo.php HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
+  CHECK(c.read_to_eof().closed);
+  CHECK(t.backend.started.load() == 0);
+  CHECK(cap.text().find("read body timeout: no data from the client") != std::string::npos);
+}
+
+
 
 TEST_CASE("access log: one JSON line per request with Caddy's field names") {
   std::string text;
@@ -241,6 +259,23 @@ TEST_CASE("access log: one JSON line per request with Caddy's field names") {
 TEST_CASE("write timeout drops a client that does not read its response") {
   TestServer t([](ServerOptions& o) { o.write_timeout = std::chrono::milliseconds(300); });
   RawClient c(t.port);
+  StderrCapture cap;
   c.send("GET /big.php HTTP/1.1\r\nHost: x\r\n\r\n");
-  CHECK(wait_for([&] { return t.backend.aborted.load() == 1; }));
+  CHECK(wait_for([&] { return t.backend.finished.load() == 1; }));  // spooled: the producer is done
+  CHECK(wait_for([&] { return cap.text().find("write timeout") != std::string::npos; }));
+  auto r = c.read_to_eof();
+  CHECK(r.closed);
+  CHECK(r.data.size() < size_t(20) << 20);  // cut off: the rest was never sent
+}
+
+TEST_CASE("write inactivity timeout drops a client that stops reading") {
+  TestServer t([](ServerOptions& o) { o.write_idle_timeout = std::chrono::milliseconds(300); });
+  RawClient c(t.port);
+  StderrCapture cap;
+  c.send("GET /big.php HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(wait_for([&] { return t.backend.finished.load() == 1; }));
+  CHECK(wait_for([&] { return cap.text().find("write timeout: the client stopped reading") != std::string::npos; }));
+  auto r = c.read_to_eof();
+  CHECK(r.closed);
+  CHECK(r.data.size() < size_t(20) << 20);
 }

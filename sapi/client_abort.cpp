@@ -1,0 +1,63 @@
+#include "sapi/client_abort.h"
+
+#include "sapi/php_includes.h"
+
+namespace pogo::sapi {
+
+namespace {
+
+thread_local bool t_in_handler = false;
+thread_local bool t_unwind_requested = false;  // asked for, not yet thrown
+thread_local bool t_unwinding = false;         // thrown, not yet taken back
+
+void (*g_previous)(zend_execute_data*) = nullptr;
+
+// zend_interrupt_function: runs at a VM safe point, where throwing is as safe as in any opcode.
+void on_interrupt(zend_execute_data* execute_data) {
+  if (t_unwind_requested) {
+    t_unwind_requested = false;
+    if (!EG(exception)) {
+      t_unwinding = true;
+      zend_throw_unwind_exit();
+      return;
+    }
+  }
+  if (g_previous) g_previous(execute_data);
+}
+
+}  // namespace
+
+void abort_worker_request() {
+  PG(connection_status) = PHP_CONNECTION_ABORTED;
+  php_output_set_status(PHP_OUTPUT_DISABLED);
+  // Outside the handler (its output flushed at the end of the request) there is nothing to unwind.
+  if (!t_in_handler || PG(ignore_user_abort) || t_unwind_requested || t_unwinding) return;
+  t_unwind_requested = true;
+  zend_atomic_bool_store_ex(&EG(vm_interrupt), true);
+}
+
+void begin_handler() {
+  t_in_handler = true;
+  t_unwind_requested = t_unwinding = false;
+}
+
+bool end_handler() {
+  bool ours = t_unwinding;
+  // Asked for but never reached (the handler returned first): nothing to unwind any more.
+  t_in_handler = t_unwind_requested = t_unwinding = false;
+  return ours;
+}
+
+void install_abort_interrupt() {
+  if (zend_interrupt_function == on_interrupt) return;
+  g_previous = zend_interrupt_function;
+  zend_interrupt_function = on_interrupt;
+}
+
+void remove_abort_interrupt() {
+  if (zend_interrupt_function != on_interrupt) return;
+  zend_interrupt_function = g_previous;
+  g_previous = nullptr;
+}
+
+}  // namespace pogo::sapi
