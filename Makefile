@@ -45,7 +45,7 @@ fuzz:
 	$(BUILD_FUZZ)/tests/caddyfile/caddyfile_fuzz_parse -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	  $(BUILD_FUZZ)/corpus/caddyfile tests/caddyfile/fixtures
 	$(BUILD_FUZZ)/tests/server/server_fuzz_request -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-	  $(BUILD_FUZZ)/corpus/request
+	  $(BUILD_FUZZ)/corpus/request tests/server/fuzz_corpus
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "server/host_header.h"
 #include "server/http_text.h"
 
 namespace pogo::server {
@@ -34,6 +35,11 @@ const llhttp_settings_t& RequestParser::settings() {
     st.on_headers_complete = &RequestParser::on_headers_complete;
     st.on_body = &RequestParser::on_body;
     st.on_message_complete = &RequestParser::on_message_complete;
+    st.on_chunk_extension_name = &RequestParser::on_chunk_extension;
+    st.on_chunk_extension_value = &RequestParser::on_chunk_extension;
+    st.on_chunk_extension_name_complete = &RequestParser::on_chunk_extension_end;
+    st.on_chunk_extension_value_complete = &RequestParser::on_chunk_extension_end;
+    st.on_chunk_header = &RequestParser::on_chunk_header;
     return st;
   }();
   return s;
@@ -52,6 +58,9 @@ int RequestParser::on_message_begin(llhttp_t* p) {
   s.in_value_ = false;
   s.head_bytes_ = 0;
   s.body_bytes_ = 0;
+  s.trailer_bytes_ = 0;
+  s.callback_status_ = 0;
+  s.chunks_.begin_body();
   s.started_ = true;
   s.head_done_ = s.complete_ = false;
   s.keep_alive_ = true;
@@ -64,13 +73,27 @@ int RequestParser::on_url(llhttp_t* p, const char* at, size_t n) {
   return 0;
 }
 
+int RequestParser::fail(llhttp_t* p, const char* reason, int status) {
+  // llhttp replaces the reason (and the errno) of a failed non-data callback with its own.
+  self(p).callback_status_ = status;
+  self(p).callback_reason_ = reason;
+  llhttp_set_error_reason(p, reason);
+  return HPE_USER;
+}
+
+// After the head, header lines are a chunked body's trailers: bounded like the head, since
+// nothing else bounds them (the head's limit counts bytes before on_headers_complete only).
 int RequestParser::on_header_field(llhttp_t* p, const char* at, size_t n) {
-  self(p).field_.append(at, n);
+  auto& s = self(p);
+  if (s.head_done_ && (s.trailer_bytes_ += n) > s.max_header_size_) return fail(p, "request trailers too large", 431);
+  s.field_.append(at, n);
   return 0;
 }
 
 int RequestParser::on_header_value(llhttp_t* p, const char* at, size_t n) {
-  self(p).value_.append(at, n);
+  auto& s = self(p);
+  if (s.head_done_ && (s.trailer_bytes_ += n) > s.max_header_size_) return fail(p, "request trailers too large", 431);
+  s.value_.append(at, n);
   return 0;
 }
 
@@ -102,8 +125,23 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
   return HPE_PAUSED;
 }
 
+int RequestParser::on_chunk_extension(llhttp_t* p, const char*, size_t n) {
+  auto& s = self(p);
+  return s.chunks_.add_extension_bytes(n) ? 0 : fail(p, s.chunks_.error());
+}
+
+// Each name or value ends with one separator byte (';', '=', a closing quote) the spans leave
+// out: counted here, so ";;;;" cannot make a line of any length out of empty extensions.
+int RequestParser::on_chunk_extension_end(llhttp_t* p) { return on_chunk_extension(p, nullptr, 1); }
+
+int RequestParser::on_chunk_header(llhttp_t* p) {
+  self(p).chunks_.chunk_header(p->content_length);
+  return 0;
+}
+
 int RequestParser::on_body(llhttp_t* p, const char* at, size_t n) {
   auto& s = self(p);
+  if (s.chunked_ && !s.chunks_.data(at, n)) return fail(p, s.chunks_.error());
   s.body_bytes_ += n;
   if (s.sink_) s.sink_->on_body(at, n);
   return 0;
@@ -158,6 +196,10 @@ RequestParser::Step RequestParser::validate_head() {
     st.kind = Step::Error;
     st.status = 400;
     st.reason = hosts ? "too many Host headers" : "missing required Host header";
+  } else if (const std::string* host = head_.header("Host"); host && !valid_host_header(*host)) {
+    st.kind = Step::Error;
+    st.status = 400;
+    st.reason = "malformed Host header";
   }
   return st;
 }
@@ -170,6 +212,13 @@ RequestParser::Step RequestParser::feed(const char* data, size_t len) {
   }
   if (complete_ && len > 0) started_ = false;  // the next request's bytes
   bool was_in_head = !head_done_ || complete_;
+  if (!chunks_.check_input_start(data, len)) {
+    st.kind = Step::Error;
+    st.status = 400;
+    st.reason = chunks_.error();
+    return st;
+  }
+  chunks_.set_input_end(data + len);
   llhttp_errno_t err = llhttp_execute(&parser_, data, len);
   size_t consumed = len;
   if (err != HPE_OK) {
@@ -202,8 +251,8 @@ RequestParser::Step RequestParser::feed(const char* data, size_t len) {
   }
   if (err != HPE_OK) {
     st.kind = Step::Error;
-    st.status = 400;
-    st.reason = llhttp_get_error_reason(&parser_);
+    st.status = callback_status_ ? callback_status_ : 400;
+    st.reason = callback_status_ ? callback_reason_ : llhttp_get_error_reason(&parser_);
     if (!st.reason) st.reason = llhttp_errno_name(err);
     return st;
   }

@@ -1,7 +1,11 @@
 // The request parser: llhttp driven one request at a time. feed() stops when a request's head is
 // complete (so routing can decide where the body goes before any body byte is parsed) and when
 // the message is complete (so a pipelined next request waits for this response). It enforces
-// the header size limit and turns every protocol fault into a status (400, 431, 505) and reason.
+// the header size limit and turns every protocol fault into a status (400, 431, 505) and reason:
+// among them the ones llhttp's lenient build lets through — a chunk's data not followed by CRLF,
+// overlong chunk extensions (chunk_framing.h) — and a Host header Caddy would refuse
+// (host_header.h: a byte outside the host syntax, two Host headers, none on HTTP/1.1).
+// Trailers after a chunked body are bounded by the same size limit as the head.
 //
 // Threads: one loop thread (the owning connection's). Pure: no I/O.
 #pragma once
@@ -11,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "server/chunk_framing.h"
 #include "server/exchange.h"
 
 namespace pogo::server {
@@ -58,6 +63,10 @@ class RequestParser {
   static int on_headers_complete(llhttp_t* p);
   static int on_body(llhttp_t* p, const char* at, size_t n);
   static int on_message_complete(llhttp_t* p);
+  static int on_chunk_extension(llhttp_t* p, const char* at, size_t n);
+  static int on_chunk_extension_end(llhttp_t* p);
+  static int on_chunk_header(llhttp_t* p);
+  static int fail(llhttp_t* p, const char* reason, int status = 400);
   static const llhttp_settings_t& settings();
 
   Step validate_head();
@@ -70,6 +79,10 @@ class RequestParser {
   bool in_value_ = false;
   size_t head_bytes_ = 0;
   uint64_t body_bytes_ = 0;
+  size_t trailer_bytes_ = 0;
+  int callback_status_ = 0;  // set when a callback refused the input, with its reason
+  const char* callback_reason_ = "";
+  ChunkFraming chunks_;
   bool started_ = false, head_done_ = false, complete_ = false;
   bool paused_ = false;
   bool keep_alive_ = true, expect_continue_ = false, chunked_ = false;
