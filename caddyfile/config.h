@@ -181,12 +181,14 @@ struct PhpSpec {  // php_server, php, php_fastcgi
     std::vector<std::string> index{"index.php"};  // empty: `index off`
     std::vector<std::string> try_files;            // empty: {path} {path}/index.php index.php
     bool file_server = true;                       // php_server serves static files
+    bool hide_defaults = true;                     // ... except what the built-in hide list covers
     std::vector<PhpWorker> workers;
     std::string upstream;  // php_fastcgi's (ignored: the embedded engine serves it)
 };
 struct FileServerSpec {
     std::string root;
     std::vector<std::string> hide;
+    bool hide_defaults = true;  // also hide Pogo's built-in list (.env*, .git, *.php.bak, ...)
     std::vector<std::string> index{"index.html", "index.txt"};
     bool browse = false;
     std::vector<std::string> precompressed;

@@ -118,12 +118,13 @@ json spec_json(const HandlerSpec& spec) {
                             {"resolve_root_symlink", s.resolve_root_symlink},
                             {"env", kv(s.env)},         {"index", s.index},
                             {"try_files", s.try_files}, {"file_server", s.file_server},
-                            {"workers", workers}};
+                            {"hide_defaults", s.hide_defaults}, {"workers", workers}};
                 if (!s.upstream.empty()) out["ignored_upstream"] = s.upstream;
                 return out;
             },
             [](const FileServerSpec& s) -> json {
-                return {{"root", s.root},         {"hide", s.hide},          {"index", s.index},
+                return {{"root", s.root},         {"hide", s.hide},          {"hide_defaults", s.hide_defaults},
+                        {"index", s.index},
                         {"browse", s.browse},     {"precompressed", s.precompressed},
                         {"pass_thru", s.pass_thru}, {"canonical_uris", s.canonical_uris}, {"status", s.status}};
             },

@@ -18,7 +18,7 @@ int cmd_help(const Args&) {
       "\n"
       "  run [--config Caddyfile] [--envfile FILE]\n"
       "                      serve what a Caddyfile says (default: ./Caddyfile)\n"
-      "  php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--access-log] [--debug]\n"
+      "  php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--access-log] [--no-hide-defaults] [--debug]\n"
       "                      serve DIR (default: .) on ADDR (default: :8080)\n"
       "  php-cli SCRIPT [ARGS...]\n"
       "                      run a PHP script with this binary's PHP\n"

@@ -16,7 +16,7 @@ namespace pogo::cli {
 
 namespace {
 int usage(const std::string& why) {
-  std::fprintf(stderr, "pogo php-server: %s\nusage: pogo php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--access-log] [--debug]\n",
+  std::fprintf(stderr, "pogo php-server: %s\nusage: pogo php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--access-log] [--no-hide-defaults] [--debug]\n",
                why.c_str());
   return 2;
 }
@@ -78,6 +78,8 @@ int cmd_php_server(const Args& args) {
       backend_opts.workers.push_back(std::move(w));
     } else if (a == "--access-log" || a == "-a") {
       opts.access_log = true;
+    } else if (a == "--no-hide-defaults") {  // serve .env, .git/, *.php.bak, ... as Caddy would
+      opts.hide_defaults = false;
     } else if (a == "--debug" || a == "-v") {
       log::set_level(log::Level::Debug);
     } else {

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "server/path_safety.h"
+#include "server/routes/try_files.h"
 
 namespace pogo::server {
 
@@ -29,11 +30,8 @@ std::string join(std::string_view dir, std::string_view name) {
 }  // namespace
 
 size_t php_split_position(std::string_view path) {
-  for (size_t i = 0; i + 4 <= path.size(); ++i) {
-    if (path[i] == '.' && (path[i + 1] | 0x20) == 'p' && (path[i + 2] | 0x20) == 'h' && (path[i + 3] | 0x20) == 'p')
-      return i + 4;
-  }
-  return std::string_view::npos;
+  static const std::vector<std::string> php{".php"};
+  return split_position(path, php);
 }
 
 Resolution resolve_php_path(const std::string& root, std::string_view path, std::string_view query) {

@@ -1,7 +1,9 @@
 // php_server path resolution, as FrankenPHP's php_server does it with Caddy matchers:
 //   1. a directory holding index.php, requested without a trailing slash -> 308 to path + "/";
 //   2. try_files {path} {path}/index.php index.php, each candidate split after the first ".php"
-//      (ASCII case-insensitive) so "/a.php/b" is the script "/a.php" with PATH_INFO "/b";
+//      (ASCII case-insensitive) that ends a path segment, as Caddy's file matcher splits: so
+//      "/a.php/b" is the script "/a.php" with PATH_INFO "/b", while "/a.php.bak" is the file of
+//      that name, never a.php (the same in `pogo run`'s php_server, which splits with try_files);
 //   3. a directory requested with a trailing slash and holding index.html is a static file;
 //   4. otherwise not found.
 // A candidate counts only if its realpath stays inside the root (symlink escapes don't match).
@@ -35,7 +37,8 @@ using Resolution = std::variant<ResolvedNotFound, ResolvedRedirect, ResolvedStat
 // (see path_safety.h). `query`: raw query, kept on redirects.
 Resolution resolve_php_path(const std::string& root, std::string_view path, std::string_view query);
 
-// The position just after the first ".php" (ASCII case-insensitive), or npos.
+// The position just after the first ".php" (ASCII case-insensitive) followed by '/' or the end
+// of the path, or npos.
 size_t php_split_position(std::string_view path);
 
 }  // namespace pogo::server

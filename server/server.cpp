@@ -33,9 +33,9 @@ void Server::start() {
     // `pogo php-server`: one catch-all site.
     auto site = std::make_unique<Site>();
     if (options_.php)
-      site->chain.push_back(make_php_server_handler(options_.root, backend_, options_.env));
+      site->chain.push_back(make_php_server_handler(options_.root, backend_, options_.env, options_.hide_defaults));
     else
-      site->chain.push_back(make_file_server_handler(options_.root));
+      site->chain.push_back(make_file_server_handler(options_.root, options_.hide_defaults));
     sites_ = std::make_shared<SiteTable>();
     sites_->add(std::move(site));
     for (const auto& text : options_.listen) addrs.emplace_back(parse_listen_address(text), sites_.get());

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "server/hidden_paths.h"
 #include "server/path_safety.h"
 #include "server/response_writer.h"
 #include "server/script_resolver.h"
@@ -77,14 +78,18 @@ Respond redirect(std::string location) {
 
 class PhpServerHandler final : public Handler {
  public:
-  PhpServerHandler(std::string root, Backend* backend, std::vector<std::pair<std::string, std::string>> env)
-      : root_(std::move(root)), backend_(backend), env_(std::move(env)) {}
+  PhpServerHandler(std::string root, Backend* backend, std::vector<std::pair<std::string, std::string>> env,
+                   bool hide_defaults)
+      : root_(std::move(root)), backend_(backend), env_(std::move(env)), hide_defaults_(hide_defaults) {}
 
   std::optional<Action> handle(Request& rq) const override {
     RequestHead& req = rq.head;
     Resolution r = resolve_php_path(root_, req.path, req.query);
     if (auto* red = std::get_if<ResolvedRedirect>(&r)) return redirect(std::move(red->location));
-    if (auto* st = std::get_if<ResolvedStatic>(&r)) return ServeFile{std::move(st->file)};
+    if (auto* st = std::get_if<ResolvedStatic>(&r)) {
+      if (hide_defaults_ && refuse_hidden(req.path, st->file, root_)) return make_error_response(404);
+      return ServeFile{std::move(st->file)};
+    }
     if (auto* sc = std::get_if<ResolvedScript>(&r)) {
       if (!backend_) return make_error_response(503);
       req.document_root = root_;
@@ -102,17 +107,18 @@ class PhpServerHandler final : public Handler {
   std::string root_;
   Backend* backend_;
   std::vector<std::pair<std::string, std::string>> env_;
+  bool hide_defaults_;
 };
 
 class FileServerHandler final : public Handler {
  public:
-  explicit FileServerHandler(std::string root) : root_(std::move(root)) {}
+  FileServerHandler(std::string root, bool hide_defaults) : root_(std::move(root)), hide_defaults_(hide_defaults) {}
 
   std::optional<Action> handle(Request& rq) const override {
     RequestHead& req = rq.head;
     struct stat st {};
     auto real = resolve_inside_root(root_, req.path, &st);
-    if (!real) return make_error_response(404);
+    if (!real || (hide_defaults_ && refuse_hidden(req.path, *real, root_))) return make_error_response(404);
     if (S_ISDIR(st.st_mode)) {
       std::string index = *real + (real->back() == '/' ? "" : "/") + "index.html";
       struct stat ist {};
@@ -131,17 +137,19 @@ class FileServerHandler final : public Handler {
 
  private:
   std::string root_;
+  bool hide_defaults_;
 };
 
 }  // namespace
 
 std::unique_ptr<Handler> make_php_server_handler(std::string root, Backend* backend,
-                                                 std::vector<std::pair<std::string, std::string>> env) {
-  return std::make_unique<PhpServerHandler>(std::move(root), backend, std::move(env));
+                                                 std::vector<std::pair<std::string, std::string>> env,
+                                                 bool hide_defaults) {
+  return std::make_unique<PhpServerHandler>(std::move(root), backend, std::move(env), hide_defaults);
 }
 
-std::unique_ptr<Handler> make_file_server_handler(std::string root) {
-  return std::make_unique<FileServerHandler>(std::move(root));
+std::unique_ptr<Handler> make_file_server_handler(std::string root, bool hide_defaults) {
+  return std::make_unique<FileServerHandler>(std::move(root), hide_defaults);
 }
 
 }  // namespace pogo::server

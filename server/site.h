@@ -79,11 +79,14 @@ class SiteTable {
   std::vector<std::unique_ptr<Site>> sites_;
 };
 
-// php_server: script resolution (script_resolver.h), scripts to `backend`, static files served.
+// php_server: script resolution (script_resolver.h), scripts to `backend`, static files served
+// (except, with `hide_defaults`, what the built-in hide list of hidden_paths.h covers).
 std::unique_ptr<Handler> make_php_server_handler(std::string root, Backend* backend,
-                                                 std::vector<std::pair<std::string, std::string>> env);
-// file_server: static files only, never a .php file's source.
-std::unique_ptr<Handler> make_file_server_handler(std::string root);
+                                                 std::vector<std::pair<std::string, std::string>> env,
+                                                 bool hide_defaults = true);
+// file_server: static files only, never a .php file's source (nor, with `hide_defaults`, what
+// the built-in hide list covers).
+std::unique_ptr<Handler> make_file_server_handler(std::string root, bool hide_defaults = true);
 
 // A small text/plain response.
 Respond make_error_response(int status);

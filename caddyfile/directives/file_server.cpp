@@ -1,5 +1,5 @@
-// file_server [matcher] [browse] { root hide index browse precompressed status pass_thru
-// disable_canonical_uris }
+// file_server [matcher] [browse] { root hide hide_defaults index browse precompressed status
+// pass_thru disable_canonical_uris }
 #include "caddyfile/directives/directives.h"
 
 namespace caddyfile::directives {
@@ -22,6 +22,12 @@ HandlerSpec file_server(DirectiveInput& in) {
         } else if (n == "hide") {
             s.expect_args(1, 1024);
             spec.hide = s.texts();
+        } else if (n == "hide_defaults") {
+            // Pogo's own: the built-in hide list (server/hidden_paths.h) is on unless turned off.
+            s.expect_args(1, 1);
+            if (s.text(0) != "on" && s.text(0) != "off")
+                fail(s[0], "file_server hide_defaults: expected \"on\" or \"off\", got " + quoted(s.text(0)));
+            spec.hide_defaults = s.text(0) == "on";
         } else if (n == "index") {
             s.expect_args(1, 64);
             spec.index = s.texts();

@@ -61,6 +61,12 @@ HandlerSpec parse(DirectiveInput& in, Kind kind) {
             s.expect_args(1, 1);
             if (s.text(0) != "off") fail(s[0], "php_server file_server: expected \"off\", got " + quoted(s.text(0)));
             spec.file_server = false;
+        } else if (n == "hide_defaults" && kind == Kind::server) {
+            // Pogo's own: the built-in hide list of the static part (server/hidden_paths.h).
+            s.expect_args(1, 1);
+            if (s.text(0) != "on" && s.text(0) != "off")
+                fail(s[0], "php_server hide_defaults: expected \"on\" or \"off\", got " + quoted(s.text(0)));
+            spec.hide_defaults = s.text(0) == "on";
         } else if (kind == Kind::fastcgi && (n == "dial_timeout" || n == "read_timeout" || n == "write_timeout" ||
                                              n == "capture_stderr" || n == "header_up" || n == "header_down")) {
             in.ctx.build.warn(s.name(), "php_fastcgi " + n + " has no effect in Pogo");

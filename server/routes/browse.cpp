@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "server/hidden_paths.h"
 #include "server/http_date.h"
 #include "server/http_text.h"
 #include "server/path_safety.h"
@@ -36,14 +37,14 @@ std::string human_size(uint64_t n) {
 }  // namespace
 
 Respond browse_directory(const std::string& dir, const std::string& url_path, bool json,
-                         const std::vector<std::string>& hide) {
+                         const std::vector<std::string>& hide, bool hide_defaults) {
   std::vector<Entry> entries;
   if (DIR* d = ::opendir(dir.c_str())) {
     while (dirent* e = ::readdir(d)) {
       std::string name = e->d_name;
       if (name == "." || name == "..") continue;
       std::string full = dir + (dir.ends_with("/") ? "" : "/") + name;
-      if (is_hidden(full, hide)) continue;
+      if (is_hidden(full, hide) || (hide_defaults && !default_hide_rule(name).empty())) continue;
       struct stat lst {}, st {};
       if (::lstat(full.c_str(), &lst) != 0) continue;
       Entry en;

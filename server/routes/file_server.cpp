@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "server/hidden_paths.h"
 #include "server/path_safety.h"
 #include "server/routes/browse.h"
 #include "server/routes/encode.h"
@@ -65,6 +66,7 @@ class FileServerHandler final : public Handler {
     auto real = resolve_inside_root(real_root, r.head.path, &st);
     if (!real || is_hidden(*real, spec_.hide) || is_hidden(real_root + r.head.path, spec_.hide))
       return not_found();
+    if (spec_.hide_defaults && refuse_hidden(r.head.path, *real, real_root)) return not_found();
     const std::string& path = r.head.path;
     if (S_ISDIR(st.st_mode)) {
       std::string dir = *real + (real->back() == '/' ? "" : "/");
@@ -80,7 +82,7 @@ class FileServerHandler final : public Handler {
       if (spec_.canonical_uris && !path.ends_with("/")) return redirect_to(r, redirect_base(r) + "/");
       const std::string* accept = r.head.header("Accept");
       bool json = accept && accept->find("application/json") != std::string::npos;
-      Respond listing = browse_directory(dir, path.ends_with("/") ? path : path + "/", json, spec_.hide);
+      Respond listing = browse_directory(dir, path.ends_with("/") ? path : path + "/", json, spec_.hide, spec_.hide_defaults);
       if (spec_.status) listing.status = spec_.status;
       return listing;
     }
@@ -155,9 +157,10 @@ std::unique_ptr<Handler> make_file_server_handler(caddyfile::FileServerSpec spec
   return std::make_unique<FileServerHandler>(std::move(spec), std::move(caddyfile_path));
 }
 
-std::unique_ptr<Handler> make_php_static_handler(std::string root) {
+std::unique_ptr<Handler> make_php_static_handler(std::string root, bool hide_defaults) {
   caddyfile::FileServerSpec spec;
   spec.root = std::move(root);
+  spec.hide_defaults = hide_defaults;
   return std::make_unique<FileServerHandler>(std::move(spec), std::string());
 }
 

@@ -41,7 +41,7 @@ class PhpHandler final : public Handler {
       }
       use_tries_ = true;
     }
-    if (kind_ == PhpKind::server && spec_.file_server) static_ = make_php_static_handler(spec_.root);
+    if (kind_ == PhpKind::server && spec_.file_server) static_ = make_php_static_handler(spec_.root, spec_.hide_defaults);
   }
 
   std::optional<Action> handle(Request& r) const override {

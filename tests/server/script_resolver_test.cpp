@@ -21,7 +21,7 @@ struct Tree {
     fs::remove_all(base);
     for (auto d : {"root/dir", "root/app", "root/static", "root/empty", "outside"}) fs::create_directories(base / d);
     for (auto f : {"root/index.php", "root/app/index.php", "root/info.php", "root/style.css", "root/static/index.html",
-                   "root/UPPER.PHP", "outside/evil.php", "outside/secret.txt"})
+                   "root/UPPER.PHP", "root/info.php.bak", "outside/evil.php", "outside/secret.txt"})
       std::ofstream(base / f) << "x";
     fs::create_symlink(base / "outside/secret.txt", base / "root/leak.txt");
     fs::create_symlink(base / "outside/evil.php", base / "root/evil.php");
@@ -66,6 +66,11 @@ TEST_CASE("php_server path resolution") {
       {"/evil.php", "", "script " + R + "/index.php name=/index.php info="},
       {"/outdir/secret.txt", "", "script " + R + "/index.php name=/index.php info="},
       {"/info.txt", "", "notfound"},  // a script behind a non-.php name is never source
+      // ".php" splits only where it ends a segment (Caddy's file matcher): a backup copy is a
+      // file of its own (hidden later by the file server's defaults), never info.php run
+      {"/info.php.bak", "", "static " + R + "/info.php.bak"},
+      {"/info.php.orig", "", "script " + R + "/index.php name=/index.php info="},  // missing: front controller
+      {"/info.php.bak/x", "", "script " + R + "/index.php name=/index.php info="},
   };
   for (const auto& c : cases) {
     CAPTURE(c.path);
@@ -81,11 +86,14 @@ TEST_CASE("without a front controller unknown paths are not found") {
   CHECK(describe(resolve_php_path(t.root, "/empty/", "")) == "notfound");
 }
 
-TEST_CASE("php_split_position finds the first .php case-insensitively") {
+TEST_CASE("php_split_position finds the first .php that ends a segment, case-insensitively") {
   CHECK(php_split_position("/a.php/b") == 6);
   CHECK(php_split_position("/a.PHP") == 6);
   CHECK(php_split_position("/a.phtml") == std::string_view::npos);
-  CHECK(php_split_position("/x.php.php") == 6);
+  CHECK(php_split_position("/x.php.php") == 10);
+  CHECK(php_split_position("/x.php.bak") == std::string_view::npos);
+  CHECK(php_split_position("/x.php~") == std::string_view::npos);
+  CHECK(php_split_position("/d.php.old/x.php/i") == 16);
 }
 
 #include "server/site.h"
