@@ -1,5 +1,7 @@
 #include "server/connection.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "server/http_loop.h"
@@ -14,13 +16,15 @@ constexpr size_t kMaxPending = 256 << 10;    // pipelined bytes buffered before 
 const char kEmpty[1] = {0};
 }  // namespace
 
-void Connection::start(uv_stream_t* listener) {
+void Connection::start(int fd) {
   uv_loop_t* uv = hl_.loop().uv();
   if (tcp_.init(uv, uv_tcp_init) != 0) {
+    ::close(fd);
     hl_.loop().post([hl = &hl_, id = id_] { hl->remove(id); });
     return;
   }
   if (timer_.init(uv, uv_timer_init) != 0) {
+    ::close(fd);
     closed_ = closing_ = true;
     pending_ops_ = 1;
     tcp_.close([this] { release_op(); });
@@ -28,7 +32,8 @@ void Connection::start(uv_stream_t* listener) {
   }
   tcp_.get()->data = this;
   timer_.get()->data = this;
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(tcp_.get())) != 0) {
+  if (uv_tcp_open(tcp_.get(), fd) != 0) {
+    ::close(fd);
     close_now();
     return;
   }

@@ -40,8 +40,9 @@ class Connection final : private RequestParser::BodySink {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Accepts from `listener` and starts reading. On failure the connection closes itself.
-  void start(uv_stream_t* listener);
+  // Takes the accepted socket `fd` and starts reading. On failure the connection closes itself
+  // (and the socket).
+  void start(int fd);
   // The current exchange has events or wants more body.
   void on_exchange_wake();
   // Server shutdown: close now when idle, else after the current response.

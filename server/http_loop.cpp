@@ -1,5 +1,6 @@
 #include "server/http_loop.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,40 +31,23 @@ HttpLoop::~HttpLoop() {
 }
 
 void HttpLoop::add_listener(int fd, const SiteTable* sites) {
-  UvHandle<uv_tcp_t> h;
-  if (int rc = h.init(loop_.uv(), uv_tcp_init); rc != 0) {
-    ::close(fd);
-    throw StartupError(std::string("uv_tcp_init: ") + uv_strerror(rc));
-  }
-  h.get()->data = this;
-  if (int rc = uv_tcp_open(h.get(), fd); rc != 0) {
-    ::close(fd);
-    throw StartupError(std::string("uv_tcp_open: ") + uv_strerror(rc));
-  }
-  if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(h.get()), 1024, &HttpLoop::on_connection); rc != 0)
-    throw StartupError(std::string("listen: ") + uv_strerror(rc));
-  listeners_.push_back(std::move(h));
-  listener_sites_.push_back(sites ? sites : &sites_);
+  const SiteTable* table = sites ? sites : &sites_;
+  listeners_.push_back(std::make_unique<Acceptor>(loop_.uv(), fd, [this, table](int conn) { accepted(conn, table); }));
 }
 
 void HttpLoop::start() { loop_.start(); }
 
-void HttpLoop::on_connection(uv_stream_t* server, int status) {
-  auto* self = static_cast<HttpLoop*>(server->data);
-  if (status < 0) {
-    log::warn("http", "accept failed", {{"error", uv_strerror(status)}});
+void HttpLoop::accepted(int fd, const SiteTable* sites) {
+  if (draining_) {
+    ::close(fd);
     return;
   }
-  if (self->draining_) return;
-  const SiteTable* sites = &self->sites_;
-  for (size_t i = 0; i < self->listeners_.size(); ++i)
-    if (reinterpret_cast<uv_stream_t*>(self->listeners_[i].get()) == server) sites = self->listener_sites_[i];
-  uint64_t id = self->next_id_++;
-  auto conn = std::make_unique<Connection>(*self, id, *sites);
+  uint64_t id = next_id_++;
+  auto conn = std::make_unique<Connection>(*this, id, *sites);
   Connection* c = conn.get();
-  self->connections_.emplace(id, std::move(conn));
-  self->open_.fetch_add(1, std::memory_order_acq_rel);
-  c->start(server);
+  connections_.emplace(id, std::move(conn));
+  peak_open_ = std::max(peak_open_, open_.fetch_add(1, std::memory_order_acq_rel) + 1);
+  c->start(fd);
 }
 
 Connection* HttpLoop::find(uint64_t id) {
@@ -72,7 +56,16 @@ Connection* HttpLoop::find(uint64_t id) {
 }
 
 void HttpLoop::remove(uint64_t id) {
-  if (connections_.erase(id)) open_.fetch_sub(1, std::memory_order_acq_rel);
+  if (!connections_.erase(id)) return;
+  size_t open = open_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+  // After a flood, glibc keeps the freed connection memory in its arenas (RSS stays at the peak)
+  // until something trims them. Trimming walks every arena, so it is done once per receding flood,
+  // not per connection: when the count falls to a quarter of a peak worth trimming for.
+  if (peak_open_ >= kTrimPeak && open <= peak_open_ / 4) {
+    ::malloc_trim(0);
+    log::debug("http", "memory returned to the system after a connection peak", {{"peak", peak_open_}, {"open", open}});
+    peak_open_ = open;
+  }
 }
 
 void HttpLoop::hand_to(Backend* backend, std::shared_ptr<Exchange> exchange) {
@@ -94,9 +87,8 @@ void HttpLoop::end_turn() {
 }
 
 void HttpLoop::close_listeners() {
-  for (auto& l : listeners_) l.close();
+  for (auto& l : listeners_) l->close();
   listeners_.clear();
-  listener_sites_.clear();
 }
 
 void HttpLoop::close_turn_handles() {

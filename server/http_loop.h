@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/acceptor.h"
 #include "server/loop.h"
 #include "server/server_options.h"
 #include "server/site.h"
@@ -25,6 +26,8 @@ class Exchange;
 class HttpLoop {
  public:
   static constexpr size_t kReadBufferSize = 64 << 10;
+  // A connection peak worth giving memory back to the system after (about 10 MB of buffers).
+  static constexpr size_t kTrimPeak = 1000;
 
   HttpLoop(const ServerOptions& options, const SiteTable& sites);
   ~HttpLoop();
@@ -55,7 +58,7 @@ class HttpLoop {
   void hand_to(Backend* backend, std::shared_ptr<Exchange> exchange);
 
  private:
-  static void on_connection(uv_stream_t* server, int status);
+  void accepted(int fd, const SiteTable* sites);
   void close_listeners();
   void end_turn();
   void close_turn_handles();
@@ -63,12 +66,12 @@ class HttpLoop {
   const ServerOptions& options_;
   const SiteTable& sites_;
   Loop loop_;
-  std::vector<UvHandle<uv_tcp_t>> listeners_;
-  std::vector<const SiteTable*> listener_sites_;  // parallel to listeners_
+  std::vector<std::unique_ptr<Acceptor>> listeners_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
   uint64_t next_id_ = 1;
   bool draining_ = false;
   std::atomic<size_t> open_{0};
+  size_t peak_open_ = 0;  // since the last malloc_trim (see remove())
   std::unique_ptr<char[]> read_buffer_;
   std::vector<Backend*> turn_backends_;  // handed an exchange this turn
   UvHandle<uv_prepare_t> before_poll_;
