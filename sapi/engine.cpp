@@ -14,6 +14,9 @@
 #include "sapi/client_abort.h"
 #include "sapi/request.h"
 #include "sapi/sapi_module.h"
+#include "sapi/script_interrupt.h"
+#include "sapi/stack_guard.h"
+#include "sapi/stack_overflow.h"
 #include <main/php_version.h>
 
 namespace pogo::sapi {
@@ -73,6 +76,10 @@ void engine_start(const EngineOptions& options) {
     throw std::runtime_error("PHP module startup failed (see the messages above)");
   }
   install_error_status_hook();
+  // Before any script is compiled: zend_execute_internal decides which call opcodes get emitted.
+  install_stack_guard();
+  install_script_interrupt();
+  install_stack_overflow_handler();
   install_abort_interrupt();
   g_running = true;
 }
@@ -80,8 +87,10 @@ void engine_start(const EngineOptions& options) {
 void engine_stop() {
   if (!g_running) return;
   g_running = false;
+  remove_abort_interrupt();  // hooks come off in the reverse order they went on
+  remove_script_interrupt();
+  remove_stack_guard();
   remove_error_status_hook();
-  remove_abort_interrupt();
   php_module_shutdown();
   sapi_shutdown();
   tsrm_shutdown();

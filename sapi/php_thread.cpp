@@ -4,8 +4,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
+#include <system_error>
 
 #include "sapi/php_includes.h"
+#include "sapi/script_interrupt.h"
+#include "sapi/stack_guard.h"
+#include "sapi/stack_overflow.h"
 #include "server/log.h"
 
 namespace pogo::sapi {
@@ -27,13 +32,34 @@ const char* to_string(ThreadState state) {
 }
 
 PhpThread::PhpThread(unsigned index, std::unique_ptr<ThreadStrategy> strategy, OnEnded on_ended, bool scaled)
-    : index_(index), strategy_(std::move(strategy)), on_ended_(std::move(on_ended)), scaled_(scaled),
-      thread_([this] { run(); }) {}
+    : index_(index), strategy_(std::move(strategy)), on_ended_(std::move(on_ended)), scaled_(scaled) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, kPhpThreadStackSize);
+  pthread_attr_setguardsize(&attr, kPhpThreadGuardSize);
+  int rc = pthread_create(&thread_, &attr, &PhpThread::entry, this);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) throw std::system_error(rc, std::generic_category(), "creating a PHP thread");
+  joinable_ = true;
+}
 
 PhpThread::~PhpThread() { join(); }
 
 void PhpThread::join() {
-  if (thread_.joinable()) thread_.join();
+  if (!joinable_) return;
+  joinable_ = false;
+  pthread_join(thread_, nullptr);
+}
+
+void* PhpThread::entry(void* self) {
+  // A C boundary: nothing may escape it (std::thread would have called std::terminate too).
+  try {
+    static_cast<PhpThread*>(self)->run();
+  } catch (const std::exception& e) {
+    log::error("php", "PHP thread failed", {{"error", e.what()}});
+    std::terminate();
+  }
+  return nullptr;
 }
 
 PhpThread* PhpThread::current() { return t_thread; }
@@ -45,6 +71,11 @@ void PhpThread::run() {
   pthread_setname_np(pthread_self(), name);
 
   (void)ts_resource(0);
+  ThreadStack stack;
+  if (!current_thread_stack(stack)) stack = {};
+  stack_guard_enter_thread(stack);
+  stack_overflow_enter_thread(index_, stack);
+  script_interrupt_enter_thread();
 #ifdef ZEND_SIGNALS
   // Otherwise every request re-installs PHP's deferring handlers for SIGINT, SIGTERM, SIGHUP,
   // SIGQUIT, SIGUSR1/2 and SIGPROF process-wide (14 sigaction calls). Those signals belong to the
@@ -58,7 +89,10 @@ void PhpThread::run() {
       set_state(ThreadState::Ready);
       if (!strategy_->next(ctx)) break;
       set_state(ThreadState::Busy);
+      stack_overflow_note_script(ctx.script.c_str());
+      script_interrupt_set_waiting(false);
       RequestOutcome outcome = strategy_->run(ctx);
+      script_interrupt_set_waiting(true);
       strategy_->done(outcome);
       if (outcome == RequestOutcome::Broken) {
         broken = true;
@@ -67,6 +101,8 @@ void PhpThread::run() {
     }
   }
   set_state(ThreadState::Stopping);
+  script_interrupt_leave_thread();
+  stack_overflow_leave_thread();
   ts_free_thread();
   t_thread = nullptr;
   if (broken) {

@@ -6,6 +6,11 @@
 // its owner closed its feed does not call it. `scaled`: the thread was added by scaling (its
 // replacement is again a scaled thread; the owner keeps the flag, the thread only carries it).
 //
+// The OS thread is created with an explicit stack (stack_guard.h: kPhpThreadStackSize and its guard
+// pages), so the C stack PHP gets does not depend on RLIMIT_STACK or the C library; on it the thread
+// arms the stack guard and the stack-overflow handler, and registers for shutdown interrupts
+// (script_interrupt.h).
+//
 // Threads: constructed and joined by its owner (the main thread); state() from any thread; the
 // loop itself runs on the thread it created.
 #pragma once
@@ -14,7 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
+#include <pthread.h>
 #include <vector>
 
 #include "sapi/thread_strategy.h"
@@ -40,6 +45,7 @@ class PhpThread {
   static PhpThread* current();
 
  private:
+  static void* entry(void* self);
   void run();
   void set_state(ThreadState s) { state_.store(s, std::memory_order_release); }
 
@@ -48,7 +54,8 @@ class PhpThread {
   OnEnded on_ended_;
   const bool scaled_;
   std::atomic<ThreadState> state_{ThreadState::Booting};
-  std::thread thread_;  // last: starts once everything above is built
+  pthread_t thread_{};  // started last in the constructor, once everything above is built
+  bool joinable_ = false;
 };
 
 // Joins every thread of a set that may still change while it is joined: a thread ending now may

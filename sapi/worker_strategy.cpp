@@ -6,6 +6,7 @@
 #include "sapi/client_abort.h"
 #include "sapi/php_includes.h"
 #include "sapi/request.h"
+#include "sapi/script_interrupt.h"
 #include "sapi/thread_env.h"
 #include "sapi/worker_scope.h"
 #include "sapi/worker_threads.h"
@@ -95,9 +96,13 @@ WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
   }
   if (idle_) return Work::Stop;  // told once; a script that asks again is told again, at once
   zend_unset_timeout();  // waiting is not executing: max_execution_time counts per request
+  // Nor is it running a script that a shutdown should interrupt (script_interrupt.h).
+  script_interrupt_set_waiting(true);
   if (source_) {
     message_open_ = true;
-    if (!source_->next(payload)) {
+    bool got = source_->next(payload);
+    script_interrupt_set_waiting(false);
+    if (!got) {
       message_open_ = false;
       stop_ = true;
       return Work::Stop;
@@ -109,6 +114,7 @@ WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
   end_idle_scope();
   if (scaled_ && shared_.idle_limit.count()) ctx_->exchange = shared_.queue->pop(shared_.idle_limit, &idle_);
   else ctx_->exchange = shared_.queue->pop();
+  script_interrupt_set_waiting(false);
   if (!ctx_->exchange) {
     stop_ = true;
     begin_idle_scope();
