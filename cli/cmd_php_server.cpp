@@ -89,6 +89,7 @@ int cmd_php_server(const Args& args) {
 
   ServePlan plan;
   plan.backend = std::move(backend_opts);
+  plan.grace_period = opts.grace_period;
   plan.make_server = [&](server::Backend* backend) { return std::make_unique<server::Server>(opts, backend); };
   return serve(plan);
 }

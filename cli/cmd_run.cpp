@@ -188,6 +188,7 @@ int serve_config(const cf::Config& config) {
   plan.backend = backend_options(config);
   if (config.global.pogo.present) plan.pools = jobs::pool_configs(config.global.pogo);
   if (config.global.shutdown_delay) plan.shutdown_delay = ms(*config.global.shutdown_delay);
+  plan.grace_period = opts.grace_period;
   server::BuiltRoutes routes;
   plan.make_server = [&](server::Backend* backend) {
     routes = server::build_routes(config, backend);

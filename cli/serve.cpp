@@ -2,13 +2,18 @@
 
 #include <csignal>
 #include <cstdio>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/open_files_limit.h"
+#include "cli/shutdown_watch.h"
 #include "pogo/module.h"
 #include "pogo/php_workers.h"
 #include "pogo/runtime.h"
 #include "sapi/php_backend.h"
+#include "sapi/script_interrupt.h"
 #include "server/log.h"
 
 namespace pogo::cli {
@@ -22,6 +27,7 @@ int startup_failure(const char* what, const std::exception& e) {
 
 int serve(ServePlan& plan) {
   block_shutdown_signals();
+  raise_open_files_limit();
   if (plan.php) {
     plan.engine.extra_modules.push_back(jobs::module_entry());
     try {
@@ -51,10 +57,13 @@ int serve(ServePlan& plan) {
   } catch (const std::exception& e) {
     rc = startup_failure("", e);
   }
+  std::optional<ShutdownWatch> watch;
   if (rc == 0) {
     int sig = wait_for_shutdown_signal();
     log::info("pogo", "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    watch.emplace(plan.php ? std::function<unsigned()>(sapi::interrupt_running_scripts) : nullptr);
     if (plan.shutdown_delay) std::this_thread::sleep_for(*plan.shutdown_delay);
+    watch->start_grace(plan.grace_period);
   }
   // Reverse order: in-flight requests finish (their jobs still run), then PHP threads, then pools.
   if (srv) srv->shutdown();
@@ -65,6 +74,7 @@ int serve(ServePlan& plan) {
   pools.reset();
   backend.reset();
   if (plan.php) sapi::engine_stop();
+  watch.reset();
   return rc;
 }
 

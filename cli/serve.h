@@ -1,7 +1,9 @@
 // Serving, the same for `pogo run` and `pogo php-server`: start the PHP engine (with the pogo
 // module), the PHP backend (regular threads + workers), the Pogo pools, then the HTTP server; wait
 // for SIGTERM/SIGINT; stop in the reverse order so that in-flight requests still find their
-// threads and pools. Every start-up failure is one line on stderr and exit code 1.
+// threads and pools. Every start-up failure is one line on stderr and exit code 1. The soft limit
+// of open descriptors is raised first (open_files_limit.h); a shutdown is bounded by a
+// ShutdownWatch (a second signal exits with 2, scripts are interrupted after the grace period).
 //
 // Threads: main thread only.
 #pragma once
@@ -25,6 +27,8 @@ struct ServePlan {
   sapi::BackendOptions backend;
   std::vector<jobs::PoolConfig> pools;  // empty: the pogo_* functions say "Pogo is not configured"
   std::optional<std::chrono::milliseconds> shutdown_delay;
+  // After it, scripts still running are interrupted and the process exits (shutdown_watch.h).
+  std::chrono::milliseconds grace_period{15000};
   // Builds the server once the backend exists (nullptr when !php).
   std::function<std::unique_ptr<server::Server>(server::Backend*)> make_server;
 };
