@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,7 +102,7 @@ std::vector<std::string> lines_of(std::string_view text) {
 
 // ---- PogoProcess ----------------------------------------------------------------------------
 
-PogoProcess::PogoProcess(std::vector<std::string> args, std::vector<std::string> extra_env)
+PogoProcess::PogoProcess(std::vector<std::string> args, std::vector<std::string> extra_env, ChildLimits limits)
     : args_(std::move(args)) {
     int out_pipe[2], err_pipe[2], wake_pipe[2];
     if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 || pipe2(wake_pipe, O_CLOEXEC) != 0)
@@ -142,6 +143,17 @@ PogoProcess::PogoProcess(std::vector<std::string> args, std::vector<std::string>
         // Own process group: a terminal's Ctrl-C to the test runner must not reach the child
         // first, and the test decides which signal the child gets.
         setpgid(0, 0);
+        if (limits.open_files_soft || limits.open_files_hard) {
+            rlimit lim{};
+            getrlimit(RLIMIT_NOFILE, &lim);
+            if (limits.open_files_hard) lim.rlim_max = limits.open_files_hard;
+            if (limits.open_files_soft) lim.rlim_cur = limits.open_files_soft;
+            if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+                const char msg[] = "e2e harness: setrlimit(RLIMIT_NOFILE) failed\n";
+                (void)!write(2, msg, sizeof msg - 1);
+                _exit(127);
+            }
+        }
         execve(argv[0], argv.data(), envp.data());
         const char msg[] = "e2e harness: execve failed\n";
         (void)!write(2, msg, sizeof msg - 1);

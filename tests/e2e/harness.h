@@ -63,11 +63,17 @@ std::string unique_token(std::string_view prefix);
 // A loopback TCP port that was free a moment ago (for a Caddyfile that must name its port).
 int free_port();
 
+// Resource limits applied in the child before exec (setrlimit), to see the server at them.
+struct ChildLimits {
+    unsigned long open_files_soft = 0, open_files_hard = 0;  // RLIMIT_NOFILE; 0: inherited
+};
+
 // One run of the pogo binary. The destructor kills the child (SIGKILL) if it is still running.
 class PogoProcess {
 public:
     // Starts `pogo args...` with the current environment plus `extra_env` ("NAME=value").
-    explicit PogoProcess(std::vector<std::string> args, std::vector<std::string> extra_env = {});
+    explicit PogoProcess(std::vector<std::string> args, std::vector<std::string> extra_env = {},
+                         ChildLimits limits = {});
     ~PogoProcess();
     PogoProcess(const PogoProcess&) = delete;
     PogoProcess& operator=(const PogoProcess&) = delete;
