@@ -10,21 +10,6 @@ thread_local bool t_in_handler = false;
 thread_local bool t_unwind_requested = false;  // asked for, not yet thrown
 thread_local bool t_unwinding = false;         // thrown, not yet taken back
 
-void (*g_previous)(zend_execute_data*) = nullptr;
-
-// zend_interrupt_function: runs at a VM safe point, where throwing is as safe as in any opcode.
-void on_interrupt(zend_execute_data* execute_data) {
-  if (t_unwind_requested) {
-    t_unwind_requested = false;
-    if (!EG(exception)) {
-      t_unwinding = true;
-      zend_throw_unwind_exit();
-      return;
-    }
-  }
-  if (g_previous) g_previous(execute_data);
-}
-
 }  // namespace
 
 void abort_worker_request() {
@@ -48,16 +33,12 @@ bool end_handler() {
   return ours;
 }
 
-void install_abort_interrupt() {
-  if (zend_interrupt_function == on_interrupt) return;
-  g_previous = zend_interrupt_function;
-  zend_interrupt_function = on_interrupt;
-}
-
-void remove_abort_interrupt() {
-  if (zend_interrupt_function != on_interrupt) return;
-  zend_interrupt_function = g_previous;
-  g_previous = nullptr;
+bool take_unwind_request() {
+  if (!t_unwind_requested) return false;
+  t_unwind_requested = false;
+  if (EG(exception)) return false;  // already unwinding for the script's own reason
+  t_unwinding = true;
+  return true;
 }
 
 }  // namespace pogo::sapi

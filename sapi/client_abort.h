@@ -7,8 +7,10 @@
 // loop goes on. With ignore_user_abort(true) nothing is unwound: the handler runs to its end, its
 // output discarded, as PHP does everywhere.
 //
-// Threads: abort_worker_request()/begin_handler()/end_handler() the calling PHP thread (state is per thread);
-// install/remove the main thread, at engine start/stop.
+// The interrupt check is script_interrupt's zend_interrupt_function (one hook for both reasons to
+// stop a script early), which asks take_unwind_request().
+//
+// Threads: every function, the calling PHP thread (the state is per thread).
 #pragma once
 
 namespace pogo::sapi {
@@ -21,7 +23,8 @@ void abort_worker_request();
 void begin_handler();
 bool end_handler();
 
-void install_abort_interrupt();
-void remove_abort_interrupt();
+// At an interrupt check: true (once) when this thread's handler is to be unwound now; the caller
+// throws, and end_handler() then recognises the unwinding as ours.
+bool take_unwind_request();
 
 }  // namespace pogo::sapi

@@ -11,7 +11,6 @@
 #include "sapi/ini_config.h"
 #include "sapi/php_functions.h"
 #include "sapi/php_includes.h"
-#include "sapi/client_abort.h"
 #include "sapi/request.h"
 #include "sapi/sapi_module.h"
 #include "sapi/script_interrupt.h"
@@ -80,14 +79,12 @@ void engine_start(const EngineOptions& options) {
   install_stack_guard();
   install_script_interrupt();
   install_stack_overflow_handler();
-  install_abort_interrupt();
   g_running = true;
 }
 
 void engine_stop() {
   if (!g_running) return;
   g_running = false;
-  remove_abort_interrupt();  // hooks come off in the reverse order they went on
   remove_script_interrupt();
   remove_stack_guard();
   remove_error_status_hook();

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "sapi/client_abort.h"
 #include "sapi/php_includes.h"
 
 namespace pogo::sapi {
@@ -36,6 +37,10 @@ void on_wake(int) {}
 void on_vm_interrupt(zend_execute_data* execute_data) {
   if (t_slot && t_slot->interrupted.load(std::memory_order_acquire)) {
     zend_error_noreturn(E_ERROR, "Script interrupted: the server is shutting down and its grace period is over");
+  }
+  if (take_unwind_request()) {  // a worker request's client went away (client_abort.h)
+    zend_throw_unwind_exit();
+    return;
   }
   if (g_next_interrupt) g_next_interrupt(execute_data);
 }

@@ -12,6 +12,9 @@
 // EG(timed_out) is not used either: it would make the message "Maximum execution time of N
 // seconds exceeded", which names a limit the script did not reach.
 //
+// The same hook serves the other reason to stop a script early: a worker request whose client went
+// away is unwound there (sapi/client_abort.h).
+//
 // A thread waiting for work (between requests, or a worker inside frankenphp_handle_request()
 // waiting for the next one) is not interrupted: it is not running a script, and setting the flag
 // there would kill a worker script on its way out of its loop.

@@ -123,19 +123,24 @@ void Acceptor::pause(int err) {
   if (!poll_ || paused_) return;
   paused_ = true;
   uv_poll_stop(poll_.get());
-  uv_timer_start(timer_.get(), &Acceptor::on_backoff, uint64_t(backoff_.count()), 0);
+  const auto interval = backoff_;
+  schedule_backoff();
   auto now = std::chrono::steady_clock::now();
   if (!logged_ || now - last_log_ >= kLogInterval) {
     logged_ = true;
     last_log_ = now;
     if (descriptor_shortage(err)) {
       log::warn("http", "accept failed: too many open files; refusing connections",
-                {{"error", std::strerror(err)}, {"refused", refused_unlogged_}, {"interval_ms", backoff_.count()}});
+                {{"error", std::strerror(err)}, {"refused", refused_unlogged_}, {"interval_ms", interval.count()}});
     } else {
-      log::warn("http", "accept failed; pausing", {{"error", std::strerror(err)}, {"interval_ms", backoff_.count()}});
+      log::warn("http", "accept failed; pausing", {{"error", std::strerror(err)}, {"interval_ms", interval.count()}});
     }
     refused_unlogged_ = 0;
   }
+}
+
+void Acceptor::schedule_backoff() {
+  uv_timer_start(timer_.get(), &Acceptor::on_backoff, uint64_t(backoff_.count()), 0);
   backoff_ = std::min(backoff_ * 2, kMaxBackoff);
 }
 
@@ -144,8 +149,7 @@ void Acceptor::resume() {
   if (reserve_ < 0) reserve_ = open_reserve();
   if (reserve_ < 0 && descriptor_shortage(errno)) {
     // Still no descriptor to spare: polling would only find EMFILE again.
-    uv_timer_start(timer_.get(), &Acceptor::on_backoff, uint64_t(backoff_.count()), 0);
-    backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+    schedule_backoff();
     return;
   }
   paused_ = false;

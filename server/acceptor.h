@@ -58,6 +58,8 @@ class Acceptor {
   void exhausted(int err);
   size_t shed_pending();
   void pause(int err);
+  // Starts the back-off timer at the current interval and doubles the next one (up to the maximum).
+  void schedule_backoff();
   void resume();
   void recovered();
 
