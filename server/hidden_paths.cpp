@@ -1,5 +1,6 @@
 #include "server/hidden_paths.h"
 
+#include "server/exchange.h"
 #include "server/log.h"
 #include "server/path_safety.h"
 
@@ -7,16 +8,8 @@ namespace pogo::server {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+// Case-insensitive ASCII, as header names compare (one implementation: header_name_equals).
+bool iequals(std::string_view a, std::string_view b) { return header_name_equals(a, b); }
 
 bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
