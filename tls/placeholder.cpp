@@ -1,0 +1,2 @@
+// Removed once tls/ has real sources.
+namespace pogo::tls {}
