@@ -1,2 +1,0 @@
-// Removed once tls/ has real sources.
-namespace pogo::tls {}
