@@ -3,8 +3,10 @@
 //
 // One obtain() is one order: register (or find) the account, order the names, prove control of
 // each with HTTP-01 or TLS-ALPN-01 (RFC 8737) through the shared Challenges the server answers
-// from, finalize with a CSR for a fresh P-256 key, download the PEM chain. The challenge answers
-// are withdrawn when obtain() returns, whether it succeeded or not. Every POST is a JWS with a
+// from, finalize with a CSR for a fresh P-256 key, download the PEM chain. When the CA cannot
+// validate with one challenge type, a new order tries the other enabled type (as certmagic does:
+// port 80 may be closed while 443 is open, or the reverse). The challenge answers are withdrawn
+// when each order ends, whether it succeeded or not. Every POST is a JWS with a
 // fresh nonce; a `badNonce` rejection is retried with the nonce that came with it, as §6.5
 // expects of clients. Polling honours Retry-After.
 //
@@ -91,6 +93,9 @@ class AcmeClient {
     std::string new_nonce, new_account, new_order, terms_of_service;
   };
   const Directory& directory();
+  // One order, never choosing a type in `excluded`; a failed validation throws ValidationFailed
+  // (acme_order.cpp) so that obtain() can try the next type.
+  IssuedCertificate obtain_once(const std::vector<std::string>& names, const std::vector<std::string>& excluded);
   std::string take_nonce();
   // POSTs a JWS (kid form once the account exists) and returns a 2xx response; retries badNonce;
   // anything else non-2xx throws with the problem document, prefixed by `what`.

@@ -1,5 +1,6 @@
 // AcmeClient::obtain(): one order from newOrder to the PEM chain (RFC 8555 §7.4–7.5). Kept apart
 // from acme_client.cpp, which holds what every request needs (directory, nonces, JWS POST, polls).
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,19 @@ class Presented {
   std::vector<std::string> tokens_, sni_names_;
 };
 
+// The CA tried a challenge and it failed: worth another order with another challenge type.
+class ValidationFailed : public Error {
+ public:
+  ValidationFailed(const std::string& prefix, std::string identifier, std::string type, std::string problem)
+      : Error(prefix + ": the CA could not validate " + identifier + " with " + type + ": " + problem),
+        identifier(std::move(identifier)),
+        type(std::move(type)),
+        problem(std::move(problem)) {}
+  std::string identifier, type, problem;
+};
+
+constexpr const char* kChallengeTypes[] = {"http-01", "tls-alpn-01"};  // in order of preference
+
 struct Pending {
   std::string authz_url, identifier, challenge_type, challenge_url;
 };
@@ -50,6 +64,29 @@ struct Pending {
 
 IssuedCertificate AcmeClient::obtain(const std::vector<std::string>& names) {
   if (names.empty()) throw Error("ACME: a certificate needs at least one name");
+  std::vector<std::string> failed;
+  std::string why;
+  for (;;) {
+    try {
+      return obtain_once(names, failed);
+    } catch (const ValidationFailed& f) {
+      why += why.empty() ? f.what() : "; nor with " + f.type + ": " + f.problem;
+      failed.push_back(f.type);
+      bool another = false;
+      for (const char* t : kChallengeTypes) {
+        bool disabled = std::string_view(t) == "http-01" ? options_.disable_http_challenge
+                                                         : options_.disable_tlsalpn_challenge;
+        if (!disabled && std::find(failed.begin(), failed.end(), t) == failed.end()) another = true;
+      }
+      if (!another) throw Error(why);
+    } catch (const Error& e) {
+      if (why.empty()) throw;
+      throw Error(why + "; then: " + e.what());  // keep the validation failure that led here
+    }
+  }
+}
+
+IssuedCertificate AcmeClient::obtain_once(const std::vector<std::string>& names, const std::vector<std::string>& excluded) {
   const std::string prefix = error_prefix(names);
   account();
 
@@ -78,9 +115,10 @@ IssuedCertificate AcmeClient::obtain(const std::vector<std::string>& names) {
     // One copy: `chosen` points into it after the loops.
     const nlohmann::json offers = authz.value("challenges", nlohmann::json::array());
     const nlohmann::json* chosen = nullptr;
-    for (const char* want : {"http-01", "tls-alpn-01"}) {
-      bool disabled = std::string_view(want) == "http-01" ? options_.disable_http_challenge
-                                                          : options_.disable_tlsalpn_challenge;
+    for (const char* want : kChallengeTypes) {
+      bool disabled = (std::string_view(want) == "http-01" ? options_.disable_http_challenge
+                                                           : options_.disable_tlsalpn_challenge) ||
+                      std::find(excluded.begin(), excluded.end(), want) != excluded.end();
       for (const auto& ch : offers)
         if (!disabled && !chosen && acme_string(ch, "type") == want) chosen = &ch;
     }
@@ -110,7 +148,7 @@ IssuedCertificate AcmeClient::obtain(const std::vector<std::string>& names) {
     std::string why = "authorization '" + acme_string(authz, "status") + "'";
     for (const auto& ch : authz.value("challenges", nlohmann::json::array()))
       if (ch.contains("error")) why = acme_problem_text(ch["error"]);
-    throw Error(prefix + ": the CA could not validate " + p.identifier + " with " + p.challenge_type + ": " + why);
+    throw ValidationFailed(prefix, p.identifier, p.challenge_type, why);
   }
 
   // The order turns "ready" once every authorization is valid (§7.1.6).

@@ -95,6 +95,18 @@ TEST_CASE("ACME TLS-ALPN-01: with the HTTP challenge disabled, the acme-tls/1 re
   CHECK(challenges.size() == 0);
 }
 
+TEST_CASE("ACME fallback: port 80 unanswered, a second order succeeds with TLS-ALPN-01") {
+  Pebble pebble;
+  Challenges challenges;
+  pebble_test::TlsAlpnResponder tls(challenges, pebble.tls_port());  // nothing on pebble's httpPort
+  AcmeClient client(options_for(pebble), AccountKey::generate(), challenges);
+
+  pogo::tls::IssuedCertificate issued = client.obtain({"fallback.pogo.test"});
+  CHECK(check_issued(issued, pebble.issuance_root_pem(), {"fallback.pogo.test"}) == "");
+  CHECK(tls.answered() >= 1);
+  CHECK(challenges.size() == 0);
+}
+
 TEST_CASE("ACME: several names and an IP address in one certificate") {
   Pebble pebble;
   Challenges challenges;
@@ -137,6 +149,7 @@ TEST_CASE("ACME failure: nobody answers the challenge; the error names the domai
   CHECK(error.find("http-01") != std::string::npos);
   CHECK(error.find("urn:ietf:params:acme:error:connection") != std::string::npos);
   CHECK(error.find("refused") != std::string::npos);  // pebble's detail
+  CHECK(error.find("nor with tls-alpn-01: urn:ietf:params:acme:error:") != std::string::npos);  // the second order
   CHECK(challenges.size() == 0);  // withdrawn on failure too
 }
 
