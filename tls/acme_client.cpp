@@ -6,6 +6,7 @@
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include "tls/acme_json.h"
 #include "tls/error.h"
@@ -56,8 +57,8 @@ AcmeClient::AcmeClient(AcmeOptions options, AccountKey key, Challenges& challeng
     : options_(std::move(options)),
       key_(std::move(key)),
       challenges_(challenges),
-      http_(AcmeHttp::Options{read_trusted_roots(options_.trusted_roots), options_.connect_timeout, options_.request_timeout, "pogo-acme",
-                              &cancelled_}) {}
+      http_(AcmeHttp::Options{read_trusted_roots(options_.trusted_roots), options_.connect_timeout,
+                              options_.request_timeout, "pogo-acme", &cancelled_}) {}
 
 void AcmeClient::cancel() {
   {
@@ -123,7 +124,8 @@ const AcmeAccount& AcmeClient::account() {
   if (account_) return *account_;
   nlohmann::json payload = {{"termsOfServiceAgreed", true}};
   if (!options_.email.empty()) payload["contact"] = {"mailto:" + options_.email};
-  AcmeResponse r = post(directory().new_account, payload, "ACME CA " + options_.directory_url + ": registering account");
+  AcmeResponse r =
+      post(directory().new_account, payload, "ACME CA " + options_.directory_url + ": registering account");
   AcmeAccount a;
   a.url = r.header("location");
   a.object = acme_parse(r.body);
@@ -144,9 +146,10 @@ nlohmann::json AcmeClient::poll(const std::string& url, std::initializer_list<co
       return obj;
     Clock::time_point now = Clock::now();
     if (now >= deadline) throw Error(what + ": still '" + status + "' after the order timeout");
-    milliseconds wait = retry_after(r).value_or(backoff);
+    // The CA's Retry-After wins, but never below poll_initial: "Retry-After: 0" must not spin.
+    milliseconds wait = std::max(retry_after(r).value_or(backoff), options_.poll_initial);
     backoff = std::min(backoff * 2, options_.poll_max);
-    wait_until(std::min(now + std::max(wait, milliseconds(1)), deadline));
+    wait_until(std::min(now + wait, deadline));
   }
 }
 

@@ -45,7 +45,7 @@ struct AcmeOptions {
   // `acme_ca_root`, `trusted_roots`: PEM files trusted for the CA's HTTPS instead of the system
   // store; read when the client is made.
   std::vector<std::string> trusted_roots;
-  std::string email;         // the account's contact; optional
+  std::string email;  // the account's contact; optional
   bool disable_http_challenge = false;
   bool disable_tlsalpn_challenge = false;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
@@ -62,9 +62,9 @@ struct AcmeOptions {
 
 // The CA's account for our key, as the server last described it.
 struct AcmeAccount {
-  std::string url;             // the `kid` of every later request
-  nlohmann::json object;       // status, contact, orders... as returned by newAccount
-  bool created = false;        // this client's newAccount created it (201) rather than found it (200)
+  std::string url;        // the `kid` of every later request
+  nlohmann::json object;  // status, contact, orders... as returned by newAccount
+  bool created = false;   // this client's newAccount created it (201) rather than found it (200)
 };
 
 class AcmeClient {

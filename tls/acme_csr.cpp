@@ -16,7 +16,7 @@ namespace {
 struct Parts {
   X509_REQ* req = X509_REQ_new();
   EVP_PKEY* key = nullptr;
-  STACK_OF(X509_EXTENSION)* exts = sk_X509_EXTENSION_new_null();
+  STACK_OF(X509_EXTENSION) * exts = sk_X509_EXTENSION_new_null();
   ~Parts() {
     X509_REQ_free(req);
     EVP_PKEY_free(key);

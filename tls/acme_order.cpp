@@ -74,8 +74,8 @@ IssuedCertificate AcmeClient::obtain(const std::vector<std::string>& names) {
       failed.push_back(f.type);
       bool another = false;
       for (const char* t : kChallengeTypes) {
-        bool disabled = std::string_view(t) == "http-01" ? options_.disable_http_challenge
-                                                         : options_.disable_tlsalpn_challenge;
+        bool disabled =
+            std::string_view(t) == "http-01" ? options_.disable_http_challenge : options_.disable_tlsalpn_challenge;
         if (!disabled && std::find(failed.begin(), failed.end(), t) == failed.end()) another = true;
       }
       if (!another) throw Error(why);
@@ -86,17 +86,20 @@ IssuedCertificate AcmeClient::obtain(const std::vector<std::string>& names) {
   }
 }
 
-IssuedCertificate AcmeClient::obtain_once(const std::vector<std::string>& names, const std::vector<std::string>& excluded) {
+IssuedCertificate AcmeClient::obtain_once(const std::vector<std::string>& names,
+                                          const std::vector<std::string>& excluded) {
   const std::string prefix = error_prefix(names);
   account();
 
   // newOrder (§7.4): one identifier per name; IP literals are "ip" identifiers (RFC 8738).
   nlohmann::json identifiers = nlohmann::json::array();
   for (const auto& n : names) identifiers.push_back({{"type", is_ip_literal(n) ? "ip" : "dns"}, {"value", n}});
-  AcmeResponse created = post(directory().new_order, nlohmann::json{{"identifiers", identifiers}}, prefix + ": newOrder");
+  AcmeResponse created =
+      post(directory().new_order, nlohmann::json{{"identifiers", identifiers}}, prefix + ": newOrder");
   const std::string order_url = created.header("location");
   nlohmann::json order = acme_parse(created.body);
-  if (order_url.empty() || !order.is_object() || !order.contains("authorizations") || acme_string(order, "finalize").empty())
+  if (order_url.empty() || !order.is_object() || !order.contains("authorizations") ||
+      acme_string(order, "finalize").empty())
     throw Error(prefix + ": newOrder returned no order");
 
   Presented presented(challenges_);
@@ -108,8 +111,7 @@ IssuedCertificate AcmeClient::obtain_once(const std::vector<std::string>& names,
     std::string identifier = authz.contains("identifier") ? acme_string(authz["identifier"], "value") : "";
     std::string status = acme_string(authz, "status");
     if (status == "valid") continue;  // proven recently for this account; the CA reuses it
-    if (status != "pending")
-      throw Error(prefix + ": the authorization for " + identifier + " is '" + status + "'");
+    if (status != "pending") throw Error(prefix + ": the authorization for " + identifier + " is '" + status + "'");
 
     // HTTP-01 first: it works behind any TLS-terminating proxy; TLS-ALPN-01 when port 80 is not ours.
     // One copy: `chosen` points into it after the loops.
@@ -125,8 +127,9 @@ IssuedCertificate AcmeClient::obtain_once(const std::vector<std::string>& names,
     if (!chosen) {
       std::string list;
       for (const auto& ch : offers) list += (list.empty() ? "" : ", ") + acme_string(ch, "type");
-      throw Error(prefix + ": no enabled challenge type for " + identifier + " (the CA offers: " + list + ")" +
-                  (authz.value("wildcard", false) ? "; wildcard names need DNS-01, which Pogo does not implement" : ""));
+      throw Error(
+          prefix + ": no enabled challenge type for " + identifier + " (the CA offers: " + list + ")" +
+          (authz.value("wildcard", false) ? "; wildcard names need DNS-01, which Pogo does not implement" : ""));
     }
     Pending p{authz_url, identifier, acme_string(*chosen, "type"), acme_string(*chosen, "url")};
     std::string key_authorization = key_.key_authorization(acme_string(*chosen, "token"));
@@ -139,7 +142,8 @@ IssuedCertificate AcmeClient::obtain_once(const std::vector<std::string>& names,
 
   // Every answer is in place before the first respond, so the CA may validate them in any order.
   for (const auto& p : pending)
-    post(p.challenge_url, nlohmann::json::object(), prefix + ": responding to " + p.challenge_type + " for " + p.identifier);
+    post(p.challenge_url, nlohmann::json::object(),
+         prefix + ": responding to " + p.challenge_type + " for " + p.identifier);
 
   const Clock::time_point deadline = Clock::now() + options_.order_timeout;
   for (const auto& p : pending) {
@@ -158,14 +162,17 @@ IssuedCertificate AcmeClient::obtain_once(const std::vector<std::string>& names,
     throw Error(prefix + ": order is '" + order_status + "'" +
                 (order.contains("error") ? ": " + acme_problem_text(order["error"]) : std::string()));
   CertificateRequest csr = make_certificate_request(names);
-  AcmeResponse fin = post(acme_string(order, "finalize"), nlohmann::json{{"csr", base64url(csr.der)}}, prefix + ": finalize");
+  AcmeResponse fin =
+      post(acme_string(order, "finalize"), nlohmann::json{{"csr", base64url(csr.der)}}, prefix + ": finalize");
   order = acme_parse(fin.body);
-  if (acme_string(order, "status") != "valid") order = poll(order_url, {"ready", "processing"}, deadline, prefix + ": issuance");
+  if (acme_string(order, "status") != "valid")
+    order = poll(order_url, {"ready", "processing"}, deadline, prefix + ": issuance");
   if (acme_string(order, "status") != "valid" || acme_string(order, "certificate").empty())
     throw Error(prefix + ": order is '" + acme_string(order, "status") + "'" +
                 (order.contains("error") ? ": " + acme_problem_text(order["error"]) : std::string()));
 
-  AcmeResponse cert = post_as_get(acme_string(order, "certificate"), prefix + ": download", "application/pem-certificate-chain");
+  AcmeResponse cert =
+      post_as_get(acme_string(order, "certificate"), prefix + ": download", "application/pem-certificate-chain");
   if (cert.body.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
     throw Error(prefix + ": the CA's certificate download is not a PEM chain");
   return IssuedCertificate{std::move(cert.body), std::move(csr.key_pem)};

@@ -165,8 +165,8 @@ std::shared_ptr<const CertifiedKey> make_tls_alpn01_certificate(const std::strin
   check(X509_gmtime_adj(X509_getm_notAfter(p.cert), 7L * 24 * 3600) != nullptr, name, "notAfter");
 
   X509_NAME* subject = X509_get_subject_name(p.cert);
-  check(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("ACME challenge"),
-                                   -1, -1, 0) == 1,
+  check(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>("ACME challenge"), -1, -1, 0) == 1,
         name, "subject");
   check(X509_set_issuer_name(p.cert, subject) == 1, name, "issuer");
   check(X509_set_pubkey(p.cert, p.key) == 1, name, "public key");

@@ -47,7 +47,8 @@ TEST_CASE("tls_alpn01_sni_name: DNS names lower-cased, IP addresses as their rev
         "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
 }
 
-TEST_CASE("make_tls_alpn01_certificate: self-signed, SAN = the name, critical acmeIdentifier = SHA-256(key authorization)") {
+TEST_CASE(
+    "make_tls_alpn01_certificate: self-signed, SAN = the name, critical acmeIdentifier = SHA-256(key authorization)") {
   const std::string key_authorization = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA.thumbprint";
   auto ck = pogo::tls::make_tls_alpn01_certificate("a.pogo.test", key_authorization);
   REQUIRE(ck);

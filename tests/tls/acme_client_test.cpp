@@ -148,7 +148,7 @@ TEST_CASE("ACME failure: nobody answers the challenge; the error names the domai
   CHECK(error.find(pebble.directory_url()) != std::string::npos);
   CHECK(error.find("http-01") != std::string::npos);
   CHECK(error.find("urn:ietf:params:acme:error:connection") != std::string::npos);
-  CHECK(error.find("refused") != std::string::npos);  // pebble's detail
+  CHECK(error.find("refused") != std::string::npos);                                            // pebble's detail
   CHECK(error.find("nor with tls-alpn-01: urn:ietf:params:acme:error:") != std::string::npos);  // the second order
   CHECK(challenges.size() == 0);  // withdrawn on failure too
 }

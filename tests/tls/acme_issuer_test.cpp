@@ -115,6 +115,6 @@ TEST_CASE("AcmeIssuer: a stored account key that is not P-256 PEM is an error na
   o.directory_url = "https://127.0.0.1:9/dir";  // never reached
   store.files["acme/127.0.0.1-9-dir/users/default/default.key"] = "garbage";
   AcmeIssuer issuer(o, challenges, store.view());
-  CHECK_THROWS_WITH_AS(issuer.issue({"x.pogo.test"}), doctest::Contains("acme/127.0.0.1-9-dir/users/default/default.key"),
-                       pogo::tls::Error);
+  CHECK_THROWS_WITH_AS(issuer.issue({"x.pogo.test"}),
+                       doctest::Contains("acme/127.0.0.1-9-dir/users/default/default.key"), pogo::tls::Error);
 }

@@ -21,7 +21,8 @@ namespace {
 
 // The verifier's key comes from the JWK's x and y, so a wrong JWK fails the signature check too.
 EVP_PKEY* public_key_from_jwk(const nlohmann::json& jwk) {
-  std::string point = "\x04" + base64url_decode(jwk["x"].get<std::string>()) + base64url_decode(jwk["y"].get<std::string>());
+  std::string point =
+      "\x04" + base64url_decode(jwk["x"].get<std::string>()) + base64url_decode(jwk["y"].get<std::string>());
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
   OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);
   OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
@@ -47,8 +48,8 @@ bool verify_es256(EVP_PKEY* key, const std::string& data, const std::string& raw
   ECDSA_SIG_free(sig);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   bool ok = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
-            EVP_DigestVerify(ctx, der, static_cast<size_t>(der_len), reinterpret_cast<const unsigned char*>(data.data()),
-                             data.size()) == 1;
+            EVP_DigestVerify(ctx, der, static_cast<size_t>(der_len),
+                             reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
   EVP_MD_CTX_free(ctx);
   OPENSSL_free(der);
   return ok;
@@ -72,15 +73,16 @@ TEST_CASE("base64url: RFC 4648 vectors, URL alphabet, no padding, round trip") {
 }
 
 TEST_CASE("jwk_thumbprint: RFC 7638 section 3.1's example key gives its published thumbprint") {
-  nlohmann::json jwk = {
-      {"kty", "RSA"},
-      {"n",
-       "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-"
-       "5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-"
-       "bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"},
-      {"e", "AQAB"},
-      {"alg", "RS256"},  // optional members do not enter the thumbprint
-      {"kid", "2011-04-29"}};
+  nlohmann::json jwk = {{"kty", "RSA"},
+                        {"n",
+                         "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_"
+                         "BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-"
+                         "5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_"
+                         "FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-"
+                         "bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"},
+                        {"e", "AQAB"},
+                        {"alg", "RS256"},  // optional members do not enter the thumbprint
+                        {"kid", "2011-04-29"}};
   CHECK(pogo::tls::jwk_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
   CHECK_THROWS_AS(pogo::tls::jwk_thumbprint({{"kty", "oct"}, {"k", "x"}}), pogo::tls::Error);
   CHECK_THROWS_AS(pogo::tls::jwk_thumbprint({{"kty", "EC"}, {"crv", "P-256"}, {"x", "a"}}), pogo::tls::Error);
@@ -164,14 +166,17 @@ TEST_CASE("jws_encode: flattened JWS with jwk or kid, POST-as-GET's empty payloa
   CHECK(verify_es256(pub, a["protected"].get<std::string>() + "." + a["payload"].get<std::string>(),
                      base64url_decode(a["signature"].get<std::string>())));
 
-  nlohmann::json b = nlohmann::json::parse(pogo::tls::jws_encode(key, "https://ca/acct/1", "n2", "https://ca/authz/7", std::nullopt));
+  nlohmann::json b =
+      nlohmann::json::parse(pogo::tls::jws_encode(key, "https://ca/acct/1", "n2", "https://ca/authz/7", std::nullopt));
   nlohmann::json hb = decode(b, "protected");
   CHECK(hb["kid"] == "https://ca/acct/1");
   CHECK_FALSE(hb.contains("jwk"));
   CHECK(b["payload"] == "");
-  CHECK(verify_es256(pub, b["protected"].get<std::string>() + ".", base64url_decode(b["signature"].get<std::string>())));
+  CHECK(
+      verify_es256(pub, b["protected"].get<std::string>() + ".", base64url_decode(b["signature"].get<std::string>())));
 
-  nlohmann::json c = nlohmann::json::parse(pogo::tls::jws_encode(key, "k", "n3", "https://ca/chall/1", nlohmann::json::object()));
+  nlohmann::json c =
+      nlohmann::json::parse(pogo::tls::jws_encode(key, "k", "n3", "https://ca/chall/1", nlohmann::json::object()));
   CHECK(c["payload"] == base64url("{}"));
   EVP_PKEY_free(pub);
 }

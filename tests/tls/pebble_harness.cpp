@@ -114,7 +114,8 @@ X509* make_cert(const char* cn, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_ke
     add_ext(x, iss, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
   }
   add_ext(x, iss, NID_subject_key_identifier, "hash");
-  if (X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()) <= 0) throw std::runtime_error("test CA: signing failed");
+  if (X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()) <= 0)
+    throw std::runtime_error("test CA: signing failed");
   return x;
 }
 
@@ -438,7 +439,9 @@ namespace {
 
 int select_acme_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                      unsigned int inlen, void*) {
-  static const unsigned char kOurs[] = "\x0a" "acme-tls/1";
+  static const unsigned char kOurs[] =
+      "\x0a"
+      "acme-tls/1";
   unsigned char* chosen = nullptr;
   if (SSL_select_next_proto(&chosen, outlen, kOurs, sizeof kOurs - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
     return SSL_TLSEXT_ERR_ALERT_FATAL;

@@ -58,8 +58,8 @@ class Pebble {
   std::string directory_url() const;  // https://127.0.0.1:PORT/dir
   int listen_port() const { return listen_port_; }
   const std::string& ca_root_file() const { return ca_root_file_; }  // trusts pebble's HTTPS
-  int http_port() const { return http_port_; }  // where pebble validates HTTP-01
-  int tls_port() const { return tls_port_; }    // where pebble validates TLS-ALPN-01
+  int http_port() const { return http_port_; }                       // where pebble validates HTTP-01
+  int tls_port() const { return tls_port_; }                         // where pebble validates TLS-ALPN-01
   // The root that signs the certificates pebble issues (its management API, per run).
   std::string issuance_root_pem() const;
   // The tail of pebble's and challtestsrv's output, for failure messages.
