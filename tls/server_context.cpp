@@ -46,6 +46,7 @@ struct State {
 // and for Session's accessors.
 struct Choice {
   std::string server_name;
+  std::string name_without_sni;  // the local IP, for a ClientHello without SNI
   const CompiledPolicy* policy = nullptr;
   bool acme = false;  // serving a TLS-ALPN-01 challenge certificate
 };
@@ -139,34 +140,38 @@ bool use_certificate(SSL* ssl, const CertifiedKey& cert) {
   return ok == 1;
 }
 
+// The connection's Choice, made on first use.
+Choice* choice_for(SSL* ssl) {
+  if (auto* c = static_cast<Choice*>(SSL_get_ex_data(ssl, choice_index()))) return c;
+  auto fresh = std::make_unique<Choice>();
+  if (SSL_set_ex_data(ssl, choice_index(), fresh.get()) != 1) return nullptr;
+  return fresh.release();
+}
+
 int choose(SSL* ssl, int* alert, State& state) {
   std::string sni = client_sni(ssl);
-  auto* choice = static_cast<Choice*>(SSL_get_ex_data(ssl, choice_index()));
-  if (choice) {
-    // A second ClientHello (after a HelloRetryRequest) must name the same server (RFC 8446 §4.1.2).
-    if (choice->server_name != sni) {
-      *alert = SSL_AD_ILLEGAL_PARAMETER;
-      return SSL_CLIENT_HELLO_ERROR;
-    }
-  } else {
-    choice = new Choice;
-    if (SSL_set_ex_data(ssl, choice_index(), choice) != 1) {
-      delete choice;
-      *alert = SSL_AD_INTERNAL_ERROR;
-      return SSL_CLIENT_HELLO_ERROR;
-    }
-    choice->server_name = sni;
+  Choice* choice = choice_for(ssl);
+  if (!choice) {
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
   }
+  // A second ClientHello (after a HelloRetryRequest) must name the same server (RFC 8446 §4.1.2).
+  if (choice->policy && choice->server_name != sni) {
+    *alert = SSL_AD_ILLEGAL_PARAMETER;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  choice->server_name = sni;
+  const std::string& name = sni.empty() ? choice->name_without_sni : sni;
 
-  choice->policy = state.match(sni);
+  choice->policy = state.match(name);
   if (!choice->policy) {
     *alert = SSL_AD_UNRECOGNIZED_NAME;
     return SSL_CLIENT_HELLO_ERROR;
   }
   std::shared_ptr<const CertifiedKey> cert;
-  if (client_offers(ssl, kAcmeTlsAlpn)) cert = state.certs->acme_tls_alpn_certificate(sni);
+  if (client_offers(ssl, kAcmeTlsAlpn)) cert = state.certs->acme_tls_alpn_certificate(name);
   choice->acme = cert != nullptr;
-  if (!cert) cert = state.certs->certificate_for(sni);
+  if (!cert) cert = state.certs->certificate_for(name);
   if (!cert) {
     *alert = SSL_AD_UNRECOGNIZED_NAME;
     return SSL_CLIENT_HELLO_ERROR;
@@ -259,7 +264,10 @@ ServerContext::ServerContext(std::vector<SitePolicy> policies, std::shared_ptr<C
   if (!ctx) throw Error("TLS: cannot create a context: " + take_openssl_errors());
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
   // Renegotiation: a client-triggered CPU cost and a history of attacks, and HTTP/2 forbids it.
-  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
+  // The server's suite order wins, except that a client preferring ChaCha20 (no AES hardware)
+  // gets it, as Go decides.
+  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA |
+                                     SSL_OP_NO_COMPRESSION);
   // Idle keep-alive connections give their 34 KiB of record buffers back.
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);
   // Resumption is by tickets only: no per-context cache to lock and bound across loop threads.
@@ -287,6 +295,10 @@ ServerContext::~ServerContext() { SSL_CTX_free(ctx_); }
 std::string_view ServerContext::server_name(const SSL* ssl) {
   const Choice* c = choice_of(ssl);
   return c ? std::string_view(c->server_name) : std::string_view();
+}
+
+void ServerContext::set_name_without_sni(SSL* ssl, std::string name) {
+  if (Choice* c = choice_for(ssl)) c->name_without_sni = std::move(name);
 }
 
 bool ServerContext::verifies_client_certificates(const SSL* ssl) {

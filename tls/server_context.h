@@ -3,7 +3,8 @@
 //
 // Each site brings a SitePolicy (its Caddyfile `tls` options). When a ClientHello arrives, the
 // policy for its server name is chosen (exact name, then a one-label wildcard, then the default
-// policy — the one without names; no match and no default ends the handshake with an
+// policy — the one without names; without SNI, the local IP the Session was given stands in for
+// the name; no match and no default ends the handshake with an
 // unrecognized_name alert, as Caddy does), and that policy's versions, TLS 1.2 ciphers, curves,
 // client authentication and session-resumption scope are set on that one connection. The
 // certificate comes from a CertificateSource at each handshake, so a renewed certificate is
@@ -93,6 +94,10 @@ class ServerContext {
   // The SNI name this connection's ClientHello carried, lower-case; "" if none or if the SSL is
   // not from a ServerContext. Valid while `ssl` lives.
   static std::string_view server_name(const SSL* ssl);
+  // The name to choose the policy and certificate by when the client sends no SNI (as clients
+  // connecting to an IP address do): the connection's local IP, as CertMagic uses it. Call
+  // before the handshake; Session does it for its `local_ip`.
+  static void set_name_without_sni(SSL* ssl, std::string name);
   // Whether the chosen policy verifies client certificates (for SSL_CLIENT_VERIFY).
   static bool verifies_client_certificates(const SSL* ssl);
 

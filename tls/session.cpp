@@ -78,7 +78,7 @@ std::string common_name(const X509_NAME* name) {
 
 }  // namespace
 
-Session::Session(SSL_CTX* ctx) {
+Session::Session(SSL_CTX* ctx, std::string local_ip) {
   ssl_ = SSL_new(ctx);
   in_ = BIO_new(BIO_s_mem());
   out_ = BIO_new(BIO_s_mem());
@@ -93,6 +93,7 @@ Session::Session(SSL_CTX* ctx) {
   BIO_set_mem_eof_return(in_, -1);
   SSL_set_bio(ssl_, in_, out_);
   SSL_set_accept_state(ssl_);
+  if (!local_ip.empty()) ServerContext::set_name_without_sni(ssl_, std::move(local_ip));
 }
 
 Session::~Session() { SSL_free(ssl_); }

@@ -26,9 +26,10 @@ class Session {
  public:
   enum class Result { Ok, Closed /* peer sent close_notify */, Error };
 
-  // SSL_new from the ServerContext's ctx, in accept state. Throws tls::Error if OpenSSL cannot
-  // allocate the connection.
-  explicit Session(SSL_CTX* ctx);
+  // SSL_new from the ServerContext's ctx, in accept state. `local_ip` (the address the client
+  // connected to, as text) chooses the site and certificate when the client sends no SNI, as
+  // clients of https://127.0.0.1 do. Throws tls::Error if OpenSSL cannot allocate the connection.
+  explicit Session(SSL_CTX* ctx, std::string local_ip = "");
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

@@ -367,3 +367,47 @@ TEST_CASE("ServerContext: a CertificateSource that throws fails that handshake o
   CHECK_FALSE(connects(context, client_for(ca, "broken.example.com")));
   CHECK(connects(context, client_for(ca, "fine.example.com")));
 }
+
+TEST_CASE("ServerContext: without SNI, the local IP the Session was given chooses site and certificate") {
+  TestCa ca;
+  auto certs = std::make_shared<FixedCertificates>();
+  certs->add(ca.issue({"127.0.0.1", "::1"}).certified());
+  ServerContext context({policy({"127.0.0.1", "::1"})}, certs);  // no default policy
+  for (std::string ip : {"127.0.0.1", "::1"}) {
+    CAPTURE(ip);
+    Session server(context.ctx(), ip);
+    TestClient client(client_for(ca, ""));
+    pump(client, server);
+    REQUIRE(client.done());
+    CHECK(client.server_certificate_covers(ip));
+    CHECK(server.server_name().empty());  // the SNI, which there was none of
+  }
+  Session server(context.ctx());  // no local IP known: nothing matches
+  TestClient client(client_for(ca, ""));
+  pump(client, server);
+  CHECK_FALSE(client.done());
+}
+
+TEST_CASE("ServerContext: a HelloRetryRequest (the client guessed another key share) keeps the choice") {
+  TestCa ca;
+  auto certs = std::make_shared<FixedCertificates>();
+  certs->set_default(ca.issue({"example.com"}).certified());
+  SitePolicy p = policy({"example.com"});
+  p.curves = {"secp256r1"};
+  ServerContext context({p}, certs);
+  ClientOptions o = client_for(ca, "example.com");
+  o.groups = "X25519:P-256";  // a key share for X25519 only: the server asks again for P-256
+  Session server(context.ctx());
+  TestClient client(o);
+  int client_hellos = 0;
+  SSL_set_msg_callback(client.ssl(), [](int write, int, int type, const void* buf, size_t len, SSL*, void* arg) {
+    if (write && type == SSL3_RT_HANDSHAKE && len > 0 && static_cast<const unsigned char*>(buf)[0] == SSL3_MT_CLIENT_HELLO)
+      ++*static_cast<int*>(arg);
+  });
+  SSL_set_msg_callback_arg(client.ssl(), &client_hellos);
+  pump(client, server);
+  REQUIRE(client.done());
+  CHECK(client_hellos == 2);
+  CHECK(SSL_get_negotiated_group(client.ssl()) == NID_X9_62_prime256v1);
+  CHECK(server.server_name() == "example.com");
+}

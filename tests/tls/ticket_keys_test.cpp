@@ -3,7 +3,10 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
+#include <vector>
 #include <memory>
 
 #include "tests/tls/test_certs.h"
@@ -153,4 +156,31 @@ TEST_CASE("tickets: a session of a site without client auth does not resume on a
   CHECK_FALSE(other_site.server_reused);
   CHECK(connect(context, ca, "open.example.com", TLS1_3_VERSION, first.session.get()).server_reused);
   unlink(tmpl);
+}
+
+TEST_CASE("tickets: loop threads handshake and resume on one ServerContext at once, keys rotating") {
+  TestCa ca;
+  auto certs = std::make_shared<FixedCertificates>();
+  certs->set_default(ca.issue({"example.com"}).certified());
+  // A clock that moves 3 h per reading: rotations happen while the threads handshake.
+  std::atomic<long> hours{0};
+  auto start = std::chrono::steady_clock::now();
+  auto keys = std::make_shared<TicketKeys>([&] { return start + std::chrono::hours(hours.fetch_add(3)); });
+  ServerContext context({SitePolicy{}}, certs, keys);
+  std::atomic<int> done{0}, reused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      int version = t % 2 ? TLS1_2_VERSION : TLS1_3_VERSION;
+      for (int i = 0; i < 5; ++i) {
+        Connection first = connect(context, ca, "example.com", version);
+        Connection again = connect(context, ca, "example.com", version, first.session.get());
+        done += first.done && again.done;
+        reused += again.server_reused;
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(done == 20);
+  CHECK(reused > 0);  // most resume; one whose key rotated out in between may not
+  CHECK(keys->size() == TicketKeys::kKeys);
 }
