@@ -5,7 +5,8 @@
 // receive() drives the handshake (any number of round trips, split anywhere, a byte at a time
 // included), decrypts application data, and queues in output() whatever must go back: handshake
 // records, session tickets, alerts. send() encrypts into output(). The caller empties output()
-// into the socket after each call. After Error the session is finished; after Closed (the peer's
+// into the socket after each call. After Error the session is finished (output() may still hold
+// an alert telling the peer why, worth one write before closing); after Closed (the peer's
 // close_notify) the caller may still send, then shutdown() and close.
 //
 // Threads: one loop thread owns a Session, as it owns the connection. A Session keeps its
