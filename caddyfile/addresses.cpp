@@ -55,7 +55,9 @@ ParsedAddress parse_address(const Token& key) {
         if (!digits || a.port.size() > 5 || std::stoi(a.port) > 65535)
             fail(key, "site address " + quoted(key.text) + ": invalid port " + quoted(a.port));
     }
-    if (a.host.empty() && a.port.empty()) fail(key, "site address " + quoted(key.text) + ": expected a host or a port");
+    // `http://` and `https://` alone are catch-alls on the scheme's port.
+    if (a.host.empty() && a.port.empty() && a.scheme.empty())
+        fail(key, "site address " + quoted(key.text) + ": expected a host or a port");
     return a;
 }
 

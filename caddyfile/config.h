@@ -84,6 +84,45 @@ struct PogoOptions {
     Location where;
 };
 
+// ---- certificates (shared by the tls directive and the global options) ----
+
+struct AcmeSettings {  // the `acme` issuer
+    std::string dir;                         // directory URL; "" = the default (global acme_ca, else Let's Encrypt)
+    std::string test_dir;                    // fallback directory for retries; "" = none
+    std::string email;                       // account contact; "" = the global email
+    std::vector<std::string> trusted_roots;  // PEM files trusted for the CA's HTTPS (ca_root, acme_ca_root)
+    bool disable_http_challenge = false;
+    bool disable_tlsalpn_challenge = false;
+    std::optional<Duration> timeout;
+};
+
+struct InternalSettings {  // the `internal` issuer: Pogo's local CA
+    std::optional<Duration> lifetime;  // of leaf certificates; unset = the CA's default
+    bool sign_with_root = false;
+};
+
+struct IssuerConfig {  // `issuer acme|internal` in tls, `cert_issuer` globally, or tls shortcuts
+    enum class Kind { acme, internal };
+    Kind kind = Kind::acme;
+    AcmeSettings acme;          // when kind == acme
+    InternalSettings internal;  // when kind == internal
+    Location where;
+};
+
+struct ClientAuth {  // tls { client_auth { } }
+    // request | require | verify_if_given | require_and_verify. Caddy's default, kept here:
+    // require_and_verify when trusted certificates are given, else require.
+    std::string mode;
+    std::vector<std::string> trusted_ca_cert_files;    // trusted_ca_cert_file, trust_pool file
+    std::vector<std::string> trusted_leaf_cert_files;  // trusted_leaf_cert_file
+    Location where;
+};
+
+struct StorageConfig {  // `storage file_system [ROOT]`
+    std::string root;  // "" = the runtime's default data directory
+    Location where;
+};
+
 struct GlobalOptions {
     bool debug = false;
     int http_port = 80;
@@ -97,6 +136,18 @@ struct GlobalOptions {
     FrankenPhpOptions frankenphp;
     PogoOptions pogo;
     std::vector<std::string> directive_order;  // after `order` options
+
+    // certificates
+    std::string email;                      // ACME account contact for every site
+    std::string acme_ca;                    // ACME directory URL; "" = Let's Encrypt
+    std::string acme_ca_root;               // PEM file trusted for the ACME CA's HTTPS
+    bool local_certs = false;               // every managed certificate from the local CA
+    bool skip_install_trust = false;        // do not install the local CA's root in trust stores
+    std::optional<StorageConfig> storage;   // unset = the default data directory
+    std::string default_sni;                // server name for handshakes without SNI
+    std::optional<IssuerConfig> cert_issuer;
+    bool ocsp_stapling = true;              // false after `ocsp_stapling off`
+    std::string key_type;                   // "" = runtime default; ed25519 p256 p384 rsa2048 rsa4096
 };
 
 // ---- matchers ----
@@ -221,9 +272,19 @@ struct Address {
     Location where;
 };
 
-struct TlsConfig {
-    std::string cert, key;
-    std::vector<std::string> protocols;
+struct TlsConfig {  // the site's `tls` directive
+    std::string cert, key;  // `tls CERT KEY`: files; no managed certificate for the site's names
+    bool internal = false;  // `tls internal` or `issuer internal`
+    std::string email;      // `tls EMAIL`: ACME account contact for this site
+    std::string protocol_min, protocol_max;  // tls1.2 | tls1.3; "" = default (tls1.2, tls1.3)
+    std::vector<std::string> ciphers;        // Go/Caddy suite names, in preference order
+    std::vector<std::string> curves;         // x25519 secp256r1 secp384r1 secp521r1
+    std::vector<std::string> alpn;
+    std::vector<std::string> load;           // folders of PEM cert+key bundles
+    std::string key_type;                    // "" = the global key_type
+    bool reuse_private_keys = false;
+    std::optional<IssuerConfig> issuer;      // `issuer`, `tls internal`, or the ca/ca_root shortcuts
+    std::optional<ClientAuth> client_auth;
     Location where;
 };
 
@@ -237,10 +298,49 @@ struct Site {
     Location where;
 };
 
+// ---- automatic HTTPS: what the runtime must do, decided from the sites (see auto_https.h) ----
+
+struct ManagedCertificate {  // one certificate the runtime obtains and renews (one per name, as Caddy)
+    std::string name;        // host name, *.wildcard or IP address, lower case
+    enum class Issuer { internal, acme };
+    Issuer issuer = Issuer::acme;
+    AcmeSettings acme;          // resolved when issuer == acme: dir, email, trusted_roots never left to defaults
+    InternalSettings internal;  // when issuer == internal
+    std::string key_type;       // "" = runtime default
+    size_t site = 0;            // index into Config::sites of the first site that asked for it
+};
+
+// Served on http_port (on the site's bind addresses; none = all interfaces): a request for `host`
+// ("" = any host) gets 308 to `location`, where the runtime substitutes {host} (the request's host
+// without port) and {uri} (path and query as received).
+struct HttpsRedirect {
+    int http_port = 80;
+    std::string host;        // "" = any host; may be a *.wildcard
+    int https_port = 443;    // the HTTPS listener the redirect leads to
+    std::string location;    // "https://{host}{uri}" or "https://{host}:8443{uri}"
+    std::vector<std::string> bind;
+    Location where;          // the site address that asked for it
+};
+
+struct TlsSitePolicy {  // one (site, HTTPS port): the names whose SNI selects the site's TLS settings
+    size_t site = 0;
+    int port = 443;
+    std::vector<std::string> names;  // the site's hosts on that port, lower case
+    bool catch_all = false;          // the site also has a hostless address on that port
+};
+
+struct HttpsPlan {
+    std::vector<ManagedCertificate> certificates;
+    std::vector<HttpsRedirect> redirects;
+    std::vector<TlsSitePolicy> policies;
+    bool install_trust = false;  // a local-CA certificate is managed and skip_install_trust is not set
+};
+
 struct Config {
     std::string source;  // the Caddyfile path
     GlobalOptions global;
     std::vector<Site> sites;
+    HttpsPlan https;     // computed by the loader from global and sites (plan_https)
     std::vector<Warning> warnings;
 };
 

@@ -143,6 +143,72 @@ json handler_json(const Handler& h) {
     return out;
 }
 
+json acme_json(const AcmeSettings& a) {
+    return {{"dir", a.dir},
+            {"test_dir", a.test_dir},
+            {"email", a.email},
+            {"trusted_roots", a.trusted_roots},
+            {"disable_http_challenge", a.disable_http_challenge},
+            {"disable_tlsalpn_challenge", a.disable_tlsalpn_challenge},
+            {"timeout", duration(a.timeout)}};
+}
+
+json internal_json(const InternalSettings& i) {
+    return {{"lifetime", duration(i.lifetime)}, {"sign_with_root", i.sign_with_root}};
+}
+
+json issuer_json(const std::optional<IssuerConfig>& i) {
+    if (!i) return nullptr;
+    if (i->kind == IssuerConfig::Kind::internal)
+        return {{"module", "internal"}, {"internal", internal_json(i->internal)}, {"where", where(i->where)}};
+    return {{"module", "acme"}, {"acme", acme_json(i->acme)}, {"where", where(i->where)}};
+}
+
+json tls_json(const TlsConfig& t) {
+    json out = {{"cert", t.cert},
+                {"key", t.key},
+                {"internal", t.internal},
+                {"email", t.email},
+                {"protocol_min", t.protocol_min},
+                {"protocol_max", t.protocol_max},
+                {"ciphers", t.ciphers},
+                {"curves", t.curves},
+                {"alpn", t.alpn},
+                {"load", t.load},
+                {"key_type", t.key_type},
+                {"reuse_private_keys", t.reuse_private_keys},
+                {"issuer", issuer_json(t.issuer)},
+                {"client_auth", nullptr},
+                {"where", where(t.where)}};
+    if (t.client_auth)
+        out["client_auth"] = {{"mode", t.client_auth->mode},
+                              {"trusted_ca_cert_files", t.client_auth->trusted_ca_cert_files},
+                              {"trusted_leaf_cert_files", t.client_auth->trusted_leaf_cert_files}};
+    return out;
+}
+
+json https_json(const HttpsPlan& p) {
+    json certificates = json::array(), redirects = json::array(), policies = json::array();
+    for (const ManagedCertificate& m : p.certificates) {
+        json c = {{"name", m.name}, {"key_type", m.key_type}, {"site", m.site}};
+        if (m.issuer == ManagedCertificate::Issuer::internal) {
+            c["issuer"] = "internal";
+            c["internal"] = internal_json(m.internal);
+        } else {
+            c["issuer"] = "acme";
+            c["acme"] = acme_json(m.acme);
+        }
+        certificates.push_back(c);
+    }
+    for (const HttpsRedirect& r : p.redirects)
+        redirects.push_back({{"http_port", r.http_port}, {"host", r.host}, {"https_port", r.https_port},
+                             {"location", r.location}, {"bind", r.bind}, {"where", where(r.where)}});
+    for (const TlsSitePolicy& t : p.policies)
+        policies.push_back({{"site", t.site}, {"port", t.port}, {"names", t.names}, {"catch_all", t.catch_all}});
+    return {{"certificates", certificates}, {"redirects", redirects}, {"policies", policies},
+            {"install_trust", p.install_trust}};
+}
+
 json global_json(const GlobalOptions& g) {
     json out = {{"debug", g.debug},
                 {"http_port", g.http_port},
@@ -157,6 +223,16 @@ json global_json(const GlobalOptions& g) {
                 {"servers", json::array()},
                 {"frankenphp", nullptr},
                 {"pogo", nullptr}};
+    out["email"] = g.email;
+    out["acme_ca"] = g.acme_ca;
+    out["acme_ca_root"] = g.acme_ca_root;
+    out["local_certs"] = g.local_certs;
+    out["skip_install_trust"] = g.skip_install_trust;
+    out["storage"] = g.storage ? json{{"module", "file_system"}, {"root", g.storage->root}} : json(nullptr);
+    out["default_sni"] = g.default_sni;
+    out["cert_issuer"] = issuer_json(g.cert_issuer);
+    out["ocsp_stapling"] = g.ocsp_stapling;
+    out["key_type"] = g.key_type;
     for (const LogConfig& l : g.logs) out["logs"].push_back(log_json(l));
     for (const ServerOptions& s : g.servers)
         out["servers"].push_back({{"listener", s.listener},
@@ -201,7 +277,7 @@ json site_json(const Site& s) {
     json logs = json::array();
     for (const LogConfig& l : s.logs) logs.push_back(log_json(l));
     json tls = nullptr;
-    if (s.tls) tls = {{"cert", s.tls->cert}, {"key", s.tls->key}, {"protocols", s.tls->protocols}};
+    if (s.tls) tls = tls_json(*s.tls);
     return {{"addresses", addresses}, {"bind", s.bind},  {"matchers", matchers_json(s.matchers)},
             {"handlers", handlers_json(s.handlers)}, {"logs", logs}, {"tls", tls}, {"where", where(s.where)}};
 }
@@ -213,7 +289,11 @@ nlohmann::json to_json(const Config& config) {
     for (const Warning& w : config.warnings) warnings.push_back(w.str());
     json sites = json::array();
     for (const Site& s : config.sites) sites.push_back(site_json(s));
-    return {{"source", config.source}, {"warnings", warnings}, {"global", global_json(config.global)}, {"sites", sites}};
+    return {{"source", config.source},
+            {"warnings", warnings},
+            {"global", global_json(config.global)},
+            {"sites", sites},
+            {"https", https_json(config.https)}};
 }
 
 }  // namespace caddyfile

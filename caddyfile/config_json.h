@@ -7,10 +7,22 @@
 //                 idle}, max_header_size, protocols}], "frankenphp": null | {num_threads, max_threads
 //                 (N, 0 = num_threads, or "auto"), max_wait_time, max_idle_time, max_requests, php_ini
 //                 [[k, v]], workers [worker]}, "pogo": null | {pools: [{name, worker, worker_path,
-//                 num_threads, max_wait}]}, "directive_order": [names] },
+//                 num_threads, max_wait}]}, "directive_order": [names], "email", "acme_ca",
+//                 "acme_ca_root", "local_certs", "skip_install_trust", "storage": null | {module,
+//                 root}, "default_sni", "cert_issuer": null | issuer, "ocsp_stapling", "key_type" },
 //     "sites": [{ "addresses": [{original, scheme, host, port, path}], "bind": [...],
 //                 "matchers": {name: matcher set}, "handlers": [handler], "logs": [log],
-//                 "tls": null | {cert, key, protocols}, "where": "FILE:LINE" }] }
+//                 "tls": null | {cert, key, internal, email, protocol_min, protocol_max, ciphers,
+//                 curves, alpn, load, key_type, reuse_private_keys, issuer: null | issuer,
+//                 client_auth: null | {mode, trusted_ca_cert_files, trusted_leaf_cert_files}, where},
+//                 "where": "FILE:LINE" }],
+//     "https": { "certificates": [{name, issuer: "acme"|"internal", acme | internal, key_type,
+//                site}], "redirects": [{http_port, host, https_port, location, bind, where}],
+//                "policies": [{site, port, names, catch_all}], "install_trust" } }
+//
+//   issuer = { "module": "acme", "acme": acme, "where" } | { "module": "internal", "internal": {lifetime,
+//              sign_with_root}, "where" }
+//   acme = { dir, test_dir, email, trusted_roots, disable_http_challenge, disable_tlsalpn_challenge, timeout }
 //
 //   handler = { "directive", "match": "*" | "/path" | "@name", "where": "FILE:LINE", ["group"], ...the
 //               directive's own fields (e.g. respond: status, body, close; handle/route:

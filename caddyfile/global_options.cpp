@@ -9,14 +9,6 @@ namespace caddyfile {
 
 namespace {
 
-// Options for Caddy's certificate machinery (ACME, storage, PKI): meaningless without it.
-const std::set<std::string> kCertificateOptions = {
-    "email", "acme_ca", "acme_ca_root", "acme_eab", "acme_dns", "storage", "storage_clean_interval",
-    "storage_check", "renew_interval", "ocsp_interval", "ocsp_stapling", "key_type", "cert_issuer",
-    "skip_install_trust", "local_certs", "on_demand_tls", "preferred_chains", "cert_lifetime", "default_sni",
-    "fallback_sni", "pki", "persist_config",
-};
-
 const std::set<std::string> kAutoHttps = {"off", "disable_redirects", "disable_certs", "ignore_loaded_certs",
                                           "prefer_wildcard"};
 
@@ -67,6 +59,10 @@ ServerOptions parse_servers(const Segment& seg, const BuildContext& ctx) {
                 const std::string& p = s.text(i);
                 if (p != "h1" && p != "h2" && p != "h2c" && p != "h3")
                     fail(s[i], "protocols: expected h1, h2, h2c or h3, got " + quoted(p));
+                if (p == "h3") {  // in Caddy's default list, so common in copied configs
+                    ctx.warn(s[i], "Pogo does not serve HTTP/3; h3 ignored");
+                    continue;
+                }
                 out.protocols.push_back(p);
             }
         } else if (n == "name") {
@@ -92,7 +88,7 @@ void build_global_options(const ServerBlock& block, GlobalOptions& out, const Bu
         SegmentReader r(seg);
         const std::string& n = r.name().text;
         if (!n.empty() && n[0] == '@') fail(r.name(), "matcher definitions are only allowed inside a site block");
-        bool repeatable = n == "log" || n == "servers" || n == "order" || kCertificateOptions.count(n);
+        bool repeatable = n == "log" || n == "servers" || n == "order" || n == "cert_issuer";
         if (!repeatable && !seen.insert(n).second) fail(r.name(), "global option " + quoted(n) + " is set twice");
         if (n == "debug") {
             r.expect_args(0, 0);
@@ -132,10 +128,7 @@ void build_global_options(const ServerBlock& block, GlobalOptions& out, const Bu
             parse_frankenphp(seg, out.frankenphp, ctx);
         } else if (n == "pogo") {
             parse_pogo(seg, out.pogo, ctx);
-        } else if (kCertificateOptions.count(n)) {
-            ctx.warn(r.name(), "global option " + quoted(n) +
-                                   " has no effect: Pogo does not manage certificates (use \"tls CERT KEY\" in a site)");
-        } else {
+        } else if (!parse_certificate_option(seg, out, ctx)) {
             fail(r.name(), "unrecognized global option " + quoted(n));
         }
     }

@@ -1,5 +1,5 @@
-// The global options block: each option is read into GlobalOptions; options that only steer Caddy's
-// certificate machinery are accepted with a warning; anything else is an error.
+// The global options block: each option is read into GlobalOptions; the few that only tune Caddy's
+// internals are accepted with a warning; anything else is an error.
 #pragma once
 
 #include "caddyfile/build_context.h"
@@ -16,6 +16,9 @@ LogConfig parse_log(const Segment& seg, bool site, const BuildContext& ctx);
 // `frankenphp { }` and its `worker`, which php_server/php share.
 void parse_frankenphp(const Segment& seg, FrankenPhpOptions& out, const BuildContext& ctx);
 PhpWorker parse_worker(const Segment& seg, const BuildContext& ctx);
+
+// email, acme_ca, storage, cert_issuer, ... (certificate_options.cpp). False: not one of them.
+bool parse_certificate_option(const Segment& seg, GlobalOptions& out, const BuildContext& ctx);
 
 // `pogo { }` (see spec/pogo.md).
 void parse_pogo(const Segment& seg, PogoOptions& out, const BuildContext& ctx);

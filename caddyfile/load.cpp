@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 
+#include "caddyfile/auto_https.h"
 #include "caddyfile/directive_order.h"
 #include "caddyfile/global_options.h"
 #include "caddyfile/site.h"
@@ -63,6 +64,7 @@ Config build_config(const std::vector<ServerBlock>& blocks, const std::string& s
     for (size_t i = first_site; i < blocks.size(); ++i) config.sites.push_back(build_site(blocks[i], config.global, ctx));
     check_ambiguous(config);
     check_listeners(config);
+    config.https = plan_https(config);
     return config;
 }
 

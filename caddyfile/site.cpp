@@ -4,31 +4,26 @@
 #include "caddyfile/global_options.h"
 #include "caddyfile/handlers.h"
 #include "caddyfile/segment_reader.h"
+#include "caddyfile/tls_directive.h"
 
 namespace caddyfile {
 
 namespace {
 
-TlsConfig parse_tls(const Segment& seg) {
-    SegmentReader r(seg);
-    r.expect_args(1, 2);
-    if (r.size() == 1) {
-        const std::string& a = r.text(0);
-        if (a == "internal" || a.find('@') != std::string::npos)
-            fail(r[0], "tls " + a + ": Pogo does not obtain or issue certificates; use \"tls CERT_FILE KEY_FILE\"");
-        fail(r.name(), "missing argument for \"tls\": expected tls CERT_FILE KEY_FILE");
+// Caddy turns TLS on for every address of a site with a `tls` directive that is not plainly HTTP
+// (written http://, or on the HTTP port): ":8443 { tls c k }" is HTTPS, and so is "example.com"
+// under `auto_https off`, which otherwise leaves implicit addresses on HTTP.
+void apply_tls(Site& site, const GlobalOptions& global) {
+    bool any_https = false;
+    for (Address& a : site.addresses) {
+        if (a.original.find("://") == std::string::npos && a.port != global.http_port) a.scheme = "https";
+        any_https = any_https || a.scheme == "https";
     }
-    TlsConfig tls{r.text(0), r.text(1), {}, {seg.name().file, seg.name().line}};
-    for (const Segment& sub : seg.block) {
-        SegmentReader s(sub);
-        s.no_block();
-        if (s.name().text != "protocols") unknown_subdirective(sub, "tls");
-        s.expect_args(1, 2);
-        for (const std::string& p : s.texts())
-            if (p != "tls1.2" && p != "tls1.3") fail(sub.name(), "tls protocols: expected tls1.2 or tls1.3, got " + quoted(p));
-        tls.protocols = s.texts();
-    }
-    return tls;
+    if (!any_https)
+        fail_at(site.tls->where.file, site.tls->where.line,
+                "tls: site " + quoted(site.addresses.front().original) +
+                    " is served over HTTP only, so \"tls\" would have no effect: remove it, or serve the site over "
+                    "https://");
 }
 
 }  // namespace
@@ -60,16 +55,7 @@ Site build_site(const ServerBlock& block, const GlobalOptions& global, const Bui
     site.matchers = std::move(b.matchers);
     site.handlers = std::move(b.handlers);
 
-    for (size_t i = 0; i < site.addresses.size(); ++i) {
-        const Address& a = site.addresses[i];
-        if (a.scheme != "https" || site.tls) continue;
-        std::string plain = a.original.rfind("https://", 0) == 0 ? a.original.substr(8) : a.original;
-        fail(block.keys[i], "site " + quoted(a.original) +
-                                " would be served over HTTPS, and Pogo does not obtain certificates: add \"tls CERT_FILE "
-                                "KEY_FILE\" to the site, write the address as " +
-                                quoted("http://" + plain) +
-                                ", or set \"auto_https off\" in the global options");
-    }
+    if (site.tls) apply_tls(site, global);
     return site;
 }
 

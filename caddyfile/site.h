@@ -1,5 +1,5 @@
 // One site block -> Site: its addresses decided, its matchers and handlers, its access logs and
-// certificates, and the check that an HTTPS address has certificates Pogo can serve.
+// TLS settings (an address of a site with "tls" is HTTPS unless written http:// or on the HTTP port).
 #pragma once
 
 #include "caddyfile/build_context.h"

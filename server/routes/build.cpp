@@ -167,7 +167,6 @@ BuiltRoutes build_routes(const cf::Config& config, Backend* backend) {
   std::map<std::string, cf::Location> claimed;                    // "listener|host" -> first site
   int log_count = 0;
   for (const cf::Site& site : config.sites) {
-    if (site.tls) fail(site.tls->where, "tls: Pogo does not serve HTTPS yet; serve this site over http://");
     if (site.logs.size() > 1) fail(site.logs[1].where, "a site may have one access log in Pogo");
     std::shared_ptr<AccessLog> access;
     if (!site.logs.empty()) {

@@ -56,11 +56,9 @@ TEST_CASE("global options: values") {
     CHECK(g.servers[0].idle == 120s);
     CHECK(g.servers[0].max_header_size == 16000u);
     CHECK(g.servers[0].protocols == std::vector<std::string>{"h1", "h2"});
-    REQUIRE(c.warnings.size() == 2);
-    CHECK(c.warnings[0].str() ==
-          "/app/Caddyfile:25: global option \"email\" has no effect: Pogo does not manage certificates (use \"tls CERT "
-          "KEY\" in a site)");
-    CHECK(c.warnings[1].line == 26);
+    CHECK(g.email == "admin@example.com");
+    CHECK(g.acme_ca == "https://acme.example/directory");
+    CHECK(c.warnings.empty());
 }
 
 TEST_CASE("global options: frankenphp") {

@@ -49,6 +49,7 @@ std::string load_error(const std::string& name, std::map<std::string, std::strin
 TEST_CASE("real-world Caddyfiles load, adapt and are formatted") {
     const std::pair<const char*, std::map<std::string, std::string>> files[] = {
         {"frankenphp-docker.Caddyfile", {{"SERVER_NAME", ":80"}}},
+        {"frankenphp-docker.Caddyfile", {}},
         {"laravel.Caddyfile", {}},
         {"symfony.Caddyfile", {}},
         {"wordpress.Caddyfile", {}},
@@ -83,12 +84,29 @@ TEST_CASE("FrankenPHP's Docker Caddyfile: environment decides") {
     REQUIRE(c.warnings.size() == 1);
     CHECK(c.warnings[0].message == "encode br: Pogo does not compress with brotli; zstd and gzip are used");
 
-    // The image's default server name is localhost, which Caddy serves over HTTPS.
-    CHECK(load_error("frankenphp-docker.Caddyfile", {}) ==
-          kDir + "/frankenphp-docker.Caddyfile:13: site \"localhost\" would be served over HTTPS, and Pogo does not "
-                 "obtain certificates: add \"tls CERT_FILE KEY_FILE\" to the site, write the address as "
-                 "\"http://localhost\", or set \"auto_https off\" in the global options");
-    CHECK(load_error("frankenphp-docker.Caddyfile", {{"CADDY_GLOBAL_OPTIONS", "auto_https off"}}) == "no error");
+    // The image's default server name is localhost, which Caddy serves over HTTPS with a certificate
+    // from its local CA, and redirects to from port 80.
+    Config local = load_config(kDir + "/frankenphp-docker.Caddyfile", options());
+    REQUIRE(local.sites.size() == 1);
+    CHECK(local.sites[0].addresses[0].scheme == "https");
+    CHECK(local.sites[0].addresses[0].port == 443);
+    REQUIRE(local.https.certificates.size() == 1);
+    CHECK(local.https.certificates[0].name == "localhost");
+    CHECK(local.https.certificates[0].issuer == ManagedCertificate::Issuer::internal);
+    REQUIRE(local.https.redirects.size() == 1);
+    CHECK(local.https.redirects[0].host == "localhost");
+    CHECK(local.https.redirects[0].http_port == 80);
+    CHECK(local.https.redirects[0].location == "https://{host}{uri}");
+    CHECK(local.https.install_trust);
+    // A public name gets an ACME certificate; auto_https off serves the name over plain HTTP.
+    Config pub = load_config(kDir + "/frankenphp-docker.Caddyfile",
+                             options({{"SERVER_NAME", "shop.example.com"}, {"CADDY_GLOBAL_OPTIONS", "email ops@example.com"}}));
+    REQUIRE(pub.https.certificates.size() == 1);
+    CHECK(pub.https.certificates[0].issuer == ManagedCertificate::Issuer::acme);
+    CHECK(pub.https.certificates[0].acme.email == "ops@example.com");
+    Config off = load_config(kDir + "/frankenphp-docker.Caddyfile", options({{"CADDY_GLOBAL_OPTIONS", "auto_https off"}}));
+    CHECK(off.sites[0].addresses[0].scheme == "http");
+    CHECK(off.https.certificates.empty());
     CHECK(load_error("frankenphp-docker.Caddyfile",
                      {{"SERVER_NAME", ":80"}, {"CADDY_SERVER_EXTRA_DIRECTIVES", "mercure {\n}"}}) ==
           kDir + "/frankenphp-docker.Caddyfile:31: directive \"mercure\" is not supported by Pogo");

@@ -30,12 +30,13 @@ TEST_CASE("sites: addresses and HTTPS") {
     REQUIRE(c.sites[1].tls);
     CHECK(c.sites[1].tls->cert == "cert.pem");
 
-    CHECK(test::load_error("localhost {\n\trespond hi\n}") ==
-          "/app/Caddyfile:1: site \"localhost\" would be served over HTTPS, and Pogo does not obtain certificates: add "
-          "\"tls CERT_FILE KEY_FILE\" to the site, write the address as \"http://localhost\", or set \"auto_https off\" "
-          "in the global options");
-    CHECK(test::load_error(":80, example.com:8443 {\n}").find("/app/Caddyfile:1: site \"example.com:8443\" would be served over "
-                                                             "HTTPS") == 0);
+    // A host name is HTTPS (Caddy's automatic HTTPS), on the HTTPS port unless one is written.
+    Config local = test::load("localhost {\n\trespond hi\n}\n:80, example.com:8443 {\n}\n");
+    CHECK(local.sites[0].addresses[0].scheme == "https");
+    CHECK(local.sites[0].addresses[0].port == 443);
+    CHECK(local.sites[1].addresses[1].scheme == "https");
+    CHECK(local.sites[1].addresses[1].port == 8443);
+    CHECK(local.https.certificates.size() == 2);
     Config off = test::load("{\n\tauto_https off\n}\nlocalhost {\n\trespond hi\n}\n");
     CHECK(off.sites[0].addresses[0].scheme == "http");
     CHECK(off.sites[0].addresses[0].port == 443);
@@ -44,8 +45,7 @@ TEST_CASE("sites: addresses and HTTPS") {
           "/app/Caddyfile:3: site \"https://a.com:8443\" is served over HTTPS on port 8443, but site \":8443\" "
           "(/app/Caddyfile:1) uses that port for HTTP");
     CHECK(test::load_error("{\n\thttp_port 443\n}") == "/app/Caddyfile:2: http_port and https_port are both 443");
-    CHECK(test::load_error("localhost {\n\ttls internal\n}") ==
-          "/app/Caddyfile:2: tls internal: Pogo does not obtain or issue certificates; use \"tls CERT_FILE KEY_FILE\"");
+    CHECK(test::load("localhost {\n\ttls internal\n}").sites[0].tls->internal);
 }
 
 TEST_CASE("sites: directives parse into typed specs") {
@@ -250,7 +250,8 @@ TEST_CASE("sites: errors") {
         {":80 {\n\trespond x {\n\t\tcolor y\n\t}\n}", "3: unrecognized respond subdirective \"color\""},
         {":80 {\n\troot * /srv {\n\t}\n}", "2: \"root\" does not take a block"},
         {":80 {\n\tlog {\n\t\tinclude x\n\t}\n}", "3: unrecognized log subdirective \"include\""},
-        {":80 {\n\ttls a\n}", "2: missing argument for \"tls\": expected tls CERT_FILE KEY_FILE"},
+        {":80 {\n\ttls a\n}", "2: tls \"a\": a single argument must be \"internal\" or an email address (certificate "
+                                 "files are given as tls CERT_FILE KEY_FILE)"},
     };
     for (const auto& [input, error] : cases) {
         CAPTURE(input);
