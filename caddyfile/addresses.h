@@ -1,7 +1,8 @@
 // Site addresses, decided as Caddy decides them: `[scheme://]host[:port][/path]`. Without a
 // scheme, an address on the HTTP port is HTTP; an address on the HTTPS port, or with a host name
 // (Caddy would get it a certificate), is HTTPS; a port-only address (`:8080`) is HTTP. The default
-// port follows the scheme (http_port / https_port).
+// port follows the scheme (http_port / https_port); `http://` and `https://` alone are catch-alls on
+// that port. A site's `tls` directive can still turn its addresses to HTTPS (site.cpp).
 #pragma once
 
 #include <string>
