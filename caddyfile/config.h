@@ -304,7 +304,7 @@ struct ManagedCertificate {  // one certificate the runtime obtains and renews (
     std::string name;        // host name, *.wildcard or IP address, lower case
     enum class Issuer { internal, acme };
     Issuer issuer = Issuer::acme;
-    AcmeSettings acme;          // resolved when issuer == acme: dir, email, trusted_roots never left to defaults
+    AcmeSettings acme;          // when issuer == acme, resolved: dir always set; email, trusted_roots site > global
     InternalSettings internal;  // when issuer == internal
     std::string key_type;       // "" = runtime default
     size_t site = 0;            // index into Config::sites of the first site that asked for it
