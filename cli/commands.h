@@ -14,6 +14,8 @@ int cmd_run(const Args& args);  // serve a Caddyfile
 int cmd_php_cli(int argc, char** argv);  // argv[0] is the script
 int cmd_version(const Args& args);
 int cmd_help(const Args& args);
+int cmd_trust(const Args& args);    // install the local CA's root into the system trust store
+int cmd_untrust(const Args& args);  // and remove it
 
 // Blocks SIGTERM/SIGINT/SIGHUP in the calling thread (call before any thread starts, so every
 // thread inherits the mask) and ignores SIGPIPE.
