@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tls/cert_builder.h"
 #include "tls/error.h"
 #include "tls/internal_issuer.h"
 
@@ -354,7 +355,13 @@ std::shared_ptr<const CertifiedKey> CertificateManager::certificate_for(std::str
     if (dot == std::string::npos || dot == 0) return nullptr;
     return find("*" + n.substr(dot));
   };
-  if (!name.empty()) return lookup(name);
+  if (!name.empty()) {
+    if (auto c = lookup(name)) return c;
+    // Clients never put an IP address in SNI (RFC 6066 §3), so an IP here is the server asking
+    // for a handshake without SNI by the address it arrived on: certmagic tries that address,
+    // then the default.
+    if (!is_ip_address(name)) return nullptr;
+  }
   if (!options_.default_sni.empty())
     if (auto c = lookup(options_.default_sni)) return c;
   for (const std::string& n : managed_order_)

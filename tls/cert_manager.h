@@ -105,7 +105,10 @@ class CertificateManager : public CertificateSource {
   void stop();
 
   // CertificateSource: exact name, then a one-label wildcard (*.example.com serves a.example.com,
-  // not a.b.example.com), then for "" the default; nullptr when nothing matches.
+  // not a.b.example.com); for "" — or an IP address nothing matches, which is how the server
+  // asks for a handshake without SNI (by its local address) — the default: default_sni's
+  // certificate, else the first managed name's, else the first loaded one. nullptr when nothing
+  // matches.
   std::shared_ptr<const CertifiedKey> certificate_for(std::string_view server_name) override;
 
   // What one managed name is doing (tests, the admin API).

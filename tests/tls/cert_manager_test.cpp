@@ -282,6 +282,7 @@ TEST_CASE("CertificateManager: lookups — exact, one-label wildcard, no SNI, fi
     CHECK(m.certificate_for("a.b.wild.test") == nullptr);
     CHECK(m.certificate_for("other.test") == nullptr);
     CHECK(m.certificate_for("") == first);
+    CHECK(m.certificate_for("192.0.2.1") == first);  // no SNI, arrived on an unmanaged address
     CHECK(f.storage.exists("certificates/local/wildcard_.wild.test/wildcard_.wild.test.crt"));
 
     // A certificate from files wins over the managed one for its names.
@@ -295,9 +296,12 @@ TEST_CASE("CertificateManager: lookups — exact, one-label wildcard, no SNI, fi
   SUBCASE("default_sni") {
     o.default_sni = "Second.test";
     CertificateManager m(f.storage, o);
-    m.manage({"first.test", "second.test"}, issuer);
+    m.manage({"first.test", "second.test", "127.0.0.1"}, issuer);
     m.start();
     CHECK(m.certificate_for("") == m.certificate_for("second.test"));
+    CHECK(m.certificate_for("::1") == m.certificate_for("second.test"));
+    CHECK(m.certificate_for("127.0.0.1") != m.certificate_for("second.test"));  // the address's own
+    CHECK(m.certificate_for("127.0.0.1")->names == std::vector<std::string>{"127.0.0.1"});
   }
   SUBCASE("only files") {
     CertificateManager m(f.storage, o);
