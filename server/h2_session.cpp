@@ -45,7 +45,8 @@ std::vector<nghttp2_nv> to_nv(std::vector<Header>& fields) {
 
 uint32_t code_for_library_error(ssize_t rv) {
   switch (rv) {
-    case NGHTTP2_ERR_FLOODED: return NGHTTP2_ENHANCE_YOUR_CALM;
+    case NGHTTP2_ERR_FLOODED:
+    case NGHTTP2_ERR_TOO_MANY_CONTINUATIONS: return NGHTTP2_ENHANCE_YOUR_CALM;
     case NGHTTP2_ERR_BAD_CLIENT_MAGIC: return NGHTTP2_PROTOCOL_ERROR;
     default: return NGHTTP2_INTERNAL_ERROR;
   }
@@ -410,11 +411,11 @@ size_t H2Session::buffered(int32_t stream) const {
 }
 
 void H2Session::reset(int32_t stream, uint32_t code) {
-  if (Stream* st = find(stream)) {
-    st->ended = true;
-    st->out = {};
-    st->out_offset = 0;
-  }
+  Stream* st = find(stream);
+  if (!st || !st->delivered) return;
+  st->ended = true;
+  st->out = {};
+  st->out_offset = 0;
   reset_quietly(stream, code);
 }
 

@@ -90,6 +90,8 @@ class H2Session {
   void submit_data(int32_t stream, std::string_view data);  // buffered; sent as flow control allows
   void submit_end(int32_t stream);
   size_t buffered(int32_t stream) const;  // unsent response bytes of the stream
+  // RST_STREAM with `code` (an RFC 9113 error code); the buffered response is dropped.
+  // on_stream_closed follows once it is sent. Not counted against the rapid-reset cap.
   void reset(int32_t stream, uint32_t code);
 
   // GOAWAY(NO_ERROR) naming the last stream accepted: later streams are refused, open ones finish.

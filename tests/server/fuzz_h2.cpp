@@ -26,6 +26,7 @@ constexpr uint8_t kShutdownEarly = 2;     // shutdown_graceful() after the first
 constexpr uint8_t kSmallLimits = 4;       // tiny windows, lists and stream counts
 constexpr uint8_t kBigResponses = 8;      // 100 KiB responses: flow control, on_writable
 constexpr uint8_t kResetSome = 16;        // the application resets every third stream
+constexpr uint8_t kTls = 32;              // the session is told the connection is TLS
 
 void check(bool ok) {
   if (!ok) std::abort();
@@ -97,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Answering handler;
   handler.mode = mode;
   {
-    H2Session session(handler, limits, (mode & 32) != 0);
+    H2Session session(handler, limits, (mode & kTls) != 0);
     handler.s = &session;
     std::string out;
     bool ok = true;

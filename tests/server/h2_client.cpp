@@ -69,6 +69,7 @@ H2Client::H2Client(Options options) {
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   if (options.manual_window) nghttp2_option_set_no_auto_window_update(opt, 1);
+  if (options.max_send_header_block) nghttp2_option_set_max_send_header_block_length(opt, options.max_send_header_block);
   if (nghttp2_session_client_new2(&session, cbs, this, opt) != 0) throw std::runtime_error("nghttp2 client");
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cbs);

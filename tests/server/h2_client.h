@@ -22,6 +22,7 @@ struct H2Client {
   struct Options {
     uint32_t initial_window = 65535;  // the client's receive window per stream
     bool manual_window = false;       // no WINDOW_UPDATE until consume()
+    size_t max_send_header_block = 0; // 0: nghttp2's default (64 KiB)
   };
   struct Stream {
     std::vector<int> statuses;                              // every :status, interim ones first

@@ -464,6 +464,68 @@ TEST_CASE("a header list past max_header_list_size is answered 431; the connecti
   CHECK(f.server.open_streams() == 0);
 }
 
+TEST_CASE("header blocks over several CONTINUATION frames: delivered under the limit, 431 past it") {
+  Fixture f({.max_header_list_size = 64 << 10}, {.max_send_header_block = 1 << 20});
+  f.handler.on_head = [&](int32_t id, const RequestHead&) { f.respond(id, 200, "ok"); };
+  f.handshake();
+  auto with_cookie = [&](size_t n) {
+    return f.client.request({{":method", "GET"}, {":scheme", "http"}, {":authority", "x"}, {":path", "/"},
+                             {"cookie", std::string(n, 'c')}});
+  };
+  int32_t fits = with_cookie(60000);
+  int32_t over = with_cookie(100000);  // Huffman-coded under 64 KiB, so the decoder takes it
+  REQUIRE(converse(f.client, f.server));
+  CHECK(f.handler.heads[fits].header("cookie")->size() == 60000);
+  CHECK(f.client.streams[fits].statuses == std::vector<int>{200});
+  CHECK(f.client.streams[over].statuses == std::vector<int>{431});
+  CHECK(f.server.open_streams() == 0);
+}
+
+TEST_CASE("header blocks the decoder will not read end the connection") {
+  Fixture f({.max_header_list_size = 64 << 10}, {.max_send_header_block = 1 << 20});
+  f.handshake();
+  H2Client::Fields fields = {{":method", "GET"}, {":scheme", "http"}, {":authority", "x"}, {":path", "/"}};
+  uint32_t code = 0;
+  SUBCASE("more CONTINUATION frames than the budget (CVE-2024-28182): 8 here, for 64 KiB") {
+    for (int i = 0; i < 300; ++i) fields.push_back({"x-f" + std::to_string(i), std::string(1000, '0' + i % 10)});
+    code = NGHTTP2_ENHANCE_YOUR_CALM;
+  }
+  SUBCASE("one string literal over 64 KiB encoded: nghttp2's HPACK limit") {
+    std::string v(200000, '\0');
+    for (size_t i = 0; i < v.size(); ++i) v[i] = char(0x21 + i % 90);  // printable, poorly compressible
+    fields.push_back({"cookie", v});
+    code = NGHTTP2_COMPRESSION_ERROR;
+  }
+  f.client.request(fields);
+  CHECK_FALSE(converse(f.client, f.server));
+  CHECK(f.client.goaway);
+  CHECK(f.client.goaway_code == code);
+  CHECK(f.handler.heads.empty());
+  CHECK(f.server.wants_close());
+  MESSAGE(f.server.error());
+}
+
+TEST_CASE("request trailers end the body; their fields are not kept") {
+  Fixture f;
+  f.handler.on_end = [&](int32_t id) { f.respond(id, 200, "ok"); };
+  f.handshake();
+  nghttp2_nv head[] = {{(uint8_t*)":method", (uint8_t*)"POST", 7, 4, NGHTTP2_NV_FLAG_NONE},
+                       {(uint8_t*)":scheme", (uint8_t*)"http", 7, 4, NGHTTP2_NV_FLAG_NONE},
+                       {(uint8_t*)":authority", (uint8_t*)"x", 10, 1, NGHTTP2_NV_FLAG_NONE},
+                       {(uint8_t*)":path", (uint8_t*)"/t", 5, 2, NGHTTP2_NV_FLAG_NONE}};
+  nghttp2_nv trailer = {(uint8_t*)"x-checksum", (uint8_t*)"abc", 10, 3, NGHTTP2_NV_FLAG_NONE};
+  int32_t id = nghttp2_submit_headers(f.client.session, NGHTTP2_FLAG_NONE, -1, nullptr, head, 4, nullptr);
+  REQUIRE(converse(f.client, f.server));
+  CHECK(f.handler.heads[id].has_body);
+  CHECK_FALSE(f.handler.body_ended.count(id));
+  nghttp2_submit_headers(f.client.session, NGHTTP2_FLAG_END_STREAM, id, nullptr, &trailer, 1, nullptr);
+  REQUIRE(converse(f.client, f.server));
+  CHECK(f.handler.body_ended.count(id));
+  CHECK(f.handler.heads[id].header("x-checksum") == nullptr);
+  CHECK(f.client.streams[id].body == "ok");
+  CHECK(f.handler.closed[id] == NGHTTP2_NO_ERROR);
+}
+
 TEST_CASE("connection-specific response fields are stripped and names lower-cased") {
   Fixture f;
   f.handler.on_head = [&](int32_t id, const RequestHead&) {
