@@ -15,7 +15,11 @@
 // REFUSED_STREAM (Pogo is no proxy), a bad Host is reset PROTOCOL_ERROR, and a rapid-reset cap
 // (CVE-2023-44487): more than `max_resets_per_window` stream resets caused by the client — its
 // RST_STREAMs and the resets its malformed streams earn — in `reset_window_ms` end the connection
-// with GOAWAY ENHANCE_YOUR_CALM.
+// with GOAWAY ENHANCE_YOUR_CALM. Header blocks the decoder will not read at all end the
+// connection: more CONTINUATION frames than a list of `max_header_list_size` needs (16 KiB
+// frames, at least 8: CVE-2024-28182) and, nghttp2's own limit, a string literal over 64 KiB
+// encoded. A client that opens more streams than the SETTINGS it acknowledged allow is a
+// connection error too (nghttp2's choice; before its acknowledgement the extra stream is refused).
 //
 // Threads: one loop thread (the owning connection's). Pure: no I/O.
 #pragma once
