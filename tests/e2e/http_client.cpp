@@ -37,6 +37,7 @@ public:
     explicit Transfer(const Request& req) : req_(req) {}
     ~Transfer() {
         if (headers_) curl_slist_free_all(headers_);
+        if (resolve_) curl_slist_free_all(resolve_);
         if (mime_) curl_mime_free(mime_);
     }
     Transfer(const Transfer&) = delete;
@@ -62,6 +63,11 @@ public:
         }
         for (auto& h : req_.headers) headers_ = curl_slist_append(headers_, h.c_str());
         if (headers_) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers_);
+        if (!req_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, req_.ca_file.c_str());
+        for (auto& r : req_.resolve) resolve_ = curl_slist_append(resolve_, r.c_str());
+        if (resolve_) curl_easy_setopt(c, CURLOPT_RESOLVE, resolve_);
+        if (req_.max_recv_speed > 0)
+            curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(req_.max_recv_speed));
 
         if (!req_.files.empty()) {
             mime_ = curl_mime_init(c);
@@ -131,6 +137,7 @@ private:
     const Request& req_;
     Response resp_;
     curl_slist* headers_ = nullptr;
+    curl_slist* resolve_ = nullptr;
     curl_mime* mime_ = nullptr;
 };
 

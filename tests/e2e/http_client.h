@@ -64,6 +64,12 @@ struct Request {
     // Called from curl's write callback with each piece of the body as it arrives.
     std::function<void(std::string_view)> on_data;
     std::chrono::milliseconds timeout{30000};
+    // HTTPS: the CA bundle to verify the server with (curl's default store when empty), and
+    // "HOST:PORT:ADDRESS" entries that pin a name to an address (curl --resolve), so a test can
+    // ask for https://a.localhost:P/ with the right SNI and Host while connecting to 127.0.0.1.
+    std::string ca_file;
+    std::vector<std::string> resolve;
+    long max_recv_speed = 0;  // bytes per second; 0: as fast as possible (a slow reader otherwise)
 };
 
 std::string url_encode(std::string_view s);
