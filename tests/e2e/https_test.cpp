@@ -234,6 +234,8 @@ TEST_CASE("the local CA's certificate: verifies against root.crt, names localhos
     HttpClient fresh;
     CHECK(run.get(fresh, "localhost").body == "hello tls");
     CHECK(run.pogo->stop() == 0);
+    INFO(run.pogo->describe());
+    CHECK(log_lines_with(*run.pogo, {"obtaining certificate"}).empty());  // the stored leaf, not a new one
 }
 
 TEST_CASE("protocol versions and ALPN: TLS 1.2 and 1.3 by default, 1.3 only with tls { protocols tls1.3 }") {
