@@ -23,6 +23,7 @@
 #include "pogo/config.h"
 #include "server/log.h"
 #include "server/routes/build.h"
+#include "cli/https.h"
 #include "server/server.h"
 
 namespace pogo::cli {
@@ -190,8 +191,10 @@ int serve_config(const cf::Config& config) {
   if (config.global.shutdown_delay) plan.shutdown_delay = ms(*config.global.shutdown_delay);
   plan.grace_period = opts.grace_period;
   server::BuiltRoutes routes;
+  std::unique_ptr<HttpsRuntime> https;  // outlives the server: its TLS contexts and certificates
   plan.make_server = [&](server::Backend* backend) {
     routes = server::build_routes(config, backend);
+    https = std::make_unique<HttpsRuntime>(config, routes.listeners);
     return std::make_unique<server::Server>(opts, routes.listeners);
   };
   return serve(plan);

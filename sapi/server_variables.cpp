@@ -121,6 +121,7 @@ void register_server_variables(zval* arr) {
   bool https = h.scheme == "https";
   add(arr, "REQUEST_SCHEME", https ? "https" : "http");
   add(arr, "HTTPS", https ? "on" : "");
+  for (const auto& [k, v] : h.tls_env) add(arr, k.c_str(), v);
   add(arr, "AUTH_TYPE", "");
   add(arr, "REMOTE_IDENT", "");
   if (SG(request_info).auth_user) add(arr, "REMOTE_USER", SG(request_info).auth_user);

@@ -8,6 +8,9 @@
 #include "server/listener.h"
 #include "server/log.h"
 #include "server/path_safety.h"
+#include "server/server.h"
+#include "tls/challenges.h"
+#include "tls/session.h"
 
 namespace pogo::server {
 
@@ -18,38 +21,36 @@ const char kEmpty[1] = {0};
 
 void Connection::start(int fd) {
   uv_loop_t* uv = hl_.loop().uv();
-  if (tcp_.init(uv, uv_tcp_init) != 0) {
-    ::close(fd);
-    hl_.loop().post([hl = &hl_, id = id_] { hl->remove(id); });
+  if (!transport_.open(fd, listener_.tls)) {
+    if (!transport_.tcp()) {  // no handle to close: nothing holds the connection
+      hl_.loop().post([hl = &hl_, id = id_] { hl->remove(id); });
+      return;
+    }
+    closed_ = closing_ = true;
+    pending_ops_ = 1;
+    transport_.close([this] { release_op(); });
     return;
   }
   if (timer_.init(uv, uv_timer_init) != 0) {
-    ::close(fd);
     closed_ = closing_ = true;
     pending_ops_ = 1;
-    tcp_.close([this] { release_op(); });
+    transport_.close([this] { release_op(); });
     return;
   }
-  tcp_.get()->data = this;
   timer_.get()->data = this;
-  if (uv_tcp_open(tcp_.get(), fd) != 0) {
-    ::close(fd);
-    close_now();
-    return;
-  }
-  uv_tcp_nodelay(tcp_.get(), 1);
   sockaddr_storage sa{};
   int len = sizeof sa;
-  if (uv_tcp_getpeername(tcp_.get(), reinterpret_cast<sockaddr*>(&sa), &len) == 0) {
+  if (uv_tcp_getpeername(transport_.tcp(), reinterpret_cast<sockaddr*>(&sa), &len) == 0) {
     remote_ip_ = socket_ip(sa);
     remote_port_ = socket_port(sa);
   }
   len = sizeof sa;
-  if (uv_tcp_getsockname(tcp_.get(), reinterpret_cast<sockaddr*>(&sa), &len) == 0) {
+  if (uv_tcp_getsockname(transport_.tcp(), reinterpret_cast<sockaddr*>(&sa), &len) == 0) {
     local_ip_ = socket_ip(sa);
     local_port_ = socket_port(sa);
   }
-  // A fresh connection gets the header timeout for its first request (a silent client is dropped).
+  // A fresh connection gets the header timeout for its first request (a silent client, or a
+  // stalled TLS handshake, is dropped).
   set_deadline(header_deadline_, hl_.options().read_header_timeout);
   if (!header_deadline_) set_deadline(idle_deadline_, hl_.options().idle_timeout);
   arm_timer();
@@ -58,42 +59,25 @@ void Connection::start(int fd) {
 
 // ---------------------------------------------------------------- reading and parsing
 
-void Connection::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
-  auto* c = static_cast<Connection*>(h->data);
-  // One buffer per loop: a read callback parses (or copies) everything before returning.
-  *buf = uv_buf_init(c->hl_.read_buffer(), HttpLoop::kReadBufferSize);
-}
-
-void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-  auto* c = static_cast<Connection*>(s->data);
-  if (nread == 0 || c->closed_) return;
-  if (nread < 0) {
-    c->on_eof();
-    return;
-  }
-  if (c->closing_) return;  // lingering close: discard
-  size_t n = size_t(nread);
-  if (!c->pending_.empty()) {
-    c->pending_.append(buf->base, n);
-    c->parse_pending();
+void Connection::on_transport_data(const char* data, size_t n) {
+  if (closed_ || closing_) return;  // closing: a lingering close discards what arrives
+  if (!pending_.empty()) {
+    pending_.append(data, n);
+    parse_pending();
   } else {
-    size_t used = c->parse(buf->base, n);
-    if (!c->closing_ && used < n) c->pending_.append(buf->base + used, n - used);
+    size_t used = parse(data, n);
+    if (!closing_ && used < n) pending_.append(data + used, n - used);
   }
-  if (!c->closed_ && c->reading_ && !c->closing_ && (c->body_paused_ || c->pending_.size() > kMaxPending))
-    c->stop_reading();
+  if (!closed_ && transport_.reading() && !closing_ && (body_paused_ || pending_.size() > kMaxPending))
+    stop_reading();
 }
 
 void Connection::start_reading() {
-  if (reading_ || closed_) return;
-  if (uv_read_start(reinterpret_cast<uv_stream_t*>(tcp_.get()), &Connection::on_alloc, &Connection::on_read) == 0)
-    reading_ = true;
+  if (!closed_) transport_.start_reading();
 }
 
 void Connection::stop_reading() {
-  if (!reading_ || closed_) return;
-  uv_read_stop(reinterpret_cast<uv_stream_t*>(tcp_.get()));
-  reading_ = false;
+  if (!closed_) transport_.stop_reading();
 }
 
 bool Connection::can_parse() const {
@@ -107,7 +91,7 @@ void Connection::parse_pending() {
     pending_.clear();
   else
     pending_.erase(0, used);
-  if (!closing_ && !closed_ && !reading_ && !body_paused_ && pending_.size() <= kMaxPending) start_reading();
+  if (!closing_ && !closed_ && !transport_.reading() && !body_paused_ && pending_.size() <= kMaxPending) start_reading();
 }
 
 size_t Connection::parse(const char* data, size_t len) {
@@ -178,7 +162,13 @@ void Connection::on_head() {
   h.remote_port = remote_port_;
   h.local_addr = local_ip_;
   h.local_port = local_port_;
-  h.scheme = "http";
+  if (transport_.secure()) {
+    h.scheme = "https";
+    for (auto& kv : transport_.tls()->variables())
+      if (kv.first != "HTTPS") h.tls_env.push_back(std::move(kv));
+  } else {
+    h.scheme = "http";
+  }
   request_has_body_ = h.has_body;
   keep_alive_ = parser_.keep_alive() && !hl_.draining();
   const auto& o = hl_.options();
@@ -199,6 +189,17 @@ void Connection::on_head() {
   if (o.max_body_size && h.content_length && *h.content_length > *o.max_body_size)
     return respond_error(413, "request body too large", true);
 
+  if (listener_.acme_challenges && h.path.starts_with(tls::kHttp01PathPrefix)) {
+    // An ACME CA checking that we control this name: answered for any host, before the sites.
+    if (auto answer = listener_.acme_challenges->http01_for_path(h.path)) {
+      log::info("tls", "served an ACME HTTP-01 challenge", {{"path", h.path}, {"remote_ip", remote_ip_}});
+      Respond r;
+      r.status = 200;
+      r.headers.push_back({"Content-Type", "text/plain"});
+      r.body = std::move(*answer);
+      return respond(std::move(r));
+    }
+  }
   const std::string* host = h.header("Host");
   std::string_view host_view = host ? std::string_view(*host) : std::string_view();
   const Site* site = sites_.find(host_view);
@@ -236,7 +237,7 @@ void Connection::on_request_complete() {
   if (response_done_) finish_request();
 }
 
-void Connection::on_eof() {
+void Connection::on_transport_eof() {
   stop_reading();
   if (closing_) {  // lingering close finished
     close_now();

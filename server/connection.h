@@ -28,14 +28,17 @@
 #include "server/routes/encode.h"
 #include "server/routes/request.h"
 #include "server/site.h"
+#include "server/transport.h"
 
 namespace pogo::server {
 
 class HttpLoop;
+struct ListenerSites;
 
-class Connection final : private RequestParser::BodySink {
+class Connection final : private RequestParser::BodySink, private Transport::Owner {
  public:
-  Connection(HttpLoop& loop, uint64_t id, const SiteTable& sites);
+  // `listener` (the sites, TLS or not) outlives the connection; `sites` is its table.
+  Connection(HttpLoop& loop, uint64_t id, const ListenerSites& listener, const SiteTable& sites);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -52,11 +55,14 @@ class Connection final : private RequestParser::BodySink {
 
  private:
   enum class Phase { Idle, Head, Active };
-  struct WriteReq;
+
+  // the transport's events
+  void on_transport_data(const char* data, size_t n) override;
+  void on_transport_eof() override;
+  void on_transport_lost() override;
+  void on_transport_written() override;
 
   // reading and parsing
-  static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
-  static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
   void start_reading();
   void stop_reading();
   size_t parse(const char* data, size_t len);
@@ -65,7 +71,6 @@ class Connection final : private RequestParser::BodySink {
   void on_body(const char* data, size_t n) override;
   void on_head();
   void on_request_complete();
-  void on_eof();
 
   // responses
   void respond(Respond r);
@@ -101,9 +106,8 @@ class Connection final : private RequestParser::BodySink {
   const RequestHead& current_head() const;
 
   // writing
-  // Writes out_ (and `ext`, copied if it cannot be written at once): uv_try_write first.
+  // Writes out_ (and `ext`, copied if it cannot be written at once), with the exchange credit.
   void flush(const char* ext = nullptr, size_t ext_len = 0);
-  static void on_write(uv_write_t* req, int status);
   void after_write();
 
   // timeouts and closing
@@ -118,7 +122,8 @@ class Connection final : private RequestParser::BodySink {
   HttpLoop& hl_;
   const uint64_t id_;
   const SiteTable& sites_;
-  UvHandle<uv_tcp_t> tcp_;
+  const ListenerSites& listener_;
+  Transport transport_;
   UvHandle<uv_timer_t> timer_;
   std::string remote_ip_, local_ip_;
   uint16_t remote_port_ = 0, local_port_ = 0;
@@ -126,7 +131,6 @@ class Connection final : private RequestParser::BodySink {
   RequestParser parser_;
   std::string pending_;  // received, not yet parsed bytes
   Phase phase_ = Phase::Idle;
-  bool reading_ = false;
   bool in_parse_ = false;
   bool request_complete_ = false;
   bool request_has_body_ = false;
@@ -161,9 +165,6 @@ class Connection final : private RequestParser::BodySink {
   // output
   std::string out_;
   size_t ex_credit_ = 0;  // exchange data bytes in out_ not yet reported written
-  int writes_in_flight_ = 0;
-  std::vector<std::unique_ptr<WriteReq>> free_writes_;
-  uv_shutdown_t shutdown_req_{};
 
   // deadlines in uv_now() milliseconds; 0 = unset
   // (body_idle_ and write_idle_ measure inactivity: they move on with every byte received or sent)

@@ -12,124 +12,52 @@ namespace {
 constexpr uint64_t kLingerMs = 2000;  // reading after our FIN, so the peer sees the response
 }  // namespace
 
-struct Connection::WriteReq {
-  uv_write_t req;  // first member: the callback casts back
-  Connection* conn = nullptr;
-  std::string data;
-  std::shared_ptr<Exchange> ex;
-  size_t credit = 0;
-};
-
-Connection::Connection(HttpLoop& loop, uint64_t id, const SiteTable& sites)
-    : hl_(loop), id_(id), sites_(sites), parser_(loop.options().max_header_size) {
+Connection::Connection(HttpLoop& loop, uint64_t id, const ListenerSites& listener, const SiteTable& sites)
+    : hl_(loop),
+      id_(id),
+      sites_(sites),
+      listener_(listener),
+      transport_(loop.loop().uv(), *this, loop.read_buffer(), HttpLoop::kReadBufferSize),
+      parser_(loop.options().max_header_size) {
   parser_.set_body_sink(this);
 }
 
 Connection::~Connection() = default;
 
 void Connection::flush(const char* ext, size_t ext_len) {
+  size_t credit = ex_credit_;
+  ex_credit_ = 0;
   if (closed_) {
     out_.clear();
-    ex_credit_ = 0;
     return;
   }
-  if (out_.empty() && ext_len == 0) {
-    if (ex_credit_ && ex_) ex_->bytes_written(ex_credit_);
-    ex_credit_ = 0;
-    return;
+  int queued = transport_.writes_in_flight();
+  std::shared_ptr<Exchange> ex = credit ? ex_ : nullptr;
+  if (!transport_.write(out_, std::string_view(ext ? ext : "", ext_len), ex, credit)) return;
+  if (transport_.writes_in_flight() > queued) {
+    // The client has output waiting: it must keep taking it.
+    bool armed = write_idle_deadline_ != 0;
+    set_deadline(write_idle_deadline_, hl_.options().write_idle_timeout);
+    if (!armed && write_idle_deadline_) arm_timer();
   }
-  auto* stream = reinterpret_cast<uv_stream_t*>(tcp_.get());
-  size_t written = 0;
-  if (writes_in_flight_ == 0) {
-    uv_buf_t bufs[2];
-    unsigned nb = 0;
-    if (!out_.empty()) bufs[nb++] = uv_buf_init(out_.data(), unsigned(out_.size()));
-    if (ext_len) bufs[nb++] = uv_buf_init(const_cast<char*>(ext), unsigned(ext_len));
-    int n = uv_try_write(stream, bufs, nb);
-    if (n >= 0) {
-      written = size_t(n);
-    } else if (n != UV_EAGAIN && n != UV_ENOSYS) {
-      log::debug("http", "write failed", {{"error", uv_strerror(n)}});
-      out_.clear();
-      ex_credit_ = 0;
-      close_now();
-      return;
-    }
-  }
-  if (written == out_.size() + ext_len) {
-    out_.clear();
-    if (ex_credit_ && ex_) ex_->bytes_written(ex_credit_);
-    ex_credit_ = 0;
-    return;
-  }
-  // Queue the rest. `ext` belongs to the caller, so whatever of it is left is copied.
-  std::unique_ptr<WriteReq> w;
-  if (!free_writes_.empty()) {
-    w = std::move(free_writes_.back());
-    free_writes_.pop_back();
-  } else {
-    w = std::make_unique<WriteReq>();
-  }
-  w->conn = this;
-  if (written >= out_.size()) {
-    size_t skip = written - out_.size();
-    w->data.assign(ext + skip, ext_len - skip);
-  } else {
-    w->data.swap(out_);
-    if (written) w->data.erase(0, written);
-    if (ext_len) w->data.append(ext, ext_len);
-  }
-  out_.clear();
-  w->credit = ex_credit_;
-  if (ex_credit_) w->ex = ex_;
-  ex_credit_ = 0;
-  uv_buf_t b = uv_buf_init(w->data.data(), unsigned(w->data.size()));
-  WriteReq* raw = w.release();
-  if (int rc = uv_write(&raw->req, stream, &b, 1, &Connection::on_write); rc != 0) {
-    if (raw->ex) raw->ex->bytes_written(raw->credit);
-    delete raw;
-    close_now();
-    return;
-  }
-  ++writes_in_flight_;
-  // The client has output waiting: it must keep taking it.
-  bool armed = write_idle_deadline_ != 0;
-  set_deadline(write_idle_deadline_, hl_.options().write_idle_timeout);
-  if (!armed && write_idle_deadline_) arm_timer();
 }
 
-void Connection::on_write(uv_write_t* req, int status) {
-  auto* w = reinterpret_cast<WriteReq*>(req);
-  Connection* c = w->conn;
-  --c->writes_in_flight_;
-  if (w->ex) {
-    w->ex->bytes_written(w->credit);
-    w->ex.reset();
-  }
-  w->credit = 0;
-  w->data.clear();
-  if (c->free_writes_.size() < 4 && w->data.capacity() <= (1u << 20))
-    c->free_writes_.emplace_back(w);
-  else
-    delete w;
-  if (c->closed_) return;
-  if (status < 0) {
-    log::debug("http", "write failed", {{"error", uv_strerror(status)}});
-    c->close_now();
-    return;
-  }
-  if (c->writes_in_flight_ == 0) c->write_idle_deadline_ = 0;
-  else c->set_deadline(c->write_idle_deadline_, c->hl_.options().write_idle_timeout);
-  c->after_write();
+void Connection::on_transport_lost() { close_now(); }
+
+void Connection::on_transport_written() {
+  if (closed_) return;
+  if (transport_.writes_in_flight() == 0) write_idle_deadline_ = 0;
+  else set_deadline(write_idle_deadline_, hl_.options().write_idle_timeout);
+  after_write();
 }
 
 void Connection::after_write() {
-  if (writes_in_flight_ > 0) return;
+  if (transport_.writes_in_flight() > 0) return;
   if (file_ && !file_->busy()) pump_file();
   if (closed_) return;
   if (ex_ && !events_.empty()) drain_events();
   if (closed_) return;
-  if (closing_ && writes_in_flight_ == 0 && out_.empty()) start_shutdown();
+  if (closing_ && transport_.writes_in_flight() == 0 && out_.empty()) start_shutdown();
 }
 
 // ---------------------------------------------------------------- timeouts and closing
@@ -204,27 +132,24 @@ void Connection::close_after_flush() {
   idle_deadline_ = header_deadline_ = body_deadline_ = 0;
   if (!in_parse_) pending_.clear();  // else parse_pending() drops it once the parser returns
   arm_timer();
-  if (writes_in_flight_ == 0 && out_.empty()) start_shutdown();
+  if (transport_.writes_in_flight() == 0 && out_.empty()) start_shutdown();
 }
 
 void Connection::start_shutdown() {
   if (shutdown_started_ || closed_) return;
   shutdown_started_ = true;
-  shutdown_req_.data = this;
-  int rc = uv_shutdown(&shutdown_req_, reinterpret_cast<uv_stream_t*>(tcp_.get()), [](uv_shutdown_t* r, int status) {
-    auto* c = static_cast<Connection*>(r->data);
-    if (c->closed_) return;
-    if (status < 0 || c->peer_eof_) {
-      c->close_now();
+  transport_.shutdown([this](int status) {
+    if (closed_) return;
+    if (status < 0 || peer_eof_) {
+      close_now();
       return;
     }
     // Keep reading (and discarding) briefly: closing with unread input would send a reset
     // that can destroy the response before the client reads it.
-    c->linger_deadline_ = uv_now(c->hl_.loop().uv()) + kLingerMs;
-    c->arm_timer();
-    c->start_reading();
+    linger_deadline_ = uv_now(hl_.loop().uv()) + kLingerMs;
+    arm_timer();
+    start_reading();
   });
-  if (rc != 0) close_now();
 }
 
 void Connection::close_now() {
@@ -240,7 +165,7 @@ void Connection::close_now() {
   if (!in_parse_) pending_.clear();  // else parse_pending() drops it once the parser returns
   if (file_ && !file_->busy()) file_.reset();
   pending_ops_ += 2;
-  tcp_.close([this] { release_op(); });
+  transport_.close([this] { release_op(); });
   timer_.close([this] { release_op(); });
 }
 

@@ -112,7 +112,7 @@ void Connection::serve_file(ServeFile f) {
 
 void Connection::pump_file() {
   for (int turn = 0; turn < kFileChunksPerTurn; ++turn) {
-    if (!file_ || closed_ || writes_in_flight_ > 0) return;
+    if (!file_ || closed_ || transport_.writes_in_flight() > 0) return;
     std::string_view chunk;
     auto st = file_->next(chunk, [this](bool ok) {
       if (closed_) {
@@ -168,7 +168,7 @@ void Connection::pump_file() {
     }
   }
   // A fast reader of a big file: yield to the other connections, continue next turn.
-  if (file_ && writes_in_flight_ == 0)
+  if (file_ && transport_.writes_in_flight() == 0)
     hl_.loop().post([hl = &hl_, id = id_] {
       if (auto* c = hl->find(id)) c->pump_file();
     });
@@ -228,7 +228,7 @@ void Connection::drain_events() {
     Exchange::Event& front = events_.front();
     if (front.kind == Exchange::Event::Spooled) {
       // Read back only what the socket can take now; the rest when the writes complete.
-      if (writes_in_flight_ > 0 || out_.size() >= kFlushThreshold) {
+      if (transport_.writes_in_flight() > 0 || out_.size() >= kFlushThreshold) {
         flush();
         return;
       }

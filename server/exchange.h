@@ -59,6 +59,8 @@ struct RequestHead {
   std::string local_addr;
   uint16_t local_port = 0;
   std::string scheme = "http";
+  // TLS: the connection's mod_ssl-style variables (SSL_PROTOCOL, SSL_CIPHER, client certificate).
+  std::vector<std::pair<std::string, std::string>> tls_env;
   std::optional<uint64_t> content_length;  // absent for chunked or no body
   bool has_body = false;                   // Content-Length > 0 or chunked
   double request_time = 0;                 // seconds since the epoch, when the head was complete

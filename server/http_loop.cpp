@@ -8,6 +8,7 @@
 #include "server/backend.h"
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/server.h"
 #include "server/startup_error.h"
 
 namespace pogo::server {
@@ -30,20 +31,20 @@ HttpLoop::~HttpLoop() {
   close_turn_handles();
 }
 
-void HttpLoop::add_listener(int fd, const SiteTable* sites) {
-  const SiteTable* table = sites ? sites : &sites_;
-  listeners_.push_back(std::make_unique<Acceptor>(loop_.uv(), fd, [this, table](int conn) { accepted(conn, table); }));
+void HttpLoop::add_listener(int fd, const ListenerSites& listener) {
+  const ListenerSites* l = &listener;
+  listeners_.push_back(std::make_unique<Acceptor>(loop_.uv(), fd, [this, l](int conn) { accepted(conn, *l); }));
 }
 
 void HttpLoop::start() { loop_.start(); }
 
-void HttpLoop::accepted(int fd, const SiteTable* sites) {
+void HttpLoop::accepted(int fd, const ListenerSites& listener) {
   if (draining_) {
     ::close(fd);
     return;
   }
   uint64_t id = next_id_++;
-  auto conn = std::make_unique<Connection>(*this, id, *sites);
+  auto conn = std::make_unique<Connection>(*this, id, listener, listener.sites ? *listener.sites : sites_);
   Connection* c = conn.get();
   connections_.emplace(id, std::move(conn));
   peak_open_ = std::max(peak_open_, open_.fetch_add(1, std::memory_order_acq_rel) + 1);

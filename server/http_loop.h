@@ -22,6 +22,7 @@ namespace pogo::server {
 class Backend;
 class Connection;
 class Exchange;
+struct ListenerSites;
 
 class HttpLoop {
  public:
@@ -32,9 +33,9 @@ class HttpLoop {
   HttpLoop(const ServerOptions& options, const SiteTable& sites);
   ~HttpLoop();
 
-  // Takes the fd; connections it accepts route through `sites` (null: the loop's table).
-  // Throws StartupError.
-  void add_listener(int fd, const SiteTable* sites = nullptr);
+  // Takes the fd; connections it accepts are served as `listener` says (which must outlive
+  // the loop). Throws StartupError.
+  void add_listener(int fd, const ListenerSites& listener);
   void start();
   // Stop accepting; close idle connections; the others close after their current response.
   void drain();
@@ -58,7 +59,7 @@ class HttpLoop {
   void hand_to(Backend* backend, std::shared_ptr<Exchange> exchange);
 
  private:
-  void accepted(int fd, const SiteTable* sites);
+  void accepted(int fd, const ListenerSites& listener);
   void close_listeners();
   void end_turn();
   void close_turn_handles();

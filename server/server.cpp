@@ -24,7 +24,6 @@ void Server::start() {
   // A peer that resets mid-write must be an EPIPE error, not a process-killing SIGPIPE
   // (libuv writes with plain write/writev).
   ::signal(SIGPIPE, SIG_IGN);
-  std::vector<std::pair<ListenAddress, const SiteTable*>> addrs;
   if (listener_sites_.empty()) {
     char real[PATH_MAX];
     if (!::realpath(options_.root.c_str(), real)) throw StartupError("root directory " + options_.root + " does not exist");
@@ -38,18 +37,19 @@ void Server::start() {
       site->chain.push_back(make_file_server_handler(options_.root, options_.hide_defaults));
     sites_ = std::make_shared<SiteTable>();
     sites_->add(std::move(site));
-    for (const auto& text : options_.listen) addrs.emplace_back(parse_listen_address(text), sites_.get());
+    for (const auto& text : options_.listen) listener_sites_.push_back({text, sites_});
   } else {
     sites_ = listener_sites_.front().sites;
-    for (const auto& l : listener_sites_) addrs.emplace_back(parse_listen_address(l.address), l.sites.get());
   }
+  std::vector<std::pair<ListenAddress, const ListenerSites*>> addrs;
+  for (const auto& l : listener_sites_) addrs.emplace_back(parse_listen_address(l.address), &l);
   if (addrs.empty()) throw StartupError("no listen address");
   unsigned n = options_.loops ? options_.loops : std::max(1u, std::thread::hardware_concurrency());
 
   std::vector<std::unique_ptr<HttpLoop>> loops;
   for (unsigned i = 0; i < n; ++i) loops.push_back(std::make_unique<HttpLoop>(options_, *sites_));
   std::vector<std::string> bound_addresses;
-  for (const auto& [addr, table] : addrs) {
+  for (const auto& [addr, listener] : addrs) {
     uint16_t port = addr.port;
     for (unsigned i = 0; i < n; ++i) {
       sockaddr_storage bound{};
@@ -59,14 +59,15 @@ void Server::start() {
         port = socket_port(bound);
         bound_addresses.push_back(format_socket_address(bound));
       }
-      loops[i]->add_listener(fd, table);
+      loops[i]->add_listener(fd, *listener);
     }
   }
   loops_ = std::move(loops);
   addresses_ = std::move(bound_addresses);
   for (auto& l : loops_) l->start();
   started_ = true;
-  for (const auto& a : addresses_) log::info("http", "listening", {{"address", "http://" + a}});
+  for (size_t i = 0; i < addresses_.size(); ++i)
+    log::info("http", "listening", {{"address", (addrs[i].second->tls ? "https://" : "http://") + addresses_[i]}});
 }
 
 std::vector<std::string> Server::addresses() const { return addresses_; }

@@ -7,6 +7,8 @@
 // Threads: the main thread only (construct, start, addresses, shutdown, destroy).
 #pragma once
 
+#include <openssl/ssl.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,15 +17,28 @@
 #include "server/server_options.h"
 #include "server/startup_error.h"
 
+namespace pogo::tls {
+class Challenges;
+}
+
 namespace pogo::server {
 
 class HttpLoop;
 class SiteTable;
 
-// One listen address and the sites it serves.
+// One listen address, the sites it serves, and how: plaintext or TLS, which HTTP versions.
 struct ListenerSites {
   std::string address;  // for parse_listen_address: "127.0.0.1:8080", ":8080"
   std::shared_ptr<SiteTable> sites;
+  int port = 0;        // as configured (0: from the address)
+  bool https = false;  // its sites are HTTPS: the runtime gives it a TLS context before start
+  // TLS: the context each connection's session is made from (null: plaintext), and the object
+  // that owns it (a tls::ServerContext), kept alive as long as the listener.
+  SSL_CTX* tls = nullptr;
+  std::shared_ptr<const void> tls_owner;
+  bool h1 = true, h2 = true, h2c = false;  // `servers { protocols }`
+  // ACME HTTP-01 answers, served on this (plaintext) listener before any site's routes.
+  std::shared_ptr<const tls::Challenges> acme_challenges;
 };
 
 class Server {  // main thread only
@@ -48,7 +63,7 @@ class Server {  // main thread only
   ServerOptions options_;
   Backend* backend_;
   std::shared_ptr<SiteTable> sites_;
-  std::vector<ListenerSites> listener_sites_;
+  std::vector<ListenerSites> listener_sites_;  // stable once started: loops point into it
   std::vector<std::unique_ptr<HttpLoop>> loops_;
   std::vector<std::string> addresses_;
   bool started_ = false;

@@ -152,6 +152,35 @@ bool uses_php(const std::vector<cf::Handler>& hs) {
   return false;
 }
 
+// Automatic HTTPS's redirects (caddyfile/auto_https.h planned them): a site per host on the HTTP
+// port answering 308 to its HTTPS address. A host the user's own sites serve there is theirs.
+void add_https_redirects(const cf::Config& config, BuiltRoutes& out, std::map<std::string, size_t>& listener_index,
+                         std::map<std::string, cf::Location>& claimed) {
+  for (const cf::HttpsRedirect& r : config.https.redirects) {
+    std::vector<std::string> binds = !r.bind.empty() ? r.bind : config.global.default_bind;
+    if (binds.empty()) binds = {""};
+    for (const std::string& bind : binds) {
+      std::string host = bind;
+      if (host.find(':') != std::string::npos && !host.starts_with("[")) host = "[" + host + "]";
+      std::string key = bind + "|" + std::to_string(r.http_port);
+      auto [it, fresh] = listener_index.emplace(key, out.listeners.size());
+      if (fresh) {
+        ListenerSites l{host + ":" + std::to_string(r.http_port), std::make_shared<SiteTable>()};
+        l.port = r.http_port;
+        out.listeners.push_back(std::move(l));
+      }
+      if (!claimed.emplace(key + "|" + r.host, r.where).second) continue;
+      auto s = std::make_unique<Site>();
+      if (!r.host.empty()) s->hosts = {r.host};
+      cf::RedirSpec spec;
+      spec.to = r.location;
+      spec.status = 308;
+      s->chain.push_back(make_redir_handler(spec));
+      out.listeners[it->second].sites->add(std::move(s));
+    }
+  }
+}
+
 }  // namespace
 
 bool config_uses_php(const cf::Config& config) {
@@ -184,13 +213,17 @@ BuiltRoutes build_routes(const cf::Config& config, Backend* backend) {
     std::map<size_t, bool> catch_all_on;
     for (const cf::Address& a : site.addresses) {
       if (!a.path.empty()) fail(a.where, "site address " + a.original + ": a path in a site address is not supported by Pogo");
-      if (a.scheme != "http") fail(a.where, "site address " + a.original + ": Pogo does not serve HTTPS yet");
       for (const std::string& bind : binds) {
         std::string host = bind;
         if (host.find(':') != std::string::npos && !host.starts_with("[")) host = "[" + host + "]";
         std::string key = bind + "|" + std::to_string(a.port);
         auto [it, fresh] = listener_index.emplace(key, out.listeners.size());
-        if (fresh) out.listeners.push_back({host + ":" + std::to_string(a.port), std::make_shared<SiteTable>()});
+        if (fresh) {
+          ListenerSites l{host + ":" + std::to_string(a.port), std::make_shared<SiteTable>()};
+          l.port = a.port;
+          l.https = a.scheme == "https";
+          out.listeners.push_back(std::move(l));
+        }
         std::string site_host = a.host == "*" ? std::string() : a.host;
         if (auto [c, first] = claimed.emplace(key + "|" + site_host, a.where); !first)
           fail(a.where, "site address " + a.original + " is defined twice for the same listener (first at " +
@@ -212,6 +245,7 @@ BuiltRoutes build_routes(const cf::Config& config, Backend* backend) {
       out.listeners[i].sites->add(std::move(s));
     }
   }
+  add_https_redirects(config, out, listener_index, claimed);
   for (auto& l : out.listeners) l.sites->unmatched_host_empty_200 = true;
   return out;
 }
