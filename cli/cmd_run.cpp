@@ -102,10 +102,14 @@ server::ServerOptions server_options(const cf::GlobalOptions& g) {
     if (!s.listener.empty())
       fail(s.where, "servers " + s.listener + ": options for one listener are not supported by Pogo; use servers { } for all");
     if (!s.protocols.empty()) {
-      bool h1 = false;
-      for (const auto& p : s.protocols) h1 = h1 || p == "h1";
-      if (!h1) fail(s.where, "servers protocols: Pogo serves HTTP/1.1 only, so h1 must be listed");
-      log::warn("pogo", "servers protocols: only HTTP/1.1 (h1) is served", {{"protocols", s.protocols}});
+      // As Caddy: only what is listed (h3 was a warning already: Pogo has no HTTP/3).
+      o.h1 = o.h2 = o.h2c = false;
+      for (const auto& p : s.protocols) {
+        o.h1 = o.h1 || p == "h1";
+        o.h2 = o.h2 || p == "h2";
+        o.h2c = o.h2c || p == "h2c";
+      }
+      if (!o.h1 && !o.h2 && !o.h2c) fail(s.where, "servers protocols: none of h1, h2, h2c is listed: nothing could be served");
     }
     if (s.read_body) o.read_body_timeout = ms(*s.read_body);
     if (s.read_header) o.read_header_timeout = ms(*s.read_header);
@@ -194,6 +198,11 @@ int serve_config(const cf::Config& config) {
   std::unique_ptr<HttpsRuntime> https;  // outlives the server: its TLS contexts and certificates
   plan.make_server = [&](server::Backend* backend) {
     routes = server::build_routes(config, backend);
+    for (auto& l : routes.listeners) {
+      l.h1 = opts.h1;
+      l.h2 = opts.h2;
+      l.h2c = opts.h2c;
+    }
     https = std::make_unique<HttpsRuntime>(config, routes.listeners);
     return std::make_unique<server::Server>(opts, routes.listeners);
   };

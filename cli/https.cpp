@@ -70,19 +70,21 @@ void load_folder(tls::CertificateManager& certs, const std::string& dir, const c
 tls::SitePolicy site_policy(const cf::Site& site, std::vector<std::string> names, const server::ListenerSites& l) {
   tls::SitePolicy p;
   p.names = std::move(names);
-  // Only what this listener speaks is offered (HTTP/2 joins when the listener serves it).
-  p.alpn = {"http/1.1"};
+  // Only what this listener speaks is offered, HTTP/2 first (`servers { protocols }`).
+  p.alpn.clear();
+  if (l.h2) p.alpn.push_back("h2");
+  if (l.h1) p.alpn.push_back("http/1.1");
+  if (p.alpn.empty()) p.alpn = {"http/1.1"};
   if (!site.tls) return p;
   const cf::TlsConfig& t = *site.tls;
   if (!t.protocol_min.empty()) p.min_version = t.protocol_min;
   if (!t.protocol_max.empty()) p.max_version = t.protocol_max;
   p.ciphers = t.ciphers;
   p.curves = t.curves;
-  if (!t.alpn.empty()) {
+  if (!t.alpn.empty()) {  // `tls { alpn }`: the site's own list, in its order (no h3 over TCP)
     p.alpn.clear();
     for (const auto& a : t.alpn)
-      if (a != "h2") p.alpn.push_back(a);
-    if (p.alpn.empty()) p.alpn = {"http/1.1"};
+      if (a != "h3") p.alpn.push_back(a);
   }
   if (t.client_auth) {
     tls::ClientAuth ca;

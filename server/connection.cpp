@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "server/http2_codec.h"
 #include "server/http_loop.h"
 #include "server/listener.h"
 #include "server/log.h"
@@ -17,7 +18,20 @@ namespace pogo::server {
 namespace {
 constexpr size_t kMaxPending = 256 << 10;    // pipelined bytes buffered before pausing reads
 const char kEmpty[1] = {0};
+constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 }  // namespace
+
+void Connection::on_transport_secure() {
+  if (transport_.alpn() == "h2") start_http2({});
+}
+
+void Connection::start_http2(std::string_view initial) {
+  h2_ = std::make_unique<Http2Codec>(*this, transport_.secure());
+  header_deadline_ = 0;
+  set_deadline(idle_deadline_, hl_.options().idle_timeout);
+  arm_timer();
+  if (!initial.empty()) h2_->receive(initial.data(), initial.size());
+}
 
 void Connection::start(int fd) {
   uv_loop_t* uv = hl_.loop().uv();
@@ -54,6 +68,7 @@ void Connection::start(int fd) {
   set_deadline(header_deadline_, hl_.options().read_header_timeout);
   if (!header_deadline_) set_deadline(idle_deadline_, hl_.options().idle_timeout);
   arm_timer();
+  h2c_probe_ = listener_.h2c && !listener_.tls;
   start_reading();
 }
 
@@ -61,6 +76,26 @@ void Connection::start(int fd) {
 
 void Connection::on_transport_data(const char* data, size_t n) {
   if (closed_ || closing_) return;  // closing: a lingering close discards what arrives
+  if (h2_) {
+    h2_->receive(data, n);
+    return;
+  }
+  if (h2c_probe_) {
+    // Cleartext HTTP/2 with prior knowledge starts with the client preface; anything else is
+    // HTTP/1.
+    pending_.append(data, n);
+    std::string_view got = pending_, preface = kHttp2Preface;
+    if (got.size() < preface.size() && preface.starts_with(got)) return;
+    h2c_probe_ = false;
+    if (got.starts_with(preface)) {
+      std::string initial = std::move(pending_);
+      pending_.clear();
+      start_http2(initial);
+      return;
+    }
+    parse_pending();
+    return;
+  }
   if (!pending_.empty()) {
     pending_.append(data, n);
     parse_pending();
@@ -131,33 +166,17 @@ size_t Connection::parse(const char* data, size_t len) {
 
 void Connection::on_body(const char* data, size_t n) {
   if (body_error_) return;
-  const auto& max = request_max_body_ ? request_max_body_ : hl_.options().max_body_size;
-  if (max && parser_.body_bytes() > *max) {
-    body_error_ = 413;
-    body_error_reason_ = "request body too large";
+  if (body_idle_deadline_) set_deadline(body_idle_deadline_, hl_.options().body_idle_timeout);
+  bool paused = false;
+  if (int status = stream_.push_body(data, n, &paused)) {
+    body_error_ = status;
+    body_error_reason_ = stream_.body_error_reason();
     return;
   }
-  if (body_idle_deadline_) set_deadline(body_idle_deadline_, hl_.options().body_idle_timeout);
-  if (!ex_) return;
-  switch (ex_->push_body(data, n)) {
-    case Exchange::Push::More:
-      break;
-    case Exchange::Push::Full:
-      body_paused_ = true;
-      break;
-    case Exchange::Push::Failed:
-      log::error("http", "could not buffer the request body", {{"error", ex_->body_error()}});
-      body_error_ = 500;
-      body_error_reason_ = "could not buffer the request body";
-      break;
-  }
+  if (paused) body_paused_ = true;
 }
 
-void Connection::on_head() {
-  header_deadline_ = 0;
-  phase_ = Phase::Active;
-  request_complete_ = false;
-  RequestHead& h = parser_.head();
+void Connection::fill_connection_facts(RequestHead& h) const {
   h.remote_addr = remote_ip_;
   h.remote_port = remote_port_;
   h.local_addr = local_ip_;
@@ -169,6 +188,14 @@ void Connection::on_head() {
   } else {
     h.scheme = "http";
   }
+}
+
+void Connection::on_head() {
+  header_deadline_ = 0;
+  phase_ = Phase::Active;
+  request_complete_ = false;
+  RequestHead& h = parser_.head();
+  fill_connection_facts(h);
   request_has_body_ = h.has_body;
   keep_alive_ = parser_.keep_alive() && !hl_.draining();
   const auto& o = hl_.options();
@@ -178,63 +205,26 @@ void Connection::on_head() {
   }
   set_deadline(write_deadline_, o.write_timeout);
   arm_timer();
+  stream_.begin(std::move(h), parser_.expects_continue(), started_at_);
+  stream_.route(sites_, listener_.acme_challenges.get());
+}
 
-  std::string_view path, query;
-  split_target(h.uri, path, query);
-  if (path.empty()) return respond_error(400, "invalid request target", true);
-  auto clean = sanitize_path(path);
-  if (!clean) return respond_error(400, "invalid characters or escapes in path", true);
-  h.path = std::move(*clean);
-  h.query = std::string(query);
-  if (o.max_body_size && h.content_length && *h.content_length > *o.max_body_size)
-    return respond_error(413, "request body too large", true);
-
-  if (listener_.acme_challenges && h.path.starts_with(tls::kHttp01PathPrefix)) {
-    // An ACME CA checking that we control this name: answered for any host, before the sites.
-    if (auto answer = listener_.acme_challenges->http01_for_path(h.path)) {
-      log::info("tls", "served an ACME HTTP-01 challenge", {{"path", h.path}, {"remote_ip", remote_ip_}});
-      Respond r;
-      r.status = 200;
-      r.headers.push_back({"Content-Type", "text/plain"});
-      r.body = std::move(*answer);
-      return respond(std::move(r));
-    }
+void Connection::respond_error(int status, const char* reason, bool log_it) {
+  if (closed_) return;
+  if (!stream_.active()) {  // a request the parser refused: what it read of the head
+    RequestHead h = std::move(parser_.head());
+    fill_connection_facts(h);
+    stream_.begin(std::move(h), false, started_at_);
   }
-  const std::string* host = h.header("Host");
-  std::string_view host_view = host ? std::string_view(*host) : std::string_view();
-  const Site* site = sites_.find(host_view);
-  if (!site && !sites_.unmatched_host_empty_200) site = &sites_.match(host_view);
-  Action action = Respond{};  // no site for this host: Caddy's empty 200
-  if (site) {
-    Request rq(h);
-    action = site->route(rq);
-    filters_ = std::move(rq.filters);
-    request_max_body_ = rq.max_body_size;
-    request_stream_body_ = rq.stream_body;
-  }
-  if (request_max_body_ && h.content_length && *h.content_length > *request_max_body_)
-    return respond_error(413, "request body too large", true);
-  // A body nobody reads is not worth draining: answer, then close.
-  if (h.has_body && !std::holds_alternative<ToBackend>(action)) keep_alive_ = false;
-  if (auto* r = std::get_if<Respond>(&action))
-    respond(std::move(*r));
-  else if (auto* f = std::get_if<ServeFile>(&action))
-    serve_file(std::move(*f));
-  else
-    start_exchange(std::get<ToBackend>(action).backend, request_stream_body_);
+  stream_.respond_error(status, reason, log_it);
 }
 
 void Connection::on_request_complete() {
   request_complete_ = true;
   body_deadline_ = body_idle_deadline_ = 0;
   arm_timer();
-  if (ex_) ex_->end_body(true);
-  if (Backend* b = pending_backend_) {
-    pending_backend_ = nullptr;
-    hand_over(b);
-    return;
-  }
-  if (response_done_) finish_request();
+  stream_.end_body(true);
+  if (stream_.response_done()) finish_request();
 }
 
 void Connection::on_transport_eof() {
@@ -244,7 +234,7 @@ void Connection::on_transport_eof() {
     return;
   }
   peer_eof_ = true;
-  if (phase_ == Phase::Active && ex_) {
+  if (phase_ == Phase::Active && stream_.has_exchange()) {
     // Like Go's server: a client that goes away cancels the request.
     log::debug("http", "client closed the connection", {{"remote", remote_ip_}});
     close_now();

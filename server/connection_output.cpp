@@ -3,6 +3,7 @@
 // lingering read, close), plus the connection's life cycle end (memory freed after the last
 // handle's close callback).
 #include "server/connection.h"
+#include "server/http2_codec.h"
 #include "server/http_loop.h"
 #include "server/log.h"
 
@@ -18,22 +19,20 @@ Connection::Connection(HttpLoop& loop, uint64_t id, const ListenerSites& listene
       sites_(sites),
       listener_(listener),
       transport_(loop.loop().uv(), *this, loop.read_buffer(), HttpLoop::kReadBufferSize),
-      parser_(loop.options().max_header_size) {
+      parser_(loop.options().max_header_size),
+      stream_(loop, *this) {
   parser_.set_body_sink(this);
 }
 
 Connection::~Connection() = default;
 
-void Connection::flush(const char* ext, size_t ext_len) {
-  size_t credit = ex_credit_;
-  ex_credit_ = 0;
+void Connection::flush(const char* ext, size_t ext_len, const std::shared_ptr<Exchange>& ex, size_t credit) {
   if (closed_) {
     out_.clear();
     return;
   }
   int queued = transport_.writes_in_flight();
-  std::shared_ptr<Exchange> ex = credit ? ex_ : nullptr;
-  if (!transport_.write(out_, std::string_view(ext ? ext : "", ext_len), ex, credit)) return;
+  if (!transport_.write(out_, std::string_view(ext ? ext : "", ext_len), credit ? ex : nullptr, credit)) return;
   if (transport_.writes_in_flight() > queued) {
     // The client has output waiting: it must keep taking it.
     bool armed = write_idle_deadline_ != 0;
@@ -53,9 +52,10 @@ void Connection::on_transport_written() {
 
 void Connection::after_write() {
   if (transport_.writes_in_flight() > 0) return;
-  if (file_ && !file_->busy()) pump_file();
-  if (closed_) return;
-  if (ex_ && !events_.empty()) drain_events();
+  if (h2_)
+    h2_->on_written();
+  else
+    stream_.on_output_ready();
   if (closed_) return;
   if (closing_ && transport_.writes_in_flight() == 0 && out_.empty()) start_shutdown();
 }
@@ -114,6 +114,10 @@ void Connection::on_timer(uv_timer_t* t) {
 
 void Connection::drain() {
   if (closed_) return;
+  if (h2_) {
+    h2_->drain();
+    return;
+  }
   if (phase_ == Phase::Idle) {
     close_after_flush();
     return;
@@ -122,7 +126,8 @@ void Connection::drain() {
 }
 
 void Connection::kill() {
-  if (ex_) log::warn("http", "aborting request at the end of the grace period", {{"remote_ip", remote_ip_}});
+  if (stream_.has_exchange() || (h2_ && h2_->has_exchanges()))
+    log::warn("http", "aborting request at the end of the grace period", {{"remote_ip", remote_ip_}});
   close_now();
 }
 
@@ -155,15 +160,9 @@ void Connection::start_shutdown() {
 void Connection::close_now() {
   if (closed_) return;
   closed_ = closing_ = true;
-  if (ex_) {
-    ex_->abort();
-    ex_->end_body(false);
-    ex_.reset();
-  }
-  pending_backend_ = nullptr;
-  events_.clear();
+  stream_.abort();
+  if (h2_) h2_->abort_all();
   if (!in_parse_) pending_.clear();  // else parse_pending() drops it once the parser returns
-  if (file_ && !file_->busy()) file_.reset();
   pending_ops_ += 2;
   transport_.close([this] { release_op(); });
   timer_.close([this] { release_op(); });

@@ -58,14 +58,15 @@ void append_header(std::string& out, std::string_view name, std::string_view val
   out += "\r\n";
 }
 
-}  // namespace
-
-Framing serialize_response_head(std::string& out, const ResponseHead& head, const RequestFacts& req,
-                                std::optional<uint64_t> known_length) {
+// The head every protocol sends: the producer's safe fields (hop-by-hop ones and a second
+// Content-Length dropped), Date and Server unless given, the body's length when known, and the
+// framing. `emit(name, value)` receives the fields; HTTP/1 framing fields follow for major 1.
+template <class Emit>
+Framing plan_response(const ResponseHead& head, const RequestFacts& req, std::optional<uint64_t> known_length,
+                      Emit&& emit) {
   Framing f;
   f.keep_alive = req.keep_alive;
   int status = head.status < 100 || head.status > 999 ? 500 : head.status;
-  append_status_line(out, status);
   bool has_date = false, has_server = false;
   std::optional<uint64_t> length = known_length;
   bool producer_length = false;
@@ -89,15 +90,15 @@ Framing serialize_response_head(std::string& out, const ResponseHead& head, cons
       has_server = true;
       if (h.value.empty()) continue;  // an empty Server suppresses the default one (`header -Server`)
     }
-    append_header(out, h.name, h.value);
+    emit(std::string_view(h.name), std::string_view(h.value));
   }
-  if (!has_date) append_header(out, "Date", cached_http_date());
-  if (!has_server) append_header(out, "Server", "Pogo");
+  if (!has_date) emit(std::string_view("Date"), cached_http_date());
+  if (!has_server) emit(std::string_view("Server"), std::string_view("Pogo"));
 
   char num[24];
   auto write_length = [&](uint64_t n) {
     auto [end, ec] = std::to_chars(num, num + sizeof num, n);
-    append_header(out, "Content-Length", std::string_view(num, size_t(end - num)));
+    emit(std::string_view("Content-Length"), std::string_view(num, size_t(end - num)));
   };
   if (!status_allows_body(status)) {
     f.mode = Framing::None;
@@ -109,19 +110,45 @@ Framing serialize_response_head(std::string& out, const ResponseHead& head, cons
     f.mode = Framing::Length;
     f.length = *length;
     write_length(*length);
+  } else if (req.http_major >= 2) {
+    f.mode = Framing::Chunked;  // DATA frames until END_STREAM
   } else if (req.http_major == 1 && req.http_minor >= 1) {
     f.mode = Framing::Chunked;
-    append_header(out, "Transfer-Encoding", "chunked");
+    emit(std::string_view("Transfer-Encoding"), std::string_view("chunked"));
   } else {
     f.mode = Framing::UntilClose;
     f.keep_alive = false;
   }
+  if (req.http_major >= 2) return f;
   if (!f.keep_alive)
-    append_header(out, "Connection", "close");
+    emit(std::string_view("Connection"), std::string_view("close"));
   else if (req.http_minor == 0)
-    append_header(out, "Connection", "keep-alive");
+    emit(std::string_view("Connection"), std::string_view("keep-alive"));
+  return f;
+}
+
+}  // namespace
+
+Framing serialize_response_head(std::string& out, const ResponseHead& head, const RequestFacts& req,
+                                std::optional<uint64_t> known_length) {
+  append_status_line(out, head.status < 100 || head.status > 999 ? 500 : head.status);
+  Framing f = plan_response(head, req, known_length,
+                            [&out](std::string_view n, std::string_view v) { append_header(out, n, v); });
   out += "\r\n";
   return f;
+}
+
+Framing response_fields(const ResponseHead& head, bool head_method, std::optional<uint64_t> known_length,
+                        ResponseHead& out) {
+  RequestFacts req;
+  req.head_method = head_method;
+  req.http_major = 2;
+  req.http_minor = 0;
+  out.status = head.status < 100 || head.status > 999 ? 500 : head.status;
+  out.headers.clear();
+  return plan_response(head, req, known_length, [&out](std::string_view n, std::string_view v) {
+    out.headers.push_back({std::string(n), std::string(v)});
+  });
 }
 
 void serialize_interim(std::string& out, const ResponseHead& head) {

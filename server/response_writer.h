@@ -34,6 +34,11 @@ struct Framing {
 Framing serialize_response_head(std::string& out, const ResponseHead& head, const RequestFacts& req,
                                 std::optional<uint64_t> known_length = std::nullopt);
 
+// The same head for HTTP/2: the fields to send (hop-by-hop ones dropped, Date, Server and the
+// body length added) in `out`, and the framing (Chunked: DATA until END_STREAM).
+Framing response_fields(const ResponseHead& head, bool head_method, std::optional<uint64_t> known_length,
+                        ResponseHead& out);
+
 // A 1xx interim response (e.g. 103 Early Hints), never with Date/Server.
 void serialize_interim(std::string& out, const ResponseHead& head);
 

@@ -27,6 +27,7 @@ struct ServerOptions {
   // or download is never cut off.
   std::chrono::milliseconds body_idle_timeout{60000}, write_idle_timeout{60000};
   std::chrono::milliseconds grace_period{15000};
+  bool h1 = true, h2 = true, h2c = false;  // `servers { protocols }`: HTTP/1.1, HTTP/2 over TLS, cleartext HTTP/2
   bool access_log = false;  // one JSON line per request (logger "http.log.access")
   std::vector<std::pair<std::string, std::string>> env;  // copied into RequestHead::env
 };

@@ -1,0 +1,604 @@
+#include "server/stream.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "server/http_loop.h"
+#include "server/log.h"
+#include "server/mime.h"
+#include "server/path_safety.h"
+#include "server/routes/access_log.h"
+#include "server/routes/header_ops.h"
+#include "server/static_files.h"
+#include "tls/challenges.h"
+
+namespace pogo::server {
+
+namespace {
+constexpr int kFileChunksPerTurn = 16;  // then yield to the other connections
+}  // namespace
+
+// Posted tasks and file reads outlive the stream they were for: they hold this link, which the
+// stream clears when it goes. A file read still in flight when the stream drops its reader
+// keeps the reader here until the read completes.
+struct Stream::Link {
+  Stream* stream = nullptr;
+  StreamHost* host = nullptr;
+  std::vector<std::unique_ptr<FileReader>> orphans;
+};
+
+Stream::Stream(HttpLoop& loop, StreamHost& host) : hl_(loop), host_(host), link_(std::make_shared<Link>()) {
+  link_->stream = this;
+  link_->host = &host;
+}
+
+Stream::~Stream() {
+  if (ex_) {
+    ex_->abort();
+    ex_->end_body(false);
+  }
+  drop_file();
+  link_->stream = nullptr;
+}
+
+const RequestHead& Stream::head() const { return ex_ ? ex_->head() : head_; }
+
+void Stream::begin(RequestHead head, bool expects_continue, std::chrono::steady_clock::time_point started) {
+  head_ = std::move(head);
+  expects_continue_ = expects_continue;
+  active_ = true;
+  started_at_ = started;
+}
+
+void Stream::route(const SiteTable& sites, const tls::Challenges* acme) {
+  RequestHead& h = head_;
+  const auto& o = hl_.options();
+  std::string_view path, query;
+  split_target(h.uri, path, query);
+  if (path.empty()) return respond_error(400, "invalid request target", true);
+  auto clean = sanitize_path(path);
+  if (!clean) return respond_error(400, "invalid characters or escapes in path", true);
+  h.path = std::move(*clean);
+  h.query = std::string(query);
+  if (o.max_body_size && h.content_length && *h.content_length > *o.max_body_size)
+    return respond_error(413, "request body too large", true);
+
+  if (acme && h.path.starts_with(tls::kHttp01PathPrefix)) {
+    // An ACME CA checking that we control this name: answered for any host, before the sites.
+    if (auto answer = acme->http01_for_path(h.path)) {
+      log::info("tls", "served an ACME HTTP-01 challenge", {{"path", h.path}, {"remote_ip", h.remote_addr}});
+      Respond r;
+      r.status = 200;
+      r.headers.push_back({"Content-Type", "text/plain"});
+      r.body = std::move(*answer);
+      return respond(std::move(r));
+    }
+  }
+  const std::string* host = h.header("Host");
+  std::string_view host_view = host ? std::string_view(*host) : std::string_view();
+  const Site* site = sites.find(host_view);
+  if (!site && !sites.unmatched_host_empty_200) site = &sites.match(host_view);
+  Action action = Respond{};  // no site for this host: Caddy's empty 200
+  if (site) {
+    Request rq(h);
+    action = site->route(rq);
+    filters_ = std::move(rq.filters);
+    request_max_body_ = rq.max_body_size;
+    request_stream_body_ = rq.stream_body;
+  }
+  if (request_max_body_ && h.content_length && *h.content_length > *request_max_body_)
+    return respond_error(413, "request body too large", true);
+  if (h.has_body && !std::holds_alternative<ToBackend>(action)) host_.stream_body_unused(*this);
+  if (auto* r = std::get_if<Respond>(&action))
+    respond(std::move(*r));
+  else if (auto* f = std::get_if<ServeFile>(&action))
+    serve_file(std::move(*f));
+  else
+    start_exchange(std::get<ToBackend>(action).backend, request_stream_body_);
+}
+
+int Stream::push_body(const char* data, size_t n, bool* paused) {
+  body_bytes_ += n;
+  const auto& max = request_max_body_ ? request_max_body_ : hl_.options().max_body_size;
+  if (max && body_bytes_ > *max) {
+    body_error_reason_ = "request body too large";
+    return 413;
+  }
+  if (!ex_) return 0;
+  switch (ex_->push_body(data, n)) {
+    case Exchange::Push::More:
+      break;
+    case Exchange::Push::Full:
+      *paused = true;
+      break;
+    case Exchange::Push::Failed:
+      log::error("http", "could not buffer the request body", {{"error", ex_->body_error()}});
+      body_error_reason_ = "could not buffer the request body";
+      return 500;
+  }
+  return 0;
+}
+
+void Stream::end_body(bool complete) {
+  if (ex_) ex_->end_body(complete);
+  if (Backend* b = pending_backend_) {
+    pending_backend_ = nullptr;
+    if (complete) hand_over(b);
+  }
+}
+
+// ---------------------------------------------------------------- responses
+
+void Stream::respond(Respond r) {
+  ResponseHead head{r.status, std::move(r.headers)};
+  status_ = r.status;
+  if (filter_head(head, r.body.size()) && enc_) {
+    std::string z = enc_->update(r.body);
+    z += enc_->finish();
+    r.body = std::move(z);
+    enc_.reset();
+  }
+  send_head(head, r.body.size());
+  if (framing_.mode == Framing::Length) append_body(r.body);
+  response_complete();
+}
+
+void Stream::respond_error(int status, const char* reason, bool log_it) {
+  if (log_it)
+    log::warn("http", "request rejected",
+              {{"status", status}, {"reason", reason}, {"remote_ip", head().remote_addr},
+               {"remote_port", std::to_string(head().remote_port)}});
+  host_.stream_rejecting(*this);
+  if (response_started_) {  // too late for a status: end it abruptly
+    host_.stream_failed(*this);
+    return;
+  }
+  if (ex_) {
+    head_ = ex_->head();  // for the access log
+    ex_->abort();
+    ex_->end_body(false);
+    ex_.reset();
+  }
+  pending_backend_ = nullptr;
+  events_.clear();
+  drop_file();
+  filters_.header_ops.clear();  // the server's own errors are bare
+  filters_.encodings.clear();
+  deferring_ = false;
+  respond(make_error_response(status));
+}
+
+void Stream::serve_file(ServeFile f) {
+  StaticResponse sr = plan_static_response(head(), f.file);
+  if (!f.type_of.empty())
+    for (auto& h : sr.head.headers)
+      if (header_name_equals(h.name, "Content-Type")) h.value = std::string(mime_type_for(f.type_of));
+  for (auto& h : f.headers) sr.head.headers.push_back(std::move(h));
+  if (f.status && sr.head.status == 200) sr.head.status = f.status;
+  if (sr.fd < 0 && !sr.content_length && status_allows_body(sr.head.status)) {
+    Respond r = make_error_response(sr.head.status);
+    for (auto& h : sr.head.headers) r.headers.push_back(std::move(h));
+    respond(std::move(r));
+    return;
+  }
+  status_ = sr.head.status;
+  bool encoded = filter_head(sr.head, sr.content_length);
+  send_head(sr.head, encoded ? std::nullopt : sr.content_length);
+  bool streams = framing_.mode == Framing::Length || (encoded && framing_.mode != Framing::None);
+  if (sr.fd >= 0 && streams && sr.length > 0) {
+    file_ = std::make_unique<FileReader>(hl_.loop().uv(), sr.fd, sr.offset, sr.length);
+    pump_file();
+    return;
+  }
+  if (sr.fd >= 0) ::close(sr.fd);
+  response_complete();
+}
+
+void Stream::drop_file() {
+  if (!file_) return;
+  if (file_->busy())
+    link_->orphans.push_back(std::move(file_));  // its read completes into the link
+  else
+    file_.reset();
+}
+
+void Stream::pump_file() {
+  for (int turn = 0; turn < kFileChunksPerTurn; ++turn) {
+    if (!file_ || host_.stream_blocked(*this)) return;
+    std::string_view chunk;
+    FileReader* reader = file_.get();
+    auto st = file_->next(chunk, [link = link_, reader](bool ok) {
+      auto orphan = std::find_if(link->orphans.begin(), link->orphans.end(),
+                                 [reader](const auto& r) { return r.get() == reader; });
+      if (orphan != link->orphans.end()) {  // its stream dropped it meanwhile
+        link->orphans.erase(orphan);
+        link->host->stream_io_end();  // may free the host
+        return;
+      }
+      Stream* s = link->stream;
+      s->host_.stream_io_end();
+      if (!ok) {
+        log::error("http", "reading file failed", {{"remote_ip", s->head().remote_addr}});
+        s->file_.reset();
+        s->host_.stream_failed(*s);
+        return;
+      }
+      s->pump_file();
+    });
+    switch (st) {
+      case FileReader::Status::Data: {
+        bool last = file_->remaining() == 0;
+        if (enc_) {
+          append_body(enc_->update(chunk));
+        } else {
+          body_sent_ += chunk.size();
+          length_left_ -= std::min<uint64_t>(length_left_, chunk.size());
+          host_.stream_file_data(*this, chunk);
+        }
+        if (!file_) return;  // the host failed meanwhile
+        if (last) {
+          file_.reset();
+          response_complete();
+          return;
+        }
+        if (enc_) flush();
+        break;
+      }
+      case FileReader::Status::Pending:
+        host_.stream_io_begin();
+        return;
+      case FileReader::Status::Done:
+        file_.reset();
+        response_complete();
+        return;
+      case FileReader::Status::Failed:
+        log::error("http", "reading file failed", {{"remote_ip", head().remote_addr}});
+        file_.reset();
+        host_.stream_failed(*this);
+        return;
+    }
+  }
+  // A fast reader of a big file: yield to the other connections, continue next turn.
+  if (file_ && !host_.stream_blocked(*this))
+    hl_.loop().post([link = link_] {
+      if (link->stream) link->stream->pump_file();
+    });
+}
+
+void Stream::start_exchange(Backend* backend, bool stream_body) {
+  auto wake = [mb = hl_.loop().mailbox(), link = link_] {
+    mb->post([link] {
+      if (link->stream) link->stream->on_exchange_wake();
+    });
+  };
+  bool has_body = head_.has_body;
+  ex_ = std::make_shared<Exchange>(std::move(head_), std::move(wake));
+  if (!has_body) ex_->end_body(true);
+  else if (!stream_body) ex_->buffer_body();
+  if (expects_continue_) {
+    host_.stream_continue(*this);
+    if (!ex_) return;  // the host failed
+  }
+  if (ex_->body_buffered()) {
+    pending_backend_ = backend;  // end_body() hands it over
+    return;
+  }
+  hand_over(backend);
+}
+
+void Stream::hand_over(Backend* backend) {
+  auto ex = ex_;
+  try {
+    hl_.hand_to(backend, std::move(ex));
+  } catch (const std::exception& e) {
+    log::error("http", "backend failed to take the request", {{"error", e.what()}});
+    respond_error(500, "backend error", false);
+  }
+}
+
+void Stream::on_exchange_wake() {
+  if (!ex_) return;
+  std::shared_ptr<Exchange> ex = ex_;
+  ex->begin_loop_turn();
+  ex->take_events(events_);
+  drain_events();
+  if (ex_ != ex) return;
+  host_.stream_body_wanted(*this);
+}
+
+void Stream::on_output_ready() {
+  if (file_ && !file_->busy()) pump_file();
+  if (ex_ && !events_.empty()) drain_events();
+}
+
+void Stream::drain_events() {
+  std::shared_ptr<Exchange> ex = ex_;
+  int reads = 0;
+  while (!events_.empty() && ex_ == ex) {
+    Exchange::Event& front = events_.front();
+    if (front.kind == Exchange::Event::Spooled) {
+      // Read back only what the client can take now; the rest when it caught up.
+      if (host_.stream_blocked(*this)) {
+        flush();
+        return;
+      }
+      if (++reads > kFileChunksPerTurn) {  // a fast client: yield to the other connections
+        hl_.loop().post([link = link_] {
+          if (link->stream && link->stream->ex_) link->stream->drain_events();
+        });
+        flush();
+        return;
+      }
+      size_t want = size_t(std::min<uint64_t>(front.spooled, HttpLoop::kReadBufferSize));
+      char* buf = hl_.read_buffer();  // free: read callbacks use it only while they run
+      size_t got = ex->read_spooled(buf, want);
+      if (got == 0) {
+        log::error("http", "reading the response spool failed", {{"remote_ip", head().remote_addr}});
+        host_.stream_failed(*this);
+        return;
+      }
+      front.spooled -= got;
+      if (front.spooled == 0) events_.pop_front();
+      on_response_data(std::string_view(buf, got));
+      flush();
+      continue;
+    }
+    Exchange::Event ev = std::move(front);
+    events_.pop_front();
+    bool ended = ev.kind == Exchange::Event::End;
+    handle_event(ev);
+    if (ended) {
+      events_.clear();
+      response_complete();
+      return;
+    }
+  }
+  if (ex_ == ex) flush();
+}
+
+void Stream::handle_event(Exchange::Event& ev) {
+  switch (ev.kind) {
+    case Exchange::Event::Interim: {
+      const RequestHead& h = head();
+      if (!response_started_ && (h.http_major >= 2 || h.http_minor >= 1) && ev.head.status > 101 &&
+          ev.head.status < 200)
+        host_.stream_interim(*this, ev.head);
+      break;
+    }
+    case Exchange::Event::Head: {
+      if (response_started_ || deferring_) break;
+      std::optional<uint64_t> length;
+      for (const auto& h : ev.head.headers)
+        if (header_name_equals(h.name, "Content-Length")) {
+          char* end = nullptr;
+          unsigned long long v = std::strtoull(h.value.c_str(), &end, 10);
+          if (end && *end == 0 && !h.value.empty()) length = v;
+          break;
+        }
+      if (should_defer_head(ev.head, length)) {
+        deferring_ = true;
+        deferred_head_ = std::move(ev.head);
+        deferred_body_.clear();
+        break;
+      }
+      status_ = ev.head.status;
+      bool encoded = filter_head(ev.head, length);
+      send_head(ev.head, encoded ? std::nullopt : length);
+      break;
+    }
+    case Exchange::Event::Data:
+      ex_credit_ += ev.data.size();
+      on_response_data(ev.data);
+      break;
+    case Exchange::Event::Spooled:  // drain_events() reads these back itself
+      break;
+    case Exchange::Event::End:
+      if (deferring_) commit_deferred_head(true);
+      if (!response_started_) {  // finish() without a head cannot happen, but stay well-formed
+        ResponseHead h;
+        Exchange::Event head_ev{Exchange::Event::Head, h, {}};
+        handle_event(head_ev);
+      }
+      if (framing_.mode == Framing::Length && length_left_ > 0 && !enc_) {
+        log::warn("http", "response shorter than its Content-Length; ending the connection abruptly",
+                  {{"missing", length_left_}});
+        short_body_ = true;
+      }
+      break;
+  }
+}
+
+void Stream::on_response_data(std::string_view data) {
+  if (deferring_) {
+    deferred_body_ += data;
+    if (deferred_body_.size() >= filters_.encode_minimum_length) commit_deferred_head(false);
+    return;
+  }
+  if (enc_)
+    append_body(enc_->update(data));
+  else
+    append_body(data);
+  if (host_.stream_should_flush(*this)) flush();
+}
+
+void Stream::flush() {
+  size_t credit = ex_credit_;
+  ex_credit_ = 0;
+  host_.stream_flush(*this, credit);
+}
+
+void Stream::response_complete() {
+  if (enc_) {
+    if (framing_.mode != Framing::None) append_body(enc_->finish());
+    enc_.reset();
+  }
+  if (response_done_) return;
+  response_done_ = true;  // before the last flush: HTTP/2 may close the stream inside it
+  host_.stream_end(*this);
+  flush();
+  if (!active_) return;  // the host failed, or finished the stream, meanwhile
+  host_.stream_done(*this);  // may reset the stream (and start the next request)
+}
+
+void Stream::abort() {
+  if (ex_) {
+    head_ = ex_->head();
+    ex_->abort();
+    ex_->end_body(false);
+    ex_.reset();
+  }
+  pending_backend_ = nullptr;
+  events_.clear();
+  drop_file();
+  active_ = false;
+}
+
+void Stream::reset() {
+  if (active_ && status_ && (hl_.options().access_log || filters_.access_log)) log_access();
+  if (ex_) {
+    ex_->end_body(false);  // no-op when the body was complete
+    ex_.reset();
+  }
+  head_ = RequestHead{};
+  expects_continue_ = false;
+  active_ = false;
+  body_bytes_ = 0;
+  body_error_reason_ = "";
+  response_started_ = response_done_ = short_body_ = false;
+  status_ = 0;
+  body_sent_ = 0;
+  framing_ = Framing{};
+  length_left_ = 0;
+  events_.clear();
+  drop_file();
+  filters_ = ResponseFilters{};
+  request_max_body_.reset();
+  request_stream_body_ = false;
+  pending_backend_ = nullptr;
+  enc_.reset();
+  resp_headers_.clear();
+  deferring_ = false;
+  deferred_head_ = ResponseHead{};
+  deferred_body_.clear();
+  ex_credit_ = 0;
+}
+
+void Stream::log_access() {
+  const RequestHead& h = head();
+  nlohmann::json headers = nlohmann::json::object();
+  for (const auto& hd : h.headers) headers[hd.name].push_back(hd.value);
+  const std::string* host = h.header("Host");
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
+  nlohmann::json f = {
+      {"request",
+       {{"remote_ip", h.remote_addr},
+        {"remote_port", std::to_string(h.remote_port)},
+        {"client_ip", h.remote_addr},
+        {"proto", h.http_major >= 2 ? std::string("HTTP/2.0")
+                                    : "HTTP/" + std::to_string(h.http_major) + "." + std::to_string(h.http_minor)},
+        {"method", h.method},
+        {"host", host ? *host : std::string()},
+        {"uri", h.uri},
+        {"headers", headers}}},
+      {"bytes_read", body_bytes_},
+      {"user_id", filters_.user_id},
+      {"duration", secs},
+      {"size", body_sent_},
+      {"status", status_},
+  };
+  if (h.scheme == "https") {
+    f["request"]["tls"] = nlohmann::json::object();
+    for (const auto& [k, v] : h.tls_env) {
+      if (k == "SSL_PROTOCOL") f["request"]["tls"]["proto"] = v;
+      if (k == "SSL_CIPHER") f["request"]["tls"]["cipher_suite"] = v;
+    }
+  }
+  if (filters_.access_log) {
+    nlohmann::json rh = nlohmann::json::object();
+    for (const auto& hd : resp_headers_) rh[hd.name].push_back(hd.value);
+    f["resp_headers"] = rh;
+    filters_.access_log->write(f, status_);
+    return;
+  }
+  log::info("http.log.access", "handled request", f);
+}
+
+// ---------------------------------------------------------------- response filters and framing
+
+bool Stream::filter_head(ResponseHead& head, std::optional<uint64_t> length) {
+  enc_.reset();
+  if (!filters_.header_ops.empty()) HeaderOps::apply_all(filters_.header_ops, head.headers);
+  bool encode = false;
+  if (!filters_.encodings.empty() && should_encode(head.status, head.headers, length, filters_.encode_minimum_length)) {
+    add_vary_accept_encoding(head.headers);
+    std::string enc = negotiate_encoding(filters_.accept_encoding, filters_.encodings);
+    if (!enc.empty()) {
+      std::erase_if(head.headers, [](const Header& h) { return header_name_equals(h.name, "Content-Length"); });
+      for (auto& h : head.headers)  // the encoded body is another representation
+        if (header_name_equals(h.name, "Etag") && !h.value.starts_with("W/")) h.value = "W/" + h.value;
+      head.headers.push_back({"Content-Encoding", enc});
+      try {
+        enc_ = make_compressor(enc, filters_.gzip_level);
+        encode = true;
+      } catch (const std::exception& e) {
+        log::error("http.encoder", "compressor failed", {{"error", e.what()}});
+      }
+    }
+  }
+  if (filters_.access_log) resp_headers_ = head.headers;
+  return encode;
+}
+
+void Stream::send_head(ResponseHead& head, std::optional<uint64_t> length) {
+  framing_ = host_.stream_head(*this, head, length);
+  response_started_ = true;
+  length_left_ = framing_.length;
+}
+
+void Stream::append_body(std::string_view data) {
+  switch (framing_.mode) {
+    case Framing::None:
+      return;
+    case Framing::Length: {
+      size_t k = size_t(std::min<uint64_t>(data.size(), length_left_));
+      length_left_ -= k;
+      data = data.substr(0, k);
+      break;
+    }
+    case Framing::Chunked:
+    case Framing::UntilClose:
+      break;
+  }
+  if (data.empty()) return;
+  body_sent_ += data.size();
+  host_.stream_body(*this, data);
+}
+
+bool Stream::should_defer_head(const ResponseHead& head, std::optional<uint64_t> length) const {
+  if (filters_.encodings.empty() || length || filters_.encode_minimum_length == 0) return false;
+  if (this->head().method == "HEAD") return false;
+  if (negotiate_encoding(filters_.accept_encoding, filters_.encodings).empty()) return false;
+  ResponseHead probe = head;  // what filter_head will decide on
+  if (!filters_.header_ops.empty()) HeaderOps::apply_all(filters_.header_ops, probe.headers);
+  return should_encode(probe.status, probe.headers, std::nullopt, filters_.encode_minimum_length);
+}
+
+void Stream::commit_deferred_head(bool ended) {
+  deferring_ = false;
+  std::string body = std::move(deferred_body_);
+  deferred_body_.clear();
+  // Ended short: the whole body is known, too small to encode, and sent with its length.
+  if (ended) deferred_head_.headers.push_back({"Content-Length", std::to_string(body.size())});
+  std::optional<uint64_t> length = ended ? std::optional<uint64_t>(body.size()) : std::nullopt;
+  status_ = deferred_head_.status;
+  bool encoded = filter_head(deferred_head_, length);
+  send_head(deferred_head_, encoded ? std::nullopt : length);
+  if (enc_)
+    append_body(enc_->update(body));
+  else
+    append_body(body);
+}
+
+}  // namespace pogo::server

@@ -1,0 +1,181 @@
+// A Stream is one request and its response, whatever the protocol around it: it routes the
+// request head through the site and produces the response — a direct one (errors, redirects,
+// `respond`), a static file read chunk by chunk, or a backend's Exchange drained event by event —
+// through the route's response filters (header operations, encode) and writes its access-log
+// line. How the bytes travel is the StreamHost's business: HTTP/1.1 serializes them onto the
+// connection (one stream at a time), HTTP/2 turns them into frames of one stream among many.
+//
+// The request body reaches the stream through push_body()/end_body(); the host decides when to
+// read more (HTTP/1 pauses the socket, HTTP/2 holds the stream's window).
+//
+// Threads: the owning connection's loop thread only. The Exchange's wake function is the only
+// cross-thread entry: it posts on_exchange_wake() through the loop's mailbox, guarded by a link
+// that the stream's destruction clears.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/exchange.h"
+#include "server/file_reader.h"
+#include "server/response_writer.h"
+#include "server/routes/encode.h"
+#include "server/routes/request.h"
+#include "server/site.h"
+
+namespace pogo::tls {
+class Challenges;
+}
+
+namespace pogo::server {
+
+class HttpLoop;
+class Stream;
+
+// The protocol side of a stream. Called by the stream only, on the loop thread; none of these
+// may destroy the stream while it runs (hosts retire streams and free them later).
+class StreamHost {
+ public:
+  virtual ~StreamHost() = default;
+  // The final head. Returns the body framing: None (no body follows), Length (exactly
+  // framing.length bytes), Chunked or UntilClose (the body runs until stream_end()).
+  virtual Framing stream_head(Stream& s, const ResponseHead& head, std::optional<uint64_t> length) = 0;
+  virtual void stream_interim(Stream& s, const ResponseHead& head) = 0;  // 1xx (not 100)
+  virtual void stream_continue(Stream& s) = 0;                          // the client awaits 100
+  // Body bytes, already encoded and cut to the framing's length; stream_file_data() may write
+  // them without a copy (a file chunk, valid only during the call).
+  virtual void stream_body(Stream& s, std::string_view data) = 0;
+  virtual void stream_file_data(Stream& s, std::string_view data) = 0;
+  virtual void stream_end(Stream& s) = 0;  // after the last body byte (framing Chunked or any encoded body)
+  // Sends what was queued. `credit` exchange bytes are in it: report them to the exchange once
+  // they left (the producer's backpressure).
+  virtual void stream_flush(Stream& s, size_t credit) = 0;
+  // The client is behind: read no more file or spool until stream_output_ready().
+  virtual bool stream_blocked(const Stream& s) const = 0;
+  // Enough is queued to be worth a flush before adding more.
+  virtual bool stream_should_flush(const Stream& s) const = 0;
+  // The response is complete (its last bytes were flushed).
+  virtual void stream_done(Stream& s) = 0;
+  // Nothing sensible can be sent any more (a fault after the head): end it abruptly.
+  virtual void stream_failed(Stream& s) = 0;
+  // A server-made error response is about to replace whatever the request was doing.
+  virtual void stream_rejecting(Stream& s) = 0;
+  // The route answers without reading the request body the client is sending.
+  virtual void stream_body_unused(Stream& s) = 0;
+  // The exchange drained its request-body backlog: the host may read the body again.
+  virtual void stream_body_wanted(Stream& s) = 0;
+  // Deferred work in flight (a file read in the thread pool): the host's memory must stay.
+  virtual void stream_io_begin() = 0;
+  virtual void stream_io_end() = 0;  // may free the host
+};
+
+class Stream {
+ public:
+  Stream(HttpLoop& loop, StreamHost& host);
+  ~Stream();  // a file read in flight is left to finish on its own
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  // A new request: its complete head (addresses and scheme filled in). `expects_continue`: the
+  // client sent Expect: 100-continue.
+  // `started`: when its first byte arrived (the access log's duration).
+  void begin(RequestHead head, bool expects_continue,
+             std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now());
+  // Sanitizes the path, answers ACME HTTP-01 (when `acme` is set), routes through `sites` and
+  // starts the response.
+  void route(const SiteTable& sites, const tls::Challenges* acme);
+
+  // Request body bytes (the host counted nothing). Returns 0, or the status to reject with (413,
+  // 500) — the host then calls respond_error() once it is safe.
+  int push_body(const char* data, size_t n, bool* paused);
+  const char* body_error_reason() const { return body_error_reason_; }
+  // The body ended; `complete` false if cut short.
+  void end_body(bool complete);
+  uint64_t body_bytes() const { return body_bytes_; }
+  bool wants_body() const { return ex_ != nullptr || pending_backend_ != nullptr; }
+
+  // A server-made error (bad request, limit, backend failure); after a started response the host
+  // ends the stream abruptly instead.
+  void respond_error(int status, const char* reason, bool log_it);
+  // The exchange has events or wants more body.
+  void on_exchange_wake();
+  // The host can take more output (writes completed, window opened).
+  void on_output_ready();
+  // The client went away: abort the exchange, drop the file.
+  void abort();
+  // Back to the state before begin() (HTTP/1 keep-alive reuses the stream).
+  void reset();
+
+  const RequestHead& head() const;
+  bool active() const { return active_; }
+  bool response_started() const { return response_started_; }
+  bool response_done() const { return response_done_; }
+  bool has_exchange() const { return ex_ != nullptr; }
+  const std::shared_ptr<Exchange>& exchange() const { return ex_; }
+  int status() const { return status_; }
+  const Framing& framing() const { return framing_; }
+  bool short_body() const { return short_body_; }  // the backend sent less than its Content-Length
+  // The host's per-stream tag (HTTP/2: the stream id).
+  int32_t id = 0;
+
+ private:
+  struct Link;  // what posted tasks and file reads hold instead of `this`
+
+  void respond(Respond r);
+  void serve_file(ServeFile f);
+  void pump_file();
+  bool filter_head(ResponseHead& head, std::optional<uint64_t> length);
+  void append_body(std::string_view data);
+  void finish_body();
+  void send_head(ResponseHead& head, std::optional<uint64_t> length);
+  bool should_defer_head(const ResponseHead& head, std::optional<uint64_t> length) const;
+  void commit_deferred_head(bool ended);
+  void start_exchange(Backend* backend, bool stream_body);
+  void hand_over(Backend* backend);
+  void drain_events();
+  void handle_event(Exchange::Event& ev);
+  void on_response_data(std::string_view data);
+  void flush();
+  void response_complete();
+  void log_access();
+  void drop_file();
+
+  HttpLoop& hl_;
+  StreamHost& host_;
+  std::shared_ptr<Link> link_;
+
+  RequestHead head_;  // until the exchange takes it
+  bool expects_continue_ = false;
+  bool active_ = false;
+  std::chrono::steady_clock::time_point started_at_;
+  uint64_t body_bytes_ = 0;
+  const char* body_error_reason_ = "";
+
+  bool response_started_ = false;  // a final head went to the host
+  bool response_done_ = false;
+  bool short_body_ = false;
+  int status_ = 0;
+  uint64_t body_sent_ = 0;
+  Framing framing_;
+  uint64_t length_left_ = 0;
+  std::shared_ptr<Exchange> ex_;
+  std::deque<Exchange::Event> events_;
+  std::unique_ptr<FileReader> file_;
+  ResponseFilters filters_;                   // from the route
+  std::optional<uint64_t> request_max_body_;  // request_body max_size
+  bool request_stream_body_ = false;          // request_body buffer off
+  Backend* pending_backend_ = nullptr;        // takes ex_ once its buffered body is complete
+  std::unique_ptr<Compressor> enc_;           // encode: this response's body encoder
+  std::vector<Header> resp_headers_;          // for the access log
+  bool deferring_ = false;                    // a backend head held back (should_defer_head)
+  ResponseHead deferred_head_;
+  std::string deferred_body_;
+  size_t ex_credit_ = 0;  // exchange data bytes handed to the host since the last flush
+};
+
+}  // namespace pogo::server
