@@ -51,7 +51,12 @@ public:
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
         // The tests send exactly the path they mean; curl must not "fix" dot segments.
         curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
-        curl_easy_setopt(c, CURLOPT_HTTP_VERSION, req_.http10 ? CURL_HTTP_VERSION_1_0 : CURL_HTTP_VERSION_1_1);
+        long version = req_.http10                  ? CURL_HTTP_VERSION_1_0
+                       : req_.http2_prior_knowledge ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+                       : req_.http2                 ? CURL_HTTP_VERSION_2TLS
+                                                    : CURL_HTTP_VERSION_1_1;
+        curl_easy_setopt(c, CURLOPT_HTTP_VERSION, version);
+        if (!req_.accept_encoding.empty()) curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, req_.accept_encoding.c_str());
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Transfer::on_write);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, this);
         curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
@@ -128,6 +133,7 @@ private:
             // A new status line (after a 100 Continue, say): only the final response counts.
             self->resp_.headers.clear();
             self->resp_.http_version = std::string(line.substr(0, line.find(' ')));
+            self->resp_.status_lines.push_back(trim(line));
         } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
             self->resp_.headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
         }
@@ -161,7 +167,7 @@ std::vector<std::string> Response::headers_named(std::string_view name) const {
 }
 
 std::string Response::describe() const {
-    std::string s = "status " + std::to_string(status);
+    std::string s = "status " + std::to_string(status) + (http_version.empty() ? "" : " (" + http_version + ")");
     if (!error.empty()) s += " (curl: " + error + ")";
     for (auto& [k, v] : headers) s += "\n" + k + ": " + v;
     s += "\n\n" + (body.size() > 2000 ? body.substr(0, 2000) + "...[" + std::to_string(body.size()) + " bytes]" : body);
@@ -257,9 +263,13 @@ Response HttpClient::post_multipart(const std::string& url, const std::vector<He
     return perform(r);
 }
 
-std::vector<Response> perform_concurrent(const std::vector<Request>& requests, std::chrono::milliseconds timeout) {
+namespace {
+
+std::vector<Response> perform_multi(const std::vector<Request>& requests, std::chrono::milliseconds timeout,
+                                    bool multiplex) {
     global_init_once();
     CURLM* multi = curl_multi_init();
+    if (multiplex) curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
     struct Slot {
         CURL* easy;
         std::unique_ptr<Transfer> transfer;
@@ -271,9 +281,13 @@ std::vector<Response> perform_concurrent(const std::vector<Request>& requests, s
     for (auto& req : requests) {
         Slot s{curl_easy_init(), std::make_unique<Transfer>(req)};
         s.transfer->configure(s.easy);
-        // One connection per request: the point is concurrency, not reuse.
-        curl_easy_setopt(s.easy, CURLOPT_FRESH_CONNECT, 1L);
-        curl_easy_setopt(s.easy, CURLOPT_FORBID_REUSE, 1L);
+        if (multiplex) {
+            curl_easy_setopt(s.easy, CURLOPT_PIPEWAIT, 1L);
+        } else {
+            // One connection per request: the point is concurrency, not reuse.
+            curl_easy_setopt(s.easy, CURLOPT_FRESH_CONNECT, 1L);
+            curl_easy_setopt(s.easy, CURLOPT_FORBID_REUSE, 1L);
+        }
         curl_easy_setopt(s.easy, CURLOPT_PRIVATE, reinterpret_cast<char*>(slots.size()));
         curl_multi_add_handle(multi, s.easy);
         slots.push_back(std::move(s));
@@ -301,6 +315,16 @@ std::vector<Response> perform_concurrent(const std::vector<Request>& requests, s
     }
     curl_multi_cleanup(multi);
     return out;
+}
+
+}  // namespace
+
+std::vector<Response> perform_concurrent(const std::vector<Request>& requests, std::chrono::milliseconds timeout) {
+    return perform_multi(requests, timeout, false);
+}
+
+std::vector<Response> perform_multiplexed(const std::vector<Request>& requests, std::chrono::milliseconds timeout) {
+    return perform_multi(requests, timeout, true);
 }
 
 }  // namespace e2e

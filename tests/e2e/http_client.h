@@ -28,7 +28,9 @@ struct Chunk {
 struct Response {
     long status = 0;        // 0: the transfer failed, see `error`
     std::string error;      // curl's message when status is 0
-    std::string http_version;  // "HTTP/1.1" from the status line
+    std::string http_version;  // "HTTP/1.1" (or "HTTP/2") from the status line
+    // Every status line received, in order: interim ones (100, 103) before the final one.
+    std::vector<std::string> status_lines;
     std::vector<Header> headers;  // in order, names as sent
     std::string body;
     std::vector<Chunk> chunks;  // one per write callback, in arrival order
@@ -70,6 +72,12 @@ struct Request {
     std::string ca_file;
     std::vector<std::string> resolve;
     long max_recv_speed = 0;  // bytes per second; 0: as fast as possible (a slow reader otherwise)
+    // HTTP/2: offered by ALPN on https (HTTP/1.1 if the server does not select h2), or spoken
+    // from the first byte on http:// (prior knowledge, no Upgrade).
+    bool http2 = false;
+    bool http2_prior_knowledge = false;
+    // CURLOPT_ACCEPT_ENCODING when non-empty ("gzip", "zstd"): sent, and the body decoded.
+    std::string accept_encoding;
 };
 
 std::string url_encode(std::string_view s);
@@ -102,5 +110,10 @@ private:
 // the same order. Each request is a GET unless it has a body.
 std::vector<Response> perform_concurrent(const std::vector<Request>& requests,
                                          std::chrono::milliseconds timeout = std::chrono::milliseconds(60000));
+// The same requests at once, but multiplexed: every transfer waits for the first connection
+// (CURLOPT_PIPEWAIT) and shares it when it speaks HTTP/2. The sum of `new_connections` says how
+// many connections were opened in all (1 when everything was multiplexed).
+std::vector<Response> perform_multiplexed(const std::vector<Request>& requests,
+                                          std::chrono::milliseconds timeout = std::chrono::milliseconds(60000));
 
 }  // namespace e2e
