@@ -155,15 +155,7 @@ void Stream::respond_error(int status, const char* reason, bool log_it) {
     host_.stream_failed(*this);
     return;
   }
-  if (ex_) {
-    head_ = ex_->head();  // for the access log
-    ex_->abort();
-    ex_->end_body(false);
-    ex_.reset();
-  }
-  pending_backend_ = nullptr;
-  events_.clear();
-  drop_file();
+  stop_sources();
   filters_.header_ops.clear();  // the server's own errors are bare
   filters_.encodings.clear();
   deferring_ = false;
@@ -442,9 +434,9 @@ void Stream::response_complete() {
   host_.stream_done(*this);  // may reset the stream (and start the next request)
 }
 
-void Stream::abort() {
+void Stream::stop_sources() {
   if (ex_) {
-    head_ = ex_->head();
+    head_ = ex_->head();  // for the access log
     ex_->abort();
     ex_->end_body(false);
     ex_.reset();
@@ -452,6 +444,10 @@ void Stream::abort() {
   pending_backend_ = nullptr;
   events_.clear();
   drop_file();
+}
+
+void Stream::abort() {
+  stop_sources();
   active_ = false;
 }
 

@@ -144,6 +144,8 @@ class Stream {
   void response_complete();
   void log_access();
   void drop_file();
+  // Aborts the exchange and drops the file: nothing more comes from them.
+  void stop_sources();
 
   HttpLoop& hl_;
   StreamHost& host_;

@@ -152,6 +152,21 @@ bool uses_php(const std::vector<cf::Handler>& hs) {
   return false;
 }
 
+// The listener on `bind`:`port` ("bind|port" in `index`), made on first use.
+size_t listener_for(BuiltRoutes& out, std::map<std::string, size_t>& index, const std::string& bind, int port,
+                    bool https) {
+  auto [it, fresh] = index.emplace(bind + "|" + std::to_string(port), out.listeners.size());
+  if (fresh) {
+    std::string host = bind;
+    if (host.find(':') != std::string::npos && !host.starts_with("[")) host = "[" + host + "]";
+    ListenerSites l{host + ":" + std::to_string(port), std::make_shared<SiteTable>()};
+    l.port = port;
+    l.https = https;
+    out.listeners.push_back(std::move(l));
+  }
+  return it->second;
+}
+
 // Automatic HTTPS's redirects (caddyfile/auto_https.h planned them): a site per host on the HTTP
 // port answering 308 to its HTTPS address. A host the user's own sites serve there is theirs.
 void add_https_redirects(const cf::Config& config, BuiltRoutes& out, std::map<std::string, size_t>& listener_index,
@@ -160,15 +175,8 @@ void add_https_redirects(const cf::Config& config, BuiltRoutes& out, std::map<st
     std::vector<std::string> binds = !r.bind.empty() ? r.bind : config.global.default_bind;
     if (binds.empty()) binds = {""};
     for (const std::string& bind : binds) {
-      std::string host = bind;
-      if (host.find(':') != std::string::npos && !host.starts_with("[")) host = "[" + host + "]";
       std::string key = bind + "|" + std::to_string(r.http_port);
-      auto [it, fresh] = listener_index.emplace(key, out.listeners.size());
-      if (fresh) {
-        ListenerSites l{host + ":" + std::to_string(r.http_port), std::make_shared<SiteTable>()};
-        l.port = r.http_port;
-        out.listeners.push_back(std::move(l));
-      }
+      size_t index = listener_for(out, listener_index, bind, r.http_port, false);
       if (!claimed.emplace(key + "|" + r.host, r.where).second) continue;
       auto s = std::make_unique<Site>();
       if (!r.host.empty()) s->hosts = {r.host};
@@ -176,7 +184,7 @@ void add_https_redirects(const cf::Config& config, BuiltRoutes& out, std::map<st
       spec.to = r.location;
       spec.status = 308;
       s->chain.push_back(make_redir_handler(spec));
-      out.listeners[it->second].sites->add(std::move(s));
+      out.listeners[index].sites->add(std::move(s));
     }
   }
 }
@@ -214,22 +222,14 @@ BuiltRoutes build_routes(const cf::Config& config, Backend* backend) {
     for (const cf::Address& a : site.addresses) {
       if (!a.path.empty()) fail(a.where, "site address " + a.original + ": a path in a site address is not supported by Pogo");
       for (const std::string& bind : binds) {
-        std::string host = bind;
-        if (host.find(':') != std::string::npos && !host.starts_with("[")) host = "[" + host + "]";
         std::string key = bind + "|" + std::to_string(a.port);
-        auto [it, fresh] = listener_index.emplace(key, out.listeners.size());
-        if (fresh) {
-          ListenerSites l{host + ":" + std::to_string(a.port), std::make_shared<SiteTable>()};
-          l.port = a.port;
-          l.https = a.scheme == "https";
-          out.listeners.push_back(std::move(l));
-        }
+        size_t index = listener_for(out, listener_index, bind, a.port, a.scheme == "https");
         std::string site_host = a.host == "*" ? std::string() : a.host;
         if (auto [c, first] = claimed.emplace(key + "|" + site_host, a.where); !first)
           fail(a.where, "site address " + a.original + " is defined twice for the same listener (first at " +
                             c->second.file + ":" + std::to_string(c->second.line) + ")");
-        if (site_host.empty()) catch_all_on[it->second] = true;
-        else hosts_on[it->second].push_back(site_host);
+        if (site_host.empty()) catch_all_on[index] = true;
+        else hosts_on[index].push_back(site_host);
       }
     }
     std::vector<size_t> listeners;
