@@ -28,6 +28,10 @@ int cmd_help(const Args&) {
       "                      print the configuration Pogo will run, as JSON\n"
       "  validate --config FILE\n"
       "                      check a Caddyfile\n"
+      "  trust [--storage DIR]\n"
+      "                      install the local CA's root certificate in the system trust store\n"
+      "  untrust [--storage DIR]\n"
+      "                      remove the local CA's root certificate from the system trust store\n"
       "  version             print Pogo's and PHP's versions\n"
       "  help                this text\n",
       POGO_VERSION);

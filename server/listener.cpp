@@ -10,7 +10,9 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "server/startup_error.h"
 
@@ -20,8 +22,34 @@ namespace {
 
 constexpr int kBacklog = 1024;
 
-[[noreturn]] void fail(const ListenAddress& addr, int err) {
-  throw StartupError("listen tcp " + addr.text + ": " + uv_strerror(uv_translate_sys_error(err)));
+// The first port an unprivileged process may bind (net.ipv4.ip_unprivileged_port_start; 1024
+// unless an administrator or a container runtime changed it).
+unsigned unprivileged_port_start() {
+  unsigned start = 1024;
+  if (FILE* f = std::fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re")) {
+    if (std::fscanf(f, "%u", &start) != 1) start = 1024;
+    std::fclose(f);
+  }
+  return start;
+}
+
+// Where this binary is, for the setcap command line the message suggests.
+std::string own_executable() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, size_t(n)) : std::string("/path/to/pogo");
+}
+
+[[noreturn]] void fail(const ListenAddress& addr, uint16_t port, int err) {
+  std::string message = "listen tcp " + addr.text + ": " + uv_strerror(uv_translate_sys_error(err));
+  // A privileged port is the one "permission denied" a user can fix from here, and the kernel's
+  // word alone does not say how.
+  if (unsigned first = unprivileged_port_start(); (err == EACCES || err == EPERM) && port != 0 && port < first)
+    message += ": ports below " + std::to_string(first) +
+               " need root or the CAP_NET_BIND_SERVICE capability (setcap cap_net_bind_service=+ep " +
+               own_executable() + "), or choose a port from " + std::to_string(first) +
+               " up (http_port, https_port, a site address's port)";
+  throw StartupError(message);
 }
 
 int open_bound(int family, const sockaddr* sa, socklen_t len, bool dual_stack, bool probe_first, int& err) {
@@ -124,7 +152,7 @@ int bind_listen_socket(const ListenAddress& addr, uint16_t port, bool first, soc
     fd = open_bound(pick->ai_family, pick->ai_addr, pick->ai_addrlen, false, first && port != 0, err);
     ::freeaddrinfo(res);
   }
-  if (fd < 0) fail(addr, err);
+  if (fd < 0) fail(addr, port, err);
   socklen_t len = sizeof bound;
   std::memset(&bound, 0, sizeof bound);
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);

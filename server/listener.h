@@ -26,7 +26,8 @@ ListenAddress parse_listen_address(std::string_view text);
 // Creates, binds and listens a non-blocking socket on `addr` with port `port` (0 = ephemeral).
 // Returns the fd; the actually bound address is written to `bound`. `first` is true for the first
 // socket of an address (it checks that no other process listens there). Throws StartupError
-// ("listen tcp 127.0.0.1:8080: address already in use").
+// ("listen tcp 127.0.0.1:8080: address already in use"); "permission denied" on a port below
+// net.ipv4.ip_unprivileged_port_start goes on to name CAP_NET_BIND_SERVICE and the setcap command.
 int bind_listen_socket(const ListenAddress& addr, uint16_t port, bool first, sockaddr_storage& bound);
 
 // "127.0.0.1:8080" / "[::1]:8080" for a bound socket address.

@@ -1,6 +1,12 @@
 // Scripts that fail: fatal errors and uncaught exceptions end their request with a 500 and the
 // PHP threads go on serving; exit() ends a script normally; error_log() and the access log reach
-// the server's log.
+// the server's log. And a server that cannot start: a privileged port without the permission.
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "tests/e2e/command.h"
 #include "tests/e2e/common.h"
 
 using namespace e2e;
@@ -11,6 +17,14 @@ namespace {
 int requests_to_reach_every_thread() {
     unsigned cpus = std::thread::hardware_concurrency();
     return static_cast<int>(8 * (cpus ? cpus : 4));
+}
+
+// net.ipv4.ip_unprivileged_port_start: ports below it need CAP_NET_BIND_SERVICE (1024 unless changed).
+int unprivileged_port_start() {
+    std::ifstream in("/proc/sys/net/ipv4/ip_unprivileged_port_start");
+    int first = 1024;
+    if (!(in >> first)) first = 1024;
+    return first;
 }
 
 std::vector<Request> many(const PogoProcess& server, const std::string& path, int n) {
@@ -128,4 +142,48 @@ TEST_CASE("without --access-log, requests are not logged") {
     INFO(server->describe());
     REQUIRE(server->wait_stderr("pogo-e2e-error-log " + marker));
     CHECK(server->stderr_text().find(token) == std::string::npos);
+}
+
+TEST_CASE("a port below 1024 without the permission: exit 1, and the message names CAP_NET_BIND_SERVICE and setcap") {
+    const int first = unprivileged_port_start();
+    if (first <= 1) {
+        MESSAGE("net.ipv4.ip_unprivileged_port_start is " << first << ": every port is open to everyone here");
+        return;
+    }
+    const int port = std::min(81, first - 1);
+    // The tests run as root, who may bind any port: the server runs as nobody (65534) with no
+    // capability at all (setpriv, from util-linux, which Debian always has). It must be able to
+    // read its Caddyfile, so the directory is opened up.
+    TempDir tmp;
+    namespace fs = std::filesystem;
+    fs::permissions(tmp.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                    fs::perms::others_read | fs::perms::others_exec);
+    const fs::path caddyfile = tmp / "Caddyfile";
+    write_file(caddyfile, "{\n\tadmin off\n}\nhttp://:" + std::to_string(port) + " {\n\trespond ok\n}\n");
+    fs::permissions(caddyfile, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                   fs::perms::others_read);
+    const std::string binary = fs::canonical(pogo_binary()).string();
+    std::vector<std::string> unprivileged;
+    if (::geteuid() == 0)
+        unprivileged = {require_tool("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "--inh-caps=-all", "--bounding-set=-all", "--"};
+
+    std::vector<std::string> version = unprivileged;
+    version.insert(version.end(), {binary, "version"});
+    CommandResult runs = run_command(version);
+    INFO(runs.describe());
+    REQUIRE_MESSAGE(runs.exit_code == 0, "nobody (uid 65534) cannot run " << binary << " (every directory above it "
+                                         "must be searchable by others)");
+
+    std::vector<std::string> run = unprivileged;
+    run.insert(run.end(), {binary, "run", "--config", caddyfile.string()});
+    CommandResult r = run_command(run);
+    INFO(r.describe());
+    CHECK(r.exit_code == 1);
+    const std::string p = std::to_string(port), f = std::to_string(first);
+    CHECK(r.err.find("listen tcp :" + p + ": permission denied: ports below " + f +
+                     " need root or the CAP_NET_BIND_SERVICE capability (setcap cap_net_bind_service=+ep " + binary +
+                     "), or choose a port from " + f + " up (http_port, https_port, a site address's port)") !=
+          std::string::npos);
+    CHECK(r.err.find("listening") == std::string::npos);
 }
