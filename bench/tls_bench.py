@@ -13,7 +13,9 @@ directory, is served by both sides:
                     `http2 on` from 1.25.1), TLS 1.2 and 1.3, session tickets and a session cache.
 Neither side is tuned beyond that: OpenSSL's defaults pick the TLS 1.3 suite and X25519.
 
-Comparisons (requests/s, rounds alternating the peers as in the other sections):
+Comparisons (requests/s, rounds alternating the peers as in the other sections; every row also
+gives the server's CPU time per request: utime + stime of its process groups, from /proc, over the
+same rounds, nginx's and php-fpm's together, a figure the machine's other load moves much less):
   h1-hello, h1-worker, h1-static   wrk over HTTPS (HTTP/1.1, keep-alive): PHP hello world classic,
                                    worker mode (against php-fpm's classic hello, as in the worker
                                    section) and the 4 KiB static file.
@@ -30,9 +32,8 @@ Comparisons (requests/s, rounds alternating the peers as in the other sections):
                                    after its Finished. The rate is the sum over the processes of
                                    connections / wall time. On a small machine the clients (which verify the ECDSA
                                    signature, dearer than making it) may take most of the CPU, so
-                                   the server's own CPU time per handshake (utime + stime of its
-                                   process group, from /proc, over the same rounds) is reported too,
-                                   and its inverse ratio as the handshake capacity.
+                                   the server's CPU time per handshake is compared too, as the
+                                   handshake capacity (nginx's CPU per handshake / Pogo's).
 Goals (issue 9): static over TLS and over h2 >= 1.0x nginx; full handshakes/s >= 0.9x nginx; the
 PHP ratios over TLS (h1 and h2) within 10% of the plaintext ratios of the same run (classic/hello and
 worker/worker: if those sections were not selected, their two comparisons are run here). After the
@@ -73,22 +74,6 @@ def make_certificate(ctx):
             raise RuntimeError(f"openssl req failed: {p.stderr.strip()[-300:]}")
         os.chmod(key, 0o644)  # nginx workers may run as another user
     return cert, key
-
-
-def process_group_cpu(pgids):
-    """CPU seconds (user + system) of every live process in these process groups."""
-    ticks = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) in pgids:  # fields[0] is the state (stat field 3): pgrp is 5, utime 14, stime 15
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def sections(lib, args):
@@ -165,7 +150,7 @@ https://127.0.0.1:{port} {{
         return out
 
     def tls_section():
-        return lib.Section(name="tls", peers=peers, comparisons=comparisons(), custom=measure_tls)
+        return lib.Section(name="tls", peers=peers, comparisons=comparisons(), custom=measure_tls, server_cpu=True)
 
     # ---- the custom part: negotiated parameters, handshakes, TLS vs plaintext, Pogo's logs ----
 
@@ -241,9 +226,9 @@ https://127.0.0.1:{port} {{
                     continue
                 peer = runner.peers[key][0]
                 lib.log(f"tls/handshake: {key}, {clients} x openssl s_time -new (round {i + 1}/{a.rounds})")
-                cpu = process_group_cpu(peer.cpu_pgids())
+                cpu = lib.process_group_cpu(peer.cpu_pgids())
                 rate, total, error = s_time_round(ports[key], clients, a.duration)
-                cpu = process_group_cpu(peer.cpu_pgids()) - cpu
+                cpu = lib.process_group_cpu(peer.cpu_pgids()) - cpu
                 if error:
                     rows[key]["error"] = error
                     continue
