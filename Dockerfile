@@ -22,6 +22,9 @@ COPY --from=build /var/cache/pogo /var/cache/pogo
 COPY --from=build /build/pogo /usr/local/bin/pogo
 COPY examples/hello /app/public
 COPY examples/docker/Caddyfile /etc/pogo/Caddyfile
+# As FrankenPHP's image: certificates and the local CA under /data/caddy (a FrankenPHP /data volume
+# keeps working), autosaved config under /config/caddy.
+ENV XDG_DATA_HOME=/data XDG_CONFIG_HOME=/config
 WORKDIR /app
 EXPOSE 8080
 STOPSIGNAL SIGTERM

@@ -95,12 +95,36 @@ tls::SitePolicy site_policy(const cf::Site& site, std::vector<std::string> names
   return p;
 }
 
+// What the Caddyfile accepts (and `pogo adapt` shows) but Pogo cannot honour: refused at start,
+// with the place, rather than served differently from what was asked.
+void refuse_unsupported(const cf::Config& config) {
+  for (const cf::ManagedCertificate& m : config.https.certificates) {
+    const cf::Site& site = config.sites[m.site];
+    cf::Location at = site.tls ? site.tls->where : site.where;
+    if (!m.key_type.empty() && m.key_type != "p256")
+      fail(at, "key_type " + m.key_type + ": Pogo makes P-256 (ECDSA) keys only; remove key_type or use p256");
+    if (m.issuer == cf::ManagedCertificate::Issuer::internal && m.internal.sign_with_root)
+      fail(at, "issuer internal sign_with_root: not supported by Pogo (leaves are signed by the intermediate)");
+    if (m.issuer == cf::ManagedCertificate::Issuer::acme && !m.acme.test_dir.empty())
+      fail(at, "issuer acme test_dir: not supported by Pogo (failed orders are retried on dir)");
+  }
+  for (const cf::Site& site : config.sites) {
+    if (!site.tls) continue;
+    if (site.tls->reuse_private_keys)
+      fail(site.tls->where, "tls reuse_private_keys: not supported by Pogo (a renewal makes a new key)");
+    if (site.tls->client_auth && !site.tls->client_auth->trusted_leaf_cert_files.empty())
+      fail(site.tls->where,
+           "tls client_auth trusted_leaf_cert_file: not supported by Pogo; trust the issuing CA with trusted_ca_cert_file");
+  }
+}
+
 }  // namespace
 
 HttpsRuntime::HttpsRuntime(const cf::Config& config, std::vector<server::ListenerSites>& listeners) {
   bool any_https = false;
   for (const auto& l : listeners) any_https = any_https || l.https;
   if (!any_https) return;
+  refuse_unsupported(config);
 
   storage_ = std::make_unique<tls::Storage>(
       tls::Storage::open(config.global.storage ? config.global.storage->root : std::string()));

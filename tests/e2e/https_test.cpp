@@ -500,3 +500,27 @@ TEST_CASE("a 5 MiB static file and a 4 MiB PHP response over TLS arrive intact, 
     CHECK(pattern_ok);
     CHECK(run.pogo->stop() == 0);
 }
+
+TEST_CASE("tls options Pogo cannot honour stop pogo run with file:line instead of being served otherwise") {
+    HttpsRun run;
+    struct Case {
+        const char* block;
+        const char* message;
+    } cases[] = {
+        {"\ttls {\n\t\tkey_type rsa2048\n\t}\n", "key_type rsa2048: Pogo makes P-256 (ECDSA) keys only"},
+        {"\ttls {\n\t\treuse_private_keys\n\t}\n", "tls reuse_private_keys: not supported by Pogo"},
+        {"\ttls {\n\t\tclient_auth {\n\t\t\tmode require_and_verify\n\t\t\ttrusted_leaf_cert_file leaf.pem\n\t\t}\n\t}\n",
+         "trusted_leaf_cert_file: not supported by Pogo"},
+        {"\ttls {\n\t\tissuer internal {\n\t\t\tsign_with_root\n\t\t}\n\t}\n", "sign_with_root: not supported by Pogo"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.block);
+        std::string text = run.globals() + "localhost {\n" + c.block + "\trespond \"never\"\n}\n";
+        run.write(text);
+        RunResult bad = run_pogo({"run", "--config", run.caddyfile.string()});
+        INFO(bad.err);
+        CHECK(bad.exit_code == 1);
+        CHECK(bad.err.find("Caddyfile:" + std::to_string(line_of(text, "\ttls {")) + ":") != std::string::npos);
+        CHECK(bad.err.find(c.message) != std::string::npos);
+    }
+}
