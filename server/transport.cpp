@@ -124,6 +124,10 @@ void Transport::stop_reading() {
 
 // ---------------------------------------------------------------- writing
 
+namespace {
+constexpr size_t kCoalesce = 16 << 10;  // one maximal TLS record
+}  // namespace
+
 bool Transport::write(std::string& out, std::string_view ext, const std::shared_ptr<Exchange>& ex, size_t credit) {
   if (closed_) {
     out.clear();
@@ -131,6 +135,10 @@ bool Transport::write(std::string& out, std::string_view ext, const std::shared_
   }
   if (!tls_) return write_raw(out, ext, ex, credit);
   tls::Session::Result r = tls::Session::Result::Ok;
+  if (!out.empty() && !ext.empty() && out.size() + ext.size() <= kCoalesce) {
+    out.append(ext);  // one record for a head and a small body, not two
+    ext = {};
+  }
   if (!out.empty()) r = tls_->send(out.data(), out.size());
   if (r == tls::Session::Result::Ok && !ext.empty()) r = tls_->send(ext.data(), ext.size());
   out.clear();

@@ -164,13 +164,16 @@ Session::Result Session::receive(const char* data, size_t n, std::string& plain)
 }
 
 Session::Result Session::read_plaintext(std::string& plain) {
+  // Decrypted into a scratch buffer, then appended: growing `plain` first would zero-fill a
+  // record's worth of bytes on every call, the last one (WANT_READ) included.
+  char buf[kReadChunk];
   for (;;) {
-    size_t at = plain.size();
-    plain.resize(at + kReadChunk);
     size_t got = 0;
-    int r = SSL_read_ex(ssl_, plain.data() + at, kReadChunk, &got);
-    plain.resize(at + got);
-    if (r == 1) continue;
+    int r = SSL_read_ex(ssl_, buf, kReadChunk, &got);
+    if (r == 1) {
+      plain.append(buf, got);
+      continue;
+    }
     int e = SSL_get_error(ssl_, r);
     drain_output();  // a KeyUpdate answer, an alert
     if (e == SSL_ERROR_WANT_READ) return Result::Ok;
