@@ -127,7 +127,7 @@ struct GlobalOptions {
     bool debug = false;
     int http_port = 80;
     int https_port = 443;
-    std::string admin = "localhost:2019";  // "off" disables it
+    std::string admin;  // "" = not set (CADDY_ADMIN, else localhost:2019); "off" disables it
     std::string auto_https = "on";         // on | off | disable_redirects | disable_certs | ignore_loaded_certs | prefer_wildcard
     std::vector<std::string> default_bind;
     std::optional<Duration> grace_period, shutdown_delay;

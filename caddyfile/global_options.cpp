@@ -102,7 +102,6 @@ void build_global_options(const ServerBlock& block, GlobalOptions& out, const Bu
         } else if (n == "admin") {
             r.expect_args(0, 1);
             out.admin = r.empty() ? "localhost:2019" : r.text(0);
-            if (out.admin != "off") ctx.warn(r.name(), "Pogo has no admin API: \"admin\" has no effect");
         } else if (n == "auto_https") {
             r.expect_args(1, 1);
             r.no_block();

@@ -16,6 +16,8 @@ int cmd_version(const Args& args);
 int cmd_help(const Args& args);
 int cmd_trust(const Args& args);    // install the local CA's root into the system trust store
 int cmd_untrust(const Args& args);  // and remove it
+int cmd_reload(const Args& args);   // send a Caddyfile to a running pogo's admin API
+int cmd_stop(const Args& args);     // ask a running pogo to stop (POST /stop)
 
 // Blocks SIGTERM/SIGINT/SIGHUP in the calling thread (call before any thread starts, so every
 // thread inherits the mask) and ignores SIGPIPE.

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
     if (cmd == "php-server") return cmd_php_server(rest);
     if (cmd == "trust") return cmd_trust(rest);
     if (cmd == "untrust") return cmd_untrust(rest);
+    if (cmd == "reload") return cmd_reload(rest);
+    if (cmd == "stop") return cmd_stop(rest);
     if (cmd == "php-cli") return cmd_php_cli(argc - 2, argv + 2);
     if (cmd == "version" || cmd == "--version" || cmd == "-v") return cmd_version(rest);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") return cmd_help(rest);

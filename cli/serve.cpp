@@ -7,12 +7,10 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/instance.h"
 #include "cli/open_files_limit.h"
 #include "cli/shutdown_watch.h"
 #include "pogo/module.h"
-#include "pogo/php_workers.h"
-#include "pogo/runtime.h"
-#include "sapi/php_backend.h"
 #include "sapi/script_interrupt.h"
 #include "server/log.h"
 
@@ -37,45 +35,32 @@ int serve(ServePlan& plan) {
     }
   }
   int rc = 0;
-  std::unique_ptr<sapi::PhpBackend> backend;
-  std::unique_ptr<jobs::Runtime> pools;
-  std::unique_ptr<server::Server> srv;
+  bool php = plan.php;
+  auto grace = plan.grace_period;
+  auto delay = plan.shutdown_delay;
+  Instance instance(std::move(plan));
   try {
-    if (plan.php) {
-      plan.backend.num_threads = plan.engine.num_threads;
-      backend = std::make_unique<sapi::PhpBackend>(plan.backend);
-      if (!plan.pools.empty()) {
-        pools = std::make_unique<jobs::Runtime>(plan.pools, jobs::php_workers());
-        jobs::set_runtime(pools.get());
-        for (const auto& p : plan.pools)
-          log::info("pogo", "pool started", {{"pool", p.name}, {"worker", p.worker}, {"num_threads", p.num_threads},
-                                              {"max_wait_ms", p.max_wait.count()}});
-      }
-    }
-    srv = plan.make_server(backend.get());
-    srv->start();
+    instance.start();
   } catch (const std::exception& e) {
     rc = startup_failure("", e);
   }
   std::optional<ShutdownWatch> watch;
   if (rc == 0) {
     int sig = wait_for_shutdown_signal();
-    log::info("pogo", "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    watch.emplace(plan.php ? std::function<unsigned()>(sapi::interrupt_running_scripts) : nullptr);
-    if (plan.shutdown_delay) std::this_thread::sleep_for(*plan.shutdown_delay);
-    watch->start_grace(plan.grace_period);
+    begin_shutdown(watch, sig, php, delay, grace);
   }
-  // Reverse order: in-flight requests finish (their jobs still run), then PHP threads, then pools.
-  if (srv) srv->shutdown();
-  srv.reset();
-  if (backend) backend->stop();
-  if (pools) pools->shutdown();
-  jobs::set_runtime(nullptr);
-  pools.reset();
-  backend.reset();
-  if (plan.php) sapi::engine_stop();
+  instance.stop();
+  if (php) sapi::engine_stop();
   watch.reset();
   return rc;
+}
+
+void begin_shutdown(std::optional<ShutdownWatch>& watch, int sig, bool php,
+                    std::optional<std::chrono::milliseconds> shutdown_delay, std::chrono::milliseconds grace_period) {
+  log::info("pogo", "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "admin"}});
+  watch.emplace(php ? std::function<unsigned()>(sapi::interrupt_running_scripts) : nullptr);
+  if (shutdown_delay) std::this_thread::sleep_for(*shutdown_delay);
+  watch->start_grace(grace_period);
 }
 
 }  // namespace pogo::cli

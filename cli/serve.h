@@ -17,6 +17,7 @@
 #include "pogo/pool.h"
 #include "sapi/engine.h"
 #include "sapi/worker_config.h"
+#include "cli/shutdown_watch.h"
 #include "server/server.h"
 
 namespace pogo::cli {
@@ -34,5 +35,11 @@ struct ServePlan {
 };
 
 int serve(ServePlan& plan);
+
+// The first step of every shutdown (SIGTERM, SIGINT, POST /stop): the log line, the watch that
+// bounds it (emplaced in `watch`), shutdown_delay, then the grace period starts. `sig` 0: asked
+// by the admin API.
+void begin_shutdown(std::optional<ShutdownWatch>& watch, int sig, bool php,
+                    std::optional<std::chrono::milliseconds> shutdown_delay, std::chrono::milliseconds grace_period);
 
 }  // namespace pogo::cli

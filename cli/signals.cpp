@@ -12,6 +12,7 @@ sigset_t shutdown_set() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR1);  // pogo run: reload (runtime.h)
   return set;
 }
 }  // namespace

@@ -34,5 +34,6 @@ std::atomic<Runtime*> g_runtime{nullptr};
 
 void set_runtime(Runtime* r) { g_runtime.store(r, std::memory_order_release); }
 Runtime* runtime() { return g_runtime.load(std::memory_order_acquire); }
+void clear_runtime(Runtime* r) { g_runtime.compare_exchange_strong(r, nullptr, std::memory_order_acq_rel); }
 
 }  // namespace pogo::jobs

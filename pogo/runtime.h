@@ -2,8 +2,9 @@
 // configuration and installed with set_runtime() for the pogo_* PHP functions. Without one,
 // those functions throw `Pogo is not configured`.
 //
-// Threads: built, installed and shut down on the main thread, before the first and after the
-// last PHP request; find() from any thread in between.
+// Threads: built, installed and shut down on the controlling thread (a reload installs the next
+// runtime while requests of the previous configuration still run; they find pools by name in the
+// installed one); find() from any thread in between.
 #pragma once
 
 #include <map>
@@ -38,5 +39,7 @@ class Runtime {
 // The installed runtime, or nullptr. set_runtime(nullptr) before destroying it.
 void set_runtime(Runtime* runtime);
 Runtime* runtime();
+// set_runtime(nullptr) if `runtime` is the installed one (a reload may have installed the next).
+void clear_runtime(Runtime* runtime);
 
 }  // namespace pogo::jobs

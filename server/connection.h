@@ -51,7 +51,8 @@ class Connection final : private RequestParser::BodySink, private Transport::Own
   // (and the socket).
   void start(int fd);
   // Server shutdown: close now when idle, else after the current response (HTTP/2: GOAWAY,
-  // then close once the open streams are done).
+  // then close once the open streams are done). When the loop drains with a last call
+  // (HttpLoop::drain), an idle HTTP/1 connection may bring one more request first.
   void drain();
   // Grace period over: abort the exchange and close now.
   void kill();
@@ -113,6 +114,7 @@ class Connection final : private RequestParser::BodySink, private Transport::Own
   void arm_timer();
   static void on_timer(uv_timer_t* t);
   void close_after_flush();
+  void last_call();  // idle for at most HttpLoop::kLastCall more
   void start_shutdown();
   void close_now();
   void release_op();

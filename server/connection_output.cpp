@@ -118,11 +118,23 @@ void Connection::drain() {
     h2_->drain();
     return;
   }
+  if (hl_.last_call()) {
+    // A response under way ends as its head said (stream_head and finish_request see draining());
+    // an idle connection gets its last call.
+    if (phase_ == Phase::Idle) last_call();
+    return;
+  }
   if (phase_ == Phase::Idle) {
     close_after_flush();
     return;
   }
   keep_alive_ = false;  // the current response says "Connection: close" if not yet started
+}
+
+void Connection::last_call() {
+  uint64_t due = uv_now(hl_.loop().uv()) + uint64_t(HttpLoop::kLastCall.count());
+  if (!idle_deadline_ || idle_deadline_ > due) idle_deadline_ = due;
+  arm_timer();
 }
 
 void Connection::kill() {

@@ -102,11 +102,14 @@ void Connection::finish_request() {
   body_paused_ = false;
   body_error_ = 0;
   body_deadline_ = write_deadline_ = header_deadline_ = body_idle_deadline_ = 0;
-  if (!keep_alive_ || hl_.draining() || peer_eof_) {
+  // While draining for a reload, a response whose head promised keep-alive is followed by a last
+  // call (the client may already be sending its next request); any other ends the connection.
+  if (!keep_alive_ || peer_eof_ || (hl_.draining() && !hl_.last_call())) {
     close_after_flush();
     return;
   }
   set_deadline(idle_deadline_, hl_.options().idle_timeout);
+  if (hl_.draining()) last_call();
   arm_timer();
   if (!in_parse_) parse_pending();
 }

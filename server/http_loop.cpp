@@ -98,9 +98,10 @@ void HttpLoop::close_turn_handles() {
   after_poll_.close();
 }
 
-void HttpLoop::drain() {
-  loop_.post([this] {
+void HttpLoop::drain(bool last_call) {
+  loop_.post([this, last_call] {
     draining_ = true;
+    last_call_ = last_call;
     close_listeners();
     std::vector<Connection*> all;
     for (auto& [id, c] : connections_) all.push_back(c.get());

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
@@ -38,7 +39,12 @@ class HttpLoop {
   void add_listener(int fd, const ListenerSites& listener);
   void start();
   // Stop accepting; close idle connections; the others close after their current response.
-  void drain();
+  // `last_call` (a reload hands the listening sockets to a new server): an HTTP/1 connection
+  // that is idle, or whose current response already promised keep-alive, may still bring one
+  // request within kLastCall (answered with "Connection: close") before it is closed, so a client
+  // that sends its next request at the moment of the hand-over is served, not reset.
+  void drain(bool last_call = false);
+  static constexpr std::chrono::milliseconds kLastCall{1000};
   // Abort every connection now (grace period over).
   void kill();
   size_t open_connections() const { return open_.load(std::memory_order_acquire); }
@@ -50,6 +56,7 @@ class HttpLoop {
   const ServerOptions& options() const { return options_; }
   const SiteTable& sites() const { return sites_; }
   bool draining() const { return draining_; }
+  bool last_call() const { return last_call_; }
   Connection* find(uint64_t id);
   void remove(uint64_t id);  // from the connection's final close callback
   char* read_buffer() { return read_buffer_.get(); }
@@ -71,6 +78,7 @@ class HttpLoop {
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
   uint64_t next_id_ = 1;
   bool draining_ = false;
+  bool last_call_ = false;
   std::atomic<size_t> open_{0};
   size_t peak_open_ = 0;  // since the last malloc_trim (see remove())
   std::unique_ptr<char[]> read_buffer_;

@@ -5,6 +5,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -92,6 +94,12 @@ ListenAddress parse_listen_address(std::string_view text) {
   ListenAddress out;
   out.text = std::string(text);
   std::string_view s = text;
+  if (s.starts_with("unix/")) {
+    out.unix_path = std::string(s.substr(5));
+    if (out.unix_path.empty() || out.unix_path.size() >= sizeof(sockaddr_un::sun_path))
+      throw StartupError("listen unix " + out.text + ": invalid socket path");
+    return out;
+  }
   if (s.starts_with("http://")) s.remove_prefix(7);
   std::string_view port_text;
   if (s.starts_with("[")) {
@@ -116,10 +124,42 @@ ListenAddress parse_listen_address(std::string_view text) {
   return out;
 }
 
+namespace {
+
+int bind_unix_socket(const ListenAddress& addr) {
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::memcpy(sa.sun_path, addr.unix_path.data(), addr.unix_path.size());
+  auto fail_unix = [&](int err) -> int {
+    throw StartupError("listen unix " + addr.unix_path + ": " + uv_strerror(uv_translate_sys_error(err)));
+  };
+  struct stat st{};
+  if (::lstat(addr.unix_path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
+    // A socket file left by a process that ended: remove it; one somebody accepts on: in use.
+    int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool live = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+    if (probe >= 0) ::close(probe);
+    if (live) return fail_unix(EADDRINUSE);
+    ::unlink(addr.unix_path.c_str());
+  }
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail_unix(errno);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, kBacklog) != 0) {
+    int err = errno;
+    ::close(fd);
+    return fail_unix(err);
+  }
+  return fd;
+}
+
+}  // namespace
+
 int bind_listen_socket(const ListenAddress& addr, uint16_t port, bool first, sockaddr_storage& bound) {
   int err = 0;
   int fd = -1;
-  if (addr.host.empty()) {
+  if (!addr.unix_path.empty()) {
+    fd = bind_unix_socket(addr);
+  } else if (addr.host.empty()) {
     // All interfaces: one dual-stack IPv6 socket when the host has IPv6, else IPv4.
     sockaddr_in6 a6{};
     a6.sin6_family = AF_INET6;
@@ -180,6 +220,7 @@ uint16_t socket_port(const sockaddr_storage& sa) {
 }
 
 std::string format_socket_address(const sockaddr_storage& sa) {
+  if (sa.ss_family == AF_UNIX) return std::string("unix/") + reinterpret_cast<const sockaddr_un&>(sa).sun_path;
   std::string ip = socket_ip(sa);
   bool v6 = ip.find(':') != std::string::npos;
   return (v6 ? "[" + ip + "]" : ip) + ":" + std::to_string(socket_port(sa));

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cstdint>
 #include <string>
@@ -18,11 +19,14 @@ struct ListenAddress {
   std::string text;  // as configured, for messages
   std::string host;  // "" = all interfaces; literal IP or name otherwise (no brackets)
   uint16_t port = 0;
+  std::string unix_path;  // "unix//run/pogo.sock" (Caddy's network/address form): a unix socket, no host or port
 };
 
 // Throws StartupError on a malformed address.
 ListenAddress parse_listen_address(std::string_view text);
 
+// A unix socket path is bound after removing a stale socket file (one nobody accepts on);
+// a live one is "address already in use".
 // Creates, binds and listens a non-blocking socket on `addr` with port `port` (0 = ephemeral).
 // Returns the fd; the actually bound address is written to `bound`. `first` is true for the first
 // socket of an address (it checks that no other process listens there). Throws StartupError

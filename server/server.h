@@ -9,6 +9,7 @@
 
 #include <openssl/ssl.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,7 +42,15 @@ struct ListenerSites {
   std::shared_ptr<const tls::Challenges> acme_challenges;
 };
 
-class Server {  // main thread only
+// Listening sockets by listen address (ListenSockets key: host and configured port), handed from
+// a running server to the one that replaces it on a reload, so no connection waiting in a
+// socket's backlog is lost and the port is never closed. The fds are owned by whoever holds the map.
+using ListenSockets = std::map<std::string, std::vector<int>>;
+struct ListenAddress;
+std::string listen_socket_key(const ListenAddress& address);  // "" for an ephemeral port (never handed over)
+void close_listen_sockets(ListenSockets& sockets);
+
+class Server {  // the controlling thread only (main, or the admin API's under the runtime's lock)
  public:
   Server(ServerOptions options, Backend* backend);  // backend may be null when php == false
   // A Caddyfile's listeners (options.listen, root, php and env are not used).
@@ -50,11 +59,17 @@ class Server {  // main thread only
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  void start();                                // binds, starts loop threads; throws StartupError
+  // Binds, starts loop threads; throws StartupError. Listen addresses found in `inherit` take
+  // those sockets (removed from the map) instead of binding new ones; more loops than inherited
+  // sockets bind more into the same SO_REUSEPORT group.
+  void start(ListenSockets* inherit = nullptr);
+  // Duplicates of every listening socket, for the next server (call while this one serves).
+  ListenSockets duplicate_listen_sockets() const;
   std::vector<std::string> addresses() const;  // actual bound "host:port" strings
   // Stop accepting; in-flight requests finish within grace_period (then aborted); idle
-  // keep-alive connections closed; joins loop threads.
-  void shutdown();
+  // keep-alive connections closed; joins loop threads. `last_call`: the listening sockets were
+  // handed to a new server; idle HTTP/1 connections get HttpLoop::kLastCall for one more request.
+  void shutdown(bool last_call = false);
 
   // True when every loop ended with no libuv handle left open (for tests).
   bool closed_cleanly() const { return clean_; }
@@ -66,6 +81,7 @@ class Server {  // main thread only
   std::vector<ListenerSites> listener_sites_;  // stable once started: loops point into it
   std::vector<std::unique_ptr<HttpLoop>> loops_;
   std::vector<std::string> addresses_;
+  std::vector<std::pair<std::string, int>> listen_fds_;  // key, fd (owned by a loop's Acceptor)
   bool started_ = false;
   bool stopped_ = false;
   bool clean_ = true;

@@ -30,6 +30,10 @@ struct ServerOptions {
   bool h1 = true, h2 = true, h2c = false;  // `servers { protocols }`: HTTP/1.1, HTTP/2 over TLS, cleartext HTTP/2
   bool access_log = false;  // one JSON line per request (logger "http.log.access")
   std::vector<std::pair<std::string, std::string>> env;  // copied into RequestHead::env
+  // The logger of the server's own lines ("listening", "server stopped"); quiet: none at info
+  // (the admin API's server says what it wants itself).
+  std::string logger = "http";
+  bool quiet = false;
 };
 
 }  // namespace pogo::server

@@ -1,0 +1,159 @@
+// The admin API of `pogo run` end to end: Laravel Octane's exact sequence, every endpoint, the
+// Host check, `pogo reload` and `pogo stop`, CADDY_ADMIN and `admin off`.
+#include "tests/e2e/admin_support.h"
+
+using namespace e2e_admin;
+
+TEST_CASE("Laravel Octane: start, poll /config/apps/frankenphp, PATCH it back to reload the workers, POST /stop") {
+    AdminRun run;
+    run.start();
+    // Octane polls until the frankenphp app answers 2xx.
+    Response app;
+    REQUIRE(poll_until([&] {
+        app = run.send("GET", "/config/apps/frankenphp");
+        return app.status >= 200 && app.status < 300;
+    }));
+    json frankenphp = body_json(app);
+    CHECK(frankenphp.contains("workers"));
+    std::string before = run.boot();
+    CHECK(run.boot() == before);  // the same worker boot serves on
+
+    // Its reload: the same document, must-revalidate (a forced reload).
+    Response patch = run.send("PATCH", "/config/apps/frankenphp", app.body,
+                              {"Content-Type: application/json", "Cache-Control: must-revalidate"});
+    INFO(patch.describe());
+    INFO(run.pogo->describe());
+    CHECK(patch.status == 200);
+    std::string after = run.boot();
+    CHECK(after != before);  // new worker threads booted the script again
+    CHECK(run.pogo->stderr_text().find("load complete") != std::string::npos);
+    // The same PATCH, not forced: nothing to do.
+    Response same = run.send("PATCH", "/config/apps/frankenphp", app.body, {"Content-Type: application/json"});
+    CHECK(same.status == 200);
+    CHECK(run.boot() == after);
+
+    Response stop = run.send("POST", "/stop");
+    CHECK(stop.status == 200);
+    CHECK(run.pogo->wait_exit() == 0);
+}
+
+TEST_CASE("admin endpoints: config with Etag, adapt, load, metrics, threads, workers/restart, errors") {
+    AdminRun run;
+    run.start();
+    Response cfg = run.send("GET", "/config/");
+    INFO(cfg.describe());
+    REQUIRE(cfg.status == 200);
+    CHECK(cfg.header("Content-Type") == "application/json");
+    CHECK(cfg.header("Etag").rfind("\"/config/ ", 0) == 0);
+    json doc = body_json(cfg);
+    CHECK(doc.contains("apps"));
+    CHECK(doc["apps"].contains("http"));
+    CHECK(doc["apps"].contains("frankenphp"));
+
+    // A Host the admin address does not allow: refused (DNS rebinding).
+    Response foreign = run.send("GET", "/config/", "", {"Host: attacker.example:" + std::to_string(run.admin_port)});
+    CHECK(foreign.status == 403);
+    CHECK(body_json(foreign)["error"] == "host not allowed: attacker.example:" + std::to_string(run.admin_port));
+    CHECK(run.send("GET", "/stop").status == 405);
+    CHECK(run.send("PUT", "/metrics").status == 405);
+    CHECK(run.send("GET", "/nowhere").status == 404);
+
+    Response adapted = run.send("POST", "/adapt", "http://127.0.0.1:1 {\n\trespond hi\n}\n", {"Content-Type: text/caddyfile"});
+    CHECK(adapted.status == 200);
+    CHECK(body_json(adapted)["result"].contains("sites"));
+
+    Response metrics = run.send("GET", "/metrics");
+    CHECK(metrics.status == 200);
+    CHECK(metrics.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+    CHECK(metrics.body.find("frankenphp_total_threads") != std::string::npos);
+    CHECK(metrics.body.find("caddy_config_last_reload_successful 1") != std::string::npos);
+
+    Response threads = run.send("GET", "/frankenphp/threads");
+    CHECK(threads.status == 200);
+    json t = body_json(threads);
+    REQUIRE(t["ThreadDebugStates"].is_array());
+    CHECK(t["ThreadDebugStates"].size() >= 4);
+    for (const char* key : {"Index", "Name", "State", "IsWaiting", "IsBusy", "WaitingSinceMilliseconds", "CurrentURI",
+                            "CurrentMethod", "RequestStartedAt", "RequestCount", "MemoryUsage"})
+        CHECK_MESSAGE(t["ThreadDebugStates"][0].contains(key), key);
+    CHECK(t.contains("ReservedThreadCount"));
+
+    std::string before = run.boot();
+    Response restart = run.send("POST", "/frankenphp/workers/restart");
+    CHECK(restart.status == 200);
+    CHECK(restart.body == "workers restarted successfully\n");
+    CHECK(run.boot() != before);
+
+    // POST /load with a Caddyfile: the new one serves; a broken one is refused and the old serves on.
+    std::string next = caddyfile(run.port, run.admin_port, 1, "", "\trespond /hello \"new config\"\n");
+    Response load = run.send("POST", "/load", next, {"Content-Type: text/caddyfile"});
+    INFO(load.describe());
+    CHECK(load.status == 200);
+    Response hello = run.client.get(run.url("/hello"));
+    CHECK(hello.body == "new config");
+    Response broken = run.send("POST", "/load", next + "\nhttp://127.0.0.1:1 {\n\tno_such_directive\n}\n",
+                               {"Content-Type: text/caddyfile"});
+    CHECK(broken.status == 400);
+    CHECK(body_json(broken)["error"].get<std::string>().find("Caddyfile:") != std::string::npos);
+    CHECK(run.client.get(run.url("/hello")).body == "new config");
+    CHECK(run.send("GET", "/metrics").body.find("caddy_config_last_reload_successful 0") != std::string::npos);
+
+    // A /config edit: the site's handlers replaced through JSON.
+    Response edit = run.send("POST", "/load", cfg.body, {"Content-Type: application/json"});
+    CHECK(edit.status == 200);
+    CHECK(run.client.get(run.url("/hello")).status == 404);
+    CHECK(run.pogo->stop() == 0);
+}
+
+TEST_CASE("pogo reload and pogo stop talk to the admin API; a broken Caddyfile is refused with file:line") {
+    AdminRun run;
+    run.start();
+    std::string before = run.boot();
+    // Unchanged: nothing reloads.
+    RunResult same = run_pogo({"reload", "--config", run.caddyfile_path()});
+    CHECK_MESSAGE(same.exit_code == 0, same.err);
+    CHECK(run.boot() == before);
+    // Forced: the workers boot again.
+    RunResult forced = run_pogo({"reload", "--config", run.caddyfile_path(), "--force"});
+    CHECK_MESSAGE(forced.exit_code == 0, forced.err);
+    std::string after = run.boot();
+    CHECK(after != before);
+    // An invalid Caddyfile is refused before anything is sent.
+    write_file(run.dir / "Caddyfile", caddyfile(run.port, run.admin_port) + "http://127.0.0.1:1 {\n\tbogus\n}\n");
+    RunResult bad = run_pogo({"reload", "--config", run.caddyfile_path()});
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.err.find("Caddyfile:") != std::string::npos);
+    // One the server refuses (a port nobody may bind) comes back as the server's error.
+    write_file(run.dir / "Caddyfile", caddyfile(run.port, run.admin_port) + "http://192.0.2.1:80 {\n\trespond x\n}\n");
+    RunResult refused = run_pogo({"reload", "--config", run.caddyfile_path()});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("pogo responded with error: HTTP 400") != std::string::npos);
+    CHECK(run.boot() == after);  // the old configuration serves on
+    RunResult stop = run_pogo({"stop", "--address", "127.0.0.1:" + std::to_string(run.admin_port)});
+    CHECK_MESSAGE(stop.exit_code == 0, stop.err);
+    CHECK(run.pogo->wait_exit() == 0);
+}
+
+TEST_CASE("CADDY_ADMIN sets the address when the Caddyfile does not; admin off turns it off") {
+    TempDir dir;
+    write_app(dir);
+    int port = free_port(), admin_port = free_port();
+    write_file(dir / "Caddyfile", "http://127.0.0.1:" + std::to_string(port) + " {\n\trespond ok\n}\n");
+    std::filesystem::current_path(dir.path());
+    {
+        PogoProcess pogo({"run"}, {"CADDY_ADMIN=127.0.0.1:" + std::to_string(admin_port)});
+        REQUIRE_MESSAGE(pogo.wait_listening(), pogo.describe());
+        REQUIRE(pogo.wait_stderr("admin endpoint started"));
+        HttpClient c;
+        CHECK(c.get("http://127.0.0.1:" + std::to_string(admin_port) + "/config/").status == 200);
+        CHECK(pogo.stop() == 0);
+    }
+    write_file(dir / "Caddyfile", "{\n\tadmin off\n}\nhttp://127.0.0.1:" + std::to_string(port) + " {\n\trespond ok\n}\n");
+    PogoProcess pogo({"run"}, {"CADDY_ADMIN=127.0.0.1:" + std::to_string(admin_port)});
+    REQUIRE_MESSAGE(pogo.wait_listening(), pogo.describe());
+    HttpClient c;
+    CHECK(c.get("http://127.0.0.1:" + std::to_string(port) + "/").body == "ok");
+    CHECK(c.get("http://127.0.0.1:" + std::to_string(admin_port) + "/config/").status == 0);
+    CHECK(pogo.stderr_text().find("admin endpoint started") == std::string::npos);
+    CHECK(pogo.stop() == 0);
+}
