@@ -1,5 +1,7 @@
 #include "caddyfile/config_json.h"
 
+#include "caddyfile/apps_json.h"
+
 namespace caddyfile {
 
 namespace {
@@ -25,13 +27,6 @@ json kv(const KeyValues& pairs) {
 json log_json(const LogConfig& l) {
     return {{"name", l.name},   {"output", l.output},   {"file", l.file},       {"format", l.format},
             {"level", l.level}, {"include", l.include}, {"exclude", l.exclude}, {"where", where(l.where)}};
-}
-
-json worker_json(const PhpWorker& w) {
-    return {{"file", w.file},   {"path", w.path},           {"num", w.num},
-            {"env", kv(w.env)}, {"name", w.name},           {"max_threads", w.max_threads},
-            {"match", w.match}, {"watch", w.watch},         {"max_consecutive_failures", w.max_consecutive_failures},
-            {"where", where(w.where)}};
 }
 
 json matcher_json(const MatcherSet& s) {
@@ -113,7 +108,7 @@ json spec_json(const HandlerSpec& spec) {
             [](const ErrorSpec& s) -> json { return {{"status", s.status}, {"message", s.message}}; },
             [](const PhpSpec& s) -> json {
                 json workers = json::array();
-                for (const PhpWorker& w : s.workers) workers.push_back(worker_json(w));
+                for (const PhpWorker& w : s.workers) workers.push_back(worker_to_json(w));
                 json out = {{"root", s.root},           {"split_path", s.split_path},
                             {"resolve_root_symlink", s.resolve_root_symlink},
                             {"env", kv(s.env)},         {"index", s.index},
@@ -183,7 +178,8 @@ json tls_json(const TlsConfig& t) {
     if (t.client_auth)
         out["client_auth"] = {{"mode", t.client_auth->mode},
                               {"trusted_ca_cert_files", t.client_auth->trusted_ca_cert_files},
-                              {"trusted_leaf_cert_files", t.client_auth->trusted_leaf_cert_files}};
+                              {"trusted_leaf_cert_files", t.client_auth->trusted_leaf_cert_files},
+                              {"where", where(t.client_auth->where)}};
     return out;
 }
 
@@ -220,15 +216,13 @@ json global_json(const GlobalOptions& g) {
                 {"shutdown_delay", duration(g.shutdown_delay)},
                 {"directive_order", g.directive_order},
                 {"logs", json::array()},
-                {"servers", json::array()},
-                {"frankenphp", nullptr},
-                {"pogo", nullptr}};
+                {"servers", json::array()}};
     out["email"] = g.email;
     out["acme_ca"] = g.acme_ca;
     out["acme_ca_root"] = g.acme_ca_root;
     out["local_certs"] = g.local_certs;
     out["skip_install_trust"] = g.skip_install_trust;
-    out["storage"] = g.storage ? json{{"module", "file_system"}, {"root", g.storage->root}} : json(nullptr);
+    out["storage"] = g.storage ? json{{"module", "file_system"}, {"root", g.storage->root}, {"where", where(g.storage->where)}} : json(nullptr);
     out["default_sni"] = g.default_sni;
     out["cert_issuer"] = issuer_json(g.cert_issuer);
     out["ocsp_stapling"] = g.ocsp_stapling;
@@ -243,29 +237,8 @@ json global_json(const GlobalOptions& g) {
                                     {"write", duration(s.write)},
                                     {"idle", duration(s.idle)}}},
                                   {"max_header_size", s.max_header_size ? json(*s.max_header_size) : json(nullptr)},
-                                  {"protocols", s.protocols}});
-    if (g.frankenphp.present) {
-        const FrankenPhpOptions& f = g.frankenphp;
-        json workers = json::array();
-        for (const PhpWorker& w : f.workers) workers.push_back(worker_json(w));
-        out["frankenphp"] = {{"num_threads", f.num_threads},
-                             {"max_threads", f.max_threads < 0 ? json("auto") : json(f.max_threads)},
-                             {"max_wait_time", duration(f.max_wait_time)},
-                             {"max_idle_time", duration(f.max_idle_time)},
-                             {"max_requests", f.max_requests},
-                             {"php_ini", kv(f.php_ini)},
-                             {"workers", workers}};
-    }
-    if (g.pogo.present) {
-        json pools = json::array();
-        for (const PogoPool& p : g.pogo.pools)
-            pools.push_back({{"name", p.name},
-                             {"worker", p.worker},
-                             {"worker_path", p.worker_path},
-                             {"num_threads", p.num_threads},
-                             {"max_wait", format_duration(p.max_wait)}});
-        out["pogo"] = {{"pools", pools}};
-    }
+                                  {"protocols", s.protocols},
+                                  {"where", where(s.where)}});
     return out;
 }
 
@@ -273,7 +246,8 @@ json site_json(const Site& s) {
     json addresses = json::array();
     for (const Address& a : s.addresses)
         addresses.push_back(
-            {{"original", a.original}, {"scheme", a.scheme}, {"host", a.host}, {"port", a.port}, {"path", a.path}});
+            {{"original", a.original}, {"scheme", a.scheme}, {"host", a.host}, {"port", a.port}, {"path", a.path},
+             {"where", where(a.where)}});
     json logs = json::array();
     for (const LogConfig& l : s.logs) logs.push_back(log_json(l));
     json tls = nullptr;
@@ -293,7 +267,8 @@ nlohmann::json to_json(const Config& config) {
             {"warnings", warnings},
             {"global", global_json(config.global)},
             {"sites", sites},
-            {"https", https_json(config.https)}};
+            {"https", https_json(config.https)},
+            {"apps", apps_json(config)}};
 }
 
 }  // namespace caddyfile

@@ -31,6 +31,27 @@ void parse_php_ini(const Segment& seg, KeyValues& out) {
 
 }  // namespace
 
+std::optional<OptionProblem> check_frankenphp(const FrankenPhpOptions& f) {
+    if (f.max_threads > 0 && f.num_threads > 0 && f.max_threads < f.num_threads)
+        return OptionProblem{"max_threads", 0,
+                             "max_threads (" + std::to_string(f.max_threads) +
+                                 ") must be greater than or equal to num_threads (" + std::to_string(f.num_threads) + ")"};
+    int worker_threads = 0;
+    std::set<std::string> names;
+    for (size_t i = 0; i < f.workers.size(); ++i) {
+        const PhpWorker& w = f.workers[i];
+        worker_threads += w.num;
+        if (!w.name.empty() && !names.insert(w.name).second)
+            return OptionProblem{"workers", i, "two workers are named " + quoted(w.name)};
+    }
+    if (f.num_threads > 0 && worker_threads >= f.num_threads)
+        return OptionProblem{"num_threads", 0,
+                             "num_threads (" + std::to_string(f.num_threads) +
+                                 ") must be greater than the number of worker threads (" +
+                                 std::to_string(worker_threads) + ")"};
+    return std::nullopt;
+}
+
 PhpWorker parse_worker(const Segment& seg, const BuildContext& ctx) {
     SegmentReader r(seg);
     r.expect_args(seg.has_block ? 0 : 1, 2);
@@ -116,20 +137,12 @@ void parse_frankenphp(const Segment& seg, FrankenPhpOptions& out, const BuildCon
             unknown_subdirective(sub, "frankenphp");
         }
     }
-    if (max_threads_at && out.max_threads > 0 && out.num_threads > 0 && out.max_threads < out.num_threads)
-        fail(*max_threads_at, "max_threads (" + std::to_string(out.max_threads) +
-                                  ") must be greater than or equal to num_threads (" + std::to_string(out.num_threads) + ")");
-    int worker_threads = 0;
-    std::set<std::string> names;
-    for (const PhpWorker& w : out.workers) {
-        worker_threads += w.num;
-        if (!w.name.empty() && !names.insert(w.name).second)
-            fail_at(w.where.file, w.where.line, "two workers are named " + quoted(w.name));
+    if (auto problem = check_frankenphp(out)) {
+        if (problem->field == "max_threads" && max_threads_at) fail(*max_threads_at, problem->message);
+        if (problem->field == "num_threads" && num_threads_at) fail(*num_threads_at, problem->message);
+        const Location& w = problem->field == "workers" ? out.workers[problem->index].where : out.where;
+        fail_at(w.file, w.line, problem->message);
     }
-    if (num_threads_at && worker_threads >= out.num_threads)
-        fail(*num_threads_at, "num_threads (" + std::to_string(out.num_threads) +
-                                  ") must be greater than the number of worker threads (" + std::to_string(worker_threads) +
-                                  ")");
 }
 
 }  // namespace caddyfile

@@ -2,6 +2,9 @@
 // internals are accepted with a warning; anything else is an error.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "caddyfile/build_context.h"
 #include "caddyfile/config.h"
 #include "caddyfile/parser.h"
@@ -12,6 +15,20 @@ void build_global_options(const ServerBlock& block, GlobalOptions& out, const Bu
 
 // `log` (global, or a site's access log).
 LogConfig parse_log(const Segment& seg, bool site, const BuildContext& ctx);
+
+// A check across several options, whatever the source (Caddyfile or JSON): which field is wrong
+// (`index` picks the entry of a list field) and why, for the caller to say where.
+struct OptionProblem {
+    std::string field;
+    size_t index = 0;
+    std::string message;
+};
+
+// max_threads >= num_threads, num_threads > the workers' threads, worker names unique.
+std::optional<OptionProblem> check_frankenphp(const FrankenPhpOptions& f);
+
+// Letters, digits, '_', '-' and '.'.
+bool valid_pool_name(const std::string& name);
 
 // `frankenphp { }` and its `worker`, which php_server/php share.
 void parse_frankenphp(const Segment& seg, FrankenPhpOptions& out, const BuildContext& ctx);

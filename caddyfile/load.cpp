@@ -10,13 +10,13 @@
 
 namespace caddyfile {
 
-namespace {
-
 std::string absolute_dir(const std::string& dir) {
     std::error_code ec;
     auto abs = std::filesystem::absolute(dir.empty() ? std::filesystem::path(".") : std::filesystem::path(dir), ec);
     return (ec ? std::filesystem::path(dir) : abs).lexically_normal().string();
 }
+
+namespace {
 
 ParseOptions parse_options(const LoadOptions& o) { return ParseOptions{o.env, o.fs}; }
 
@@ -62,10 +62,14 @@ Config build_config(const std::vector<ServerBlock>& blocks, const std::string& s
         first_site = 1;
     }
     for (size_t i = first_site; i < blocks.size(); ++i) config.sites.push_back(build_site(blocks[i], config.global, ctx));
+    validate_config(config);
+    return config;
+}
+
+void validate_config(Config& config) {
     check_ambiguous(config);
     check_listeners(config);
     config.https = plan_https(config);
-    return config;
 }
 
 Config parse_config(std::string_view text, const std::string& file, const LoadOptions& options) {
@@ -74,6 +78,10 @@ Config parse_config(std::string_view text, const std::string& file, const LoadOp
 
 Config load_config(const std::string& path, const LoadOptions& options) {
     return build_config(parse_file(path, parse_options(options)), path, options);
+}
+
+Config load_config_text(std::string_view caddyfile_text, std::string_view name, const LoadOptions& options) {
+    return parse_config(caddyfile_text, std::string(name), options);
 }
 
 }  // namespace caddyfile

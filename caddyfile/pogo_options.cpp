@@ -5,13 +5,13 @@
 
 namespace caddyfile {
 
-namespace {
-
 bool valid_pool_name(const std::string& n) {
     return !n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
     });
 }
+
+namespace {
 
 struct PoolDraft {
     PogoPool pool;

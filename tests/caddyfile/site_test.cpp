@@ -267,9 +267,11 @@ TEST_CASE("sites: errors inside imported snippets name the import") {
 TEST_CASE("to_json") {
     Config c = test::load("{\n\tpogo {\n\t\tworker public/pogo-worker.php\n\t}\n}\n:8080 {\n\t@api path /api/*\n\trespond @api \"hi\" 201\n}\n");
     nlohmann::json j = to_json(c);
-    CHECK(j["global"]["pogo"]["pools"][0]["name"] == "default");
-    CHECK(j["global"]["pogo"]["pools"][0]["max_wait"] == "30s");
-    CHECK(j["global"]["frankenphp"].is_null());
+    CHECK(j["apps"]["pogo"]["pools"][0]["name"] == "default");
+    CHECK(j["apps"]["pogo"]["pools"][0]["max_wait"] == "30s");
+    CHECK(!j["global"].contains("pogo"));
+    CHECK(!j["global"].contains("frankenphp"));
+    CHECK(!j["apps"].contains("frankenphp"));
     CHECK(j["sites"][0]["addresses"][0]["port"] == 8080);
     CHECK(j["sites"][0]["addresses"][0]["scheme"] == "http");
     CHECK(j["sites"][0]["matchers"]["api"]["paths"][0] == "/api/*");

@@ -1,0 +1,289 @@
+// The sites of a configuration document: addresses, matchers, handlers (each directive's own
+// fields, as config_json.cpp writes them), access logs, TLS.
+#include <map>
+
+#include "caddyfile/config_from_json_parts.h"
+
+namespace caddyfile::json_read {
+
+namespace {
+
+using Scope = std::vector<const std::vector<NamedMatcher>*>;  // matchers visible, innermost last
+
+MatcherSet read_matcher(const json& v, const std::string& path) {
+    Object o(v, path);
+    MatcherSet m;
+    m.paths = o.strings("paths");
+    m.path_regexps = o.pairs("path_regexps");
+    m.methods = o.strings("methods");
+    m.hosts = o.strings("hosts");
+    m.remote_ips = o.strings("remote_ips");
+    m.protocols = o.strings("protocols");
+    if (const json* h = o.get("headers")) {
+        const std::string hp = o.at("headers");
+        for (size_t i = 0; i < as_array(*h, hp).size(); ++i) {
+            const json& e = (*h)[i];
+            if (!e.is_array() || e.size() != 2) fail(child(hp, i), "expected a [field, [values]] pair, got " + show(e));
+            m.headers.emplace_back(as_string(e[0], child(child(hp, i), 0)), as_strings(e[1], child(child(hp, i), 1)));
+        }
+    }
+    if (const json* h = o.get("header_regexps")) {
+        const std::string hp = o.at("header_regexps");
+        for (size_t i = 0; i < as_array(*h, hp).size(); ++i) {
+            const json& e = (*h)[i];
+            if (!e.is_array() || e.size() != 3) fail(child(hp, i), "expected [name, field, pattern], got " + show(e));
+            m.header_regexps.push_back({as_string(e[0], child(child(hp, i), 0)),
+                                        {as_string(e[1], child(child(hp, i), 1)), as_string(e[2], child(child(hp, i), 2))}});
+        }
+    }
+    m.query = o.pairs("query");
+    if (const json* f = o.get("file")) {
+        Object fo(*f, o.at("file"));
+        FileCondition c;
+        c.root = fo.str("root");
+        c.try_files = fo.strings_or("try_files", c.try_files);
+        c.try_policy = fo.one_of("try_policy", c.try_policy, {"first_exist", "smallest_size", "largest_size", "most_recently_modified"});
+        c.split_path = fo.strings("split_path");
+        fo.finish();
+        m.file = c;
+    }
+    if (const json* n = o.get("not"))
+        for (size_t i = 0; i < as_array(*n, o.at("not")).size(); ++i) m.nots.push_back(read_matcher((*n)[i], child(o.at("not"), i)));
+    if (const json* c = o.get("comparisons"))
+        for (size_t i = 0; i < as_array(*c, o.at("comparisons")).size(); ++i) {
+            Object co((*c)[i], child(o.at("comparisons"), i));
+            m.comparisons.push_back({co.str("placeholder"), co.boolean("equal", true), co.str("value")});
+            co.finish();
+        }
+    o.finish();
+    return m;
+}
+
+std::vector<NamedMatcher> read_matchers(const json* v, const std::string& path) {
+    std::vector<NamedMatcher> out;
+    if (!v) return out;
+    if (!v->is_object()) fail(path, "expected an object of matcher sets, got " + show(*v));
+    for (const auto& [name, set] : v->items()) out.push_back({name, read_matcher(set, child(path, name))});
+    return out;
+}
+
+MatchSpec read_match(Object& o, const Scope& scope) {
+    std::string m = o.str("match", "*");
+    if (m == "*" || m.empty()) return {};
+    if (m[0] != '@') return {MatchSpec::Kind::path, m};
+    std::string name = m.substr(1);
+    for (const auto* matchers : scope)
+        for (const NamedMatcher& n : *matchers)
+            if (n.name == name) return {MatchSpec::Kind::named, name};
+    fail(o.at("match"), "matcher " + caddyfile::quoted(m) + " is not defined");
+}
+
+std::vector<Handler> read_handlers(const json* v, const std::string& path, Scope scope, const Context& ctx);
+
+HeaderOp::Op header_op(const std::string& s) {
+    if (s == "add") return HeaderOp::Op::add;
+    if (s == "remove") return HeaderOp::Op::remove;
+    if (s == "default") return HeaderOp::Op::set_default;
+    if (s == "replace") return HeaderOp::Op::replace;
+    return HeaderOp::Op::set;
+}
+
+// The directive's own fields, by directive name.
+HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const Context& ctx) {
+    if (d == "root") return RootSpec{o.str("path")};
+    if (d == "header") {
+        HeaderSpec s;
+        if (const json* ops = o.get("ops"))
+            for (size_t i = 0; i < as_array(*ops, o.at("ops")).size(); ++i) {
+                Object op((*ops)[i], child(o.at("ops"), i));
+                HeaderOp h;
+                h.op = header_op(op.one_of("op", "set", {"set", "add", "remove", "default", "replace"}));
+                h.field = op.str("field");
+                h.value = op.str("value");
+                h.replacement = op.str("replacement");
+                op.finish();
+                s.ops.push_back(std::move(h));
+            }
+        s.defer = o.boolean("defer", false);
+        return s;
+    }
+    if (d == "request_body") return RequestBodySpec{o.size("max_size"), o.boolean("buffer", true)};
+    if (d == "redir") {
+        RedirSpec s;
+        s.to = o.str("to");
+        s.status = o.integer("status", 302, 300, 399);
+        s.html = o.boolean("html", false);
+        return s;
+    }
+    if (d == "rewrite") return RewriteSpec{o.str("to")};
+    if (d == "uri")
+        return UriSpec{o.one_of("op", "", {"strip_prefix", "strip_suffix", "replace", "path_regexp", "query"}), o.strings("args")};
+    if (d == "try_files") {
+        TryFilesSpec s;
+        s.files = o.strings("files");
+        s.policy = o.one_of("policy", s.policy, {"first_exist", "smallest_size", "largest_size", "most_recently_modified"});
+        return s;
+    }
+    if (d == "basic_auth") {
+        BasicAuthSpec s;
+        s.hash = o.str("hash_algorithm", s.hash);
+        s.realm = o.str("realm", s.realm);
+        if (const json* a = o.get("accounts"))
+            for (size_t i = 0; i < as_array(*a, o.at("accounts")).size(); ++i) {
+                Object ao((*a)[i], child(o.at("accounts"), i));
+                s.accounts.emplace_back(ao.str("username"), ao.str("hash"));
+                ao.finish();
+            }
+        return s;
+    }
+    if (d == "encode") {
+        EncodeSpec s;
+        s.formats = o.strings("formats");
+        s.gzip_level = o.integer("gzip_level", 0, 0, 9);
+        s.minimum_length = o.size("minimum_length").value_or(s.minimum_length);
+        return s;
+    }
+    if (d == "handle" || d == "handle_path" || d == "route") {
+        SubrouteSpec s;
+        s.matchers = read_matchers(o.get("matchers"), o.at("matchers"));
+        Scope inner = scope;
+        inner.push_back(&s.matchers);
+        s.handlers = read_handlers(o.get("handlers"), o.at("handlers"), inner, ctx);
+        s.strip_prefix = o.str("strip_prefix");
+        return s;
+    }
+    if (d == "respond") {
+        RespondSpec s;
+        s.status = o.integer("status", 200, 0, 999);
+        s.body = o.str("body");
+        s.close = o.boolean("close", false);
+        return s;
+    }
+    if (d == "error") {
+        ErrorSpec s;
+        s.status = o.integer("status", 500, 400, 599);
+        s.message = o.str("message");
+        return s;
+    }
+    if (d == "php_server" || d == "php" || d == "php_fastcgi") {
+        PhpSpec s;
+        s.root = o.str("root");
+        s.split_path = o.strings_or("split_path", s.split_path);
+        s.resolve_root_symlink = o.boolean("resolve_root_symlink", true);
+        s.env = o.pairs("env");
+        s.index = o.strings_or("index", s.index);
+        s.try_files = o.strings("try_files");
+        s.file_server = o.boolean("file_server", true);
+        s.hide_defaults = o.boolean("hide_defaults", true);
+        if (const json* w = o.get("workers"))
+            for (size_t i = 0; i < as_array(*w, o.at("workers")).size(); ++i)
+                s.workers.push_back(read_worker((*w)[i], child(o.at("workers"), i), ctx));
+        s.upstream = o.str("ignored_upstream");
+        return s;
+    }
+    if (d == "file_server") {
+        FileServerSpec s;
+        s.root = o.str("root");
+        s.hide = o.strings("hide");
+        s.hide_defaults = o.boolean("hide_defaults", true);
+        s.index = o.strings_or("index", s.index);
+        s.browse = o.boolean("browse", false);
+        s.precompressed = o.strings("precompressed");
+        s.pass_thru = o.boolean("pass_thru", false);
+        s.canonical_uris = o.boolean("canonical_uris", true);
+        s.status = o.integer("status", 0, 0, 999);
+        return s;
+    }
+    fail(o.at("directive"), "directive " + caddyfile::quoted(d) + " is not supported by Pogo");
+}
+
+Handler read_handler(const json& v, const std::string& path, const Scope& scope, const Context& ctx) {
+    Object o(v, path);
+    Handler h;
+    h.directive = o.str("directive");
+    if (h.directive.empty()) fail(o.at("directive"), "missing the directive name");
+    if (h.directive == "basicauth") h.directive = "basic_auth";
+    h.group = o.str("group");
+    h.match = read_match(o, scope);
+    h.where = o.where();
+    h.spec = read_spec(h.directive, o, scope, ctx);
+    o.finish();
+    return h;
+}
+
+std::vector<Handler> read_handlers(const json* v, const std::string& path, Scope scope, const Context& ctx) {
+    std::vector<Handler> out;
+    if (!v) return out;
+    for (size_t i = 0; i < as_array(*v, path).size(); ++i) out.push_back(read_handler((*v)[i], child(path, i), scope, ctx));
+    return out;
+}
+
+TlsConfig read_tls(const json& v, const std::string& path) {
+    Object o(v, path);
+    TlsConfig t;
+    t.cert = o.str("cert");
+    t.key = o.str("key");
+    if (t.cert.empty() != t.key.empty()) fail(o.at(t.cert.empty() ? "cert" : "key"), "tls: cert and key go together");
+    t.internal = o.boolean("internal", false);
+    t.email = o.str("email");
+    t.protocol_min = o.one_of("protocol_min", "", {"", "tls1.2", "tls1.3"});
+    t.protocol_max = o.one_of("protocol_max", "", {"", "tls1.2", "tls1.3"});
+    t.ciphers = o.strings("ciphers");
+    t.curves = o.strings("curves");
+    t.alpn = o.strings("alpn");
+    t.load = o.strings("load");
+    t.key_type = o.one_of("key_type", "", {"", "ed25519", "p256", "p384", "rsa2048", "rsa4096"});
+    t.reuse_private_keys = o.boolean("reuse_private_keys", false);
+    t.issuer = read_issuer(o.get("issuer"), o.at("issuer"));
+    if (const json* c = o.get("client_auth")) {
+        Object co(*c, o.at("client_auth"));
+        ClientAuth a;
+        a.mode = co.one_of("mode", "", {"", "request", "require", "verify_if_given", "require_and_verify"});
+        a.trusted_ca_cert_files = co.strings("trusted_ca_cert_files");
+        a.trusted_leaf_cert_files = co.strings("trusted_leaf_cert_files");
+        a.where = co.where();
+        co.finish();
+        t.client_auth = a;
+    }
+    t.where = o.where();
+    o.finish();
+    return t;
+}
+
+Address read_address(const json& v, const std::string& path) {
+    Object o(v, path);
+    Address a;
+    a.original = o.str("original");
+    a.scheme = o.one_of("scheme", "", {"http", "https"});
+    if (a.scheme.empty()) fail(o.at("scheme"), "expected one of http, https");
+    a.host = o.str("host");
+    a.port = o.integer("port", 0, 0, 65535);
+    a.path = o.str("path");
+    a.where = o.where();
+    if (a.original.empty()) a.original = a.scheme + "://" + a.host + ":" + std::to_string(a.port) + a.path;
+    o.finish();
+    return a;
+}
+
+}  // namespace
+
+Site read_site(const json& v, const std::string& path, const Context& ctx) {
+    Object o(v, path);
+    Site s;
+    if (const json* a = o.get("addresses"))
+        for (size_t i = 0; i < as_array(*a, o.at("addresses")).size(); ++i)
+            s.addresses.push_back(read_address((*a)[i], child(o.at("addresses"), i)));
+    if (s.addresses.empty()) fail(o.at("addresses"), "a site needs at least one address");
+    s.bind = o.strings("bind");
+    s.matchers = read_matchers(o.get("matchers"), o.at("matchers"));
+    s.handlers = read_handlers(o.get("handlers"), o.at("handlers"), {&s.matchers}, ctx);
+    if (const json* logs = o.get("logs"))
+        for (size_t i = 0; i < as_array(*logs, o.at("logs")).size(); ++i)
+            s.logs.push_back(read_log((*logs)[i], child(o.at("logs"), i)));
+    if (const json* t = o.get("tls")) s.tls = read_tls(*t, o.at("tls"));
+    s.where = o.where();
+    o.finish();
+    return s;
+}
+
+}  // namespace caddyfile::json_read

@@ -1,0 +1,430 @@
+// config_from_json, the inverse of to_json: every Caddyfile the tests use comes back identical
+// through JSON; Octane's GET/PATCH of /config/apps/frankenphp; edits change the Config; bad
+// documents are refused with errors that name the JSON path.
+#include <doctest/doctest.h>
+
+#include <functional>
+
+#include "caddyfile/config_from_json.h"
+#include "caddyfile/config_json.h"
+#include "config_test_util.h"
+
+using namespace caddyfile;
+using nlohmann::json;
+
+namespace {
+
+const std::string kFixtures = CADDYFILE_FIXTURES;
+const std::string kE2eFixtures = kFixtures + "/../../fixtures/caddy";
+
+LoadOptions options_in(const std::string& dir, std::map<std::string, std::string> env) {
+    LoadOptions o;
+    o.working_dir = dir;
+    o.env = [env](const std::string& name) -> std::optional<std::string> {
+        auto it = env.find(name);
+        if (it == env.end()) return std::nullopt;
+        return it->second;
+    };
+    return o;
+}
+
+// to_json(config_from_json(to_json(c))) == to_json(c), and once more through text.
+void check_round_trip(const Config& c, const LoadOptions& options) {
+    const json j = to_json(c);
+    CHECK(to_json(config_from_json(j, options)) == j);
+    const json reparsed = json::parse(j.dump(-1, ' ', false, json::error_handler_t::replace));
+    CHECK(to_json(config_from_json(reparsed, options)) == j);
+}
+
+const char* const kFrankenphp = R"({
+	frankenphp {
+		num_threads 8
+		max_threads 16
+		max_wait_time 2s
+		max_idle_time 30s
+		max_requests 500
+		php_ini memory_limit 256M
+		php_ini {
+			opcache.enable 1
+			display_errors Off
+		}
+		worker public/worker.php 2
+		worker {
+			file /app/public/index.php
+			num 3
+			env APP_ENV prod
+			env B 2
+			name main
+			max_threads 6
+			max_consecutive_failures 3
+			match /api/*
+			watch
+		}
+	}
+}
+:8080 {
+	php_server
+}
+)";
+
+// Caddyfiles the other caddyfile tests load (site_test, global_options_test, tls_test), with
+// every handler directive, matcher kind, global option and TLS form between them.
+const char* const kInline[] = {
+    R"(:8080 {
+	root * public/
+	header /api/* {
+		Cache-Control "no-store"
+		+Vary Accept
+		-Server
+		?X-Frame-Options DENY
+		Link old new
+	}
+	header X-Powered-By Pogo
+	request_body {
+		max_size 10MB
+	}
+	redir /old /new permanent
+	rewrite @spa /index.html
+	uri strip_prefix /app
+	try_files {path} {path}/ /index.php?{query}
+	basic_auth /admin/* {
+		alice $2a$14$Zkx19XLiW6VYouLHR5NmfOFU0z2GTNmpkT/5qqR7hx4IjWJPDhjvG
+	}
+	encode zstd gzip
+	respond /health "OK" 200
+	error /forbidden "Nope" 403
+	php_server {
+		root public/
+		env APP_ENV prod
+		index index.php
+		try_files {path} index.php
+		file_server off
+		worker public/worker.php 2
+	}
+	file_server browse {
+		hide .git
+		precompressed gzip
+	}
+	log {
+		output stdout
+		format console
+	}
+	@spa {
+		not path /api/*
+		file {
+			try_files {path}
+		}
+		method GET HEAD
+		header Accept *text/html*
+		query debug=1
+		remote_ip 10.0.0.0/8
+		expression {http.request.host} == "example.com"
+	}
+}
+)",
+    ":80 {\n\t@get method GET\n\thandle_path /api/* {\n\t\t@post method POST\n\t\trespond @post 1\n\t\trespond @get 2\n\t}\n"
+    "\troute {\n\t\tfile_server\n\t\troot * /srv\n\t}\n\thandle {\n\t\tfile_server\n\t\troot * /srv\n\t}\n}",
+    ":80 {\n\tencode zstd br gzip\n\tphp_fastcgi localhost:9000\n}",
+    R"({
+	debug
+	http_port 8080
+	https_port 8443
+	admin off
+	auto_https disable_redirects
+	grace_period 10s
+	shutdown_delay 1m30s
+	order rewrite first
+	log {
+		output file /var/log/pogo.log
+		format json
+		level warn
+	}
+	servers {
+		timeouts {
+			read_body 10s
+			read_header 5s
+			write 30s
+			idle 2m
+		}
+		max_header_size 16KB
+		protocols h1 h2
+	}
+	servers :8443 {
+		name main
+	}
+	email admin@example.com
+	acme_ca https://acme.example/directory
+}
+example.com, www.example.com {
+	respond hi
+}
+:8080 {
+	bind 127.0.0.1 ::1
+	respond hi
+}
+)",
+    kFrankenphp,
+    R"({
+	frankenphp
+	pogo {
+		pool default {
+			worker public/pogo-worker.php
+			num_threads 8
+			max_wait 30s
+		}
+		pool cpu {
+			worker pogo/cpu-worker.php
+		}
+	}
+}
+)",
+    R"({
+	email admin@example.com
+	acme_ca https://acme-staging-v02.api.letsencrypt.org/directory
+	acme_ca_root /etc/ca/root.pem
+	skip_install_trust
+	storage file_system {
+		root /var/lib/pogo
+	}
+	default_sni example.com
+	ocsp_stapling off
+	key_type ed25519
+	cert_issuer acme {
+		disable_http_challenge
+	}
+	renew_interval 30m
+}
+example.com {
+	tls {
+		protocols tls1.2 tls1.3
+		ciphers TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+		curves x25519
+		alpn h2
+		key_type p256
+		client_auth {
+			mode request
+			trusted_ca_cert_file /ca.pem
+		}
+	}
+}
+a.localhost {
+	tls internal
+}
+b.localhost {
+	tls {
+		issuer internal {
+			lifetime 2d
+		}
+	}
+}
+)",
+    "{\n\tcert_issuer internal {\n\t\tlifetime 2d\n\t}\n}\nlocalhost, example.com {\n\ttls ops@example.com\n}\n",
+    ":8443 {\n\ttls c.pem k.pem\n}\nhttp://a.test, a.test {\n\ttls c.pem k.pem\n}\n",
+    "{\n\tauto_https off\n}\na.test {\n\ttls c.pem k.pem\n}\nb.test:8080 {\n}\n",
+};
+
+// Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.
+json patch_frankenphp(json doc, const json& body) {
+    doc["apps"]["frankenphp"] = body;
+    return doc;
+}
+
+}  // namespace
+
+TEST_CASE("config_from_json: every fixture Caddyfile comes back identical") {
+    const std::pair<std::string, std::map<std::string, std::string>> files[] = {
+        {kFixtures + "/real/frankenphp-docker.Caddyfile", {{"SERVER_NAME", ":80"}}},
+        {kFixtures + "/real/frankenphp-docker.Caddyfile",
+         {{"SERVER_NAME", ":80"}, {"FRANKENPHP_CONFIG", "worker ./public/index.php 2"}, {"CADDY_GLOBAL_OPTIONS", "debug"}}},
+        {kFixtures + "/real/frankenphp-docker.Caddyfile", {}},
+        {kFixtures + "/real/frankenphp-docker.Caddyfile",
+         {{"SERVER_NAME", "shop.example.com"}, {"CADDY_GLOBAL_OPTIONS", "email ops@example.com"}}},
+        {kFixtures + "/real/frankenphp-docker.Caddyfile", {{"CADDY_GLOBAL_OPTIONS", "auto_https off"}}},
+        {kFixtures + "/real/laravel.Caddyfile", {}},
+        {kFixtures + "/real/symfony.Caddyfile", {}},
+        {kFixtures + "/real/wordpress.Caddyfile", {}},
+        {kFixtures + "/real/multisite.Caddyfile", {}},
+        {kFixtures + "/imports/main.caddy", {}},
+        {kE2eFixtures + "/docker/Caddyfile", {{"PORT", "8999"}, {"SERVER_NAME", ":8999"}}},
+        {kE2eFixtures + "/laravel/Caddyfile", {{"PORT", "8999"}}},
+        {kE2eFixtures + "/symfony/Caddyfile", {{"PORT", "8999"}}},
+        {kE2eFixtures + "/wordpress/Caddyfile", {{"PORT", "8999"}}},
+        {kE2eFixtures + "/multisite/Caddyfile", {{"PORT", "8999"}}},
+    };
+    for (const auto& [path, env] : files) {
+        CAPTURE(path);
+        LoadOptions o = options_in(parent_dir(path), env);
+        check_round_trip(load_config(path, o), o);
+    }
+    for (const char* text : kInline) {
+        CAPTURE(text);
+        check_round_trip(test::load(text), test::app_options());
+    }
+}
+
+TEST_CASE("config_from_json: apps.frankenphp is FrankenPHP's app, Octane's PATCH is a no-op") {
+    const Config c = test::load(kFrankenphp);
+    const json j = to_json(c);
+    CHECK(!j["global"].contains("frankenphp"));
+    CHECK(!j["global"].contains("pogo"));
+    const json& f = j["apps"]["frankenphp"];
+    CHECK(f["num_threads"] == 8);
+    CHECK(f["max_threads"] == 16);
+    CHECK(f["max_wait_time"] == 2'000'000'000);
+    CHECK(f["max_idle_time"] == 30'000'000'000LL);
+    CHECK(f["php_ini"] == json({{"memory_limit", "256M"}, {"opcache.enable", "1"}, {"display_errors", "Off"}}));
+    REQUIRE(f["workers"].size() == 2);
+    CHECK(f["workers"][0]["file_name"] == "public/worker.php");
+    CHECK(f["workers"][0]["path"] == "/app/public/worker.php");
+    CHECK(f["workers"][0]["num"] == 2);
+    CHECK(f["workers"][1]["name"] == "main");
+    CHECK(f["workers"][1]["env"] == json({{"APP_ENV", "prod"}, {"B", "2"}}));
+    CHECK(f["workers"][1]["match"] == json({"/api/*"}));
+    CHECK(f["workers"][1]["max_consecutive_failures"] == 3);
+    CHECK(f["workers"][1]["max_threads"] == 6);
+
+    // The body goes over HTTP as text, both ways.
+    const json body = json::parse(f.dump());
+    const Config back = config_from_json(patch_frankenphp(j, body), test::app_options());
+    CHECK(to_json(back) == j);
+    CHECK(back.global.frankenphp.num_threads == 8);
+    CHECK(back.global.frankenphp.workers[1].env == KeyValues{{"APP_ENV", "prod"}, {"B", "2"}});
+    CHECK(back.global.frankenphp.max_wait_time == std::chrono::seconds(2));
+
+    // FrankenPHP's own spellings are accepted too: a duration string, max_threads "auto", match
+    // as one string, keys left out.
+    json short_body = {{"num_threads", 8},
+                       {"max_threads", "auto"},
+                       {"max_wait_time", "1m"},
+                       {"workers", {{{"file_name", "public/worker.php"}, {"num", 2}, {"match", "/w/*"}}}}};
+    const Config s = config_from_json(patch_frankenphp(j, short_body), test::app_options());
+    CHECK(s.global.frankenphp.max_threads == -1);
+    CHECK(s.global.frankenphp.max_wait_time == std::chrono::minutes(1));
+    CHECK(s.global.frankenphp.workers.at(0).match == std::vector<std::string>{"/w/*"});
+    CHECK(s.global.frankenphp.workers.at(0).path == "/app/public/worker.php");
+    CHECK(!s.global.frankenphp.max_idle_time);
+}
+
+TEST_CASE("config_from_json: an edited document changes the Config") {
+    const json j = to_json(test::load(kFrankenphp));
+    json edited = j;
+    edited["apps"]["frankenphp"]["num_threads"] = 12;
+    edited["apps"]["frankenphp"]["workers"][0]["num"] = 4;
+    edited["apps"]["frankenphp"]["php_ini"]["memory_limit"] = "1G";
+    const Config c = config_from_json(edited, test::app_options());
+    CHECK(c.global.frankenphp.num_threads == 12);
+    CHECK(c.global.frankenphp.workers[0].num == 4);
+    CHECK(c.global.frankenphp.php_ini == KeyValues{{"display_errors", "Off"}, {"memory_limit", "1G"}, {"opcache.enable", "1"}});
+    json expected = j;
+    expected["apps"]["frankenphp"]["num_threads"] = 12;
+    expected["apps"]["frankenphp"]["workers"][0]["num"] = 4;
+    expected["apps"]["frankenphp"]["php_ini"]["memory_limit"] = "1G";
+    CHECK(to_json(c) == expected);
+
+    // A site edit changes what apps.http and https derive from: an editor strips them first.
+    json moved = j;
+    moved["sites"][0]["addresses"][0]["port"] = 9090;
+    moved["sites"][0]["addresses"][0]["original"] = ":9090";
+    CHECK_THROWS_WITH_AS(config_from_json(moved, test::app_options()),
+                         "config: /apps/http is derived from /sites: edit the sites instead", Error);
+    strip_derived(moved);
+    const Config m = config_from_json(moved, test::app_options());
+    CHECK(m.sites[0].addresses[0].port == 9090);
+    CHECK(to_json(m)["apps"]["http"]["servers"]["srv0"]["listen"] == json({":9090"}));
+}
+
+TEST_CASE("config_from_json: apps.http and apps.pogo") {
+    const json j = to_json(test::load(kInline[3]));
+    const json& servers = j["apps"]["http"]["servers"];
+    CHECK(servers == json::parse(R"({
+        "main": {"listen": [":8443"], "protocols": ["h1", "h2"], "automatic_https": {"disable_redirects": true}},
+        "srv1": {"listen": ["127.0.0.1:8080", "[::1]:8080"], "protocols": ["h1", "h2"],
+                 "automatic_https": {"disable_redirects": true}}
+    })"));
+    const json p = to_json(test::load(kInline[5]))["apps"]["pogo"];
+    REQUIRE(p["pools"].size() == 2);
+    CHECK(p["pools"][0]["name"] == "default");
+    CHECK(p["pools"][0]["worker_path"] == "/app/public/pogo-worker.php");
+    CHECK(p["pools"][0]["max_wait"] == "30s");
+    CHECK(p["pools"][1]["where"] == "/app/Caddyfile:9");
+}
+
+TEST_CASE("config_from_json: bad documents name the JSON path") {
+    const json base = to_json(test::load(kFrankenphp));
+    using Edit = std::function<void(json&)>;
+    const std::pair<Edit, std::string> cases[] = {
+        {[](json& d) { d["apps"]["frankenphp"]["num_threads"] = "x"; },
+         "config: /apps/frankenphp/num_threads: expected an integer, got \"x\""},
+        {[](json& d) { d["apps"]["frankenphp"]["num_threads"] = -2; },
+         "config: /apps/frankenphp/num_threads: must be at least 0, got -2"},
+        {[](json& d) { d["apps"]["frankenphp"]["num_threads"] = 4; },
+         "config: /apps/frankenphp/num_threads: num_threads (4) must be greater than the number of worker threads (5)"},
+        {[](json& d) { d["apps"]["frankenphp"]["max_threads"] = 4; },
+         "config: /apps/frankenphp/max_threads: max_threads (4) must be greater than or equal to num_threads (8)"},
+        {[](json& d) { d["apps"]["frankenphp"]["workers"][0]["name"] = "main"; },
+         "config: /apps/frankenphp/workers/1/name: two workers are named \"main\""},
+        {[](json& d) { d["apps"]["frankenphp"]["bogus"] = 1; }, "config: /apps/frankenphp: unknown key \"bogus\""},
+        {[](json& d) { d["apps"]["frankenphp"]["max_wait_time"] = "soon"; },
+         "config: /apps/frankenphp/max_wait_time: invalid duration \"soon\""},
+        {[](json& d) { d["apps"]["frankenphp"]["php_ini"] = json::array({1}); },
+         "config: /apps/frankenphp/php_ini/0: expected a [key, value] pair, got 1"},
+        {[](json& d) { d["apps"]["frankenphp"]["workers"][0]["file_name"] = "public/missing.php"; },
+         "config: /apps/frankenphp/workers/0/file_name: worker file not found: /app/public/missing.php"},
+        {[](json& d) { d["apps"]["frankenphp"]["workers"][1]["env"]["X"] = 1; },
+         "config: /apps/frankenphp/workers/1/env/X: expected a string, got 1"},
+        {[](json& d) { d["apps"]["pogo"] = {{"pools", json::array()}}; },
+         "config: /apps/pogo/pools: pogo requires a \"default\" pool"},
+        {[](json& d) { d["apps"]["pogo"] = {{"pools", {{{"name", "default"}}}}}; },
+         "config: /apps/pogo/pools/0/worker: pogo pool \"default\" worker is required"},
+        {[](json& d) { d["apps"]["nope"] = {}; }, "config: /apps: unknown key \"nope\""},
+        {[](json& d) { d["global"]["frankenphp"] = nullptr; d["global"]["http_port"] = 1e9; },
+         "config: /global/http_port: expected an integer, got 1000000000.0"},
+        {[](json& d) { d["global"]["auto_https"] = "sometimes"; },
+         "config: /global/auto_https: expected one of on, off, disable_redirects, disable_certs, ignore_loaded_certs, "
+         "prefer_wildcard, got \"sometimes\""},
+        {[](json& d) { d["global"]["pogo"] = json::object(); }, "config: /global/pogo: the pogo pools live in /apps/pogo"},
+        {[](json& d) { d["sites"][0]["handlers"][0]["directive"] = "reverse_proxy"; },
+         "config: /sites/0/handlers/0/directive: directive \"reverse_proxy\" is not supported by Pogo"},
+        {[](json& d) { d["sites"][0]["handlers"][0]["match"] = "@nope"; },
+         "config: /sites/0/handlers/0/match: matcher \"@nope\" is not defined"},
+        {[](json& d) { d["sites"][0]["handlers"][0]["colour"] = "red"; },
+         "config: /sites/0/handlers/0: unknown key \"colour\""},
+        {[](json& d) { d["sites"][0]["addresses"][0]["where"] = "Caddyfile"; },
+         "config: /sites/0/addresses/0/where: expected \"FILE:LINE\", got \"Caddyfile\""},
+        {[](json& d) { d["sites"].push_back(d["sites"][0]); },
+         "/app/Caddyfile:27: site \":8080\" is already defined at /app/Caddyfile:27"},
+        {[](json& d) { d["apps"]["http"]["servers"]["srv0"]["listen"] = json({":1"}); },
+         "config: /apps/http is derived from /sites: edit the sites instead"},
+        {[](json& d) { d["https"]["install_trust"] = true; },
+         "config: /https is derived from /sites and /global: edit those instead"},
+        {[](json& d) { d = json::array(); }, "config: /: expected an object, got []"},
+        {[](json& d) { d["warnings"] = {"no location"}; },
+         "config: /warnings/0: expected \"FILE:LINE: message\", got \"no location\""},
+    };
+    for (const auto& [edit, error] : cases) {
+        json d = base;
+        edit(d);
+        CAPTURE(d.dump());
+        std::string got = "no error";
+        try {
+            config_from_json(d, test::app_options());
+        } catch (const Error& e) {
+            got = e.what();
+        }
+        CHECK(got == error);
+    }
+}
+
+TEST_CASE("load_config_text: a Caddyfile as text, relative paths from the current directory") {
+    LoadOptions o = test::app_options();
+    Config c = load_config_text(":8080 {\n\trespond hi\n}\n", "Caddyfile", o);
+    REQUIRE(c.sites.size() == 1);
+    CHECK(c.sites[0].where.file == "Caddyfile");
+    CHECK(c.source == "Caddyfile");
+    try {
+        load_config_text(":8080 {\n\tnope\n}\n", "Caddyfile", o);
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()) == "Caddyfile:2: unrecognized directive \"nope\"");
+    }
+}
