@@ -6,9 +6,8 @@ namespace pogo::sapi {
 
 namespace {
 
-zend_function* opcache_invalidate_fn() {
-  return static_cast<zend_function*>(
-      zend_hash_str_find_ptr(CG(function_table), "opcache_invalidate", sizeof("opcache_invalidate") - 1));
+zend_function* find_function(const char* name, size_t len) {
+  return static_cast<zend_function*>(zend_hash_str_find_ptr(CG(function_table), name, len));
 }
 
 void invalidate(zend_function* fn, zend_string* path, bool force) {
@@ -23,10 +22,22 @@ void invalidate(zend_function* fn, zend_string* path, bool force) {
 
 }  // namespace
 
-void forget_realpath_cache() { realpath_cache_clean(); }
+// clearstatcache(true) empties this thread's realpath cache (realpath_cache_clean() itself is
+// declared without C linkage in PHP's headers, so C++ cannot link to it).
+void forget_realpath_cache() {
+  zend_function* fn = find_function("clearstatcache", sizeof("clearstatcache") - 1);
+  if (!fn) return;
+  zval arg, ret;
+  ZVAL_TRUE(&arg);
+  ZVAL_UNDEF(&ret);
+  zend_try {
+    zend_call_known_function(fn, nullptr, nullptr, &ret, 1, &arg, nullptr);
+  } zend_end_try();
+  zval_ptr_dtor(&ret);
+}
 
 void invalidate_changed_scripts(const std::vector<std::string>& changed) {
-  zend_function* fn = opcache_invalidate_fn();
+  zend_function* fn = find_function("opcache_invalidate", sizeof("opcache_invalidate") - 1);
   if (!fn) return;
   // A bailout here (it would take an extension's bug) must not unwind the caller's frames.
   zend_try {

@@ -208,7 +208,7 @@ WatchPattern WatchPattern::parse(std::string_view pattern, const std::string& ba
     if (i < glob_from || !glob.empty()) to += '/';
     to += parts[i];
   }
-  if (dir.empty()) dir = "/";
+  if (dir.empty()) dir.push_back('/');  // (not = "/": GCC 12 warns -Wrestrict, wrongly)
   if (fs::path canonical = fs::canonical(dir, ec); !ec) dir = canonical.string();
   if (!glob_valid(glob)) throw std::invalid_argument("watch pattern \"" + w.written + "\": malformed glob");
   w.dir = std::move(dir);
