@@ -114,7 +114,9 @@ TEST_CASE("php-server --watch without --worker says it has no effect, and serves
 
 TEST_CASE("php-server --watch=: a malformed pattern is a start-up failure naming it") {
     TempDir dir;
+    fs::create_directories(dir / "lib");
     write_file(dir / "worker.php", worker_source("m"));
+    write_greeting(dir, "hi");
     RunResult r = run_pogo({"php-server", "--listen", "127.0.0.1:0", "--root", dir.path().string(), "--worker",
                             (dir / "worker.php").string() + ",1", "--watch=" + dir.path().string() + "/[x"});
     INFO(r.err);
