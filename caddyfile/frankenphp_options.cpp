@@ -8,6 +8,9 @@ namespace caddyfile {
 
 namespace {
 
+// FrankenPHP's default `watch` pattern (caddy/caddy.go defaultWatchPattern).
+const char* const kDefaultWatch = "./**/*.{env,php,twig,yaml,yml}";
+
 void resolve_worker_file(PhpWorker& w, const Token& at, const BuildContext& ctx) {
     w.path = join_path(ctx.working_dir, w.file);
     if (ctx.options.check_files && !ctx.fs.exists(w.path)) fail(at, "worker file not found: " + w.path);
@@ -62,7 +65,9 @@ PhpWorker parse_worker(const Segment& seg, const BuildContext& ctx) {
         w.file = r.text(0);
         file_token = &r[0];
     }
-    if (r.size() == 2) w.num = parse_int(r[1], "num", 1);
+    // `worker FILE watch` is FrankenPHP's short form of a watched worker with the default pattern.
+    if (r.size() == 2 && r.text(1) == "watch") w.watch.push_back(kDefaultWatch);
+    else if (r.size() == 2) w.num = parse_int(r[1], "num", 1);
     for (const Segment& sub : seg.block) {
         SegmentReader s(sub);
         const std::string& n = s.name().text;
@@ -90,8 +95,10 @@ PhpWorker parse_worker(const Segment& seg, const BuildContext& ctx) {
             s.expect_args(1, 64);
             for (const std::string& p : s.texts()) w.match.push_back(p);
         } else if (n == "watch") {
-            s.expect_args(0, 1);
-            w.watch.push_back(s.empty() ? std::string("./**/*.{php,yaml,yml,twig,env}") : s.text(0));
+            // FrankenPHP's: any number of patterns; none is its default pattern.
+            s.expect_args(0, 64);
+            if (s.empty()) w.watch.push_back(kDefaultWatch);
+            for (const std::string& p : s.texts()) w.watch.push_back(p);
         } else {
             unknown_subdirective(sub, "worker");
         }

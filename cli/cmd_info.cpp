@@ -5,11 +5,6 @@
 
 namespace pogo::cli {
 
-int cmd_version(const Args&) {
-  std::printf("Pogo %s PHP %s (ZTS)\n", POGO_VERSION, sapi::php_version().c_str());
-  return 0;
-}
-
 int cmd_help(const Args&) {
   std::printf(
       "Pogo %s — a PHP application server with request-scoped parallel jobs\n"
@@ -18,7 +13,7 @@ int cmd_help(const Args&) {
       "\n"
       "  run [--config Caddyfile] [--envfile FILE]\n"
       "                      serve what a Caddyfile says (default: ./Caddyfile)\n"
-      "  php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--access-log] [--no-hide-defaults] [--debug]\n"
+      "  php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--watch[=PATTERN]]... [--access-log] [--no-hide-defaults] [--debug]\n"
       "                      serve DIR (default: .) on ADDR (default: :8080)\n"
       "  php-cli SCRIPT [ARGS...]\n"
       "                      run a PHP script with this binary's PHP\n"
@@ -33,6 +28,7 @@ int cmd_help(const Args&) {
       "  untrust [--storage DIR]\n"
       "                      remove the local CA's root certificate from the system trust store\n"
       "  version             print Pogo's and PHP's versions\n"
+      "  build-info          how this binary was built, in the layout of frankenphp build-info\n"
       "  help                this text\n",
       POGO_VERSION);
   return 0;

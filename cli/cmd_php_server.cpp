@@ -1,4 +1,9 @@
 // pogo php-server: serve a directory with PHP, no Caddyfile needed.
+//
+// --watch[=PATTERN] (repeatable; FrankenPHP's flag): files whose changes restart the workers. As
+// in FrankenPHP the patterns go to the first --worker; `--watch` alone is the default pattern
+// ./**/*.{env,php,twig,yaml,yml}. `--watch PATTERN` (a separate argument not starting with '-')
+// is taken as the pattern too, where FrankenPHP's flag parser would take the default.
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -6,17 +11,19 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/serve.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "server/watch_pattern.h"
 
 namespace pogo::cli {
 
 namespace {
 int usage(const std::string& why) {
-  std::fprintf(stderr, "pogo php-server: %s\nusage: pogo php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--access-log] [--no-hide-defaults] [--debug]\n",
+  std::fprintf(stderr, "pogo php-server: %s\nusage: pogo php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--watch[=PATTERN]]... [--access-log] [--no-hide-defaults] [--debug]\n",
                why.c_str());
   return 2;
 }
@@ -51,6 +58,7 @@ int cmd_php_server(const Args& args) {
   opts.listen = {":8080"};
   opts.root = ".";
   sapi::BackendOptions backend_opts;
+  std::vector<std::string> watch;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* name) -> const std::string* {
@@ -76,6 +84,12 @@ int cmd_php_server(const Args& args) {
         return 1;
       }
       backend_opts.workers.push_back(std::move(w));
+    } else if (a == "--watch") {
+      if (i + 1 < args.size() && !args[i + 1].empty() && args[i + 1][0] != '-') watch.push_back(args[++i]);
+      else watch.push_back(server::kDefaultWatchPattern);
+    } else if (a.rfind("--watch=", 0) == 0) {
+      if (a.size() == 8) return usage("--watch= needs a pattern");
+      watch.push_back(a.substr(8));
     } else if (a == "--access-log" || a == "-a") {
       opts.access_log = true;
     } else if (a == "--no-hide-defaults") {  // serve .env, .git/, *.php.bak, ... as Caddy would
@@ -85,6 +99,11 @@ int cmd_php_server(const Args& args) {
     } else {
       return usage("unknown option " + a);
     }
+  }
+
+  if (!watch.empty()) {
+    if (backend_opts.workers.empty()) log::warn("php-server", "--watch restarts workers; without --worker it has no effect");
+    else backend_opts.workers.front().watch = std::move(watch);
   }
 
   ServePlan plan;

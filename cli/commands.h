@@ -13,6 +13,7 @@ int cmd_php_server(const Args& args);
 int cmd_run(const Args& args);  // serve a Caddyfile
 int cmd_php_cli(int argc, char** argv);  // argv[0] is the script
 int cmd_version(const Args& args);
+int cmd_build_info(const Args& args);  // frankenphp build-info's layout (cli/cmd_build_info.cpp)
 int cmd_help(const Args& args);
 int cmd_trust(const Args& args);    // install the local CA's root into the system trust store
 int cmd_untrust(const Args& args);  // and remove it

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     if (cmd == "stop") return cmd_stop(rest);
     if (cmd == "php-cli") return cmd_php_cli(argc - 2, argv + 2);
     if (cmd == "version" || cmd == "--version" || cmd == "-v") return cmd_version(rest);
+    if (cmd == "build-info") return cmd_build_info(rest);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") return cmd_help(rest);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pogo: %s\n", e.what());

@@ -41,8 +41,8 @@ void ShutdownWatch::run() {
     int sig = sigtimedwait(&set, nullptr, &tick);
     if (sig == SIGTERM || sig == SIGINT) {
       log::warn("pogo", "second signal during shutdown; exiting now",
-                {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}, {"exit_status", 2}});
-      ::_exit(2);
+                {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}, {"exit_status", kForceQuit}});
+      ::_exit(kForceQuit);
     }
     auto grace_end = grace_end_.load();
     if (!grace_end) continue;
@@ -57,8 +57,8 @@ void ShutdownWatch::run() {
     } else if (now >= give_up) {
       log::error("pogo", "shutdown did not finish in time after the grace period; exiting",
                  {{"waited_ms", std::chrono::duration_cast<std::chrono::milliseconds>(kStopBound).count()},
-                  {"exit_status", 1}});
-      ::_exit(1);
+                  {"exit_status", kFailedQuit}});
+      ::_exit(kFailedQuit);
     } else if (now >= next_interrupt) {
       next_interrupt = now + kInterruptEvery;
       if (interrupt_) interrupt_();

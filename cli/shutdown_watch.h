@@ -7,7 +7,8 @@
 //    (the `interrupt` callback, repeated every 100 ms: a script can enter a blocking call just
 //    after being woken), so the threads can end and the shutdown goes on;
 //  - if the process is still there kStopBound after that (a thread stuck in C code that no
-//    interrupt reaches), it says so and ends with exit status 1.
+//    interrupt reaches), it says so and ends with exit status 3 (Caddy's ExitCodeFailedQuit: the
+//    stop failed; 1 is Caddy's start-up failure, after which supervisors should not restart).
 //
 // Every exit here is _exit() after the log line: the log writes each line with one write(2), so
 // nothing is left to flush, and the threads still running must not run static destructors.
@@ -26,6 +27,9 @@ namespace pogo::cli {
 class ShutdownWatch {
  public:
   static constexpr std::chrono::milliseconds kStopBound{2000};
+  // Caddy's exit codes: 0 success, 1 failed start-up, 2 forced quit, 3 failed quit.
+  static constexpr int kForceQuit = 2;
+  static constexpr int kFailedQuit = 3;
   static constexpr std::chrono::milliseconds kInterruptEvery{100};
 
   // `interrupt` stops the running PHP scripts and returns how many it reached (null: no PHP).

@@ -8,6 +8,7 @@
 #include "sapi/php_thread.h"
 #include "sapi/regular_strategy.h"
 #include "sapi/worker_threads.h"
+#include "server/file_watcher.h"
 #include "server/log.h"
 
 namespace pogo::sapi {
@@ -15,6 +16,7 @@ namespace pogo::sapi {
 struct PhpBackend::Worker {
   RequestQueue queue;
   std::unique_ptr<WorkerThreads> threads;
+  std::unique_ptr<server::FileWatcher> watcher;  // when the worker has `watch` patterns
 };
 
 namespace {
@@ -84,6 +86,7 @@ PhpBackend::PhpBackend(BackendOptions options)
   for (auto& w : workers_) {
     if (!w->threads->wait_started(error)) break;
   }
+  if (error.empty()) error = start_watchers();
   if (!error.empty()) {
     stop();
     throw std::runtime_error(error);
@@ -95,6 +98,29 @@ PhpBackend::PhpBackend(BackendOptions options)
 }
 
 PhpBackend::~PhpBackend() { stop(); }
+
+std::string PhpBackend::start_watchers() {
+  for (auto& w : workers_) {
+    const WorkerConfig& c = w->threads->config();
+    if (c.watch.empty()) continue;
+    WorkerThreads* threads = w->threads.get();
+    try {
+      w->watcher = std::make_unique<server::FileWatcher>(
+          c.watch, [threads](const std::vector<std::string>& changed) { threads->restart(changed); }, c.watch_base_dir);
+    } catch (const std::exception& e) {
+      return "worker " + worker_display_name(c) + ": " + e.what();
+    }
+    log::info("php", "watching files; changes restart the worker",
+              {{"worker", worker_display_name(c)}, {"patterns", c.watch}, {"dirs", w->watcher->watched_dirs()}});
+  }
+  return {};
+}
+
+unsigned PhpBackend::restart_workers() {
+  unsigned n = 0;
+  for (auto& w : workers_) n += w->threads->restart();
+  return n;
+}
 
 std::unique_ptr<PhpThread> PhpBackend::spawn(unsigned index, bool scaled, StartGate::Ticket start) {
   auto idle = scaled ? options_.max_idle_time : std::chrono::milliseconds(0);
@@ -191,6 +217,7 @@ void PhpBackend::stop() {
     stopping_ = true;
   }
   check_cv_.notify_all();
+  for (auto& w : workers_) w->watcher.reset();  // no restart may start while the threads stop
   if (checker_.joinable()) checker_.join();
   queue_.close();
   for (auto& w : workers_) {
@@ -224,6 +251,12 @@ unsigned PhpBackend::total_threads() const {
 size_t PhpBackend::replaced_threads() const {
   std::lock_guard lk(mu_);
   return replaced_;
+}
+
+std::vector<const WorkerThreads*> PhpBackend::workers() const {
+  std::vector<const WorkerThreads*> out;
+  for (const auto& w : workers_) out.push_back(w->threads.get());
+  return out;
 }
 
 const WorkerThreads* PhpBackend::worker(const std::string& file) const {

@@ -17,6 +17,12 @@
 // configured. A thread that ends on its own (broken, recycled, or idle) joins the ones that ended
 // before it, and stop() joins the rest, so no ended thread is left unjoined for long.
 //
+// Workers restart (restart_workers(), FrankenPHP's RestartWorkers): each worker thread finishes the
+// request it serves and boots its script again, the queued requests waiting for it
+// (worker_threads.h). A worker with `watch` patterns gets a FileWatcher (server/file_watcher.h),
+// started by the constructor once the workers are up and stopped first by stop(): a change under
+// its patterns restarts that worker's threads (only that worker's).
+//
 // Threads: constructors, stop() and the destructor on the main thread (after engine_start(), and
 // before engine_stop()); handle(), handle_in_turn() and end_of_turn() on the loop threads, never
 // blocking (they only push to a queue and wake idle threads:
@@ -26,6 +32,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -56,6 +63,10 @@ class PhpBackend : public server::Backend {
   void end_of_turn() override;
   void stop();
 
+  // Asks every thread of every HTTP worker to restart, and returns (without waiting for the new
+  // boots). Any thread. Returns how many workers were asked.
+  unsigned restart_workers();
+
   unsigned num_threads() const { return num_threads_; }  // regular threads started with
   unsigned max_threads() const { return max_threads_; }  // the resolved ceiling of the total
   // Diagnostics and tests, any thread:
@@ -65,6 +76,9 @@ class PhpBackend : public server::Backend {
   size_t replaced_threads() const;                 // regular threads
   // The worker serving `file`, or nullptr (for diagnostics and tests).
   const WorkerThreads* worker(const std::string& file) const;
+  // Every worker, in configuration order (metrics: restarts(), crashes(), thread counts). The
+  // pointers live as long as the backend.
+  std::vector<const WorkerThreads*> workers() const;
 
  private:
   struct Worker;
@@ -72,6 +86,7 @@ class PhpBackend : public server::Backend {
   void ended(PhpThread* thread);  // on the thread that ended on its own, as it ends
   RequestQueue* route(const server::RequestHead& head);
   void enqueue(std::shared_ptr<server::Exchange> exchange, bool wake);
+  std::string start_watchers();  // "" or the error (main thread, in the constructor)
   void check_loop();
   void grow();  // checker thread
 

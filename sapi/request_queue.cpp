@@ -52,7 +52,7 @@ Signal* RequestQueue::take_idle() {
 
 std::shared_ptr<server::Exchange> RequestQueue::pop() { return pop(std::chrono::milliseconds(0), nullptr); }
 
-std::shared_ptr<server::Exchange> RequestQueue::pop(std::chrono::milliseconds idle_limit, bool* idle) {
+std::shared_ptr<server::Exchange> RequestQueue::pop(std::chrono::milliseconds idle_limit, bool* idle, uint64_t epoch) {
   thread_local Signal wake;  // a thread waits in one pop() at a time
   thread_local SpinState spin;
   if (idle) *idle = false;
@@ -61,6 +61,7 @@ std::shared_ptr<server::Exchange> RequestQueue::pop(std::chrono::milliseconds id
     std::shared_ptr<server::Exchange> overdue;
     {
       std::unique_lock lk(mu_);
+      if (epoch != kAnyEpoch && epoch != epoch_.load(std::memory_order_relaxed)) return nullptr;
       if (queue_.empty()) {
         if (closed_) return nullptr;
         wake.reset();
@@ -148,6 +149,17 @@ void RequestQueue::close() {
   {
     std::lock_guard lk(mu_);
     closed_ = true;
+    idle.swap(idle_);
+    spinner_ = nullptr;
+  }
+  for (Signal* s : idle) s->set();
+}
+
+void RequestQueue::release_waiters() {
+  std::vector<Signal*> idle;
+  {
+    std::lock_guard lk(mu_);
+    epoch_.fetch_add(1, std::memory_order_release);
     idle.swap(idle_);
     spinner_ = nullptr;
   }

@@ -18,12 +18,19 @@
 // would take the cores the loops need), and push() prefers it: it takes the exchange without a
 // syscall on either side, which is most of what a hand-off costs a loop thread otherwise.
 //
+// Worker restarts (PhpBackend::restart_workers): the queue has an epoch; release_waiters() moves it
+// on and wakes every thread idle in pop(). A worker thread pops with the epoch its script booted
+// in, and gets nullptr once the epoch moved past it (it then ends its script and boots it again);
+// the exchanges queued meanwhile stay for the threads that come back.
+//
 // Threads: push() and wake_idle() any thread (the loop threads); pop() PHP threads; expire() and
-// stalled() the backend's checker thread; close()/set_max_wait() the main thread.
+// stalled() the backend's checker thread; close()/set_max_wait() the main thread;
+// release_waiters() and epoch() any thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -49,7 +56,12 @@ class RequestQueue {
   // The oldest exchange; blocks while the queue is empty and open. nullptr once closed and drained.
   std::shared_ptr<server::Exchange> pop();
   // pop(), giving up after `idle_limit` (> 0) without an exchange: then nullptr with *idle = true.
-  std::shared_ptr<server::Exchange> pop(std::chrono::milliseconds idle_limit, bool* idle);
+  // With an `epoch` (not kAnyEpoch): nullptr as soon as epoch() is no longer that one.
+  static constexpr uint64_t kAnyEpoch = UINT64_MAX;
+  std::shared_ptr<server::Exchange> pop(std::chrono::milliseconds idle_limit, bool* idle, uint64_t epoch = kAnyEpoch);
+  uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
+  // Moves the epoch on and wakes every idle thread (the queued exchanges stay).
+  void release_waiters();
   // Answers (503) and drops every exchange that waited longer than max_wait. Returns how many.
   size_t expire();
   // The oldest exchange has waited at least `threshold` and no thread is idle in pop(): one more
@@ -81,6 +93,7 @@ class RequestQueue {
   Signal* spinner_ = nullptr;  // the one of them allowed to spin (still in idle_), if any
   unsigned waiting_ = 0;       // threads in pop() between going idle and being back with the lock
   bool closed_ = false;
+  std::atomic<uint64_t> epoch_{0};  // written under mu_
   std::atomic<bool> unannounced_{false};  // pushed without waking anyone since the last wake_idle()
 };
 

@@ -31,6 +31,11 @@ struct WorkerConfig {
   // This worker's ceiling when the backend grows threads under load (thread_scaling.h); 0 = only
   // the backend's max_threads bounds it. Below `num` it means no growth.
   unsigned max_threads = 0;
+  // File patterns (server/watch_pattern.h: FrankenPHP's `watch`) whose changes restart this
+  // worker's threads; empty = not watched. Relative ones start from watch_base_dir ("" = the
+  // current directory, as FrankenPHP resolves them).
+  std::vector<std::string> watch;
+  std::string watch_base_dir;
 };
 
 struct BackendOptions {

@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <string>
 
 #include "sapi/client_abort.h"
 #include "sapi/php_includes.h"
 #include "sapi/request.h"
 #include "sapi/script_interrupt.h"
 #include "sapi/thread_env.h"
+#include "sapi/worker_refresh.h"
 #include "sapi/worker_scope.h"
 #include "sapi/worker_threads.h"
 #include "server/log.h"
@@ -19,6 +23,13 @@ thread_local WorkerStrategy* t_worker = nullptr;
 
 constexpr std::chrono::milliseconds kFirstBackoff{100};
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
+
+// The worker file with its symlinks resolved now (a deploy may have moved `current`); as
+// configured when it cannot be resolved (the boot then fails and says so).
+std::string resolve_script(const std::string& file) {
+  char buf[PATH_MAX];
+  return ::realpath(file.c_str(), buf) ? std::string(buf) : file;
+}
 }  // namespace
 
 WorkerStrategy::WorkerStrategy(WorkerShared& shared, std::unique_ptr<MessageSource> source, bool scaled,
@@ -53,8 +64,9 @@ bool WorkerStrategy::next(RequestContext& ctx) {
   }
   if (shared_.is_stopping()) return false;
   ctx.reset();
-  ctx.script = cfg.file;
+  ctx.script = resolve_script(cfg.file);
   ctx.worker_env = &shared_.env;
+  if (shared_.queue) epoch_ = shared_.queue->epoch();
   ++runs_;
   reached_loop_ = false;
   return true;
@@ -66,6 +78,10 @@ RequestOutcome WorkerStrategy::run(RequestContext& ctx) {
   end_handler();  // a handler a bailout left behind in the last run is not running any more
   bind_script(ctx);
   bool ok = execute_script(ctx.script.c_str());
+  // FrankenPHP's counters: a clean end after reaching the loop is a restart (unless the worker
+  // stops or the thread retires), anything else a crash.
+  if (!ok || !reached_loop_ || EG(exit_status) != 0) shared_.crashes.fetch_add(1, std::memory_order_relaxed);
+  else if (!stop_ && !idle_) shared_.restarts.fetch_add(1, std::memory_order_relaxed);
   // A fatal error (or a bailout) inside the handler ended the script with its request still bound:
   // request shutdown sent what it had; finish it now.
   if (ctx.exchange) unbind_request(ctx, !ok);
@@ -112,9 +128,14 @@ WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
     return Work::Message;
   }
   end_idle_scope();
-  if (scaled_ && shared_.idle_limit.count()) ctx_->exchange = shared_.queue->pop(shared_.idle_limit, &idle_);
-  else ctx_->exchange = shared_.queue->pop();
+  if (scaled_ && shared_.idle_limit.count()) ctx_->exchange = shared_.queue->pop(shared_.idle_limit, &idle_, epoch_);
+  else ctx_->exchange = shared_.queue->pop(std::chrono::milliseconds(0), nullptr, epoch_);
   script_interrupt_set_waiting(false);
+  if (!ctx_->exchange && shared_.queue->epoch() != epoch_) {  // restart: end the script, boot it again
+    begin_idle_scope();
+    refresh_for_restart();
+    return Work::Stop;
+  }
   if (!ctx_->exchange) {
     stop_ = true;
     begin_idle_scope();
@@ -125,6 +146,19 @@ WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
   zend_set_timeout(EG(timeout_seconds), 0);
   thread_env::begin_request();
   return Work::Request;
+}
+
+void WorkerStrategy::refresh_for_restart() {
+  forget_realpath_cache();
+  // OPcache is shared: the first thread of the worker to restart in this epoch refreshes it, and
+  // the others wait here until it has, so none boots from a stale copy.
+  std::lock_guard lk(shared_.refresh_mu);
+  uint64_t now = shared_.queue->epoch();
+  if (shared_.refreshed_epoch >= now) return;
+  std::vector<std::string> changed = std::move(shared_.changed);
+  shared_.changed.clear();
+  shared_.refreshed_epoch = now;
+  invalidate_changed_scripts(changed);
 }
 
 void WorkerStrategy::finish(Work work, Ending ending, zval* result) {

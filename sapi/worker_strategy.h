@@ -7,6 +7,8 @@
 // A thread added by scaling (`scaled`) waits for a request at most the worker's idle limit; then
 // take() says Stop, frankenphp_handle_request() returns false, and once the script ends the thread
 // ends too (ended_idle(): its owner removes it rather than restarting the script).
+// A restart (WorkerThreads::restart) is seen the same way, through the queue's epoch: take() says
+// Stop, and once the script ends next() boots it again (the worker file's symlinks resolved anew).
 //
 // Threads: its PhpThread only; current() is the strategy of the calling thread, or nullptr.
 #pragma once
@@ -52,6 +54,8 @@ class WorkerStrategy : public ThreadStrategy {
   bool busy() const { return message_open_ || (ctx_ && ctx_->exchange); }
 
  private:
+  void refresh_for_restart();  // C-like (PHP calls inside), in take()
+
   WorkerShared& shared_;
   std::unique_ptr<MessageSource> source_;
   const bool scaled_;
@@ -63,6 +67,7 @@ class WorkerStrategy : public ThreadStrategy {
   bool recycle_ = false;
   bool stop_ = false;
   bool idle_ = false;  // a scaled thread that waited its idle limit in vain
+  uint64_t epoch_ = 0;  // the worker queue's epoch this run booted in (restarts move it on)
   unsigned runs_ = 0;
   unsigned failures_ = 0;  // boots in a row that never reached the loop
   uint64_t requests_ = 0;

@@ -107,6 +107,17 @@ void WorkerThreads::ended(PhpThread* old) {
   for (auto& t : earlier) t->join();
 }
 
+bool WorkerThreads::restart(const std::vector<std::string>& changed) {
+  if (!shared_->queue) return false;
+  {
+    std::lock_guard lk(shared_->refresh_mu);
+    shared_->changed.insert(shared_->changed.end(), changed.begin(), changed.end());
+  }
+  shared_->queue->release_waiters();
+  log::info("php", "restarting worker", {{"worker", worker_display_name(shared_->config)}});
+  return true;
+}
+
 bool WorkerThreads::wait_started(std::string& error) {
   std::unique_lock lk(shared_->mu);
   shared_->cv.wait(lk, [&] { return shared_->failed || shared_->ready >= shared_->config.num; });

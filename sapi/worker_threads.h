@@ -17,11 +17,26 @@
 // thread is removed. The `num` threads started with never go. A thread that ends joins those that
 // ended before it (it cannot join itself), so ended threads do not pile up; join() takes the rest.
 //
+// restart() (FrankenPHP's RestartWorkers, per worker): every thread finishes the request it is
+// serving, its frankenphp_handle_request() returns false, the script ends and boots again; idle
+// threads are woken for it at once. Requests that arrive meanwhile wait in the queue for the
+// rebooted threads: none is lost. Each boot resolves the worker file's symlinks again, so after
+// `current -> releases/N` moved, the next boot runs the new release (and __DIR__ is the release's).
+// Before the first thread reboots, OPcache is told to drop what changed (worker_refresh.h).
+// Message workers (Pogo pools) are not restarted this way: restart() returns false for them.
+//
+// Counters, as FrankenPHP's metrics count them: restarts() are script runs that ended normally
+// (exit status 0, after reaching frankenphp_handle_request) and are booted again; crashes() are
+// runs that ended with a fatal error or a non-zero exit status, or never reached the loop.
+//
 // Threads: constructed, waited for, stopped and joined on the main thread (or the thread that owns
-// the pool); grow() on the backend's checker thread; live_threads()/thread_count() from any thread.
+// the pool); grow() on the backend's checker thread; restart() (file watchers, the admin API),
+// live_threads()/thread_count()/restarts()/crashes() from any thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -46,6 +61,14 @@ struct WorkerShared {
   std::chrono::milliseconds idle_limit{0};               // of threads added by grow()
   StartGate starting;                                    // threads added by grow() still booting
   std::function<std::unique_ptr<MessageSource>()> make_source;  // message workers
+
+  std::atomic<uint64_t> restarts{0};
+  std::atomic<uint64_t> crashes{0};
+  // Paths a restart was asked for because they changed (file watching): OPcache forgets them
+  // (forced) on the first thread that restarts, along with every included file whose mtime moved.
+  std::mutex refresh_mu;
+  std::vector<std::string> changed;
+  uint64_t refreshed_epoch = 0;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -89,10 +112,16 @@ class WorkerThreads {
   // a thread added before is still booting, or config().max_threads is reached. true if started.
   bool grow(unsigned index);
 
+  // HTTP workers: asks every thread to restart (see above) and returns at once; `changed` are
+  // paths known to have changed (for OPcache). false for a message worker (nothing done).
+  bool restart(const std::vector<std::string>& changed = {});
+
   const WorkerConfig& config() const { return shared_->config; }
   unsigned live_threads() const;  // booted or running, not ending
   unsigned thread_count() const;  // every thread the worker has now, ending ones included
   size_t replaced_threads() const;
+  uint64_t restarts() const { return shared_->restarts.load(std::memory_order_relaxed); }
+  uint64_t crashes() const { return shared_->crashes.load(std::memory_order_relaxed); }
 
  private:
   void start(unsigned first_index);

@@ -107,7 +107,26 @@ TEST_CASE("global options: frankenphp") {
     CHECK(f.workers[1].max_threads == 6);
     CHECK(f.workers[1].max_consecutive_failures == 3);
     CHECK(f.workers[1].match == std::vector<std::string>{"/api/*"});
-    CHECK(f.workers[1].watch.size() == 1);
+    CHECK(f.workers[1].watch == std::vector<std::string>{"./**/*.{env,php,twig,yaml,yml}"});
+}
+
+TEST_CASE("global options: worker watch takes several patterns, and `worker FILE watch` as FrankenPHP") {
+    Config c = test::load(R"({
+	frankenphp {
+		worker public/worker.php watch
+		worker {
+			file public/index.php
+			watch src/**/*.php config
+			watch /etc/app/*.{yaml,yml}
+		}
+	}
+}
+)");
+    const FrankenPhpOptions& f = c.global.frankenphp;
+    REQUIRE(f.workers.size() == 2);
+    CHECK(f.workers[0].num == 0);
+    CHECK(f.workers[0].watch == std::vector<std::string>{"./**/*.{env,php,twig,yaml,yml}"});
+    CHECK(f.workers[1].watch == std::vector<std::string>{"src/**/*.php", "config", "/etc/app/*.{yaml,yml}"});
 }
 
 TEST_CASE("global options: pogo") {

@@ -394,3 +394,31 @@ TEST_CASE("an exchange whose client left while it was queued is dropped at the f
   CHECK(gone2->finished());
   CHECK_FALSE(kept->finished());
 }
+
+TEST_CASE("release_waiters: threads idle in pop() with the old epoch return nullptr; queued exchanges stay") {
+  RequestQueue q;
+  const uint64_t epoch = q.epoch();
+  constexpr int kThreads = 3;
+  std::atomic<int> released{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&] {
+      if (!q.pop(milliseconds(0), nullptr, epoch)) ++released;
+    });
+  REQUIRE(poll_until([&] { return q.idle_threads() == kThreads; }));
+  q.release_waiters();
+  REQUIRE(poll_until([&] { return released.load() == kThreads; }));
+  for (auto& t : threads) t.join();
+  CHECK(q.epoch() == epoch + 1);
+
+  // A pop with the old epoch returns at once, even with an exchange queued; the exchange waits
+  // for a pop with the new epoch (or with none).
+  auto ex = make_exchange("/kept.php");
+  REQUIRE(q.push(ex));
+  CHECK(q.pop(milliseconds(0), nullptr, epoch) == nullptr);
+  CHECK(q.size() == 1);
+  CHECK(q.pop(milliseconds(0), nullptr, q.epoch()) == ex);
+  REQUIRE(q.push(make_exchange()));
+  CHECK(q.pop() != nullptr);  // kAnyEpoch: restarts do not concern regular threads
+  q.close();
+}
