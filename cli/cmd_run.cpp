@@ -98,7 +98,10 @@ void apply_logging(const cf::GlobalOptions& g) {
 server::ServerOptions server_options(const cf::GlobalOptions& g) {
   server::ServerOptions o;
   if (g.grace_period) o.grace_period = ms(*g.grace_period);
+  o.metrics = g.metrics;
   for (const cf::ServerOptions& s : g.servers) {
+    o.metrics = o.metrics || s.metrics;  // the legacy `servers { metrics }`
+    if (!s.name.empty()) o.name = s.name;
     if (!s.listener.empty())
       fail(s.where, "servers " + s.listener + ": options for one listener are not supported by Pogo; use servers { } for all");
     if (!s.protocols.empty()) {

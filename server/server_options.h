@@ -30,6 +30,8 @@ struct ServerOptions {
   bool h1 = true, h2 = true, h2c = false;  // `servers { protocols }`: HTTP/1.1, HTTP/2 over TLS, cleartext HTTP/2
   bool access_log = false;  // one JSON line per request (logger "http.log.access")
   std::vector<std::pair<std::string, std::string>> env;  // copied into RequestHead::env
+  bool metrics = false;  // `metrics`: Caddy's HTTP metrics are counted (metrics/http.h)
+  std::string name;      // `servers { name }`: the server label; "" = srv0, srv1, ... in listener order
 };
 
 }  // namespace pogo::server
