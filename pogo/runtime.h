@@ -2,6 +2,9 @@
 // configuration and installed with set_runtime() for the pogo_* PHP functions. Without one,
 // those functions throw `Pogo is not configured`.
 //
+// While it lives, the runtime reports each pool's threads and queue depth to the metrics registry
+// (pogo_pool_workers, pogo_pool_queue_depth; the jobs' own counters are in metrics/pools.h).
+//
 // Threads: built, installed and shut down on the main thread, before the first and after the
 // last PHP request; find() from any thread in between.
 #pragma once
@@ -12,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "metrics/registry.h"
 #include "pogo/pool.h"
 
 namespace pogo::jobs {
@@ -33,6 +37,7 @@ class Runtime {
  private:
   SpinPolicy spin_;
   std::map<std::string, std::unique_ptr<Pool>, std::less<>> pools_;
+  metrics::Registration metrics_;  // last: unregistered before the pools go
 };
 
 // The installed runtime, or nullptr. set_runtime(nullptr) before destroying it.
