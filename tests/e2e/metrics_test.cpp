@@ -3,7 +3,8 @@
 // write metrics::render() to FILE on SIGUSR2 (cli/metrics_dump.h).
 //
 // Traffic: 7 GETs of a PHP script, 3 of a static file, 2 of a worker, and one page that runs 4
-// Pogo jobs (2 ok, 1 error, 1 timeout).
+// Pogo jobs (2 ok, 1 error, 1 timeout); then 2 more worker requests whose script ends after its
+// answer, once cleanly (a restart) and once with exit(1) (a crash).
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -73,6 +74,8 @@ void send_traffic(const Server& s) {
     Response jobs = client.get(s.url("/jobs.php"));
     INFO(jobs.describe());
     REQUIRE(jobs.body == "ok\nok\nerror\ntimeout\n");
+    REQUIRE(client.get(s.url("/worker.php?end=restart")).body == "worker\n");
+    REQUIRE(client.get(s.url("/worker.php?end=crash")).body == "worker\n");
 }
 
 // What promtool reports that is not an error: the lint findings FrankenPHP's own exposition has
@@ -104,33 +107,35 @@ TEST_CASE("metrics on: exact counts after known traffic, and promtool accepts th
     bool settled = poll_until([&] {
         text = dump(*s);
         m = samples(text);
-        return m["caddy_http_requests_total{handler=\"php\",server=\"srv0\"}"] == "10" &&
-               m["pogo_jobs_total{outcome=\"timeout\",pool=\"default\"}"] == "1";
+        // ... and the worker's script is booted again after its crash.
+        return m["caddy_http_requests_total{handler=\"php\",server=\"srv0\"}"] == "12" &&
+               m["pogo_jobs_total{outcome=\"timeout\",pool=\"default\"}"] == "1" &&
+               m["frankenphp_worker_crashes{worker=\"metrics-worker\"}"] == "1" &&
+               m["frankenphp_ready_workers{worker=\"metrics-worker\"}"] == "1";
     });
     INFO(text);
     REQUIRE(settled);
 
-    // Caddy's HTTP metrics: 7 scripts + 2 worker requests + the jobs page are php, 3 static files.
+    // Caddy's HTTP metrics: 7 scripts + 4 worker requests + the jobs page are php, 3 static files.
     CHECK(m["caddy_http_requests_total{handler=\"file_server\",server=\"srv0\"}"] == "3");
     CHECK(m["caddy_http_requests_in_flight{handler=\"php\",server=\"srv0\"}"] == "0");
     CHECK(m["caddy_http_request_errors_total{handler=\"php\",server=\"srv0\"}"] == "0");
-    CHECK(m["caddy_http_request_duration_seconds_count{code=\"200\",handler=\"php\",method=\"GET\",server=\"srv0\"}"] == "10");
+    CHECK(m["caddy_http_request_duration_seconds_count{code=\"200\",handler=\"php\",method=\"GET\",server=\"srv0\"}"] == "12");
     CHECK(m["caddy_http_request_duration_seconds_bucket{code=\"200\",handler=\"file_server\",method=\"GET\",server=\"srv0\",le=\"+Inf\"}"] == "3");
     CHECK(m["caddy_http_response_size_bytes_sum{code=\"200\",handler=\"file_server\",method=\"GET\",server=\"srv0\"}"] == "36");
     CHECK(m["caddy_http_response_duration_seconds_count{code=\"200\",handler=\"file_server\",method=\"GET\",server=\"srv0\"}"] == "3");
-    CHECK(m["caddy_http_request_size_bytes_count{code=\"200\",handler=\"php\",method=\"GET\",server=\"srv0\"}"] == "10");
+    CHECK(m["caddy_http_request_size_bytes_count{code=\"200\",handler=\"php\",method=\"GET\",server=\"srv0\"}"] == "12");
     CHECK(text.find("# HELP caddy_http_requests_total Counter of HTTP(S) requests made.\n") != std::string::npos);
 
-    // FrankenPHP's: 4 threads in all, the worker's one thread ready and idle.
+    // FrankenPHP's: 4 threads in all, the worker's one thread ready (again) and idle.
     CHECK(m["frankenphp_total_threads"] == "4");
     CHECK(m["frankenphp_queue_depth"] == "0");
     CHECK(m["frankenphp_total_workers{worker=\"metrics-worker\"}"] == "1");
     CHECK(m["frankenphp_ready_workers{worker=\"metrics-worker\"}"] == "1");
     CHECK(m["frankenphp_busy_workers{worker=\"metrics-worker\"}"] == "0");
     CHECK(m["frankenphp_worker_queue_depth{worker=\"metrics-worker\"}"] == "0");
-    CHECK(m["frankenphp_worker_request_count{worker=\"metrics-worker\"}"] == "2");
-    CHECK(m["frankenphp_worker_crashes{worker=\"metrics-worker\"}"] == "0");
-    CHECK(m["frankenphp_worker_restarts{worker=\"metrics-worker\"}"] == "0");
+    CHECK(m["frankenphp_worker_request_count{worker=\"metrics-worker\"}"] == "4");
+    CHECK(m["frankenphp_worker_restarts{worker=\"metrics-worker\"}"] == "1");
     CHECK(m.count("frankenphp_worker_request_time{worker=\"metrics-worker\"}") == 1);
 
     // Pogo's pool: one job of each kind the page ran.
