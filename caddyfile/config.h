@@ -39,6 +39,7 @@ struct LogConfig {  // global `log [name] { }` or a site's access log
 struct ServerOptions {  // `servers [listener] { }`
     std::string listener;  // "" applies to every server
     std::string name;
+    bool metrics = false, metrics_per_host = false;  // the legacy `servers { metrics }`
     std::optional<Duration> read_body, read_header, write, idle;
     std::optional<uint64_t> max_header_size;
     std::vector<std::string> protocols;  // h1 h2 h2c h3
@@ -133,6 +134,8 @@ struct GlobalOptions {
     std::optional<Duration> grace_period, shutdown_delay;
     std::vector<LogConfig> logs;
     std::vector<ServerOptions> servers;
+    bool metrics = false;           // `metrics`: Caddy's HTTP metrics are counted
+    bool metrics_per_host = false;  // `metrics { per_host }` (parsed; Pogo has no host label yet)
     FrankenPhpOptions frankenphp;
     PogoOptions pogo;
     std::vector<std::string> directive_order;  // after `order` options

@@ -215,6 +215,7 @@ json global_json(const GlobalOptions& g) {
                 {"grace_period", duration(g.grace_period)},
                 {"shutdown_delay", duration(g.shutdown_delay)},
                 {"directive_order", g.directive_order},
+                {"metrics", g.metrics ? json{{"per_host", g.metrics_per_host}} : json(nullptr)},
                 {"logs", json::array()},
                 {"servers", json::array()}};
     out["email"] = g.email;
@@ -231,6 +232,7 @@ json global_json(const GlobalOptions& g) {
     for (const ServerOptions& s : g.servers)
         out["servers"].push_back({{"listener", s.listener},
                                   {"name", s.name},
+                                  {"metrics", s.metrics ? json{{"per_host", s.metrics_per_host}} : json(nullptr)},
                                   {"timeouts",
                                    {{"read_body", duration(s.read_body)},
                                     {"read_header", duration(s.read_header)},

@@ -38,6 +38,21 @@ void parse_timeouts(const Segment& seg, ServerOptions& out) {
     }
 }
 
+// `metrics [{ per_host }]`: Caddy's HTTP metrics (server/ counts them; metrics/http.h).
+void parse_metrics(const Segment& seg, bool& metrics, bool& per_host, const BuildContext& ctx) {
+    SegmentReader r(seg);
+    r.expect_args(0, 0);
+    metrics = true;
+    for (const Segment& sub : seg.block) {
+        SegmentReader s(sub);
+        if (s.name().text != "per_host") unknown_subdirective(sub, "metrics");
+        s.expect_args(0, 0);
+        s.no_block();
+        per_host = true;
+        ctx.warn(s.name(), "metrics per_host: Pogo has no host label yet; the metrics are per server");
+    }
+}
+
 ServerOptions parse_servers(const Segment& seg, const BuildContext& ctx) {
     SegmentReader r(seg);
     r.expect_args(0, 1);
@@ -68,8 +83,10 @@ ServerOptions parse_servers(const Segment& seg, const BuildContext& ctx) {
         } else if (n == "name") {
             s.expect_args(1, 1);
             out.name = s.text(0);
+        } else if (n == "metrics") {  // Caddy's legacy spelling of the global `metrics` option
+            parse_metrics(sub, out.metrics, out.metrics_per_host, ctx);
         } else if (n == "trusted_proxies" || n == "client_ip_headers" || n == "trusted_proxies_strict" ||
-                   n == "metrics" || n == "log_credentials" || n == "strict_sni_host" || n == "enable_full_duplex" ||
+                   n == "log_credentials" || n == "strict_sni_host" || n == "enable_full_duplex" ||
                    n == "keepalive_interval" || n == "listener_wrappers") {
             ctx.warn(sub.name(), "servers option " + quoted(n) + " has no effect in Pogo");
         } else {
@@ -123,6 +140,8 @@ void build_global_options(const ServerBlock& block, GlobalOptions& out, const Bu
             out.logs.push_back(parse_log(seg, false, ctx));
         } else if (n == "servers") {
             out.servers.push_back(parse_servers(seg, ctx));
+        } else if (n == "metrics") {
+            parse_metrics(seg, out.metrics, out.metrics_per_host, ctx);
         } else if (n == "frankenphp") {
             parse_frankenphp(seg, out.frankenphp, ctx);
         } else if (n == "pogo") {

@@ -93,9 +93,8 @@ int cmd_run(const Args& args) {
   }
   try {
     if (!ra.envfile.empty()) load_envfile(ra.envfile);
-    if (ra.watch) log::warn("pogo", "--watch is not supported yet; the configuration is read once");
     cf::Config config = cf::load_config(ra.config);
-    Runtime runtime(ra.config);
+    Runtime runtime(ra.config, ra.watch);
     return runtime.run(std::move(config));
   } catch (const cf::Error& e) {
     std::fprintf(stderr, "%s\n", e.what());

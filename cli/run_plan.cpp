@@ -52,9 +52,12 @@ namespace {
 server::ServerOptions server_options(const cf::GlobalOptions& g) {
   server::ServerOptions o;
   if (g.grace_period) o.grace_period = ms(*g.grace_period);
+  o.metrics = g.metrics;
   for (const cf::ServerOptions& s : g.servers) {
     if (!s.listener.empty())
       fail(s.where, "servers " + s.listener + ": options for one listener are not supported by Pogo; use servers { } for all");
+    o.metrics = o.metrics || s.metrics;  // the legacy `servers { metrics }`
+    if (!s.name.empty()) o.name = s.name;
     if (!s.protocols.empty()) {
       // As Caddy: only what is listed (h3 was a warning already: Pogo has no HTTP/3).
       o.h1 = o.h2 = o.h2c = false;
@@ -95,7 +98,7 @@ sapi::WorkerConfig worker_config(const cf::PhpWorker& w, const cf::KeyValues& si
     fail(w.where, "worker max_threads (" + std::to_string(w.max_threads) + ") must be greater than or equal to its num (" +
                       std::to_string(w.num) + ")");
   c.max_threads = w.max_threads > 0 ? unsigned(w.max_threads) : 0;
-  if (!w.watch.empty()) log::warn("pogo", "worker watch: file watching is not supported yet", {{"worker", w.file}});
+  c.watch = w.watch;
   return c;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 
 #include "admin/error.h"
 #include "caddyfile/config_from_json.h"
@@ -13,12 +14,15 @@
 #include "caddyfile/error.h"
 #include "caddyfile/load.h"
 #include "cli/commands.h"
+#include "cli/metrics_dump.h"
 #include "cli/open_files_limit.h"
 #include "cli/run_plan.h"
+#include "cli/systemd_notify.h"
 #include "cli/shutdown_watch.h"
 #include "metrics/registry.h"
 #include "pogo/module.h"
 #include "sapi/script_interrupt.h"
+#include "server/file_watcher.h"
 #include "server/log.h"
 #include "server/startup_error.h"
 
@@ -47,7 +51,7 @@ int wait_signal(std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-Runtime::Runtime(std::string config_file) : config_file_(std::move(config_file)) {}
+Runtime::Runtime(std::string config_file, bool watch) : config_file_(std::move(config_file)), watch_(watch) {}
 
 Runtime::~Runtime() = default;
 
@@ -61,6 +65,7 @@ std::string Runtime::admin_address(const cf::Config& config) {
 
 int Runtime::run(cf::Config config) {
   block_shutdown_signals();
+  MetricsDump metrics_dump;  // POGO_METRICS_DUMP: metrics::render() to that file on SIGUSR2 (tests)
   raise_open_files_limit();
   apply_logging(config.global);
   for (const cf::Warning& w : config.warnings) log::warn("caddyfile", w.str());
@@ -98,7 +103,16 @@ int Runtime::run(cf::Config config) {
     }
   }
   std::optional<ShutdownWatch> watch;
+  std::unique_ptr<server::FileWatcher> watcher;
+  if (rc == 0 && watch_) {
+    // The watcher's thread only asks: the main thread reloads, as for SIGUSR1.
+    watcher = std::make_unique<server::FileWatcher>(
+        std::vector<std::string>{std::filesystem::absolute(config_file_).string()},
+        [](const std::vector<std::string>&) { ::kill(::getpid(), SIGUSR1); });
+    log::info("pogo", "watching the configuration file for changes", {{"file", config_file_}});
+  }
   if (rc == 0) {
+    sd_notify_ready();
     int sig = 0;
     for (;;) {
       sig = wait_signal(std::chrono::milliseconds(100));
@@ -119,6 +133,8 @@ int Runtime::run(cf::Config config) {
         }
       }
     }
+    sd_notify_stopping();
+    watcher.reset();
     std::lock_guard lock(mu_);
     begin_shutdown(watch, sig, engine_running_, current_->plan().shutdown_delay, current_->plan().grace_period);
   }
@@ -166,6 +182,10 @@ std::string Runtime::reload_file(bool force) {
 admin::LoadResult Runtime::load(cf::Config config, json doc, bool force) {
   admin::LoadResult result;
   if (!force && doc == doc_) return result;
+  sd_notify_reloading();
+  struct Ready {  // systemd hears READY=1 again whether the reload worked or not
+    ~Ready() { sd_notify_ready(); }
+  } ready;
   reap_retired(false);
   for (const cf::Warning& w : config.warnings) result.warnings.push_back(w.str());
   ServePlan plan;
@@ -292,6 +312,16 @@ admin::LoadResult Runtime::change(const std::function<json(const json&)>& edit, 
   if (!force && doc == doc_) return {};
   cf::Config config;
   try {
+    if (doc != doc_) {
+      // apps.http and https are derived from the sites: an edit that left them alone gets them
+      // derived again; one that changed them is refused by config_from_json (it says so).
+      auto derived = [](const json& d) {
+        json out{{"https", d.value("https", json())}};
+        if (d.contains("apps") && d["apps"].is_object()) out["http"] = d["apps"].value("http", json());
+        return out;
+      };
+      if (derived(doc) == derived(doc_)) cf::strip_derived(doc);
+    }
     config = doc == doc_ ? config_ : cf::config_from_json(doc);
   } catch (const std::exception& e) {
     metrics::config_loaded(false);
@@ -303,7 +333,7 @@ admin::LoadResult Runtime::change(const std::function<json(const json&)>& edit, 
 
 json Runtime::adapt(const std::string& caddyfile, std::vector<std::string>& warnings) {
   try {
-    cf::Config config = cf::parse_config(caddyfile, "Caddyfile");
+    cf::Config config = cf::load_config_text(caddyfile, "Caddyfile");
     for (const cf::Warning& w : config.warnings) warnings.push_back(w.str());
     return cf::to_json(config);
   } catch (const std::exception& e) {
@@ -316,6 +346,7 @@ void Runtime::stop() { stop_requested_ = true; }
 void Runtime::restart_workers() {
   std::lock_guard lock(mu_);
   if (current_ && current_->backend()) current_->backend()->restart_workers();
+  // Pogo's pools have no restart: their workers hold jobs that must not be cut off.
 }
 
 json Runtime::threads() {

@@ -32,8 +32,9 @@ namespace pogo::cli {
 
 class Runtime : public admin::Control {
  public:
-  // `config_file`: what SIGUSR1 and --watch read again ("" for none).
-  explicit Runtime(std::string config_file);
+  // `config_file`: what SIGUSR1 and --watch read again ("" for none). `watch`: a change of the
+  // file reloads it (pogo run --watch).
+  explicit Runtime(std::string config_file, bool watch = false);
   ~Runtime() override;
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
@@ -65,6 +66,7 @@ class Runtime : public admin::Control {
   void sync_admin();            // main thread: starts/stops the admin server the config asks for
 
   const std::string config_file_;
+  const bool watch_;
   std::mutex mu_;
   caddyfile::Config config_;
   nlohmann::json doc_;

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/instance.h"
+#include "cli/metrics_dump.h"
 #include "cli/open_files_limit.h"
 #include "cli/shutdown_watch.h"
 #include "pogo/module.h"
@@ -25,6 +26,7 @@ int startup_failure(const char* what, const std::exception& e) {
 
 int serve(ServePlan& plan) {
   block_shutdown_signals();
+  MetricsDump metrics_dump;  // POGO_METRICS_DUMP: metrics::render() to that file on SIGUSR2 (tests)
   raise_open_files_limit();
   if (plan.php) {
     plan.engine.extra_modules.push_back(jobs::module_entry());

@@ -83,6 +83,7 @@ std::shared_ptr<Job> take_handle(zend_long handle) {
 // Waits for one taken job; on timeout or failure it has been abandoned and Error is thrown.
 const Value& wait_result(Job& job, Clock::time_point deadline, double timeout, const SpinPolicy& spin) {
   if (!wait_for(job, deadline, spin)) {
+    job.timed_out();
     abandon(job);
     throw Error(ErrorKind::Timeout, timeout_message(timeout));
   }

@@ -34,15 +34,39 @@ bool Job::transition(JobState from, JobState to) {
   return state_.compare_exchange_strong(from, to, std::memory_order_acq_rel, std::memory_order_acquire);
 }
 
-bool Job::start() { return transition(JobState::Queued, JobState::Running); }
+bool Job::start() {
+  if (!transition(JobState::Queued, JobState::Running)) return false;
+  if (counters) {
+    started_at_ = Clock::now();
+    counters->busy.inc();
+    auto waited = std::chrono::duration_cast<std::chrono::nanoseconds>(started_at_ - (deadline - max_wait)).count();
+    counters->queue_wait.observe(waited > 0 ? uint64_t(waited) : 0);
+  }
+  return true;
+}
+
+void Job::count(metrics::JobOutcome outcome) {
+  if (counters && !counted_.exchange(true, std::memory_order_acq_rel)) counters->jobs[size_t(outcome)].inc();
+}
+
+void Job::count_run_end() {
+  if (!counters) return;
+  counters->busy.dec();
+  auto ran = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_at_).count();
+  counters->run.observe(ran > 0 ? uint64_t(ran) : 0);
+}
 
 void Job::finish(Value result) {
+  count_run_end();
+  count(metrics::JobOutcome::Ok);  // before done_.set(): an awaiter that sees it done sees it counted
   result_ = std::move(result);
   state_.store(JobState::Done, std::memory_order_release);
   done_.set();
 }
 
 void Job::finish(JobError error) {
+  count_run_end();
+  count(metrics::JobOutcome::Error);
   error_ = std::move(error);
   state_.store(JobState::Done, std::memory_order_release);
   done_.set();
@@ -50,6 +74,7 @@ void Job::finish(JobError error) {
 
 bool Job::cancel() {
   if (!transition(JobState::Queued, JobState::Cancelled)) return false;
+  count(metrics::JobOutcome::Cancelled);
   error_ = JobError{ErrorKind::Handle, "Pogo job was cancelled"};
   done_.set();
   return true;
@@ -57,6 +82,7 @@ bool Job::cancel() {
 
 bool Job::expire() {
   if (!transition(JobState::Queued, JobState::Expired)) return false;
+  count(metrics::JobOutcome::Expired);
   error_ = JobError{ErrorKind::Timeout, "Pogo job waited longer than max_wait (" + format_duration(max_wait) +
                                             ") for a free worker in pool \"" + pool + "\""};
   done_.set();
@@ -65,6 +91,7 @@ bool Job::expire() {
 
 bool Job::fail_queued(JobError error) {
   if (!transition(JobState::Queued, JobState::Done)) return false;
+  count(metrics::JobOutcome::Error);  // the pool shut down before it ran
   error_ = std::move(error);
   done_.set();
   return true;

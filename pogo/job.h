@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "metrics/pools.h"
 #include "pogo/value.h"
 #include "sapi/signal.h"
 
@@ -99,14 +100,22 @@ class Job {
 
   // The queue it sits in while Queued (for eager removal on cancel); set by JobQueue::push.
   JobQueue* queue = nullptr;
+  // Its pool's metrics (metrics/pools.h), set by Pool::dispatch before it is queued; null: not counted.
+  metrics::PoolCounters* counters = nullptr;
+  // pogo_await gave up on it (before abandoning it): its outcome is `timeout`, whatever follows.
+  void timed_out() { count(metrics::JobOutcome::Timeout); }
 
  private:
   bool transition(JobState from, JobState to);
+  void count(metrics::JobOutcome outcome);  // the first outcome counted is the job's only one
+  void count_run_end();
 
   std::atomic<JobState> state_{JobState::Queued};
   Signal done_;
   Value result_;
   std::optional<JobError> error_;
+  std::atomic<bool> counted_{false};
+  Clock::time_point started_at_{};  // Running since (the worker thread's)
 };
 
 // "30s", "500ms", "1m30s", "1.5s": Caddy's (Go's) duration syntax, for messages.

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "metrics/pools.h"
 #include "pogo/job_queue.h"
 
 namespace pogo::jobs {
@@ -57,6 +58,7 @@ class Pool {
 
  private:
   const PoolConfig config_;
+  metrics::PoolCounters& counters_;  // process-lifetime, by pool name
   JobQueue queue_;
   std::unique_ptr<WorkerGroup> workers_;
 };

@@ -13,6 +13,15 @@ Runtime::Runtime(const std::vector<PoolConfig>& pools, const WorkerLauncher& lau
     if (pools_.count(config.name)) throw std::invalid_argument("duplicate pogo pool \"" + config.name + "\"");
     pools_.emplace(config.name, std::make_unique<Pool>(config, launcher, spin));
   }
+  // Two runtimes alive during a reload report the same pool twice: the Writer sums them.
+  metrics_ = metrics::add_collector([this](metrics::Writer& w) {
+    namespace pp = metrics::pogo_pool;
+    for (auto& [name, pool] : pools_) {
+      metrics::Labels l{{"pool", name}};
+      w.gauge(pp::kWorkers, pp::kWorkersHelp, l, pool->size());
+      w.gauge(pp::kQueueDepth, pp::kQueueDepthHelp, l, double(pool->queue().size()));
+    }
+  });
 }
 
 Runtime::~Runtime() { shutdown(); }

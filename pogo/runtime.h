@@ -2,6 +2,9 @@
 // configuration and installed with set_runtime() for the pogo_* PHP functions. Without one,
 // those functions throw `Pogo is not configured`.
 //
+// While it lives, the runtime reports each pool's threads and queue depth to the metrics registry
+// (pogo_pool_workers, pogo_pool_queue_depth; the jobs' own counters are in metrics/pools.h).
+//
 // Threads: built, installed and shut down on the controlling thread (a reload installs the next
 // runtime while requests of the previous configuration still run; they find pools by name in the
 // installed one); find() from any thread in between.
@@ -13,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "metrics/registry.h"
 #include "pogo/pool.h"
 
 namespace pogo::jobs {
@@ -34,6 +38,7 @@ class Runtime {
  private:
   SpinPolicy spin_;
   std::map<std::string, std::unique_ptr<Pool>, std::less<>> pools_;
+  metrics::Registration metrics_;  // last: unregistered before the pools go
 };
 
 // The installed runtime, or nullptr. set_runtime(nullptr) before destroying it.

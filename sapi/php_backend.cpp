@@ -95,6 +95,7 @@ PhpBackend::PhpBackend(BackendOptions options)
     log::info("php", "PHP threads grow under load",
               {{"num_threads", index}, {"max_threads", max_threads_}, {"max_idle_time_ms", options_.max_idle_time.count()}});
   if (options_.max_wait_time.count() || max_threads_ > index) checker_ = std::thread([this] { check_loop(); });
+  metrics_ = metrics::add_collector([this](metrics::Writer& w) { collect(w); });
 }
 
 PhpBackend::~PhpBackend() { stop(); }
@@ -263,6 +264,26 @@ const WorkerThreads* PhpBackend::worker(const std::string& file) const {
   for (const auto& w : workers_)
     if (w->threads->config().file == file) return w->threads.get();
   return nullptr;
+}
+
+// As FrankenPHP counts them: every worker thread is a busy PHP thread (a running worker always
+// holds its thread), a regular one only while it runs a script.
+void PhpBackend::collect(metrics::Writer& w) const {
+  namespace fp = metrics::frankenphp;
+  unsigned busy = 0;
+  for (ThreadState s : thread_states()) busy += s == ThreadState::Busy;
+  for (const auto& wk : workers_) busy += wk->threads->thread_count();
+  w.gauge(fp::kTotalThreads, fp::kTotalThreadsHelp, {}, total_threads());
+  w.gauge(fp::kBusyThreads, fp::kBusyThreadsHelp, {}, busy);
+  w.gauge(fp::kQueueDepth, fp::kQueueDepthHelp, {}, double(queue_.size()));
+  for (const auto& wk : workers_) {
+    const std::string& label = worker_display_name(wk->threads->config());
+    metrics::Labels l{{"worker", label}};
+    w.gauge(fp::kTotalWorkers, fp::kTotalWorkersHelp, l, wk->threads->thread_count());
+    w.gauge(fp::kReadyWorkers, fp::kReadyWorkersHelp, l, wk->threads->ready_threads());
+    w.gauge(fp::kBusyWorkers, fp::kBusyWorkersHelp, l, double(wk->threads->busy_threads()));
+    w.gauge(fp::kWorkerQueueDepth, fp::kWorkerQueueDepthHelp, l, double(wk->queue.size()));
+  }
 }
 
 }  // namespace pogo::sapi

@@ -26,7 +26,8 @@
 // Threads: constructors, stop() and the destructor on the main thread (after engine_start(), and
 // before engine_stop()); handle(), handle_in_turn() and end_of_turn() on the loop threads, never
 // blocking (they only push to a queue and wake idle threads:
-// growth is the checker's job); the diagnostics from any thread.
+// growth is the checker's job); the diagnostics from any thread. Once started, the backend reports
+// FrankenPHP's gauges to the metrics registry (metrics/registry.h) until it is destroyed.
 #pragma once
 
 #include <condition_variable>
@@ -36,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include "metrics/registry.h"
 #include "sapi/request_queue.h"
 #include "sapi/thread_scaling.h"
 #include "sapi/thread_strategy.h"
@@ -89,6 +91,8 @@ class PhpBackend : public server::Backend {
   std::string start_watchers();  // "" or the error (main thread, in the constructor)
   void check_loop();
   void grow();  // checker thread
+  // FrankenPHP's gauges of this backend (the render thread; only reads what any thread may).
+  void collect(metrics::Writer& w) const;
 
   const BackendOptions options_;
   const unsigned num_threads_;
@@ -104,6 +108,8 @@ class PhpBackend : public server::Backend {
   unsigned next_index_ = 0;  // names of added threads (php-N); checker thread after construction
   std::condition_variable check_cv_;
   std::thread checker_;  // max_wait_time and growth
+  // Last: unregistered first, while everything the collector reads is still there.
+  metrics::Registration metrics_;
 };
 
 }  // namespace pogo::sapi

@@ -82,6 +82,7 @@ RequestOutcome WorkerStrategy::run(RequestContext& ctx) {
   // stops or the thread retires), anything else a crash.
   if (!ok || !reached_loop_ || EG(exit_status) != 0) shared_.crashes.fetch_add(1, std::memory_order_relaxed);
   else if (!stop_ && !idle_) shared_.restarts.fetch_add(1, std::memory_order_relaxed);
+  count_script_end(ok);
   // A fatal error (or a bailout) inside the handler ended the script with its request still bound:
   // request shutdown sent what it had; finish it now.
   if (ctx.exchange) unbind_request(ctx, !ok);
@@ -98,6 +99,7 @@ RequestOutcome WorkerStrategy::run(RequestContext& ctx) {
 WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
   if (!reached_loop_) {
     reached_loop_ = true;
+    if (shared_.counters) shared_.ready_now.fetch_add(1, std::memory_order_relaxed);
     start_.release();
     failures_ = 0;
     remember_boot_memory_limit();
@@ -142,6 +144,11 @@ WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
     return Work::Stop;
   }
   bind_request(*ctx_);
+  if (shared_.counters) {
+    counting_ = true;
+    request_started_ = std::chrono::steady_clock::now();
+    shared_.busy.inc();
+  }
   begin_request_scope();
   zend_set_timeout(EG(timeout_seconds), 0);
   thread_env::begin_request();
@@ -170,10 +177,34 @@ void WorkerStrategy::finish(Work work, Ending ending, zval* result) {
     message_open_ = false;
     return;
   }
+  count_request_end();
   end_request_scope();
   unbind_request(*ctx_, false);
   bind_script(*ctx_);
   begin_idle_scope();
+}
+
+void WorkerStrategy::count_request_end() {
+  if (!counting_) return;
+  counting_ = false;
+  shared_.busy.dec();
+  shared_.counters->requests.inc();
+  shared_.counters->request_ns.add(uint64_t(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - request_started_).count()));
+}
+
+// As FrankenPHP: a run of the script that reached frankenphp_handle_request and ended cleanly
+// (exit status 0) is a restart, unless the worker is stopping or an idle scaled thread retires; any
+// other end — a fatal error, a non-zero exit, a script that never reached the loop — is a crash.
+void WorkerStrategy::count_script_end(bool ok) {
+  if (!shared_.counters) return;
+  count_request_end();  // a fatal error in the handler ended the script with its request bound
+  if (reached_loop_) shared_.ready_now.fetch_sub(1, std::memory_order_relaxed);
+  if (ok && EG(exit_status) == 0 && reached_loop_) {
+    if (!stop_ && !idle_) shared_.counters->restarts.inc();
+  } else if (!shared_.is_stopping()) {
+    shared_.counters->crashes.inc();
+  }
 }
 
 }  // namespace pogo::sapi

@@ -13,6 +13,7 @@
 // Threads: its PhpThread only; current() is the strategy of the calling thread, or nullptr.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 
@@ -71,6 +72,11 @@ class WorkerStrategy : public ThreadStrategy {
   unsigned runs_ = 0;
   unsigned failures_ = 0;  // boots in a row that never reached the loop
   uint64_t requests_ = 0;
+  // FrankenPHP's metrics (HTTP workers): the request being counted, and when it was taken.
+  bool counting_ = false;
+  std::chrono::steady_clock::time_point request_started_{};
+  void count_request_end();
+  void count_script_end(bool ok);
 };
 
 }  // namespace pogo::sapi

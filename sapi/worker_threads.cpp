@@ -50,6 +50,7 @@ WorkerThreads::WorkerThreads(WorkerConfig config, RequestQueue& queue, unsigned 
     : shared_(make_shared_state(std::move(config))) {
   shared_->queue = &queue;
   shared_->idle_limit = idle_limit;
+  shared_->counters = &metrics::worker_counters(worker_display_name(shared_->config));
   start(first_index);
 }
 

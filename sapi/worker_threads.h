@@ -44,6 +44,8 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/counter.h"
+#include "metrics/php_workers.h"
 #include "sapi/message_source.h"
 #include "sapi/request_queue.h"
 #include "sapi/thread_scaling.h"
@@ -69,6 +71,11 @@ struct WorkerShared {
   std::mutex refresh_mu;
   std::vector<std::string> changed;
   uint64_t refreshed_epoch = 0;
+  // FrankenPHP's metrics of an HTTP worker (null for message workers: Pogo's pools count their
+  // own): the process-lifetime counters of its label, and this backend's gauges.
+  metrics::WorkerCounters* counters = nullptr;
+  metrics::Gauge busy;            // threads handling a request now
+  std::atomic<int> ready_now{0};  // threads whose current run of the script reached the loop
 
   std::mutex mu;
   std::condition_variable cv;
@@ -118,6 +125,10 @@ class WorkerThreads {
 
   const WorkerConfig& config() const { return shared_->config; }
   unsigned live_threads() const;  // booted or running, not ending
+  // FrankenPHP's gauges of an HTTP worker (any thread): threads that reached frankenphp_handle_request
+  // in their current run, and threads handling a request.
+  int ready_threads() const { return shared_->ready_now.load(std::memory_order_relaxed); }
+  int64_t busy_threads() const { return shared_->busy.value(); }
   unsigned thread_count() const;  // every thread the worker has now, ending ones included
   size_t replaced_threads() const;
   uint64_t restarts() const { return shared_->restarts.load(std::memory_order_relaxed); }

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "metrics/http.h"
 #include "server/http_loop.h"
 #include "server/listener.h"
 #include "server/log.h"
@@ -48,6 +49,10 @@ void Server::start(ListenSockets* inherit) {
   } else {
     sites_ = listener_sites_.front().sites;
   }
+  if (options_.metrics)
+    for (size_t i = 0; i < listener_sites_.size(); ++i)
+      listener_sites_[i].metrics =
+          &metrics::http_server(options_.name.empty() ? "srv" + std::to_string(i) : options_.name);
   std::vector<std::pair<ListenAddress, const ListenerSites*>> addrs;
   for (const auto& l : listener_sites_) addrs.emplace_back(parse_listen_address(l.address), &l);
   if (addrs.empty()) throw StartupError("no listen address");

@@ -18,6 +18,10 @@
 #include "server/server_options.h"
 #include "server/startup_error.h"
 
+namespace pogo::metrics {
+class HttpServerMetrics;
+}
+
 namespace pogo::tls {
 class Challenges;
 }
@@ -40,6 +44,8 @@ struct ListenerSites {
   bool h1 = true, h2 = true, h2c = false;  // `servers { protocols }`
   // ACME HTTP-01 answers, served on this (plaintext) listener before any site's routes.
   std::shared_ptr<const tls::Challenges> acme_challenges;
+  // Caddy's HTTP metrics of this listener's server (process-lifetime); null when `metrics` is off.
+  metrics::HttpServerMetrics* metrics = nullptr;
 };
 
 // Listening sockets by listen address (ListenSockets key: host and configured port), handed from

@@ -34,6 +34,8 @@ struct ServerOptions {
   // (the admin API's server says what it wants itself).
   std::string logger = "http";
   bool quiet = false;
+  bool metrics = false;  // `metrics`: Caddy's HTTP metrics are counted (metrics/http.h)
+  std::string name;      // `servers { name }`: the server label; "" = srv0, srv1, ... in listener order
 };
 
 }  // namespace pogo::server

@@ -35,6 +35,7 @@ Stream::Stream(HttpLoop& loop, StreamHost& host) : hl_(loop), host_(host), link_
 }
 
 Stream::~Stream() {
+  if (mx_begun_) count_end();
   if (ex_) {
     ex_->abort();
     ex_->end_body(false);
@@ -52,7 +53,8 @@ void Stream::begin(RequestHead head, bool expects_continue, std::chrono::steady_
   started_at_ = started;
 }
 
-void Stream::route(const SiteTable& sites, const tls::Challenges* acme) {
+void Stream::route(const SiteTable& sites, const tls::Challenges* acme, metrics::HttpServerMetrics* metrics) {
+  mx_ = metrics;
   RequestHead& h = head_;
   const auto& o = hl_.options();
   std::string_view path, query;
@@ -132,6 +134,7 @@ void Stream::end_body(bool complete) {
 // ---------------------------------------------------------------- responses
 
 void Stream::respond(Respond r) {
+  if (mx_) count_begin(metrics::HttpHandler::StaticResponse);
   ResponseHead head{r.status, std::move(r.headers)};
   status_ = r.status;
   if (filter_head(head, r.body.size()) && enc_) {
@@ -146,6 +149,7 @@ void Stream::respond(Respond r) {
 }
 
 void Stream::respond_error(int status, const char* reason, bool log_it) {
+  mx_error_ = true;
   if (log_it)
     log::warn("http", "request rejected",
               {{"status", status}, {"reason", reason}, {"remote_ip", head().remote_addr},
@@ -163,6 +167,7 @@ void Stream::respond_error(int status, const char* reason, bool log_it) {
 }
 
 void Stream::serve_file(ServeFile f) {
+  if (mx_) count_begin(metrics::HttpHandler::FileServer);
   StaticResponse sr = plan_static_response(head(), f.file);
   if (!f.type_of.empty())
     for (auto& h : sr.head.headers)
@@ -170,6 +175,7 @@ void Stream::serve_file(ServeFile f) {
   for (auto& h : f.headers) sr.head.headers.push_back(std::move(h));
   if (f.status && sr.head.status == 200) sr.head.status = f.status;
   if (sr.fd < 0 && !sr.content_length && status_allows_body(sr.head.status)) {
+    mx_error_ = true;  // as Caddy's file_server: a 404 or 403 is a handler error
     Respond r = make_error_response(sr.head.status);
     for (auto& h : sr.head.headers) r.headers.push_back(std::move(h));
     respond(std::move(r));
@@ -260,6 +266,7 @@ void Stream::pump_file() {
 }
 
 void Stream::start_exchange(Backend* backend, bool stream_body) {
+  if (mx_) count_begin(metrics::HttpHandler::Php);
   auto wake = [mb = hl_.loop().mailbox(), link = link_] {
     mb->post([link] {
       if (link->stream) link->stream->on_exchange_wake();
@@ -452,6 +459,7 @@ void Stream::abort() {
 }
 
 void Stream::reset() {
+  if (mx_begun_) count_end();
   if (active_ && status_ && (hl_.options().access_log || filters_.access_log)) log_access();
   if (ex_) {
     ex_->end_body(false);  // no-op when the body was complete
@@ -479,6 +487,43 @@ void Stream::reset() {
   deferred_head_ = ResponseHead{};
   deferred_body_.clear();
   ex_credit_ = 0;
+  mx_error_ = false;
+}
+
+void Stream::count_begin(metrics::HttpHandler handler) {
+  if (mx_begun_) return;  // a file_server or php request answered with an error stays theirs
+  mx_begun_ = true;
+  mx_handler_ = handler;
+  mx_head_at_ = {};
+  mx_->begin(handler);
+}
+
+void Stream::count_end() {
+  mx_begun_ = false;
+  const auto now = std::chrono::steady_clock::now();
+  const RequestHead& h = head();
+  // Caddy's (promhttp's) approximate request size: URL, method, protocol, headers, host, body.
+  uint64_t size = h.uri.size() + h.method.size() + 8;  // "HTTP/1.1", "HTTP/2.0"
+  const std::string* host = nullptr;
+  for (const auto& hd : h.headers) {
+    if (header_name_equals(hd.name, "Host")) host = &hd.value;
+    else size += hd.name.size() + hd.value.size();
+  }
+  if (host) size += host->size();
+  if (h.content_length) size += *h.content_length;
+  auto ns = [&](std::chrono::steady_clock::time_point t) {
+    return t < started_at_ ? 0 : uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(t - started_at_).count());
+  };
+  metrics::HttpObservation o;
+  o.handler = mx_handler_;
+  o.method = h.method;
+  o.code = status_;
+  o.error = mx_error_;
+  o.duration_ns = ns(now);
+  o.first_byte_ns = ns(mx_head_at_ == std::chrono::steady_clock::time_point{} ? now : mx_head_at_);
+  o.request_bytes = size;
+  o.response_bytes = body_sent_;
+  mx_->end(o);
 }
 
 void Stream::log_access() {
@@ -548,6 +593,7 @@ bool Stream::filter_head(ResponseHead& head, std::optional<uint64_t> length) {
 }
 
 void Stream::send_head(ResponseHead& head, std::optional<uint64_t> length) {
+  if (mx_) mx_head_at_ = std::chrono::steady_clock::now();
   framing_ = host_.stream_head(*this, head, length);
   response_started_ = true;
   length_left_ = framing_.length;

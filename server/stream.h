@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/http.h"
 #include "server/exchange.h"
 #include "server/file_reader.h"
 #include "server/response_writer.h"
@@ -87,8 +88,8 @@ class Stream {
   void begin(RequestHead head, bool expects_continue,
              std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now());
   // Sanitizes the path, answers ACME HTTP-01 (when `acme` is set), routes through `sites` and
-  // starts the response.
-  void route(const SiteTable& sites, const tls::Challenges* acme);
+  // starts the response. `metrics`: the listener's server's HTTP metrics, or null (option off).
+  void route(const SiteTable& sites, const tls::Challenges* acme, metrics::HttpServerMetrics* metrics = nullptr);
 
   // Request body bytes (the host counted nothing). Returns 0, or the status to reject with (413,
   // 500) — the host then calls respond_error() once it is safe.
@@ -143,6 +144,10 @@ class Stream {
   void flush();
   void response_complete();
   void log_access();
+  // Caddy's HTTP metrics (the `metrics` option): the request enters its handler's in-flight gauge
+  // once the route picked what answers it, and is observed when the stream resets or goes.
+  void count_begin(metrics::HttpHandler handler);
+  void count_end();
   void drop_file();
   // Aborts the exchange and drops the file: nothing more comes from them.
   void stop_sources();
@@ -178,6 +183,11 @@ class Stream {
   ResponseHead deferred_head_;
   std::string deferred_body_;
   size_t ex_credit_ = 0;  // exchange data bytes handed to the host since the last flush
+  metrics::HttpServerMetrics* mx_ = nullptr;  // null: metrics off, nothing is counted
+  bool mx_begun_ = false;
+  bool mx_error_ = false;  // an error response the server made (Caddy's middleware error)
+  metrics::HttpHandler mx_handler_ = metrics::HttpHandler::StaticResponse;
+  std::chrono::steady_clock::time_point mx_head_at_{};  // the response head went out
 };
 
 }  // namespace pogo::server

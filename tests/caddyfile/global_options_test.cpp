@@ -168,10 +168,30 @@ TEST_CASE("global options: pogo") {
     CHECK(shorthand.global.pogo.pools[0].max_wait == 500ms);
 }
 
+TEST_CASE("global options: metrics, its per_host block, and the legacy servers { metrics }") {
+    CHECK(!test::load("{\n}\n").global.metrics);
+    Config on = test::load("{\n\tmetrics\n}\n");
+    CHECK(on.global.metrics);
+    CHECK(!on.global.metrics_per_host);
+    Config per_host = test::load("{\n\tmetrics {\n\t\tper_host\n\t}\n}\n");
+    CHECK(per_host.global.metrics);
+    CHECK(per_host.global.metrics_per_host);
+    Config legacy = test::load("{\n\tservers {\n\t\tmetrics\n\t}\n}\n");
+    CHECK(!legacy.global.metrics);
+    REQUIRE(legacy.global.servers.size() == 1);
+    CHECK(legacy.global.servers[0].metrics);
+    bool warned_legacy = false;
+    for (const Warning& w : legacy.warnings) warned_legacy = warned_legacy || w.str().find("metrics") != std::string::npos;
+    CHECK(!warned_legacy);
+}
+
 TEST_CASE("global options: errors") {
     const std::pair<std::string, std::string> cases[] = {
         {"{\n\tfoo\n}", "2: unrecognized global option \"foo\""},
         {"{\n\tdebug yes\n}", "2: too many arguments for \"debug\""},
+        {"{\n\tmetrics on\n}", "2: too many arguments for \"metrics\""},
+        {"{\n\tmetrics {\n\t\tper_path\n\t}\n}", "3: unrecognized metrics subdirective \"per_path\""},
+        {"{\n\tmetrics\n\tmetrics\n}", "3: global option \"metrics\" is set twice"},
         {"{\n\thttp_port\n}", "2: missing argument for \"http_port\""},
         {"{\n\thttp_port 99999\n}", "2: invalid port \"99999\" for \"http_port\": expected a number from 1 to 65535"},
         {"{\n\thttps_port abc\n}", "2: invalid port \"abc\" for \"https_port\": expected a number from 1 to 65535"},
