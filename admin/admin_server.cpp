@@ -1,5 +1,6 @@
 #include "admin/admin_server.h"
 
+#include "server/listener.h"
 #include "server/log.h"
 #include "server/site.h"
 
@@ -42,13 +43,21 @@ void AdminServer::start() {
   std::vector<server::ListenerSites> listeners;
   listeners.push_back(std::move(listener));
   server_ = std::make_unique<server::Server>(o, std::move(listeners));
-  thread_ = std::thread([this] { run(); });
   try {
     server_->start();
   } catch (...) {
     stop();
     throw;
   }
+  // Requests queue in handle() until the thread runs: the API knows the bound port first.
+  if (address_.rfind("unix/", 0) != 0) {
+    server::ListenAddress configured = server::parse_listen_address(address_);
+    std::string bound = bound_address();
+    std::string port = bound.substr(bound.rfind(':') + 1);
+    std::string host = configured.host.find(':') != std::string::npos ? "[" + configured.host + "]" : configured.host;
+    api_.set_address(host + ":" + port);
+  }
+  thread_ = std::thread([this] { run(); });
   nlohmann::json origins = nlohmann::json::array();
   for (const auto& h : api_.allowed_hosts()) origins.push_back("//" + h);
   log::info("admin", "admin endpoint started",

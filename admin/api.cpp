@@ -71,7 +71,11 @@ json warnings_json(const std::vector<std::string>& warnings) {
 
 }  // namespace
 
-Api::Api(Control& control, const std::string& address) : control_(control) {
+Api::Api(Control& control, const std::string& address) : control_(control) { set_address(address); }
+
+void Api::set_address(const std::string& address) {
+  allowed_.clear();
+  enforce_host_ = true;
   if (address.rfind("unix/", 0) == 0) {
     enforce_host_ = false;
     return;

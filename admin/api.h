@@ -50,6 +50,8 @@ class Api {
   // address itself; a wildcard interface or a unix socket has no Host check.
   Api(Control& control, const std::string& address);
   ApiResponse handle(const ApiRequest& request);
+  // The address once bound (port 0 becomes the real one). Before the first request only.
+  void set_address(const std::string& address);
 
   const std::vector<std::string>& allowed_hosts() const { return allowed_; }
   bool enforce_host() const { return enforce_host_; }

@@ -51,6 +51,12 @@ ServerOptions read_server(const json& v, const std::string& path) {
     for (size_t i = 0; i < s.protocols.size(); ++i)
         if (s.protocols[i] != "h1" && s.protocols[i] != "h2" && s.protocols[i] != "h2c" && s.protocols[i] != "h3")
             fail(child(o.at("protocols"), i), "expected one of h1, h2, h2c, h3, got " + caddyfile::quoted(s.protocols[i]));
+    if (const json* m = o.get("metrics")) {
+        Object mo(*m, o.at("metrics"));
+        s.metrics = true;
+        s.metrics_per_host = mo.boolean("per_host", false);
+        mo.finish();
+    }
     s.where = o.where();
     o.finish();
     return s;
@@ -88,6 +94,12 @@ GlobalOptions read_global(const json& v, const std::string& path) {
     g.default_sni = o.str("default_sni");
     g.cert_issuer = read_issuer(o.get("cert_issuer"), o.at("cert_issuer"));
     g.ocsp_stapling = o.boolean("ocsp_stapling", true);
+    if (const json* m = o.get("metrics")) {
+        Object mo(*m, o.at("metrics"));
+        g.metrics = true;
+        g.metrics_per_host = mo.boolean("per_host", false);
+        mo.finish();
+    }
     g.key_type = o.one_of("key_type", "", kKeyTypes);
     if (o.get("frankenphp")) fail(o.at("frankenphp"), "the frankenphp options live in /apps/frankenphp");
     if (o.get("pogo")) fail(o.at("pogo"), "the pogo pools live in /apps/pogo");

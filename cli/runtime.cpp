@@ -89,6 +89,7 @@ int Runtime::run(cf::Config config) {
       doc_ = cf::to_json(config);
       admin_wanted_ = admin_address(config);
       config_ = std::move(config);
+      metrics::config_loaded(true);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "pogo: %s\n", e.what());
       rc = 1;

@@ -24,8 +24,10 @@ TEST_CASE("Laravel Octane: start, poll /config/apps/frankenphp, PATCH it back to
     INFO(patch.describe());
     INFO(run.pogo->describe());
     CHECK(patch.status == 200);
-    std::string after = run.boot();
-    CHECK(after != before);  // new worker threads booted the script again
+    // The keep-alive connection gets its last request from the old configuration ("Connection:
+    // close"); the next one reaches the new worker threads, which booted the script again.
+    std::string after;
+    CHECK(poll_until([&] { return (after = run.boot()) != before; }));
     CHECK(run.pogo->stderr_text().find("load complete") != std::string::npos);
     // The same PATCH, not forced: nothing to do.
     Response same = run.send("PATCH", "/config/apps/frankenphp", app.body, {"Content-Type: application/json"});
@@ -72,7 +74,7 @@ TEST_CASE("admin endpoints: config with Etag, adapt, load, metrics, threads, wor
     CHECK(threads.status == 200);
     json t = body_json(threads);
     REQUIRE(t["ThreadDebugStates"].is_array());
-    CHECK(t["ThreadDebugStates"].size() >= 4);
+    CHECK(t["ThreadDebugStates"].size() >= 2);
     for (const char* key : {"Index", "Name", "State", "IsWaiting", "IsBusy", "WaitingSinceMilliseconds", "CurrentURI",
                             "CurrentMethod", "RequestStartedAt", "RequestCount", "MemoryUsage"})
         CHECK_MESSAGE(t["ThreadDebugStates"][0].contains(key), key);
@@ -82,26 +84,32 @@ TEST_CASE("admin endpoints: config with Etag, adapt, load, metrics, threads, wor
     Response restart = run.send("POST", "/frankenphp/workers/restart");
     CHECK(restart.status == 200);
     CHECK(restart.body == "workers restarted successfully\n");
-    CHECK(run.boot() != before);
+    CHECK(poll_until([&] { return run.boot() != before; }));
 
     // POST /load with a Caddyfile: the new one serves; a broken one is refused and the old serves on.
     std::string next = caddyfile(run.port, run.admin_port, 1, "", "\trespond /hello \"new config\"\n");
     Response load = run.send("POST", "/load", next, {"Content-Type: text/caddyfile"});
     INFO(load.describe());
     CHECK(load.status == 200);
-    Response hello = run.client.get(run.url("/hello"));
-    CHECK(hello.body == "new config");
+    CHECK(poll_until([&] { return run.client.get(run.url("/hello")).body == "new config"; }));
     Response broken = run.send("POST", "/load", next + "\nhttp://127.0.0.1:1 {\n\tno_such_directive\n}\n",
                                {"Content-Type: text/caddyfile"});
     CHECK(broken.status == 400);
     CHECK(body_json(broken)["error"].get<std::string>().find("Caddyfile:") != std::string::npos);
+    CHECK(run.client.get(run.url("/hello")).body == "new config");
+    // One that adapts but cannot start (an address this machine does not have): refused, and the
+    // metrics say the last reload failed.
+    Response unbindable = run.send("POST", "/load",
+                                   next + "http://192.0.2.1:" + std::to_string(free_port()) + " {\n\tbind 192.0.2.1\n\trespond x\n}\n",
+                                   {"Content-Type: text/caddyfile"});
+    CHECK(unbindable.status == 400);
     CHECK(run.client.get(run.url("/hello")).body == "new config");
     CHECK(run.send("GET", "/metrics").body.find("caddy_config_last_reload_successful 0") != std::string::npos);
 
     // A /config edit: the site's handlers replaced through JSON.
     Response edit = run.send("POST", "/load", cfg.body, {"Content-Type: application/json"});
     CHECK(edit.status == 200);
-    CHECK(run.client.get(run.url("/hello")).status == 404);
+    CHECK(poll_until([&] { return run.client.get(run.url("/hello")).status == 404; }));
     CHECK(run.pogo->stop() == 0);
 }
 
@@ -116,15 +124,17 @@ TEST_CASE("pogo reload and pogo stop talk to the admin API; a broken Caddyfile i
     // Forced: the workers boot again.
     RunResult forced = run_pogo({"reload", "--config", run.caddyfile_path(), "--force"});
     CHECK_MESSAGE(forced.exit_code == 0, forced.err);
-    std::string after = run.boot();
-    CHECK(after != before);
+    std::string after;
+    CHECK(poll_until([&] { return (after = run.boot()) != before; }));
     // An invalid Caddyfile is refused before anything is sent.
     write_file(run.dir / "Caddyfile", caddyfile(run.port, run.admin_port) + "http://127.0.0.1:1 {\n\tbogus\n}\n");
     RunResult bad = run_pogo({"reload", "--config", run.caddyfile_path()});
     CHECK(bad.exit_code == 1);
     CHECK(bad.err.find("Caddyfile:") != std::string::npos);
-    // One the server refuses (a port nobody may bind) comes back as the server's error.
-    write_file(run.dir / "Caddyfile", caddyfile(run.port, run.admin_port) + "http://192.0.2.1:80 {\n\trespond x\n}\n");
+    // One the server refuses (an address this machine does not have) comes back as its error.
+    write_file(run.dir / "Caddyfile",
+               caddyfile(run.port, run.admin_port) + "http://192.0.2.1:" + std::to_string(free_port()) +
+                   " {\n\tbind 192.0.2.1\n\trespond x\n}\n");
     RunResult refused = run_pogo({"reload", "--config", run.caddyfile_path()});
     CHECK(refused.exit_code == 1);
     CHECK(refused.err.find("pogo responded with error: HTTP 400") != std::string::npos);
