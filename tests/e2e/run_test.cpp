@@ -74,7 +74,7 @@ TEST_CASE("FrankenPHP's Docker Caddyfile: env-driven site, php_server, encode, -
     REQUIRE_MESSAGE(pogo.wait_listening(), pogo.describe());
     const std::string base = "http://127.0.0.1:" + std::to_string(port);
     CHECK(pogo.stderr_text().find("brotli") != std::string::npos);  // the br warning, with its line
-    CHECK(pogo.stderr_text().find("--watch is not supported yet") != std::string::npos);
+    CHECK(pogo.wait_stderr("watching the configuration file for changes"));
     HttpClient client;
 
     Response r = client.get(base + "/");
