@@ -71,17 +71,21 @@ std::string AdminServer::bound_address() const {
 }
 
 void AdminServer::stop() {
-  if (server_) {
-    server_->shutdown();
-    server_.reset();
-    log::info("admin", "stopped previous server", {{"address", address_}});
-  }
+  // The thread first: it answers what is queued while the loop it wakes still runs. Requests that
+  // arrive after it ended are cut off by the server's shutdown (grace period).
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (server_) {
+    server_->shutdown();
+    server_.reset();
+    log::info("admin", "stopped previous server", {{"address", address_}});
+  }
+  std::lock_guard lock(mu_);
+  queue_.clear();
 }
 
 void AdminServer::handle(std::shared_ptr<server::Exchange> exchange) {
