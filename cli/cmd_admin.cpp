@@ -16,6 +16,7 @@
 #include "caddyfile/error.h"
 #include "caddyfile/load.h"
 #include "cli/commands.h"
+#include "cli/run_plan.h"
 
 namespace pogo::cli {
 
@@ -91,12 +92,6 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-std::string default_address(const cf::Config* config) {
-  if (config && !config->global.admin.empty() && config->global.admin != "off") return config->global.admin;
-  const char* env = std::getenv("CADDY_ADMIN");
-  return env && *env ? env : "localhost:2019";
-}
-
 int parse_args(const std::string& command, const Args& args, AdminArgs& out, bool with_force) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -133,8 +128,8 @@ int cmd_reload(const Args& args) {
   if (a.config.empty()) a.config = "Caddyfile";
   try {
     cf::Config config = cf::load_config(a.config);
-    std::string address = a.address.empty() ? default_address(&config) : a.address;
-    if (config.global.admin == "off" && a.address.empty()) {
+    std::string address = a.address.empty() ? admin_address(&config) : a.address;
+    if (address.empty()) {
       std::fprintf(stderr, "pogo reload: %s turns the admin API off: nothing to send the configuration to\n",
                    a.config.c_str());
       return 1;
@@ -159,13 +154,13 @@ int cmd_stop(const Args& args) {
     try {
       if (!file.empty()) {
         cf::Config config = cf::load_config(file);
-        address = default_address(&config);
+        address = admin_address(&config);
       }
     } catch (const cf::Error& e) {
       std::fprintf(stderr, "%s\n", e.what());
       return 1;
     }
-    if (address.empty()) address = default_address(nullptr);
+    if (address.empty()) address = admin_address(nullptr);
   }
   return post("stop", address, "/stop", "", false);
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "caddyfile/error.h"
@@ -169,6 +170,13 @@ ServePlan plan_for(const cf::Config& config) {
     return std::make_unique<server::Server>(opts, kept->routes.listeners);
   };
   return plan;
+}
+
+std::string admin_address(const cf::Config* config) {
+  if (config && config->global.admin == "off") return "";
+  if (config && !config->global.admin.empty()) return config->global.admin;
+  const char* env = std::getenv("CADDY_ADMIN");
+  return env && *env ? env : "localhost:2019";
 }
 
 }  // namespace pogo::cli

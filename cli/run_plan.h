@@ -6,6 +6,8 @@
 // Threads: the controlling thread.
 #pragma once
 
+#include <string>
+
 #include "caddyfile/config.h"
 #include "cli/serve.h"
 
@@ -15,5 +17,9 @@ namespace pogo::cli {
 void apply_logging(const caddyfile::GlobalOptions& g);
 
 ServePlan plan_for(const caddyfile::Config& config);
+
+// The admin API's address: the configuration's `admin` option, else $CADDY_ADMIN, else
+// localhost:2019 (as Caddy); "" when `admin off`. `config` null: no Caddyfile at hand.
+std::string admin_address(const caddyfile::Config* config);
 
 }  // namespace pogo::cli

@@ -55,14 +55,6 @@ Runtime::Runtime(std::string config_file, bool watch) : config_file_(std::move(c
 
 Runtime::~Runtime() = default;
 
-std::string Runtime::admin_address(const cf::Config& config) {
-  const std::string& a = config.global.admin;
-  if (a == "off") return "";
-  if (!a.empty()) return a;
-  const char* env = std::getenv("CADDY_ADMIN");
-  return env && *env ? env : "localhost:2019";
-}
-
 int Runtime::run(cf::Config config) {
   block_shutdown_signals();
   MetricsDump metrics_dump;  // POGO_METRICS_DUMP: metrics::render() to that file on SIGUSR2 (tests)
@@ -87,7 +79,7 @@ int Runtime::run(cf::Config config) {
     try {
       current_->start();
       doc_ = cf::to_json(config);
-      admin_wanted_ = admin_address(config);
+      admin_wanted_ = admin_address(&config);
       config_ = std::move(config);
       metrics::config_loaded(true);
     } catch (const std::exception& e) {
@@ -243,7 +235,7 @@ admin::LoadResult Runtime::load(cf::Config config, json doc, bool force) {
     current_ = std::move(next);
   }
   std::string admin_before = admin_wanted_;
-  admin_wanted_ = admin_address(config);
+  admin_wanted_ = admin_address(&config);
   if (admin_wanted_ != admin_before) admin_changed_ = true;
   apply_logging(config.global);
   config_ = std::move(config);
@@ -313,17 +305,16 @@ admin::LoadResult Runtime::change(const std::function<json(const json&)>& edit, 
   if (!force && doc == doc_) return {};
   cf::Config config;
   try {
-    if (doc != doc_) {
-      // apps.http and https are derived from the sites: an edit that left them alone gets them
-      // derived again; one that changed them is refused by config_from_json (it says so).
-      auto derived = [](const json& d) {
-        json out{{"https", d.value("https", json())}};
-        if (d.contains("apps") && d["apps"].is_object()) out["http"] = d["apps"].value("http", json());
-        return out;
-      };
-      if (derived(doc) == derived(doc_)) cf::strip_derived(doc);
-    }
-    config = doc == doc_ ? config_ : cf::config_from_json(doc);
+    // apps.http and https are derived from the sites: an edit that left them alone gets them
+    // derived again; one that changed them is refused by config_from_json (it says so). Even an
+    // identical document is read again: worker paths through symlinks are resolved anew.
+    auto derived = [](const json& d) {
+      json out{{"https", d.value("https", json())}};
+      if (d.contains("apps") && d["apps"].is_object()) out["http"] = d["apps"].value("http", json());
+      return out;
+    };
+    if (derived(doc) == derived(doc_)) cf::strip_derived(doc);
+    config = cf::config_from_json(doc);
   } catch (const std::exception& e) {
     metrics::config_loaded(false);
     throw admin::AdminError(400, std::string("loading new config: ") + e.what());

@@ -56,9 +56,6 @@ class Runtime : public admin::Control {
   std::string metrics() override;
 
  private:
-  // The admin address a configuration asks for: its `admin` option, else $CADDY_ADMIN, else
-  // localhost:2019; "" for off.
-  static std::string admin_address(const caddyfile::Config& config);
   // mu_ held. Makes `config` (whose JSON is `doc`) the running configuration.
   admin::LoadResult load(caddyfile::Config config, nlohmann::json doc, bool force);
   void replace_engine(const ServePlan& plan, std::unique_ptr<Instance>& next);  // mu_ held

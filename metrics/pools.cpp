@@ -1,19 +1,13 @@
 #include "metrics/pools.h"
 
-#include <map>
-#include <mutex>
+#include "metrics/labelled.h"
 
 namespace pogo::metrics {
 
 namespace {
 
-struct Pools {
-  std::mutex mu;
-  std::map<std::string, PoolCounters> by_name;  // node-based: references stay valid
-};
-
-Pools& pools() {
-  static Pools* p = new Pools;  // pool threads may still count while the process exits
+Labelled<PoolCounters>& pools() {
+  static auto* p = new Labelled<PoolCounters>;  // pool threads may still count while the process exits
   return *p;
 }
 
@@ -30,16 +24,10 @@ const char* to_string(JobOutcome o) {
   return "?";
 }
 
-PoolCounters& pool_counters(const std::string& pool) {
-  Pools& p = pools();
-  std::lock_guard lk(p.mu);
-  return p.by_name[pool];
-}
+PoolCounters& pool_counters(const std::string& pool) { return pools().get(pool); }
 
 void collect_pools(Writer& w) {
-  Pools& all = pools();
-  std::lock_guard lk(all.mu);
-  for (const auto& [name, c] : all.by_name) {
+  pools().each([&](const std::string& name, const PoolCounters& c) {
     Labels l{{"pool", name}};
     w.gauge("pogo_pool_busy_workers", "Number of busy worker threads of this pool", l, double(c.busy.value()));
     for (size_t o = 0; o < kJobOutcomes; ++o)
@@ -48,7 +36,7 @@ void collect_pools(Writer& w) {
     w.histogram("pogo_job_queue_wait_seconds", "Time jobs of this pool waited in its queue for a worker", l,
                 c.queue_wait.snapshot());
     w.histogram("pogo_job_run_seconds", "Time jobs of this pool ran on a worker", l, c.run.snapshot());
-  }
+  });
 }
 
 }  // namespace pogo::metrics

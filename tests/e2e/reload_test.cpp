@@ -64,6 +64,19 @@ private:
     FILE* out_ = nullptr;
 };
 
+// process_open_fds from the admin API's metrics (-1 when absent).
+long open_fds(AdminRun& run) {
+    std::smatch m;
+    std::string text = run.send("GET", "/metrics").body;
+    return std::regex_search(text, m, std::regex(R"(\nprocess_open_fds (\d+))")) ? std::stol(m[1]) : -1;
+}
+
+size_t occurrences(const std::string& text, std::string_view needle) {
+    size_t n = 0;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+    return n;
+}
+
 }  // namespace
 
 TEST_CASE("20 reloads under wrk: no failed, reset or refused request") {
@@ -71,12 +84,15 @@ TEST_CASE("20 reloads under wrk: no failed, reset or refused request") {
     run.start();
     HttpClient c;
     REQUIRE(c.get(run.url("/classic.php")).status == 200);
+    const long base = open_fds(run);
+    REQUIRE(base > 0);
     for (const char* path : {"/classic.php", "/worker.php", "/static.txt"}) {
         CAPTURE(path);
+        // The previous round's connections are gone, then wrk's 16 are open before the first reload.
+        REQUIRE(poll_until([&] { return open_fds(run) <= base; }));
         Wrk wrk(run.url(path));
-        // Let wrk's connections open and settle into keep-alive before the first reload.
-        REQUIRE(poll_until([&] { return run.pogo->stderr_text().size() > 0; }));
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        REQUIRE(poll_until([&] { return open_fds(run) >= base + 16; }));
+        size_t stopped = occurrences(run.pogo->stderr_text(), "server stopped");
         int reloads = std::string(path) == "/classic.php" ? 10 : 5;
         for (int i = 0; i < reloads; ++i) {
             // Alternate a changed configuration and a forced identical one.
@@ -86,7 +102,8 @@ TEST_CASE("20 reloads under wrk: no failed, reset or refused request") {
             INFO(r.describe());
             REQUIRE(r.status == 200);
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        // Every replaced configuration drained while wrk kept sending.
+        REQUIRE(poll_until([&] { return occurrences(run.pogo->stderr_text(), "server stopped") >= stopped + reloads; }));
         std::string out = wrk.stop();
         INFO(out);
         INFO(run.pogo->describe());
@@ -97,7 +114,7 @@ TEST_CASE("20 reloads under wrk: no failed, reset or refused request") {
         CHECK(s.write == 0);
         CHECK(s.timeout == 0);
         CHECK(s.non_2xx == 0);
-        MESSAGE(path << ": " << s.requests << " requests across " << reloads << " reloads, none failed");
+        MESSAGE(std::string(path) << ": " << s.requests << " requests across " << reloads << " reloads, none failed");
     }
     CHECK(run.pogo->stop() == 0);
 }
