@@ -5,6 +5,7 @@
 
 #include "admin/config_access.h"
 #include "admin/error.h"
+#include "metrics/registry.h"
 #include "server/listener.h"
 #include "server/log.h"
 
@@ -69,6 +70,19 @@ json warnings_json(const std::vector<std::string>& warnings) {
   return out;
 }
 
+// caddy_admin_http_requests_total's handler and path labels: the route that took the request,
+// as Caddy names its admin routes.
+std::pair<std::string_view, std::string_view> route_label(const std::string& p) {
+  if (p == "/config" || p.rfind("/config/", 0) == 0) return {"config", "/config/"};
+  if (p == "/load") return {"load", "/load"};
+  if (p == "/adapt") return {"adapt", "/adapt"};
+  if (p == "/stop") return {"stop", "/stop"};
+  if (p == "/metrics") return {"metrics", "/metrics"};
+  if (p == "/frankenphp/workers/restart") return {"frankenphp", "/frankenphp/workers/restart"};
+  if (p == "/frankenphp/threads") return {"frankenphp", "/frankenphp/threads"};
+  return {"unknown", "unknown"};
+}
+
 }  // namespace
 
 Api::Api(Control& control, const std::string& address) : control_(control) { set_address(address); }
@@ -110,17 +124,20 @@ ApiResponse Api::handle(const ApiRequest& r) {
   }
   if (r.path == "/metrics") log::debug("admin.api", "received request", fields);
   else log::info("admin.api", "received request", fields);
+  ApiResponse out;
   try {
-    ApiResponse out;
-    check_browser_context(r, out);
-    ApiResponse routed = route(r);
-    routed.headers.insert(routed.headers.end(), out.headers.begin(), out.headers.end());
-    return routed;
+    ApiResponse cors;
+    check_browser_context(r, cors);
+    out = route(r);
+    out.headers.insert(out.headers.end(), cors.headers.begin(), cors.headers.end());
   } catch (const AdminError& e) {
-    return error(r, e.status(), e.what());
+    out = error(r, e.status(), e.what());
   } catch (const std::exception& e) {
-    return error(r, 500, e.what());
+    out = error(r, 500, e.what());
   }
+  auto [handler, pattern] = route_label(r.path);
+  metrics::admin_request(handler, pattern, r.method, out.status);
+  return out;
 }
 
 void Api::check_browser_context(const ApiRequest& r, ApiResponse& out) const {

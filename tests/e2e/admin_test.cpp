@@ -69,6 +69,9 @@ TEST_CASE("admin endpoints: config with Etag, adapt, load, metrics, threads, wor
     CHECK(metrics.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
     CHECK(metrics.body.find("frankenphp_total_threads") != std::string::npos);
     CHECK(metrics.body.find("caddy_config_last_reload_successful 1") != std::string::npos);
+    // The admin API counts its own requests, as Caddy does (the 403 and the two 405s above among them).
+    CHECK(metrics.body.find("caddy_admin_http_requests_total{code=\"403\",handler=\"config\",method=\"GET\",path=\"/config/\"} 1") !=
+          std::string::npos);
 
     Response threads = run.send("GET", "/frankenphp/threads");
     CHECK(threads.status == 200);
