@@ -8,6 +8,7 @@
 // a reload — never two of them at once on one instance. The PHP engine runs throughout.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "cli/serve.h"
@@ -29,7 +30,9 @@ class Instance {
   // had started is stopped again (and the pools that were installed before are put back).
   void start(server::ListenSockets* inherit = nullptr);
   // In-flight requests finish within the grace period (`last_call`: the sockets were handed to a
-  // new instance; see server::Server::shutdown), then the PHP threads end, then the pools.
+  // new instance; see server::Server::shutdown), then the PHP threads end, then the pools. The
+  // scripts of this instance still running when the grace period is over are interrupted (every
+  // 100 ms until they are gone: sapi/script_interrupt.h), those of other instances never.
   void stop(bool last_call = false);
 
   const ServePlan& plan() const { return plan_; }
@@ -44,6 +47,7 @@ class Instance {
   std::unique_ptr<server::Server> server_;
   jobs::Runtime* previous_pools_ = nullptr;
   bool stopped_ = false;
+  const uint64_t interrupt_group_;  // of every PHP thread of this instance
 };
 
 }  // namespace pogo::cli

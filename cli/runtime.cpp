@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <iterator>
 
 #include "admin/error.h"
 #include "caddyfile/config_from_json.h"
@@ -342,19 +343,34 @@ void Runtime::restart_workers() {
 }
 
 json Runtime::threads() {
-  std::lock_guard lock(mu_);
-  json states = json::array();
-  if (current_ && current_->backend()) {
-    unsigned i = 0;
-    for (sapi::ThreadState st : current_->backend()->thread_states()) {
-      bool waiting = st == sapi::ThreadState::Ready;
-      states.push_back({{"Index", i++}, {"Name", "Regular PHP Thread"}, {"State", sapi::to_string(st)},
-                        {"IsWaiting", waiting}, {"IsBusy", !waiting}, {"WaitingSinceMilliseconds", 0},
-                        {"CurrentURI", ""}, {"CurrentMethod", ""}, {"RequestStartedAt", 0}, {"RequestCount", 0},
-                        {"MemoryUsage", 0}});
+  std::vector<sapi::ThreadDebugState> rows;
+  unsigned reserved = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (current_ && current_->backend()) {
+      rows = current_->backend()->debug_states();
+      reserved = current_->backend()->reserved_threads();
+    }
+    if (current_ && current_->pools()) {
+      std::vector<sapi::ThreadDebugState> pool_rows = current_->pools()->debug_states();
+      rows.insert(rows.end(), std::make_move_iterator(pool_rows.begin()), std::make_move_iterator(pool_rows.end()));
     }
   }
-  return json{{"ThreadDebugStates", states}, {"ReservedThreadCount", 0}};
+  json states = json::array();
+  unsigned index = 0;
+  for (const sapi::ThreadDebugState& r : rows)
+    states.push_back({{"Index", index++},
+                      {"Name", r.name},
+                      {"State", r.state},
+                      {"IsWaiting", r.waiting},
+                      {"IsBusy", !r.waiting},
+                      {"WaitingSinceMilliseconds", r.waiting_since_ms},
+                      {"CurrentURI", r.uri},
+                      {"CurrentMethod", r.method},
+                      {"RequestStartedAt", r.request_started_at_ms},
+                      {"RequestCount", r.request_count},
+                      {"MemoryUsage", r.memory_usage}});
+  return json{{"ThreadDebugStates", states}, {"ReservedThreadCount", reserved}};
 }
 
 std::string Runtime::metrics() { return metrics::render(); }

@@ -60,7 +60,7 @@ int serve(ServePlan& plan) {
 void begin_shutdown(std::optional<ShutdownWatch>& watch, int sig, bool php,
                     std::optional<std::chrono::milliseconds> shutdown_delay, std::chrono::milliseconds grace_period) {
   log::info("pogo", "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "admin"}});
-  watch.emplace(php ? std::function<unsigned()>(sapi::interrupt_running_scripts) : nullptr);
+  watch.emplace(php ? std::function<unsigned()>([] { return sapi::interrupt_running_scripts(); }) : nullptr);
   if (shutdown_delay) std::this_thread::sleep_for(*shutdown_delay);
   watch->start_grace(grace_period);
 }

@@ -15,6 +15,9 @@ class PhpWorkerGroup final : public WorkerGroup {
   ~PhpWorkerGroup() override { join(); }
 
   unsigned live_threads() const override { return threads_.live_threads(); }
+  void debug_states(const std::string& name, std::vector<sapi::ThreadDebugState>& out) const override {
+    threads_.debug_states(name, out);
+  }
   void join() override {
     threads_.stop();
     threads_.join();
@@ -27,13 +30,15 @@ class PhpWorkerGroup final : public WorkerGroup {
 
 }  // namespace
 
-WorkerLauncher php_workers(unsigned max_consecutive_failures) {
-  return [max_consecutive_failures](const PoolConfig& pool, JobQueue& queue) -> std::unique_ptr<WorkerGroup> {
+WorkerLauncher php_workers(unsigned max_consecutive_failures, uint64_t interrupt_group) {
+  return [max_consecutive_failures, interrupt_group](const PoolConfig& pool,
+                                                     JobQueue& queue) -> std::unique_ptr<WorkerGroup> {
     sapi::WorkerConfig config;
     config.file = pool.worker;
     config.num = pool.num_threads;
     config.name = "pogo pool " + pool.name;
     config.max_consecutive_failures = max_consecutive_failures;
+    config.interrupt_group = interrupt_group;
     auto group = std::make_unique<PhpWorkerGroup>(std::move(config), queue);
     std::string error;
     if (!group->wait_started(error)) {

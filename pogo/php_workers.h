@@ -8,11 +8,16 @@
 // be running (engine_start with module_entry() among extra_modules).
 #pragma once
 
+#include <cstdint>
+
 #include "pogo/pool.h"
 
 namespace pogo::jobs {
 
-// max_consecutive_failures: failed boots in a row before the pool fails to start (0 = never).
-WorkerLauncher php_workers(unsigned max_consecutive_failures = 6);
+// max_consecutive_failures: failed boots in a row before the pool fails to start (0 = never);
+// interrupt_group: of the pools' threads (sapi/script_interrupt.h).
+inline constexpr unsigned kPoolMaxConsecutiveFailures = 6;
+WorkerLauncher php_workers(unsigned max_consecutive_failures = kPoolMaxConsecutiveFailures,
+                           uint64_t interrupt_group = 0);
 
 }  // namespace pogo::jobs

@@ -11,9 +11,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "metrics/pools.h"
 #include "pogo/job_queue.h"
+#include "sapi/thread_activity.h"
 
 namespace pogo::jobs {
 
@@ -30,6 +32,12 @@ class WorkerGroup {
   virtual ~WorkerGroup() = default;
   // Threads currently alive (pogo_pool_size()).
   virtual unsigned live_threads() const = 0;
+  // Appends each thread's row of the admin API's /frankenphp/threads, named `name` (any thread).
+  // Threads that are not PHP threads have none.
+  virtual void debug_states(const std::string& name, std::vector<sapi::ThreadDebugState>& out) const {
+    (void)name;
+    (void)out;
+  }
   // Called after the queue was closed (every take() returns nullptr): waits for the threads to end.
   virtual void join() = 0;
 };
@@ -53,6 +61,10 @@ class Pool {
   // shutting down.
   std::shared_ptr<Job> dispatch(std::string class_name, Value args);
   unsigned size() const { return workers_ ? workers_->live_threads() : 0; }
+  // Its threads' rows of /frankenphp/threads ("Pogo Pool Thread - <name>"). Any thread.
+  void debug_states(std::vector<sapi::ThreadDebugState>& out) const {
+    if (workers_) workers_->debug_states("Pogo Pool Thread - " + config_.name, out);
+  }
   // Fails queued jobs ("is shutting down"), lets running jobs finish, joins the threads.
   void shutdown();
 

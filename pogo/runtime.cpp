@@ -31,6 +31,12 @@ Pool* Runtime::find(std::string_view name) const {
   return it == pools_.end() ? nullptr : it->second.get();
 }
 
+std::vector<sapi::ThreadDebugState> Runtime::debug_states() const {
+  std::vector<sapi::ThreadDebugState> out;
+  for (const auto& [name, pool] : pools_) pool->debug_states(out);
+  return out;
+}
+
 void Runtime::shutdown() {
   // Close every queue first so no pool waits on another's jobs while being joined.
   for (auto& [name, pool] : pools_) pool->queue().close();

@@ -31,6 +31,8 @@ class Runtime {
   ~Runtime();  // shutdown()
 
   Pool* find(std::string_view name) const;
+  // Every pool's threads' rows of /frankenphp/threads, pools in name order. Any thread.
+  std::vector<sapi::ThreadDebugState> debug_states() const;
   // Every pool: pending jobs fail, threads are joined.
   void shutdown();
   const SpinPolicy& spin() const { return spin_; }

@@ -74,10 +74,11 @@ PhpBackend::PhpBackend(BackendOptions options)
   }
   unsigned index = num_threads_;
   std::string error;
-  for (const WorkerConfig& config : options_.workers) {
+  for (WorkerConfig config : options_.workers) {
     auto w = std::make_unique<Worker>();
     w->queue.set_max_wait(options_.max_wait_time);
-    w->threads = std::make_unique<WorkerThreads>(config, w->queue, index, options_.max_idle_time);
+    config.interrupt_group = options_.interrupt_group;
+    w->threads = std::make_unique<WorkerThreads>(std::move(config), w->queue, index, options_.max_idle_time);
     index += w->threads->config().num;
     workers_.push_back(std::move(w));
   }
@@ -127,7 +128,7 @@ std::unique_ptr<PhpThread> PhpBackend::spawn(unsigned index, bool scaled, StartG
   auto idle = scaled ? options_.max_idle_time : std::chrono::milliseconds(0);
   return std::make_unique<PhpThread>(
       index, std::make_unique<RegularStrategy>(queue_, options_.max_requests, idle, std::move(start)),
-      [this](PhpThread* t) { ended(t); }, scaled);
+      [this](PhpThread* t) { ended(t); }, scaled, options_.interrupt_group);
 }
 
 RequestQueue* PhpBackend::route(const server::RequestHead& head) {
@@ -236,6 +237,22 @@ std::vector<ThreadState> PhpBackend::thread_states() const {
   for (const auto& t : threads_)
     if (t) out.push_back(t->state());
   return out;
+}
+
+std::vector<ThreadDebugState> PhpBackend::debug_states() const {
+  std::vector<ThreadDebugState> out;
+  {
+    std::lock_guard lk(mu_);
+    for (const auto& t : threads_)
+      if (t) out.push_back(t->debug_state("Regular PHP Thread"));
+  }
+  for (const auto& w : workers_) w->threads->debug_states("Worker PHP Thread - " + w->threads->config().file, out);
+  return out;
+}
+
+unsigned PhpBackend::reserved_threads() const {
+  unsigned total = total_threads();
+  return max_threads_ > total ? max_threads_ - total : 0;
 }
 
 unsigned PhpBackend::regular_threads() const {

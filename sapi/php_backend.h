@@ -39,6 +39,7 @@
 
 #include "metrics/registry.h"
 #include "sapi/request_queue.h"
+#include "sapi/thread_activity.h"
 #include "sapi/thread_scaling.h"
 #include "sapi/thread_strategy.h"
 #include "sapi/worker_config.h"
@@ -73,6 +74,10 @@ class PhpBackend : public server::Backend {
   unsigned max_threads() const { return max_threads_; }  // the resolved ceiling of the total
   // Diagnostics and tests, any thread:
   std::vector<ThreadState> thread_states() const;  // regular threads
+  // Every thread's row of /frankenphp/threads: the regular threads, then each worker's.
+  std::vector<ThreadDebugState> debug_states() const;
+  // Threads scaling may still add (max_threads minus the threads there are now).
+  unsigned reserved_threads() const;
   unsigned regular_threads() const;                // regular threads now, ending ones included
   unsigned total_threads() const;                  // every PHP thread of the backend, workers included
   size_t replaced_threads() const;                 // regular threads

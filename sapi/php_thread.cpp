@@ -31,8 +31,13 @@ const char* to_string(ThreadState state) {
   return "?";
 }
 
-PhpThread::PhpThread(unsigned index, std::unique_ptr<ThreadStrategy> strategy, OnEnded on_ended, bool scaled)
-    : index_(index), strategy_(std::move(strategy)), on_ended_(std::move(on_ended)), scaled_(scaled) {
+PhpThread::PhpThread(unsigned index, std::unique_ptr<ThreadStrategy> strategy, OnEnded on_ended, bool scaled,
+                     uint64_t interrupt_group)
+    : index_(index),
+      strategy_(std::move(strategy)),
+      on_ended_(std::move(on_ended)),
+      scaled_(scaled),
+      interrupt_group_(interrupt_group) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, kPhpThreadStackSize);
@@ -44,6 +49,22 @@ PhpThread::PhpThread(unsigned index, std::unique_ptr<ThreadStrategy> strategy, O
 }
 
 PhpThread::~PhpThread() { join(); }
+
+ThreadDebugState PhpThread::debug_state(std::string name) const {
+  ThreadDebugState out;
+  out.name = std::move(name);
+  ThreadActivity::Phase phase = activity_.snapshot(out);
+  switch (state()) {
+    case ThreadState::Booting: out.state = "booting"; break;
+    case ThreadState::Ready:
+    case ThreadState::Busy: out.state = phase == ThreadActivity::Phase::Booting ? "booting" : "ready"; break;
+    case ThreadState::Stopping: out.state = "shutting down"; break;
+    case ThreadState::Done:
+    case ThreadState::Broken: out.state = "done"; break;
+  }
+  if (out.state != "ready") out.waiting = false;
+  return out;
+}
 
 void PhpThread::join() {
   if (!joinable_) return;
@@ -75,7 +96,7 @@ void PhpThread::run() {
   if (!current_thread_stack(stack)) stack = {};
   stack_guard_enter_thread(stack);
   stack_overflow_enter_thread(index_, stack);
-  script_interrupt_enter_thread();
+  script_interrupt_enter_thread(interrupt_group_);
 #ifdef ZEND_SIGNALS
   // Otherwise every request re-installs PHP's deferring handlers for SIGINT, SIGTERM, SIGHUP,
   // SIGQUIT, SIGUSR1/2 and SIGPROF process-wide (14 sigaction calls). Those signals belong to the
@@ -87,7 +108,9 @@ void PhpThread::run() {
     RequestContext ctx;  // its buffers are reused by every request of this thread
     for (;;) {
       set_state(ThreadState::Ready);
+      activity_.waiting();
       if (!strategy_->next(ctx)) break;
+      activity_.working();
       set_state(ThreadState::Busy);
       stack_overflow_note_script(ctx.script.c_str());
       script_interrupt_set_waiting(false);

@@ -16,12 +16,15 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <pthread.h>
+#include <string>
 #include <vector>
 
+#include "sapi/thread_activity.h"
 #include "sapi/thread_strategy.h"
 
 namespace pogo::sapi {
@@ -30,7 +33,9 @@ class PhpThread {
  public:
   using OnEnded = std::function<void(PhpThread*)>;
 
-  PhpThread(unsigned index, std::unique_ptr<ThreadStrategy> strategy, OnEnded on_ended, bool scaled = false);
+  // `interrupt_group`: see script_interrupt.h.
+  PhpThread(unsigned index, std::unique_ptr<ThreadStrategy> strategy, OnEnded on_ended, bool scaled = false,
+            uint64_t interrupt_group = 0);
   PhpThread(const PhpThread&) = delete;
   PhpThread& operator=(const PhpThread&) = delete;
   ~PhpThread();  // joins
@@ -40,6 +45,10 @@ class PhpThread {
   bool scaled() const { return scaled_; }
   ThreadState state() const { return state_.load(std::memory_order_acquire); }
   ThreadStrategy& strategy() { return *strategy_; }
+  // What it is doing (written on this thread only; see thread_activity.h).
+  ThreadActivity& activity() { return activity_; }
+  // Its row of /frankenphp/threads, under `name`. Any thread.
+  ThreadDebugState debug_state(std::string name) const;
 
   // The PhpThread the caller runs on, or nullptr (for PHP functions that talk to the strategy).
   static PhpThread* current();
@@ -53,7 +62,9 @@ class PhpThread {
   std::unique_ptr<ThreadStrategy> strategy_;
   OnEnded on_ended_;
   const bool scaled_;
+  const uint64_t interrupt_group_;
   std::atomic<ThreadState> state_{ThreadState::Booting};
+  ThreadActivity activity_;
   pthread_t thread_{};  // started last in the constructor, once everything above is built
   bool joinable_ = false;
 };

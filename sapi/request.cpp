@@ -1,6 +1,7 @@
 #include "sapi/request.h"
 
 #include "sapi/php_includes.h"
+#include "sapi/php_thread.h"
 #include "server/log.h"
 
 namespace pogo::sapi {
@@ -68,6 +69,7 @@ bool execute(const char* script) {
       zend_stream_init_filename(&fh, script);
       php_execute_script(&fh);
       zend_destroy_file_handle(&fh);
+      if (PhpThread* thread = PhpThread::current()) thread->activity().note_memory(zend_memory_usage(false));
       ok = true;
     }
   } zend_end_try();
@@ -107,6 +109,7 @@ void remove_error_status_hook() {
 void bind_request(RequestContext& ctx) {
   ctx.head = &ctx.exchange->head();
   t_current = &ctx;
+  if (PhpThread* thread = PhpThread::current()) thread->activity().begin(ctx.head->method, ctx.head->uri);
   join_cookies(ctx);
   fill_request_info(ctx);
 }
@@ -115,6 +118,7 @@ void unbind_request(RequestContext& ctx, bool broken) {
   SG(server_context) = nullptr;
   SG(request_info).cookie_data = nullptr;
   t_current = nullptr;
+  if (PhpThread* thread = PhpThread::current()) thread->activity().end();
   server::Exchange& ex = *ctx.exchange;
   try {
     if (broken) {

@@ -17,6 +17,7 @@ namespace {
 struct ThreadSlot {
   pthread_t thread;
   zend_atomic_bool* vm_interrupt;  // this thread's EG(vm_interrupt)
+  uint64_t group;
   std::atomic<bool> waiting{true};
   std::atomic<bool> interrupted{false};
 };
@@ -68,8 +69,8 @@ void remove_script_interrupt() {
   // The handler stays: a wake signal still in flight must not take the default action (exit).
 }
 
-void script_interrupt_enter_thread() {
-  auto* slot = new ThreadSlot{pthread_self(), &EG(vm_interrupt)};
+void script_interrupt_enter_thread(uint64_t group) {
+  auto* slot = new ThreadSlot{pthread_self(), &EG(vm_interrupt), group};
   std::lock_guard lk(g_mu);
   g_threads.push_back(slot);
   t_slot = slot;
@@ -92,10 +93,16 @@ void script_interrupt_set_waiting(bool waiting) {
   t_slot->waiting.store(waiting, std::memory_order_release);
 }
 
-unsigned interrupt_running_scripts() {
+uint64_t new_interrupt_group() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+unsigned interrupt_running_scripts(uint64_t group) {
   unsigned n = 0;
   std::lock_guard lk(g_mu);  // held: a registered thread has not left, so its slot and EG live
   for (ThreadSlot* slot : g_threads) {
+    if (group && slot->group != group) continue;
     if (slot->waiting.load(std::memory_order_acquire)) continue;
     slot->interrupted.store(true, std::memory_order_release);
     zend_atomic_bool_store(slot->vm_interrupt, true);

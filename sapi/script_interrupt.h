@@ -23,22 +23,29 @@
 // the PHP thread they describe; interrupt_running_scripts() from any thread.
 #pragma once
 
+#include <cstdint>
+
 namespace pogo::sapi {
 
 // Main thread, after php_module_startup (zend_interrupt_function is reset by zend_startup).
 void install_script_interrupt();
 void remove_script_interrupt();
 
-// A PHP thread registers once it has its TSRM context, and leaves before freeing it.
-void script_interrupt_enter_thread();
+// A PHP thread registers once it has its TSRM context, and leaves before freeing it. `group` names
+// the threads of one running configuration (cli/instance.h), so a reload can interrupt the scripts
+// of the configuration it retires and only those; 0 = no group.
+void script_interrupt_enter_thread(uint64_t group = 0);
 void script_interrupt_leave_thread();
 // The thread runs a script or a request (false), or waits for work (true). Starting a script also
 // clears an earlier interruption, so a script started after one is not hit by it.
 void script_interrupt_set_waiting(bool waiting);
 
-// Interrupts every registered thread that is not waiting for work; returns how many. Repeat it
-// (a thread can enter a blocking call just after the signal arrived): a script already
-// interrupted is interrupted again, which also stops a shutdown function that blocks.
-unsigned interrupt_running_scripts();
+// Interrupts every registered thread that is not waiting for work (of `group` only, unless it is
+// 0); returns how many. Repeat it (a thread can enter a blocking call just after the signal
+// arrived): a script already interrupted is interrupted again, which also stops a shutdown
+// function that blocks.
+unsigned interrupt_running_scripts(uint64_t group = 0);
+// A group number never handed out before (any thread).
+uint64_t new_interrupt_group();
 
 }  // namespace pogo::sapi

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <utility>
@@ -36,6 +37,7 @@ struct WorkerConfig {
   // current directory, as FrankenPHP resolves them).
   std::vector<std::string> watch;
   std::string watch_base_dir;
+  uint64_t interrupt_group = 0;  // of its threads (script_interrupt.h)
 };
 
 struct BackendOptions {
@@ -53,6 +55,8 @@ struct BackendOptions {
   std::chrono::milliseconds max_wait_time{0};
   unsigned max_requests = 0;  // regular threads are replaced after N requests; 0 = never
   std::vector<WorkerConfig> workers;
+  // Of every thread of the backend, workers' included (script_interrupt.h); 0 = none.
+  uint64_t interrupt_group = 0;
 };
 
 // The name used for a worker in logs and errors.

@@ -8,6 +8,7 @@
 
 #include "sapi/client_abort.h"
 #include "sapi/php_includes.h"
+#include "sapi/php_thread.h"
 #include "sapi/request.h"
 #include "sapi/script_interrupt.h"
 #include "sapi/thread_env.h"
@@ -75,6 +76,7 @@ bool WorkerStrategy::next(RequestContext& ctx) {
 RequestOutcome WorkerStrategy::run(RequestContext& ctx) {
   t_worker = this;
   ctx_ = &ctx;
+  if (PhpThread* thread = PhpThread::current()) thread->activity().booting();
   end_handler();  // a handler a bailout left behind in the last run is not running any more
   bind_script(ctx);
   bool ok = execute_script(ctx.script.c_str());
@@ -114,6 +116,12 @@ WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
   }
   if (idle_) return Work::Stop;  // told once; a script that asks again is told again, at once
   zend_unset_timeout();  // waiting is not executing: max_execution_time counts per request
+  // What the script holds as it waits: after its boot, then after each request or message.
+  PhpThread* thread = PhpThread::current();
+  if (thread) {
+    thread->activity().note_memory(zend_memory_usage(false));
+    thread->activity().waiting();
+  }
   // Nor is it running a script that a shutdown should interrupt (script_interrupt.h).
   script_interrupt_set_waiting(true);
   if (source_) {
@@ -127,6 +135,7 @@ WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
     }
     zend_set_timeout(EG(timeout_seconds), 0);
     thread_env::begin_request();
+    if (thread) thread->activity().begin("", "");
     return Work::Message;
   }
   end_idle_scope();
@@ -172,6 +181,7 @@ void WorkerStrategy::finish(Work work, Ending ending, zval* result) {
   ++requests_;
   thread_env::end_request();
   if (work == Work::Message) {
+    if (PhpThread* thread = PhpThread::current()) thread->activity().end();
     if (ending == Ending::Returned) source_->reply(result);
     else if (ending == Ending::Exited) source_->abandon();
     message_open_ = false;

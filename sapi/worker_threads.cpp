@@ -76,7 +76,7 @@ std::unique_ptr<PhpThread> WorkerThreads::spawn(unsigned index, bool scaled, Sta
   if (shared_->make_source) source = shared_->make_source();
   return std::make_unique<PhpThread>(
       index, std::make_unique<WorkerStrategy>(*shared_, std::move(source), scaled, std::move(start)),
-      [this](PhpThread* t) { ended(t); }, scaled);
+      [this](PhpThread* t) { ended(t); }, scaled, shared_->config.interrupt_group);
 }
 
 bool WorkerThreads::grow(unsigned index) {
@@ -89,6 +89,12 @@ bool WorkerThreads::grow(unsigned index) {
   threads_.push_back(spawn(index, true, shared_->starting.issue()));
   log::info("php", "PHP thread added", {{"worker", worker_display_name(shared_->config)}, {"threads", count + 1}});
   return true;
+}
+
+void WorkerThreads::debug_states(const std::string& name, std::vector<ThreadDebugState>& out) const {
+  std::lock_guard lk(mu_);
+  for (const auto& t : threads_)
+    if (t) out.push_back(t->debug_state(name));
 }
 
 void WorkerThreads::ended(PhpThread* old) {

@@ -48,6 +48,7 @@
 #include "metrics/php_workers.h"
 #include "sapi/message_source.h"
 #include "sapi/request_queue.h"
+#include "sapi/thread_activity.h"
 #include "sapi/thread_scaling.h"
 #include "sapi/worker_config.h"
 
@@ -130,6 +131,8 @@ class WorkerThreads {
   int ready_threads() const { return shared_->ready_now.load(std::memory_order_relaxed); }
   int64_t busy_threads() const { return shared_->busy.value(); }
   unsigned thread_count() const;  // every thread the worker has now, ending ones included
+  // Appends each thread's row of /frankenphp/threads, named `name` (any thread).
+  void debug_states(const std::string& name, std::vector<ThreadDebugState>& out) const;
   size_t replaced_threads() const;
   uint64_t restarts() const { return shared_->restarts.load(std::memory_order_relaxed); }
   uint64_t crashes() const { return shared_->crashes.load(std::memory_order_relaxed); }

@@ -27,8 +27,9 @@ while (frankenphp_handle_request(static function () use ($boot, &$n) {
 }
 
 // A Caddyfile serving `dir` on `port`, the admin API on `admin_port`, a worker of `workers`
-// threads; `extra_global` and `extra_site` go inside the global block and the site.
-inline std::string caddyfile(int port, int admin_port, int workers = 2, const std::string& extra_global = "",
+// threads; `extra_global` and `extra_site` go inside the global block and the site. One worker
+// thread by default, so that every request sees the same boot token until the worker restarts.
+inline std::string caddyfile(int port, int admin_port, int workers = 1, const std::string& extra_global = "",
                              const std::string& extra_site = "") {
     return "{\n\tadmin 127.0.0.1:" + std::to_string(admin_port) + "\n" + extra_global +
            "\tfrankenphp {\n\t\tnum_threads 4\n\t\tworker {\n\t\t\tfile ./worker.php\n\t\t\tnum " +

@@ -1,5 +1,8 @@
 // The admin API of `pogo run` end to end: Laravel Octane's exact sequence, every endpoint, the
 // Host check, `pogo reload` and `pogo stop`, CADDY_ADMIN and `admin off`.
+#include <chrono>
+#include <thread>
+
 #include "tests/e2e/admin_support.h"
 
 using namespace e2e_admin;
@@ -77,7 +80,7 @@ TEST_CASE("admin endpoints: config with Etag, adapt, load, metrics, threads, wor
     CHECK(threads.status == 200);
     json t = body_json(threads);
     REQUIRE(t["ThreadDebugStates"].is_array());
-    CHECK(t["ThreadDebugStates"].size() >= 2);
+    CHECK(t["ThreadDebugStates"].size() == 4);  // num_threads 4: 3 regular, 1 for the worker
     for (const char* key : {"Index", "Name", "State", "IsWaiting", "IsBusy", "WaitingSinceMilliseconds", "CurrentURI",
                             "CurrentMethod", "RequestStartedAt", "RequestCount", "MemoryUsage"})
         CHECK_MESSAGE(t["ThreadDebugStates"][0].contains(key), key);
@@ -113,6 +116,119 @@ TEST_CASE("admin endpoints: config with Etag, adapt, load, metrics, threads, wor
     Response edit = run.send("POST", "/load", cfg.body, {"Content-Type: application/json"});
     CHECK(edit.status == 200);
     CHECK(poll_until([&] { return run.client.get(run.url("/hello")).status == 404; }));
+    CHECK(run.pogo->stop() == 0);
+}
+
+// The rows of /frankenphp/threads named `name`.
+static std::vector<json> rows_named(const json& doc, const std::string& name) {
+    std::vector<json> out;
+    for (const json& row : doc["ThreadDebugStates"])
+        if (row["Name"] == name) out.push_back(row);
+    return out;
+}
+
+static uint64_t requests_of(const std::vector<json>& rows) {
+    uint64_t n = 0;
+    for (const json& row : rows) n += row["RequestCount"].get<uint64_t>();
+    return n;
+}
+
+TEST_CASE("/frankenphp/threads: every regular, worker and pool thread, the request each serves, counts, memory") {
+    AdminRun run;
+    const std::string solo = std::filesystem::canonical(fixtures_dir() / "jobs_app" / "workers" / "solo.php").string();
+    const std::string echo = std::filesystem::canonical(fixtures_dir() / "jobs_app" / "public" / "echo.php").string();
+    std::string config = "{\n\tadmin 127.0.0.1:" + std::to_string(run.admin_port) +
+                         "\n\tfrankenphp {\n\t\tnum_threads 4\n\t\tmax_threads 6\n\t\tworker {\n\t\t\tfile ./worker.php\n"
+                         "\t\t\tnum 2\n\t\t}\n\t}\n\tpogo {\n\t\tpool default {\n\t\t\tworker " + solo +
+                         "\n\t\t\tnum_threads 1\n\t\t}\n\t}\n}\n\nhttp://127.0.0.1:" + std::to_string(run.port) +
+                         " {\n\troot * .\n\tphp_server\n}\n";
+    run.start(config);
+    write_file(run.dir / "hold.php",
+               "<?php while (file_exists(__DIR__ . '/hold')) { usleep(5000); clearstatcache(); }\n"
+               "$kept = str_repeat('x', 3000000); echo 'held ', strlen($kept);");
+    write_file(run.dir / "job.php", "<?php require '" + echo + "';");
+    const std::string worker_name = "Worker PHP Thread - " + std::filesystem::canonical(run.dir / "worker.php").string();
+    auto threads = [&] {
+        Response r = run.send("GET", "/frankenphp/threads");
+        INFO(r.describe());
+        REQUIRE(r.status == 200);
+        return body_json(r);
+    };
+    // Every thread waits once the workers have booted.
+    json idle;
+    REQUIRE(poll_until([&] {
+        idle = threads();
+        for (const json& row : idle["ThreadDebugStates"])
+            if (!row["IsWaiting"].get<bool>()) return false;
+        return idle["ThreadDebugStates"].size() == 5;
+    }));
+    INFO(idle.dump(2));
+    CHECK(rows_named(idle, "Regular PHP Thread").size() == 2);
+    CHECK(rows_named(idle, worker_name).size() == 2);
+    CHECK(rows_named(idle, "Pogo Pool Thread - default").size() == 1);
+    CHECK(idle["ReservedThreadCount"] == 2);  // max_threads 6, 4 running
+    for (size_t i = 0; i < idle["ThreadDebugStates"].size(); ++i) {
+        const json& row = idle["ThreadDebugStates"][i];
+        CHECK(row["Index"] == i);
+        CHECK(row["State"] == "ready");
+        CHECK(row["IsBusy"] == false);
+        CHECK(row["CurrentURI"] == "");
+        CHECK(row["CurrentMethod"] == "");
+        CHECK(row["RequestStartedAt"] == 0);
+        CHECK(row["WaitingSinceMilliseconds"].get<int64_t>() >= 0);
+    }
+
+    // Known traffic: 3 classic requests, 2 worker requests, 1 job; the counts move by exactly that.
+    for (int i = 0; i < 3; ++i) CHECK(run.client.get(run.url("/classic.php")).status == 200);
+    for (int i = 0; i < 2; ++i) run.boot();
+    Response job = run.client.get(run.url("/job.php?pool=default&tag=t"));
+    INFO(job.describe());
+    CHECK(job.status == 200);
+    CHECK(job.body.find("\"ok\":true") != std::string::npos);
+    json after;
+    REQUIRE(poll_until([&] {
+        after = threads();
+        return requests_of(rows_named(after, "Regular PHP Thread")) == requests_of(rows_named(idle, "Regular PHP Thread")) + 4 &&
+               requests_of(rows_named(after, worker_name)) == requests_of(rows_named(idle, worker_name)) + 2 &&
+               requests_of(rows_named(after, "Pogo Pool Thread - default")) ==
+                   requests_of(rows_named(idle, "Pogo Pool Thread - default")) + 1;
+    }));  // 4 regular: the 3 classic requests and job.php
+    for (const json& row : rows_named(after, worker_name)) CHECK(row["MemoryUsage"].get<uint64_t>() > 0);
+
+    // A request in flight: its thread is busy and says what it serves, since when.
+    write_file(run.dir / "hold", "");
+    const int64_t before_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch()).count();
+    Response held;
+    std::thread holder([&] {
+        HttpClient c;
+        held = c.get(run.url("/hold.php?n=1"));
+    });
+    json busy;
+    bool seen = poll_until([&] {
+        busy = threads();
+        for (const json& row : busy["ThreadDebugStates"])
+            if (row["CurrentURI"] == "/hold.php?n=1") return true;
+        return false;
+    });
+    std::filesystem::remove(run.dir / "hold");
+    holder.join();
+    REQUIRE(seen);
+    CHECK(held.body == "held 3000000");
+    for (const json& row : busy["ThreadDebugStates"]) {
+        if (row["CurrentURI"] != "/hold.php?n=1") continue;
+        INFO(row.dump());
+        CHECK(row["Name"] == "Regular PHP Thread");
+        CHECK(row["CurrentMethod"] == "GET");
+        CHECK(row["IsBusy"] == true);
+        CHECK(row["IsWaiting"] == false);
+        CHECK(row["WaitingSinceMilliseconds"] == 0);
+        CHECK(row["RequestStartedAt"].get<int64_t>() >= before_ms - 1000);
+        CHECK(row["RequestStartedAt"].get<int64_t>() <= before_ms + 60000);
+        // Its memory, read as the script ended: at least the 3 MB string it still held.
+        const int64_t index = row["Index"].get<int64_t>();
+        CHECK(poll_until([&] { return threads()["ThreadDebugStates"][index]["MemoryUsage"].get<uint64_t>() >= 3000000; }));
+    }
     CHECK(run.pogo->stop() == 0);
 }
 

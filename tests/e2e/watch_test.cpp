@@ -123,3 +123,72 @@ TEST_CASE("php-server --watch=: a malformed pattern is a start-up failure naming
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("watch pattern \"" + dir.path().string() + "/[x\": malformed glob") != std::string::npos);
 }
+
+TEST_CASE("Caddyfile worker `watch` (FrankenPHP's default patterns): a changed include restarts that worker only") {
+    TempDir dir;
+    fs::create_directories(dir / "lib");
+    write_file(dir / "worker.php", worker_source("w"));
+    write_greeting(dir, "hello");
+    // A second worker without `watch`: it must keep its boot.
+    write_file(dir / "other.php", "<?php $boot = bin2hex(random_bytes(6));\n"
+                                  "while (frankenphp_handle_request(function () use ($boot) { echo $boot; })) {}\n");
+    int port = free_port();
+    write_file(dir / "Caddyfile", "{\n\tadmin off\n\tfrankenphp {\n\t\tworker {\n\t\t\tfile ./worker.php\n\t\t\tnum 1\n"
+                                  "\t\t\twatch\n\t\t}\n\t\tworker {\n\t\t\tfile ./other.php\n\t\t\tnum 1\n\t\t}\n\t}\n}\n\n"
+                                  "http://127.0.0.1:" + std::to_string(port) + " {\n\troot * .\n\tphp_server\n}\n");
+    fs::current_path(dir.path());
+    PogoProcess pogo({"run", "--config", "Caddyfile"});
+    REQUIRE_MESSAGE(pogo.wait_listening(), pogo.describe());
+    HttpClient client;
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    auto worker = [&] {
+        Response r = client.get(base + "/worker.php");
+        INFO(r.describe());
+        REQUIRE(r.status == 200);
+        return body_json(r);
+    };
+    CHECK(worker()["greeting"] == "hello");
+    std::string other_boot = client.get(base + "/other.php").body;
+    REQUIRE(pogo.wait_stderr("watching files; changes restart the worker"));
+
+    write_greeting(dir, "bonjour");  // ./lib/greeting.php matches ./**/*.php
+    INFO(pogo.describe());
+    CHECK(poll_until([&] { return worker()["greeting"] == "bonjour"; }));
+    // A file the default patterns do not cover changes nothing; a .env file does.
+    std::string boot = worker()["boot"];
+    write_file(dir / "notes.txt", "not watched");
+    write_file(dir / ".env", "APP_ENV=prod\n");
+    CHECK(poll_until([&] { return worker()["boot"] != boot; }));
+    CHECK(client.get(base + "/other.php").body == other_boot);
+    CHECK(pogo.stop() == 0);
+}
+
+TEST_CASE("pogo run --watch: saving the Caddyfile reloads it; a broken save keeps the last good one serving") {
+    TempDir dir;
+    int port = free_port();
+    auto config = [&](const std::string& text) {
+        return "{\n\tadmin off\n}\n\nhttp://127.0.0.1:" + std::to_string(port) + " {\n\trespond \"" + text + "\"\n}\n";
+    };
+    write_file(dir / "Caddyfile", config("first"));
+    fs::current_path(dir.path());
+    PogoProcess pogo({"run", "--config", "Caddyfile", "--watch"});
+    REQUIRE_MESSAGE(pogo.wait_listening(), pogo.describe());
+    REQUIRE(pogo.wait_stderr("watching the configuration file for changes"));
+    HttpClient client;
+    const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
+    CHECK(client.get(base).body == "first");
+
+    write_file(dir / "Caddyfile", config("second"));
+    INFO(pogo.describe());
+    CHECK(poll_until([&] { return client.get(base).body == "second"; }));
+
+    // An editor's save: a temporary file renamed over the Caddyfile.
+    write_file(dir / ".Caddyfile.tmp", config("third"));
+    fs::rename(dir / ".Caddyfile.tmp", dir / "Caddyfile");
+    CHECK(poll_until([&] { return client.get(base).body == "third"; }));
+
+    write_file(dir / "Caddyfile", config("fourth") + "\nhttp://127.0.0.1:1 {\n\tnot_a_directive\n}\n");
+    CHECK(pogo.wait_stderr("reload failed; the previous configuration keeps serving"));
+    CHECK(client.get(base).body == "third");
+    CHECK(pogo.stop() == 0);
+}
