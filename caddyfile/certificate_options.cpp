@@ -18,7 +18,7 @@ Location where(const Token& t) { return {t.file, t.line}; }
 // Tuning of Caddy's certificate maintenance: Pogo keeps its own schedule and the CA's default
 // chain and lifetime; ignoring these changes no site's behaviour.
 const std::set<std::string> kNoEffect = {"storage_clean_interval", "storage_check", "renew_interval", "ocsp_interval",
-                                         "cert_lifetime", "preferred_chains", "persist_config"};
+                                         "cert_lifetime", "preferred_chains"};
 
 void one_value(const SegmentReader& r, std::string& out) {
     r.expect_args(1, 1);
@@ -92,6 +92,11 @@ bool parse_certificate_option(const Segment& seg, GlobalOptions& out, const Buil
         fail(r.name(), "global option \"fallback_sni\" is not supported by Pogo");
     } else if (n == "pki") {
         fail(r.name(), "global option \"pki\" is not supported: Pogo's local CA cannot be customized");
+    } else if (n == "persist_config") {
+        // Caddy's only value: do not save the running configuration to disk. Pogo never does.
+        r.expect_args(1, 1);
+        r.no_block();
+        if (r.text(0) != "off") fail(r[0], "persist_config: expected off, got " + quoted(r.text(0)));
     } else if (kNoEffect.count(n)) {
         ctx.warn(r.name(), "global option " + quoted(n) + " has no effect in Pogo");
     } else {

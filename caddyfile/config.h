@@ -43,6 +43,9 @@ struct ServerOptions {  // `servers [listener] { }`
     std::optional<Duration> read_body, read_header, write, idle;
     std::optional<uint64_t> max_header_size;
     std::vector<std::string> protocols;  // h1 h2 h2c h3
+    std::vector<std::string> trusted_proxies;    // `trusted_proxies static RANGES...` (private_ranges kept as written)
+    std::vector<std::string> client_ip_headers;  // empty: X-Forwarded-For
+    bool trusted_proxies_strict = false;
     Location where;
 };
 
@@ -173,7 +176,7 @@ struct FileCondition {  // `file` matcher: try_files semantics
 struct MatcherSet {
     std::vector<std::string> paths;  // any of them
     std::vector<std::pair<std::string, std::string>> path_regexps;  // name, pattern (all of them)
-    std::vector<std::string> methods, hosts, remote_ips, protocols;
+    std::vector<std::string> methods, hosts, remote_ips, client_ips, protocols;
     std::vector<std::pair<std::string, std::vector<std::string>>> headers;  // field, any of values ("!F": absent)
     std::vector<std::pair<std::string, std::pair<std::string, std::string>>> header_regexps;  // name, field, pattern
     std::vector<std::pair<std::string, std::string>> query;  // key, value ("*": any)

@@ -51,6 +51,14 @@ ServerOptions read_server(const json& v, const std::string& path) {
     for (size_t i = 0; i < s.protocols.size(); ++i)
         if (s.protocols[i] != "h1" && s.protocols[i] != "h2" && s.protocols[i] != "h2c" && s.protocols[i] != "h3")
             fail(child(o.at("protocols"), i), "expected one of h1, h2, h2c, h3, got " + caddyfile::quoted(s.protocols[i]));
+    if (const json* t = o.get("trusted_proxies"); t && !t->is_null()) {
+        Object to(*t, o.at("trusted_proxies"));
+        if (to.str("source") != "static") fail(to.at("source"), "expected \"static\"");
+        s.trusted_proxies = to.strings("ranges");
+        to.finish();
+    }
+    s.client_ip_headers = o.strings("client_ip_headers");
+    s.trusted_proxies_strict = o.boolean("trusted_proxies_strict", false);
     if (const json* m = o.get("metrics")) {
         Object mo(*m, o.at("metrics"));
         s.metrics = true;

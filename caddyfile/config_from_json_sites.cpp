@@ -18,6 +18,7 @@ MatcherSet read_matcher(const json& v, const std::string& path) {
     m.methods = o.strings("methods");
     m.hosts = o.strings("hosts");
     m.remote_ips = o.strings("remote_ips");
+    m.client_ips = o.strings("client_ips");
     m.protocols = o.strings("protocols");
     if (const json* h = o.get("headers")) {
         const std::string hp = o.at("headers");

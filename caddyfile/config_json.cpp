@@ -36,6 +36,7 @@ json matcher_json(const MatcherSet& s) {
     if (!s.methods.empty()) out["methods"] = s.methods;
     if (!s.hosts.empty()) out["hosts"] = s.hosts;
     if (!s.remote_ips.empty()) out["remote_ips"] = s.remote_ips;
+    if (!s.client_ips.empty()) out["client_ips"] = s.client_ips;
     if (!s.protocols.empty()) out["protocols"] = s.protocols;
     if (!s.headers.empty()) out["headers"] = s.headers;
     for (const auto& [name, fp] : s.header_regexps) out["header_regexps"].push_back({name, fp.first, fp.second});
@@ -240,6 +241,11 @@ json global_json(const GlobalOptions& g) {
                                     {"idle", duration(s.idle)}}},
                                   {"max_header_size", s.max_header_size ? json(*s.max_header_size) : json(nullptr)},
                                   {"protocols", s.protocols},
+                                  {"trusted_proxies", s.trusted_proxies.empty()
+                                                          ? json(nullptr)
+                                                          : json{{"source", "static"}, {"ranges", s.trusted_proxies}}},
+                                  {"client_ip_headers", s.client_ip_headers},
+                                  {"trusted_proxies_strict", s.trusted_proxies_strict},
                                   {"where", where(s.where)}});
     return out;
 }

@@ -31,7 +31,7 @@
 //               directive's own fields (e.g. respond: status, body, close; handle/route:
 //               matchers, handlers; php_server: root, split_path, env, index, try_files,
 //               file_server, workers [worker, see apps_json.h]) }
-//   matcher set = { paths, path_regexps [[name, pattern]], methods, hosts, remote_ips, protocols,
+//   matcher set = { paths, path_regexps [[name, pattern]], methods, hosts, remote_ips, client_ips, protocols,
 //                   headers [[field, [values]]], header_regexps [[name, field, pattern]],
 //                   query [[key, value]], file {root, try_files, try_policy, split_path},
 //                   not [matcher set], comparisons [{placeholder, equal, value}] } (empty ones left out)

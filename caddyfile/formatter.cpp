@@ -15,7 +15,8 @@ struct Line {
 
 class Formatter {
 public:
-    std::string run(const std::vector<Lexeme>& lexemes) {
+    std::string run(const std::vector<Lexeme>& input) {
+        std::vector<Lexeme> lexemes = split_glued_braces(input);
         for (const Lexeme& lx : lexemes) {
             bool bare = lx.kind == Lexeme::Kind::word && lx.quote == Quote::none;
             if (bare && lx.text == "{")
@@ -35,6 +36,38 @@ public:
 
 private:
     enum class Last { none, word, comment, open, close };
+
+    // As caddy fmt: a `{` glued to the last word of a line (`example.com{`) opens a block, so it is
+    // split off. A word whose braces balance (`{$VAR}`, `{path}`) is a placeholder, left alone.
+    static std::vector<Lexeme> split_glued_braces(const std::vector<Lexeme>& in) {
+        std::vector<Lexeme> out;
+        out.reserve(in.size());
+        for (size_t i = 0; i < in.size(); ++i) {
+            const Lexeme& lx = in[i];
+            bool last_on_line = i + 1 == in.size() || in[i + 1].newlines_before > 0;
+            bool glued = lx.kind == Lexeme::Kind::word && lx.quote == Quote::none && lx.text.size() > 1 &&
+                         lx.text.back() == '{' && last_on_line;
+            if (glued) {
+                long depth = 0;
+                for (char c : lx.text) depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+                glued = depth > 0;
+            }
+            if (!glued) {
+                out.push_back(lx);
+                continue;
+            }
+            Lexeme word = lx;
+            word.text.pop_back();
+            if (!word.raw.empty() && word.raw.back() == '{') word.raw.pop_back();
+            Lexeme brace = lx;
+            brace.text = brace.raw = "{";
+            brace.newlines_before = 0;
+            brace.continued = false;
+            out.push_back(std::move(word));
+            out.push_back(std::move(brace));
+        }
+        return out;
+    }
 
     // A new line, after a blank one when the input had one (or `force_blank`), never right after `{`.
     void start_line(const Lexeme& lx, std::string text, bool force_blank = false) {

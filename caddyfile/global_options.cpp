@@ -1,5 +1,7 @@
 #include "caddyfile/global_options.h"
 
+#include <arpa/inet.h>
+
 #include <set>
 
 #include "caddyfile/directive_order.h"
@@ -8,6 +10,22 @@
 namespace caddyfile {
 
 namespace {
+
+// An IPv4 or IPv6 address, optionally with a /prefix that fits it.
+bool valid_ip_or_cidr(const std::string& text) {
+    std::string ip = text;
+    int bits = -1;
+    if (size_t slash = text.find('/'); slash != std::string::npos) {
+        ip = text.substr(0, slash);
+        std::string p = text.substr(slash + 1);
+        if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+        bits = std::stoi(p);
+    }
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, ip.c_str(), buf) == 1) return bits <= 32;
+    if (inet_pton(AF_INET6, ip.c_str(), buf) == 1) return bits <= 128;
+    return false;
+}
 
 const std::set<std::string> kAutoHttps = {"off", "disable_redirects", "disable_certs", "ignore_loaded_certs",
                                           "prefer_wildcard"};
@@ -85,8 +103,28 @@ ServerOptions parse_servers(const Segment& seg, const BuildContext& ctx) {
             out.name = s.text(0);
         } else if (n == "metrics") {  // Caddy's legacy spelling of the global `metrics` option
             parse_metrics(sub, out.metrics, out.metrics_per_host, ctx);
-        } else if (n == "trusted_proxies" || n == "client_ip_headers" || n == "trusted_proxies_strict" ||
-                   n == "log_credentials" || n == "strict_sni_host" || n == "enable_full_duplex" ||
+        } else if (n == "trusted_proxies") {
+            s.expect_args(1, 1024);
+            s.no_block();
+            if (s.text(0) != "static")
+                fail(s[0], "trusted_proxies: Pogo has the static source only (trusted_proxies static RANGES...), got " +
+                               quoted(s.text(0)));
+            if (s.size() < 2) fail(s[0], "trusted_proxies static: expected at least one IP range or private_ranges");
+            for (size_t i = 1; i < s.size(); ++i) {
+                const std::string& range = s.text(i);
+                if (range != "private_ranges" && !valid_ip_or_cidr(range))
+                    fail(s[i], "trusted_proxies: invalid IP address or CIDR range " + quoted(range));
+                out.trusted_proxies.push_back(range);
+            }
+        } else if (n == "client_ip_headers") {
+            s.expect_args(1, 64);
+            s.no_block();
+            out.client_ip_headers = s.texts();
+        } else if (n == "trusted_proxies_strict") {
+            s.expect_args(0, 0);
+            s.no_block();
+            out.trusted_proxies_strict = true;
+        } else if (n == "log_credentials" || n == "strict_sni_host" || n == "enable_full_duplex" ||
                    n == "keepalive_interval" || n == "listener_wrappers") {
             ctx.warn(sub.name(), "servers option " + quoted(n) + " has no effect in Pogo");
         } else {

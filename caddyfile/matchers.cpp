@@ -9,7 +9,7 @@ namespace caddyfile {
 
 namespace {
 
-const std::set<std::string> kUnsupported = {"vars", "vars_regexp", "client_ip", "tls", "map"};
+const std::set<std::string> kUnsupported = {"vars", "vars_regexp", "tls", "map"};
 
 std::string upper(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -164,6 +164,9 @@ void parse_condition(const Segment& seg, MatcherSet& set) {
             if (ip == "forwarded") fail(seg.name(), "remote_ip forwarded is not supported");
             set.remote_ips.push_back(ip);
         }
+    } else if (n == "client_ip") {  // the client behind trusted proxies (servers { trusted_proxies })
+        r.expect_args(1, 1024);
+        for (const std::string& ip : r.texts()) set.client_ips.push_back(ip);
     } else if (n == "protocol") {
         r.expect_args(1, 1);
         set.protocols.push_back(r.text(0));

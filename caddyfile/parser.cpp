@@ -130,6 +130,9 @@ private:
                 continue;
             }
             Token key = t;
+            if (!key.quoted() && b.keys.empty() && key.text.size() > 1 && key.text[0] == '@')
+                fail(key, "named matcher " + quoted(key.text) +
+                              " is defined outside a site block: define it inside the site that uses it");
             if (!key.quoted() && key.text.size() > 1 && key.text.back() == '{')
                 fail(key, "site address " + quoted(key.text) + " ends with '{': put a space before the '{'");
             expecting = !key.text.empty() && key.text.back() == ',';

@@ -11,6 +11,7 @@
 #include "cli/https.h"
 #include "pogo/config.h"
 #include "server/log.h"
+#include "server/routes/matcher.h"
 #include "server/routes/build.h"
 
 namespace pogo::cli {
@@ -74,6 +75,15 @@ server::ServerOptions server_options(const cf::GlobalOptions& g) {
     if (s.write) o.write_timeout = ms(*s.write);
     if (s.idle) o.idle_timeout = ms(*s.idle);
     if (s.max_header_size) o.max_header_size = size_t(*s.max_header_size);
+    if (!s.trusted_proxies.empty()) {
+      try {
+        o.client_ip.trusted = server::ip_ranges("trusted_proxies", s.trusted_proxies);
+      } catch (const std::exception& e) {
+        fail(s.where, std::string("servers ") + e.what());
+      }
+    }
+    if (!s.client_ip_headers.empty()) o.client_ip.headers = s.client_ip_headers;
+    o.client_ip.strict = s.trusted_proxies_strict;
   }
   return o;
 }

@@ -93,12 +93,15 @@ void register_server_variables(zval* arr) {
   const server::RequestHead& h = *ctx->head;
   char num[32];
 
-  add(arr, "REMOTE_ADDR", h.remote_addr);
-  add(arr, "REMOTE_HOST", h.remote_addr);
+  // As FrankenPHP: the client behind trusted proxies (servers { trusted_proxies }), else the peer.
+  const std::string& client = h.client_ip.empty() ? h.remote_addr : h.client_ip;
+  add(arr, "REMOTE_ADDR", client);
+  add(arr, "REMOTE_HOST", client);
   add(arr, "REMOTE_PORT", std::string_view(num, size_t(std::snprintf(num, sizeof num, "%u", unsigned(h.remote_port)))));
   add(arr, "DOCUMENT_ROOT", h.document_root);
   add(arr, "SCRIPT_FILENAME", h.script_filename);
   add(arr, "SCRIPT_NAME", h.script_name);
+  add(arr, "DOCUMENT_URI", h.script_name);  // the script part, as Caddy's FastCGI and FrankenPHP set it
   add(arr, "PATH_INFO", h.path_info);
   if (!h.path_info.empty()) {
     ctx->value_buf.assign(h.document_root).append(h.path_info);
@@ -106,7 +109,6 @@ void register_server_variables(zval* arr) {
   }
   ctx->value_buf.assign(h.script_name).append(h.path_info);
   add(arr, "PHP_SELF", ctx->value_buf);
-  add(arr, "DOCUMENT_URI", ctx->value_buf);
   add_server_name_port(arr, *ctx);
   add(arr, "SERVER_PROTOCOL",
       std::string_view(num, size_t(std::snprintf(num, sizeof num, "HTTP/%d.%d", h.http_major, h.http_minor))));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "server/client_ip.h"
 #include "server/http2_codec.h"
 #include "server/http_loop.h"
 #include "server/listener.h"
@@ -179,6 +180,8 @@ void Connection::on_body(const char* data, size_t n) {
 void Connection::fill_connection_facts(RequestHead& h) const {
   h.remote_addr = remote_ip_;
   h.remote_port = remote_port_;
+  const ClientIpPolicy& policy = hl_.options().client_ip;
+  h.client_ip = policy.enabled() ? resolve_client_ip(policy, h) : remote_ip_;
   h.local_addr = local_ip_;
   h.local_port = local_port_;
   if (transport_.secure()) {

@@ -54,7 +54,8 @@ struct RequestHead {
   int http_major = 1;
   int http_minor = 1;
   std::vector<Header> headers;    // in arrival order, names as received
-  std::string remote_addr;        // "127.0.0.1" or "::1"
+  std::string remote_addr;        // "127.0.0.1" or "::1": the connection's peer
+  std::string client_ip;          // the client behind trusted proxies, else the peer (client_ip.h)
   uint16_t remote_port = 0;
   std::string local_addr;
   uint16_t local_port = 0;

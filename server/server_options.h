@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/client_ip.h"
+
 namespace pogo::server {
 
 struct ServerOptions {
@@ -36,6 +38,7 @@ struct ServerOptions {
   bool quiet = false;
   bool metrics = false;  // `metrics`: Caddy's HTTP metrics are counted (metrics/http.h)
   std::string name;      // `servers { name }`: the server label; "" = srv0, srv1, ... in listener order
+  ClientIpPolicy client_ip;  // `servers { trusted_proxies; client_ip_headers; trusted_proxies_strict }`
 };
 
 }  // namespace pogo::server

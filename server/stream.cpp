@@ -536,7 +536,7 @@ void Stream::log_access() {
       {"request",
        {{"remote_ip", h.remote_addr},
         {"remote_port", std::to_string(h.remote_port)},
-        {"client_ip", h.remote_addr},
+        {"client_ip", h.client_ip.empty() ? h.remote_addr : h.client_ip},
         {"proto", h.http_major >= 2 ? std::string("HTTP/2.0")
                                     : "HTTP/" + std::to_string(h.http_major) + "." + std::to_string(h.http_minor)},
         {"method", h.method},

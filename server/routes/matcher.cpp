@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "server/client_ip.h"
 #include "server/routes/placeholders.h"
 
 namespace pogo::server {
@@ -123,6 +124,20 @@ bool valid_ip_range(std::string_view range) {
   return parse_range(range, net, bits);
 }
 
+std::vector<std::string> ip_ranges(std::string_view what, const std::vector<std::string>& written) {
+  std::vector<std::string> out;
+  for (const auto& ip : written) {
+    if (ip == "private_ranges") {
+      out.insert(out.end(), private_ranges().begin(), private_ranges().end());
+      continue;
+    }
+    if (!valid_ip_range(ip))
+      throw std::runtime_error(std::string(what) + ": invalid IP address or CIDR range \"" + ip + "\"");
+    out.push_back(ip);
+  }
+  return out;
+}
+
 bool ip_in_range(std::string_view range, std::string_view ip) {
   Ip net, addr;
   int bits = 0;
@@ -220,15 +235,8 @@ Matcher Matcher::from_set(const caddyfile::MatcherSet& s, const std::string& nam
   }
   m.methods_ = s.methods;
   m.hosts_ = s.hosts;
-  for (const auto& ip : s.remote_ips) {
-    if (ip == "private_ranges") {
-      for (const char* r : {"192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"})
-        m.remote_ips_.push_back(r);
-      continue;
-    }
-    if (!valid_ip_range(ip)) throw std::runtime_error("remote_ip: invalid IP address or CIDR range \"" + ip + "\"");
-    m.remote_ips_.push_back(ip);
-  }
+  m.remote_ips_ = ip_ranges("remote_ip", s.remote_ips);
+  m.client_ips_ = ip_ranges("client_ip", s.client_ips);
   m.protocols_ = s.protocols;
   m.headers_ = s.headers;
   for (const auto& [rn, fp] : s.header_regexps) {
@@ -275,6 +283,12 @@ bool Matcher::matches(Request& r) const {
   if (!remote_ips_.empty()) {
     bool any = false;
     for (const auto& range : remote_ips_) any = any || ip_in_range(range, h.remote_addr);
+    if (!any) return false;
+  }
+  if (!client_ips_.empty()) {
+    const std::string& client = h.client_ip.empty() ? h.remote_addr : h.client_ip;
+    bool any = false;
+    for (const auto& range : client_ips_) any = any || ip_in_range(range, client);
     if (!any) return false;
   }
   for (const auto& proto : protocols_) {

@@ -32,6 +32,9 @@ bool value_pattern_matches(std::string_view pattern, std::string_view value);
 bool ip_in_range(std::string_view range, std::string_view ip);
 // True when `range` is a valid IP or CIDR.
 bool valid_ip_range(std::string_view range);
+// `written` (IPs, CIDRs, `private_ranges`) checked and expanded; throws std::runtime_error naming
+// `what` (the matcher or option) and the bad entry.
+std::vector<std::string> ip_ranges(std::string_view what, const std::vector<std::string>& written);
 
 // A Go/PCRE-flavoured pattern as std::regex: `(?P<name>...)`/`(?<name>...)` become plain groups
 // (their names remembered), a leading `(?i)` becomes icase. Throws std::regex_error.
@@ -57,7 +60,7 @@ class Matcher {
   bool all_ = true;
   std::vector<std::string> paths_;
   std::vector<CompiledRegex> path_regexps_;
-  std::vector<std::string> methods_, hosts_, remote_ips_, protocols_;
+  std::vector<std::string> methods_, hosts_, remote_ips_, client_ips_, protocols_;
   std::vector<std::pair<std::string, std::vector<std::string>>> headers_;
   std::vector<std::pair<std::string, CompiledRegex>> header_regexps_;  // field, regex
   std::vector<std::pair<std::string, std::vector<std::string>>> query_;  // key -> any of values

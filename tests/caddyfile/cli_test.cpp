@@ -40,6 +40,10 @@ TEST_CASE("pogo fmt") {
     r = fmt({"-", "--diff"}, ":80 {\nrespond hi\n}\n");
     CHECK(r.code == 1);
     CHECK(r.out == "  :80 {\n- respond hi\n+ \trespond hi\n  }\n");
+    // A `{` glued to the last word of a line opens the block, as caddy fmt reads it; placeholders
+    // ending a line keep their braces.
+    r = fmt({"-"}, "http://{\nrespond hi\nroute {\nheader X {$V}\n}\n}\n");
+    CHECK(r.out == "http:// {\n\trespond hi\n\troute {\n\t\theader X {$V}\n\t}\n}\n");
     r = fmt({"-"}, ":80 \"open\n");
     CHECK(r.code == 1);
     CHECK(r.err == "<stdin>:1: unterminated quoted string: missing closing '\"'\n");

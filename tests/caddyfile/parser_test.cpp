@@ -158,6 +158,8 @@ TEST_CASE("parser: errors") {
         {"a.com,", "Caddyfile:1: expected another site address after ','"},
         {"a.com,b.com {\n}", "Caddyfile:1: site address \"a.com,b.com\" contains ',': put a space after the comma"},
         {"a.com{\n}", "Caddyfile:1: site address \"a.com{\" ends with '{': put a space before the '{'"},
+        {"@api path /api/*\n:80 {\n\trespond hi\n}",
+         "Caddyfile:1: named matcher \"@api\" is defined outside a site block: define it inside the site that uses it"},
         {":80 {\n\t(snip) {\n\t\trespond x\n\t}\n}",
          "Caddyfile:2: snippet (snip) must be defined at the top level, not inside a block"},
         {"(s) {\n\tx\n}\n(s) {\n\ty\n}", "Caddyfile:4: snippet (s) is already defined at Caddyfile:1"},

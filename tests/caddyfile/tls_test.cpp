@@ -267,17 +267,20 @@ TEST_CASE("global options: certificates") {
     CHECK(h3.warnings[0].str() == "/app/Caddyfile:3: Pogo does not serve HTTP/3; h3 ignored");
 
     for (const char* option : {"storage_clean_interval 24h", "storage_check off", "ocsp_interval 2h", "cert_lifetime 30d",
-                               "persist_config off", "preferred_chains smallest"}) {
+                               "preferred_chains smallest"}) {
         CAPTURE(option);
         Config w = test::load(std::string("{\n\t") + option + "\n}\n");
         REQUIRE(w.warnings.size() == 1);
         CHECK(w.warnings[0].message.find("has no effect in Pogo") != std::string::npos);
     }
+    // Pogo never saves its configuration to disk: `persist_config off` is what it does already.
+    CHECK(test::load("{\n\tpersist_config off\n}\n").warnings.empty());
 }
 
 TEST_CASE("global options: certificate errors") {
     const std::pair<std::string, std::string> cases[] = {
         {"{\n\temail\n}", "2: missing argument for \"email\""},
+        {"{\n\tpersist_config on\n}", "2: persist_config: expected off, got \"on\""},
         {"{\n\temail a@b.c\n\temail d@e.f\n}", "3: global option \"email\" is set twice"},
         {"{\n\tlocal_certs yes\n}", "2: too many arguments for \"local_certs\""},
         {"{\n\tstorage redis {\n\t\thost localhost\n\t}\n}",
