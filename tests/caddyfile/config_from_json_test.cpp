@@ -125,24 +125,6 @@ const char* const kInline[] = {
     ":80 {\n\t@get method GET\n\thandle_path /api/* {\n\t\t@post method POST\n\t\trespond @post 1\n\t\trespond @get 2\n\t}\n"
     "\troute {\n\t\tfile_server\n\t\troot * /srv\n\t}\n\thandle {\n\t\tfile_server\n\t\troot * /srv\n\t}\n}",
     ":80 {\n\tencode zstd br gzip\n\tphp_fastcgi localhost:9000\n}",
-    R"(:80 {
-	@static path /assets/*
-	error /gone "Gone for good" 410
-	file_server
-	handle_errors {
-		respond "Oops {err.status_code}"
-	}
-	handle_errors 404 410 {
-		@html header Accept *text/html*
-		rewrite @html /errors/{err.status_code}.html
-		file_server
-	}
-	handle_errors 5xx 418 {
-		header @static X-Error {err.id}
-		respond "{err.status_code} {err.status_text}: {err.message}" 503
-	}
-}
-)",
     R"({
 	debug
 	http_port 8080
@@ -239,6 +221,24 @@ b.localhost {
     "{\n\tcert_issuer internal {\n\t\tlifetime 2d\n\t}\n}\nlocalhost, example.com {\n\ttls ops@example.com\n}\n",
     ":8443 {\n\ttls c.pem k.pem\n}\nhttp://a.test, a.test {\n\ttls c.pem k.pem\n}\n",
     "{\n\tauto_https off\n}\na.test {\n\ttls c.pem k.pem\n}\nb.test:8080 {\n}\n",
+    R"(:80 {
+	@static path /assets/*
+	error /gone "Gone for good" 410
+	file_server
+	handle_errors {
+		respond "Oops {err.status_code}"
+	}
+	handle_errors 404 410 {
+		@html header Accept *text/html*
+		rewrite @html /errors/{err.status_code}.html
+		file_server
+	}
+	handle_errors 5xx 418 {
+		header @static X-Error {err.id}
+		respond "{err.status_code} {err.status_text}: {err.message}" 503
+	}
+}
+)",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.

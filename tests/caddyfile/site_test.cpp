@@ -289,7 +289,7 @@ TEST_CASE("sites: handle_errors blocks, most specific first") {
     CHECK(s.errors[0].where.line == 11);
     CHECK(s.errors[1].codes == std::vector<int>{403});
     CHECK(s.errors[1].matchers.size() == 1);
-    CHECK(order_of(s.errors[1].handlers) == "respond(@local) respond(@api)");
+    CHECK(order_of(s.errors[1].handlers) == "respond(@api) respond(@local)");
     CHECK(s.errors[2].classes == std::vector<int>{5});
     CHECK(s.errors[2].codes == std::vector<int>{404});
     CHECK(s.errors[3].codes.empty());
