@@ -195,9 +195,6 @@ TEST_CASE("handle_errors: a PHP fatal error before any output gets the custom 50
 		header X-Custom-Error yes
 		respond "custom 500: {err.message} @ {err.trace}"
 	}
-	handle_errors 404 {
-		respond "no such page: {path}"
-	}
 }
 )");
     HttpClient client;
@@ -224,19 +221,13 @@ TEST_CASE("handle_errors: a PHP fatal error before any output gets the custom 50
     CHECK(own404.status == 404);
     CHECK(own404.body == "status body");
 
-    // A script that does not exist: php_server's 404 goes through handle_errors.
-    Response nope = client.get(pogo->url("/nope.php"));
-    INFO(nope.describe());
-    CHECK(nope.status == 404);
-    CHECK(nope.body == "no such page: /nope.php");
-
     // The thread serves on.
     Response hello = client.get(pogo->url("/hello.php"));
     CHECK(hello.status == 200);
     CHECK(hello.body == "Hello, World!");
 }
 
-TEST_CASE("handle_errors: a request that waited past max_wait_time (503), and a PHP error page") {
+TEST_CASE("handle_errors: a request that waited past max_wait_time (503)") {
     TempDir dir;
     auto pogo = start_run(dir, R"({
 	admin off
