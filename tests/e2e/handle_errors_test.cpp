@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// `pogo run` with `caddyfile` (its site address written as http://127.0.0.1:{$PORT}), from `dir`.
+// `pogo run` with `caddyfile` (its site address written as :{$PORT}), from `dir`.
 std::unique_ptr<PogoProcess> start_run(const TempDir& dir, const std::string& caddyfile) {
     int port = free_port();
     write_file(dir / "Caddyfile", caddyfile);
@@ -40,7 +40,7 @@ TEST_CASE("handle_errors: error directive and file_server 404, specific codes be
     write_file(dir / "site/index.html", "home\n");
     write_file(dir / "site/errors/404.html", "<h1>custom not found</h1>\n");
     write_file(dir / "site/errors/410.html", "<h1>custom gone</h1>\n");
-    auto pogo = start_run(dir, std::string(kHeader) + "http://127.0.0.1:{$PORT} {\n\troot * " + (dir / "site").string() + R"(
+    auto pogo = start_run(dir, std::string(kHeader) + ":{$PORT} {\n\troot * " + (dir / "site").string() + R"(
 	error /teapot "short and stout" 418
 	error /gone "Gone for good" 410
 	error /boom "it broke" 500
@@ -117,7 +117,7 @@ TEST_CASE("handle_errors: error directive and file_server 404, specific codes be
 TEST_CASE("handle_errors: without a matching block the response is as before; errors inside it do not loop") {
     TempDir dir;
     write_file(dir / "site/index.html", "home\n");
-    auto pogo = start_run(dir, std::string(kHeader) + "http://127.0.0.1:{$PORT} {\n\troot * " + (dir / "site").string() + R"(
+    auto pogo = start_run(dir, std::string(kHeader) + ":{$PORT} {\n\troot * " + (dir / "site").string() + R"(
 	error /teapot "short and stout" 418
 	error /boom "it broke" 500
 	file_server
@@ -151,7 +151,7 @@ TEST_CASE("handle_errors: without a matching block the response is as before; er
 
 TEST_CASE("handle_errors: a body over request_body max_size (413)") {
     TempDir dir;
-    auto pogo = start_run(dir, std::string(kHeader) + "http://127.0.0.1:{$PORT} {\n\troot * " + app_root().string() + R"(
+    auto pogo = start_run(dir, std::string(kHeader) + ":{$PORT} {\n\troot * " + app_root().string() + R"(
 	request_body {
 		max_size 10
 	}
@@ -189,7 +189,7 @@ TEST_CASE("handle_errors: a body over request_body max_size (413)") {
 
 TEST_CASE("handle_errors: a PHP fatal error before any output gets the custom 500 page; a script's own status passes") {
     TempDir dir;
-    auto pogo = start_run(dir, std::string(kHeader) + "http://127.0.0.1:{$PORT} {\n\troot * " + app_root().string() + R"(
+    auto pogo = start_run(dir, std::string(kHeader) + ":{$PORT} {\n\troot * " + app_root().string() + R"(
 	php_server
 	handle_errors 500 {
 		header X-Custom-Error yes
@@ -237,7 +237,7 @@ TEST_CASE("handle_errors: a request that waited past max_wait_time (503)") {
 		max_wait_time 100ms
 	}
 }
-http://127.0.0.1:{$PORT} {
+:{$PORT} {
 	root * )" + app_root().string() + R"(
 	php_server
 	handle_errors 503 {
@@ -270,7 +270,7 @@ http://127.0.0.1:{$PORT} {
 
 TEST_CASE("handle_errors: the block may run PHP, which sees the rewritten request") {
     TempDir dir;
-    auto pogo = start_run(dir, std::string(kHeader) + "http://127.0.0.1:{$PORT} {\n\troot * " + app_root().string() + R"(
+    auto pogo = start_run(dir, std::string(kHeader) + ":{$PORT} {\n\troot * " + app_root().string() + R"(
 	error /private/* "private" 403
 	php_server
 	handle_errors {
