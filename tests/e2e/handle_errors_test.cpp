@@ -285,3 +285,27 @@ TEST_CASE("handle_errors: the block may run PHP, which sees the rewritten reques
     CHECK(r.status == 403);
     CHECK(r.body == "status body");
 }
+
+TEST_CASE("handle_errors: worker mode, an exception out of the request handler gets the custom 500 page") {
+    TempDir dir;
+    const std::string root = fs::canonical(fixtures_dir() / "worker_app").string();
+    auto pogo = start_run(dir, "{\n\tadmin off\n\tauto_https off\n\tfrankenphp {\n\t\tworker " + root +
+                                   "/index.php 1\n\t}\n}\n:{$PORT} {\n\troot * " + root + R"(
+	php_server
+	handle_errors 500 {
+		respond "custom 500: {err.message}"
+	}
+}
+)");
+    HttpClient client;
+    Response thrown = client.get(pogo->url("/?throw=1"));
+    INFO(thrown.describe());
+    CHECK(thrown.status == 500);
+    CHECK(thrown.body.starts_with("custom 500: "));
+    CHECK(thrown.body.find("worker handler exception") != std::string::npos);
+    // The worker serves on.
+    Response next = client.get(pogo->url("/?n=1"));
+    INFO(next.describe());
+    CHECK(next.status == 200);
+    CHECK(body_json(next)["get"]["n"] == "1");
+}
