@@ -228,7 +228,8 @@ struct SubrouteSpec {  // handle, handle_path, route
     std::vector<Handler> handlers;
     std::string strip_prefix;  // handle_path
 };
-struct RespondSpec { int status = 200; std::string body; bool close = false; };
+// status 0: not written, so 200 — or, inside handle_errors, the status of the error being handled.
+struct RespondSpec { int status = 0; std::string body; bool close = false; };
 struct ErrorSpec { int status = 500; std::string message; };
 struct PhpSpec {  // php_server, php, php_fastcgi
     std::string root;
@@ -294,10 +295,34 @@ struct TlsConfig {  // the site's `tls` directive
     Location where;
 };
 
+// `handle_errors [codes and classes] { }`: a route run when the site's handlers end in an error
+// (the error directive, file_server's 404/403, a body over request_body's max_size, a PHP request
+// that waited past max_wait_time, a PHP script that died before its first output). Without codes
+// and classes it handles every error.
+struct ErrorRoute {
+    std::vector<int> codes;    // 404, 410, ...
+    std::vector<int> classes;  // 4 for 4xx, 5 for 5xx
+    std::vector<NamedMatcher> matchers;  // defined inside the block
+    std::vector<Handler> handlers;       // in Caddy's directive order
+    Location where;
+    bool handles(int status) const {
+        if (codes.empty() && classes.empty()) return true;
+        for (int c : codes)
+            if (c == status) return true;
+        for (int c : classes)
+            if (status / 100 == c) return true;
+        return false;
+    }
+};
+
 struct Site {
     std::vector<Address> addresses;
     std::vector<NamedMatcher> matchers;
     std::vector<Handler> handlers;  // in execution order (Caddy's directive order applied)
+    // Most specific first, as Caddy sorts them: blocks with only status codes, then blocks with a
+    // class (4xx), then the catch-all; written order within each rank. The first that handles
+    // the error's status runs.
+    std::vector<ErrorRoute> errors;
     std::vector<LogConfig> logs;
     std::optional<TlsConfig> tls;
     std::vector<std::string> bind;

@@ -1,5 +1,6 @@
 // The sites of a configuration document: addresses, matchers, handlers (each directive's own
 // fields, as config_json.cpp writes them), access logs, TLS.
+#include <cctype>
 #include <map>
 
 #include "caddyfile/config_from_json_parts.h"
@@ -155,7 +156,7 @@ HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const
     }
     if (d == "respond") {
         RespondSpec s;
-        s.status = o.integer("status", 200, 0, 999);
+        s.status = o.integer("status", 0, 0, 999);
         s.body = o.str("body");
         s.close = o.boolean("close", false);
         return s;
@@ -266,6 +267,32 @@ Address read_address(const json& v, const std::string& path) {
     return a;
 }
 
+// One `errors.routes` entry: "status_codes" holds codes ("404") and classes ("5xx").
+ErrorRoute read_error_route(const json& v, const std::string& path, const Scope& site_scope, const Context& ctx) {
+    Object o(v, path);
+    ErrorRoute e;
+    const std::vector<std::string> statuses = o.strings("status_codes");
+    for (size_t i = 0; i < statuses.size(); ++i) {
+        const std::string& st = statuses[i];
+        bool digits = st.size() == 3 && std::isdigit(static_cast<unsigned char>(st[0])) &&
+                      std::isdigit(static_cast<unsigned char>(st[1])) && std::isdigit(static_cast<unsigned char>(st[2]));
+        if (st.size() == 3 && (st[0] == '4' || st[0] == '5') && st.substr(1) == "xx")
+            e.classes.push_back(st[0] - '0');
+        else if (digits && st >= "400" && st <= "599")
+            e.codes.push_back(std::stoi(st));
+        else
+            fail(child(o.at("status_codes"), i), "expected an error status code (400-599) or a class (4xx, 5xx), got " +
+                                                     caddyfile::quoted(st));
+    }
+    e.matchers = read_matchers(o.get("matchers"), o.at("matchers"));
+    Scope scope = site_scope;
+    scope.push_back(&e.matchers);
+    e.handlers = read_handlers(o.get("handlers"), o.at("handlers"), scope, ctx);
+    e.where = o.where();
+    o.finish();
+    return e;
+}
+
 }  // namespace
 
 Site read_site(const json& v, const std::string& path, const Context& ctx) {
@@ -282,6 +309,13 @@ Site read_site(const json& v, const std::string& path, const Context& ctx) {
         for (size_t i = 0; i < as_array(*logs, o.at("logs")).size(); ++i)
             s.logs.push_back(read_log((*logs)[i], child(o.at("logs"), i)));
     if (const json* t = o.get("tls")) s.tls = read_tls(*t, o.at("tls"));
+    if (const json* errors = o.get("errors")) {
+        Object eo(*errors, o.at("errors"));
+        if (const json* routes = eo.get("routes"))
+            for (size_t i = 0; i < as_array(*routes, eo.at("routes")).size(); ++i)
+                s.errors.push_back(read_error_route((*routes)[i], child(eo.at("routes"), i), {&s.matchers}, ctx));
+        eo.finish();
+    }
     s.where = o.where();
     o.finish();
     return s;

@@ -260,8 +260,21 @@ json site_json(const Site& s) {
     for (const LogConfig& l : s.logs) logs.push_back(log_json(l));
     json tls = nullptr;
     if (s.tls) tls = tls_json(*s.tls);
-    return {{"addresses", addresses}, {"bind", s.bind},  {"matchers", matchers_json(s.matchers)},
-            {"handlers", handlers_json(s.handlers)}, {"logs", logs}, {"tls", tls}, {"where", where(s.where)}};
+    // Caddy's server `errors.routes`, one per handle_errors block, in the order they are tried.
+    json error_routes = json::array();
+    for (const ErrorRoute& e : s.errors) {
+        std::vector<std::string> statuses;
+        for (int c : e.codes) statuses.push_back(std::to_string(c));
+        for (int c : e.classes) statuses.push_back(std::to_string(c) + "xx");
+        error_routes.push_back({{"status_codes", statuses},
+                                {"matchers", matchers_json(e.matchers)},
+                                {"handlers", handlers_json(e.handlers)},
+                                {"where", where(e.where)}});
+    }
+    json out = {{"addresses", addresses}, {"bind", s.bind},  {"matchers", matchers_json(s.matchers)},
+                {"handlers", handlers_json(s.handlers)}, {"logs", logs}, {"tls", tls}, {"where", where(s.where)}};
+    if (!s.errors.empty()) out["errors"] = {{"routes", error_routes}};
+    return out;
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ bool looks_like_address(const std::string& s) {
 [[noreturn]] void unknown_directive(const Segment& seg, const DirectiveContext& ctx, bool site_level) {
     const Token& t = seg.name();
     const std::string& n = t.text;
-    if (n == "log" || n == "tls" || n == "bind")
+    if (n == "log" || n == "tls" || n == "bind" || n == "handle_errors")
         fail(t, quoted(n) + " belongs at the top level of a site block, not inside " +
                     (site_level ? "this block" : "handle, handle_path or route"));
     if (directives::is_unsupported(n)) fail(t, "directive " + quoted(n) + " is not supported by Pogo");

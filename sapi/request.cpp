@@ -45,14 +45,29 @@ void fill_request_info(RequestContext& ctx) {
 
 void (*g_next_error_cb)(int, zend_string*, uint32_t, zend_string*) = nullptr;
 
+void note_fatal(RequestContext& ctx, zend_string* message, zend_string* file, uint32_t line) noexcept {
+  try {
+    ctx.fatal_error = true;
+    ctx.fatal_message.assign(message ? ZSTR_VAL(message) : "", message ? ZSTR_LEN(message) : 0);
+    ctx.fatal_trace.assign(file ? ZSTR_VAL(file) : "", file ? ZSTR_LEN(file) : 0);
+    ctx.fatal_trace += ":" + std::to_string(line);
+  } catch (...) {  // out of memory: the 500 still goes out, unmarked
+    ctx.fatal_error = false;
+  }
+}
+
 // zend_error_cb, in front of PHP's: a fatal error (uncaught exceptions included) while the head
 // is still unsent makes the response a 500, before PHP displays the error — so the status holds
 // with display_errors on too (PHP's own rule only covers display_errors off). exit() never comes
 // here and keeps the status the script chose. C-like: PHP's handler bails out from below.
+// The message is kept for handle_errors (RequestContext::fatal_error); nothing with a destructor
+// is alive in this frame when PHP's handler bails out.
 void error_status_cb(int type, zend_string* file, const uint32_t line, zend_string* message) {
   constexpr int kFatal = E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR | E_RECOVERABLE_ERROR | E_PARSE;
-  if ((type & kFatal) && t_current && !SG(headers_sent) && SG(sapi_headers).http_response_code == 200)
+  if ((type & kFatal) && t_current && !SG(headers_sent) && SG(sapi_headers).http_response_code == 200) {
     SG(sapi_headers).http_response_code = 500;
+    note_fatal(*t_current, message, file, line);
+  }
   g_next_error_cb(type, file, line, message);
 }
 
@@ -108,6 +123,7 @@ void remove_error_status_hook() {
 
 void bind_request(RequestContext& ctx) {
   ctx.head = &ctx.exchange->head();
+  ctx.fatal_error = false;
   t_current = &ctx;
   if (PhpThread* thread = PhpThread::current()) thread->activity().begin(ctx.head->method, ctx.head->uri);
   join_cookies(ctx);

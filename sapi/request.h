@@ -28,9 +28,16 @@ struct RequestContext {
   std::string name_buf;
   std::string value_buf;
 
+  // A fatal error turned the unsent head into a 500 (error_status_cb): the head goes out marked as
+  // an error (server::ResponseHead::error) with PHP's message and "file:line" as its trace.
+  bool fatal_error = false;
+  std::string fatal_message;
+  std::string fatal_trace;
+
   void reset() {
     exchange.reset();
     head = nullptr;
+    fatal_error = false;
   }
 };
 

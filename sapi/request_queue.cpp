@@ -136,7 +136,8 @@ void RequestQueue::drop_abandoned(server::Exchange& ex) {
 void RequestQueue::reject_overdue(server::Exchange& ex) {
   log::warn("php", "request waited too long for a PHP thread", {{"uri", ex.head().uri}});
   try {
-    ex.send_head(server::ResponseHead{503, {{"Content-Type", "text/plain; charset=utf-8"}}});
+    ex.send_head(server::ResponseHead{
+        503, {{"Content-Type", "text/plain; charset=utf-8"}}, true, "maximum request handling time exceeded", {}});
     ex.write("maximum request handling time exceeded");
     ex.finish();
   } catch (const std::exception& e) {

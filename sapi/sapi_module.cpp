@@ -87,6 +87,11 @@ int send_headers(sapi_headers_struct* headers) {
       while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
       head.headers.push_back({std::string(line.substr(0, colon)), std::string(value)});
     }
+    if (RequestContext* ctx = current_request(); ctx && ctx->fatal_error && head.status == 500) {
+      head.error = true;
+      head.error_message = ctx->fatal_message;
+      head.error_trace = ctx->fatal_trace;
+    }
     ex->send_head(std::move(head));
   } catch (const std::exception& e) {
     log::error("php", "sending response headers failed", {{"error", e.what()}});

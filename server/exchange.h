@@ -82,6 +82,13 @@ struct RequestHead {
 struct ResponseHead {
   int status = 200;
   std::vector<Header> headers;
+  // Set by a producer whose response is an error rather than the application's answer (a request
+  // that waited too long for a PHP thread, a script that died before its first output): the site's
+  // handle_errors routes may answer it instead (Caddy's handler error). A script's own 404 or 500
+  // is not an error.
+  bool error = false;
+  std::string error_message;  // {err.message}
+  std::string error_trace;    // {err.trace}: where it happened, when known
 };
 
 class Exchange {

@@ -19,6 +19,28 @@ Respond make_error_response(int status) {
   return r;
 }
 
+Respond make_handler_error(int status, std::string message) {
+  Respond r = make_error_response(status);
+  r.error = true;
+  r.error_message = std::move(message);
+  return r;
+}
+
+bool ErrorRoute::handles(int status) const {
+  if (codes.empty() && classes.empty()) return true;
+  for (int c : codes)
+    if (c == status) return true;
+  for (int c : classes)
+    if (status / 100 == c) return true;
+  return false;
+}
+
+const Handler* Site::error_route(int status) const {
+  for (const ErrorRoute& e : errors)
+    if (e.handles(status)) return e.route.get();
+  return nullptr;
+}
+
 Action Site::route(Request& r) const {
   for (const auto& h : chain)
     if (auto a = h->handle(r)) return std::move(*a);

@@ -28,6 +28,10 @@ struct Respond {
   int status = 200;
   std::vector<Header> headers;
   std::string body;
+  // A handler error (the error directive, file_server's 404): the site's handle_errors routes may
+  // answer it instead; without one that handles the status, this response goes out as it is.
+  bool error = false;
+  std::string error_message;
 };
 // Serve this file (absolute real path inside the root) with static-file semantics.
 struct ServeFile {
@@ -49,11 +53,24 @@ class Handler {
   virtual std::optional<Action> handle(Request& r) const = 0;
 };
 
+// One handle_errors block: the statuses it handles (none: every error) and its route.
+struct ErrorRoute {
+  std::vector<int> codes;    // 404
+  std::vector<int> classes;  // 4 for 4xx
+  std::unique_ptr<Handler> route;
+  bool handles(int status) const;
+};
+
 class Site {
  public:
   std::vector<std::string> hosts;  // empty: any host
   std::vector<std::unique_ptr<Handler>> chain;
   int unhandled_status = 404;  // a request no handler answers (Caddy answers 200 with no body)
+  // handle_errors, most specific first; empty (the common case) costs nothing per request.
+  std::vector<ErrorRoute> errors;
+
+  // The route that answers an error with this status, or nullptr.
+  const Handler* error_route(int status) const;
 
   // Runs the chain. What handlers ask of the response is left in `r.filters`.
   Action route(Request& r) const;
@@ -90,5 +107,7 @@ std::unique_ptr<Handler> make_file_server_handler(std::string root, bool hide_de
 
 // A small text/plain response.
 Respond make_error_response(int status);
+// make_error_response() marked as a handler error (Respond::error) for handle_errors.
+Respond make_handler_error(int status, std::string message = {});
 
 }  // namespace pogo::server

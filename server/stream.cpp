@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <random>
 
 #include "server/http_loop.h"
 #include "server/log.h"
@@ -18,6 +19,15 @@ namespace pogo::server {
 
 namespace {
 constexpr int kFileChunksPerTurn = 16;  // then yield to the other connections
+
+// {err.id}: nine random letters and digits, as Caddy's error ids.
+std::string random_error_id() {
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string id(9, '0');
+  for (char& c : id) c = kChars[rng() % (sizeof kChars - 1)];
+  return id;
+}
 }  // namespace
 
 // Posted tasks and file reads outlive the stream they were for: they hold this link, which the
@@ -89,16 +99,68 @@ void Stream::route(const SiteTable& sites, const tls::Challenges* acme, metrics:
     filters_ = std::move(rq.filters);
     request_max_body_ = rq.max_body_size;
     request_stream_body_ = rq.stream_body;
+    if (!site->errors.empty()) {
+      error_site_ = site;
+      error_root_ = std::move(rq.root);
+      error_vars_ = std::move(rq.vars);
+    }
   }
   if (request_max_body_ && h.content_length && *h.content_length > *request_max_body_)
     return respond_error(413, "request body too large", true);
   if (h.has_body && !std::holds_alternative<ToBackend>(action)) host_.stream_body_unused(*this);
-  if (auto* r = std::get_if<Respond>(&action))
+  start(std::move(action));
+}
+
+void Stream::start(Action action) {
+  if (auto* r = std::get_if<Respond>(&action)) {
+    if (r->error && answer_error(r->status, std::move(r->error_message))) return;
     respond(std::move(*r));
-  else if (auto* f = std::get_if<ServeFile>(&action))
+  } else if (auto* f = std::get_if<ServeFile>(&action)) {
     serve_file(std::move(*f));
-  else
+  } else {
     start_exchange(std::get<ToBackend>(action).backend, request_stream_body_);
+  }
+}
+
+bool Stream::answer_error(int status, std::string message, std::string trace) {
+  if (!error_site_ || in_error_route_ || response_started_) return false;
+  const Handler* route = error_site_->error_route(status);
+  if (!route) return false;
+  in_error_route_ = true;
+  stop_sources();  // head_ is now the request as routing left it (rewrites applied)
+  deferring_ = false;
+  deferred_body_.clear();
+  enc_.reset();
+  error_ = HttpError{status, std::move(message), std::move(trace), random_error_id()};
+  if (status >= 500)
+    log::warn("http", "handled an error", {{"status", status}, {"message", error_.message}, {"error_id", error_.id},
+                                          {"uri", head_.uri}});
+  else
+    log::debug("http", "handled an error", {{"status", status}, {"message", error_.message}, {"error_id", error_.id},
+                                           {"uri", head_.uri}});
+  // The error route answers afresh: header operations and encoding the first route asked for do
+  // not apply to it (it has its own); the access log and the authenticated user stay.
+  head_.has_body = false;  // whatever the body was, it was read, refused or left
+  head_.content_length.reset();
+  expects_continue_ = false;
+  Request rq(head_);
+  rq.root = std::move(error_root_);
+  rq.vars = std::move(error_vars_);
+  rq.error = &error_;
+  rq.filters.access_log = filters_.access_log;
+  rq.filters.user_id = std::move(filters_.user_id);
+  std::optional<Action> a = route->handle(rq);
+  filters_ = std::move(rq.filters);
+  request_max_body_.reset();
+  request_stream_body_ = false;
+  if (!a) {  // the route wrote nothing: Caddy answers the error's bare status
+    Respond bare;
+    bare.status = status;
+    a = std::move(bare);
+  }
+  if (auto* f = std::get_if<ServeFile>(&*a); f && !f->status) f->status = status;  // as Caddy's file_server
+  start(std::move(*a));
+  return true;
 }
 
 int Stream::push_body(const char* data, size_t n, bool* paused) {
@@ -159,6 +221,8 @@ void Stream::respond_error(int status, const char* reason, bool log_it) {
     host_.stream_failed(*this);
     return;
   }
+  // A body over request_body's max_size is a handler error in Caddy: handle_errors may answer it.
+  if (status == 413 && answer_error(status, reason)) return;
   stop_sources();
   filters_.header_ops.clear();  // the server's own errors are bare
   filters_.encodings.clear();
@@ -176,6 +240,9 @@ void Stream::serve_file(ServeFile f) {
   if (f.status && sr.head.status == 200) sr.head.status = f.status;
   if (sr.fd < 0 && !sr.content_length && status_allows_body(sr.head.status)) {
     mx_error_ = true;  // as Caddy's file_server: a 404 or 403 is a handler error
+    if ((sr.head.status == 404 || sr.head.status == 403) &&
+        answer_error(sr.head.status, sr.head.status == 404 ? "file not found" : "access forbidden"))
+      return;
     Respond r = make_error_response(sr.head.status);
     for (auto& h : sr.head.headers) r.headers.push_back(std::move(h));
     respond(std::move(r));
@@ -368,6 +435,10 @@ void Stream::handle_event(Exchange::Event& ev) {
     }
     case Exchange::Event::Head: {
       if (response_started_ || deferring_) break;
+      // The producer's error (a PHP fatal before any output, a request that waited too long):
+      // handle_errors may answer it; the exchange's own output is then dropped.
+      if (ev.head.error && answer_error(ev.head.status, std::move(ev.head.error_message), std::move(ev.head.error_trace)))
+        break;
       std::optional<uint64_t> length;
       for (const auto& h : ev.head.headers)
         if (header_name_equals(h.name, "Content-Length")) {
@@ -488,6 +559,10 @@ void Stream::reset() {
   deferred_body_.clear();
   ex_credit_ = 0;
   mx_error_ = false;
+  error_site_ = nullptr;
+  in_error_route_ = false;
+  error_root_.clear();
+  error_vars_.clear();
 }
 
 void Stream::count_begin(metrics::HttpHandler handler) {

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -127,6 +128,12 @@ class Stream {
  private:
   struct Link;  // what posted tasks and file reads hold instead of `this`
 
+  void start(Action action);  // carries out what a route decided
+  // handle_errors: the routed site's error route for `status` answers in place of whatever was
+  // coming (a file, an exchange's output). False when no route handles the status, when this
+  // request is already in its error route (errors there are answered plainly, never looped), or
+  // once a head went out: the caller then answers as it would without handle_errors.
+  bool answer_error(int status, std::string message, std::string trace = {});
   void respond(Respond r);
   void serve_file(ServeFile f);
   void pump_file();
@@ -188,6 +195,13 @@ class Stream {
   bool mx_error_ = false;  // an error response the server made (Caddy's middleware error)
   metrics::HttpHandler mx_handler_ = metrics::HttpHandler::StaticResponse;
   std::chrono::steady_clock::time_point mx_head_at_{};  // the response head went out
+  // handle_errors. error_site_ is set only when the routed site has error routes; the request's
+  // root and variables are kept for them then (never allocated otherwise).
+  const Site* error_site_ = nullptr;  // sites outlive the connections that route to them
+  bool in_error_route_ = false;
+  HttpError error_;
+  std::string error_root_;
+  std::map<std::string, std::string> error_vars_;
 };
 
 }  // namespace pogo::server

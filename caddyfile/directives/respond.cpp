@@ -1,5 +1,5 @@
 // respond [matcher] <status>|<body> [<status>] { body; close } and
-// error [matcher] <status>|<message> [<status>] { message }
+// error [matcher] <status>|<message> [<status>] { message; status }
 #include "caddyfile/directives/directives.h"
 
 namespace caddyfile::directives {
@@ -44,14 +44,18 @@ HandlerSpec error(DirectiveInput& in) {
         spec.message = in.args.text(0);
         spec.status = parse_status(in.args[1], "error");
     }
-    if (spec.status < 400) fail(in.seg.name(), "error: the status must be 400 or more, got " + std::to_string(spec.status));
     for (const Segment& sub : in.seg.block) {
         SegmentReader s(sub);
         s.no_block();
-        if (s.name().text != "message") unknown_subdirective(sub, "error");
         s.expect_args(1, 1);
-        spec.message = s.text(0);
+        if (s.name().text == "message")
+            spec.message = s.text(0);
+        else if (s.name().text == "status")
+            spec.status = parse_status(s[0], "error");
+        else
+            unknown_subdirective(sub, "error");
     }
+    if (spec.status < 400) fail(in.seg.name(), "error: the status must be 400 or more, got " + std::to_string(spec.status));
     return spec;
 }
 

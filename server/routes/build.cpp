@@ -192,8 +192,11 @@ void add_https_redirects(const cf::Config& config, BuiltRoutes& out, std::map<st
 }  // namespace
 
 bool config_uses_php(const cf::Config& config) {
-  for (const auto& s : config.sites)
+  for (const auto& s : config.sites) {
     if (uses_php(s.handlers)) return true;
+    for (const auto& e : s.errors)
+      if (uses_php(e.handlers)) return true;
+  }
   return false;
 }
 
@@ -242,6 +245,13 @@ BuiltRoutes build_routes(const cf::Config& config, Backend* backend) {
       s->unhandled_status = 200;  // Caddy answers an empty 200 when no handler wrote a response
       if (access) s->chain.push_back(std::make_unique<AccessLogHandler>(access.get()));
       s->chain.push_back(b.route(site.handlers, {&site.matchers}));
+      for (const cf::ErrorRoute& e : site.errors) {
+        ErrorRoute er;
+        er.codes = e.codes;
+        er.classes = e.classes;
+        er.route = b.route(e.handlers, {&e.matchers, &site.matchers});
+        s->errors.push_back(std::move(er));
+      }
       out.listeners[i].sites->add(std::move(s));
     }
   }

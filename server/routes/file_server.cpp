@@ -99,7 +99,7 @@ class FileServerHandler final : public Handler {
  private:
   std::optional<Action> not_found() const {
     if (spec_.pass_thru) return std::nullopt;
-    return make_error_response(404);
+    return make_handler_error(404, "file not found");
   }
 
   Action serve(const Request& r, const std::string& file) const {

@@ -74,7 +74,7 @@ class PhpHandler final : public Handler {
       std::string script_name = h.path.substr(0, split);
       struct stat st {};
       auto script = resolve_inside_root(real_root, script_name, &st);
-      if (!script || !S_ISREG(st.st_mode)) return make_error_response(404);
+      if (!script || !S_ISREG(st.st_mode)) return make_handler_error(404, "script not found");
       if (!backend_) return make_error_response(503);
       h.document_root = real_root;
       h.script_name = script_name;

@@ -8,6 +8,7 @@
 
 #include "server/http_date.h"
 #include "server/path_safety.h"
+#include "server/response_writer.h"
 
 namespace pogo::server {
 
@@ -41,6 +42,7 @@ constexpr Alias kAliases[] = {
     {"re.", "http.regexp.", true},
     {"vars.", "http.vars.", true},
     {"file_match.", "http.matchers.file.", true},
+    {"err.", "http.error.", true},
 };
 
 int hex(char c) {
@@ -153,6 +155,19 @@ std::optional<std::string> request_value(std::string_view n, const Request& r) {
   return std::nullopt;
 }
 
+// {http.error.*}: set inside handle_errors, empty elsewhere (a known family).
+std::optional<std::string> error_value(std::string_view n, const Request& r) {
+  if (!r.error) return std::string();
+  const HttpError& e = *r.error;
+  std::string_view field = n.substr(11);
+  if (field == "status_code") return std::to_string(e.status);
+  if (field == "status_text") return std::string(reason_phrase(e.status));
+  if (field == "message") return e.message;
+  if (field == "trace") return e.trace;
+  if (field == "id") return e.id;
+  return std::nullopt;
+}
+
 std::optional<std::string> other_value(std::string_view n) {
   if (n.starts_with("env.")) {
     const char* v = std::getenv(std::string(n.substr(4)).c_str());
@@ -198,6 +213,7 @@ std::optional<std::string> placeholder_value(std::string_view name, const Reques
   if (n == "http.vars.root") return r.root;
   if (n == "http.vars.client_ip") return r.head.client_ip.empty() ? r.head.remote_addr : r.head.client_ip;
   if (n.starts_with("http.request.")) return request_value(n, r);
+  if (n.starts_with("http.error.")) return error_value(n, r);
   if (n.starts_with("http.regexp.") || n.starts_with("http.matchers.file.") || n.starts_with("http.vars.") ||
       n.starts_with("http.auth."))
     return std::string();  // known families, not set for this request

@@ -35,6 +35,14 @@ struct ResponseFilters {
   bool empty() const { return header_ops.empty() && encodings.empty(); }
 };
 
+// The error a handle_errors route answers: what `{err.*}` placeholders read.
+struct HttpError {
+  int status = 500;
+  std::string message;  // {err.message}
+  std::string trace;    // {err.trace}: where it happened, when known
+  std::string id;       // {err.id}: random, to find the request's log line
+};
+
 struct Request {
   explicit Request(RequestHead& h) : head(h), original_path(h.path) {}
 
@@ -45,6 +53,7 @@ struct Request {
   std::optional<uint64_t> max_body_size;  // request_body
   bool stream_body = false;               // request_body { buffer off }
   ResponseFilters filters;
+  const HttpError* error = nullptr;       // inside handle_errors: the error being handled
 };
 
 }  // namespace pogo::server

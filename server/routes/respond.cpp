@@ -12,7 +12,8 @@ class RespondHandler final : public Handler {
   explicit RespondHandler(caddyfile::RespondSpec spec) : spec_(std::move(spec)) {}
   std::optional<Action> handle(Request& r) const override {
     Respond resp;
-    resp.status = spec_.status;
+    // Inside handle_errors a respond without a status keeps the error's (as Caddy's static_response).
+    resp.status = spec_.status ? spec_.status : r.error ? r.error->status : 200;
     resp.body = replace_placeholders(spec_.body, r);
     if (!resp.body.empty()) resp.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
     if (spec_.close) resp.headers.push_back({"Connection", "close"});
@@ -32,6 +33,8 @@ class ErrorHandler final : public Handler {
                {{"status", spec_.status}, {"message", msg}, {"uri", r.head.uri}});
     Respond resp;
     resp.status = spec_.status;
+    resp.error = true;
+    resp.error_message = std::move(msg);
     return resp;
   }
 

@@ -1,6 +1,6 @@
 // Handlers that answer directly: `respond` (status, body with placeholders, `close`) and `error`
-// (a status with no handle_errors to render it: Caddy answers the bare status; the message goes
-// to the log).
+// (a handler error: the site's handle_errors renders it; without one that handles its status,
+// Caddy answers the bare status and the message goes to the log).
 //
 // Threads: built on the main thread; handle() on any loop thread concurrently.
 #pragma once

@@ -221,6 +221,24 @@ b.localhost {
     "{\n\tcert_issuer internal {\n\t\tlifetime 2d\n\t}\n}\nlocalhost, example.com {\n\ttls ops@example.com\n}\n",
     ":8443 {\n\ttls c.pem k.pem\n}\nhttp://a.test, a.test {\n\ttls c.pem k.pem\n}\n",
     "{\n\tauto_https off\n}\na.test {\n\ttls c.pem k.pem\n}\nb.test:8080 {\n}\n",
+    R"(:80 {
+	@static path /assets/*
+	error /gone "Gone for good" 410
+	file_server
+	handle_errors {
+		respond "Oops {err.status_code}"
+	}
+	handle_errors 404 410 {
+		@html header Accept *text/html*
+		rewrite @html /errors/{err.status_code}.html
+		file_server
+	}
+	handle_errors 5xx 418 {
+		header @static X-Error {err.id}
+		respond "{err.status_code} {err.status_text}: {err.message}" 503
+	}
+}
+)",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.

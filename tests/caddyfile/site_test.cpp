@@ -259,6 +259,103 @@ TEST_CASE("sites: errors") {
     }
 }
 
+TEST_CASE("sites: handle_errors blocks, most specific first") {
+    Config c = test::load(R"(:80 {
+	@api path /api/*
+	error /gone "Gone" 410
+	file_server
+	handle_errors {
+		respond "any {err.status_code}"
+	}
+	handle_errors 5xx 404 {
+		respond "class"
+	}
+	handle_errors 404 410 {
+		rewrite * /errors/{err.status_code}.html
+		file_server
+	}
+	handle_errors 403 {
+		@local remote_ip 127.0.0.1
+		respond @local "local"
+		respond @api "api"
+	}
+}
+)");
+    const Site& s = c.sites[0];
+    CHECK(order_of(s.handlers) == "error(/gone) file_server");
+    REQUIRE(s.errors.size() == 4);
+    CHECK(s.errors[0].codes == std::vector<int>{404, 410});
+    CHECK(order_of(s.errors[0].handlers) == "rewrite file_server");
+    CHECK(s.errors[0].where.line == 11);
+    CHECK(s.errors[1].codes == std::vector<int>{403});
+    CHECK(s.errors[1].matchers.size() == 1);
+    CHECK(order_of(s.errors[1].handlers) == "respond(@api) respond(@local)");
+    CHECK(s.errors[2].classes == std::vector<int>{5});
+    CHECK(s.errors[2].codes == std::vector<int>{404});
+    CHECK(s.errors[3].codes.empty());
+    CHECK(s.errors[3].classes.empty());
+    CHECK(s.errors[3].handles(418));
+    CHECK(s.errors[2].handles(503));
+    CHECK(s.errors[2].handles(404));
+    CHECK(!s.errors[2].handles(410));
+    CHECK(!s.errors[0].handles(500));
+    // a respond without a status keeps 0: 200, or the error's status inside handle_errors
+    CHECK(std::get<RespondSpec>(s.errors[3].handlers[0].spec).status == 0);
+
+    nlohmann::json j = to_json(c);
+    const auto& routes = j["sites"][0]["errors"]["routes"];
+    REQUIRE(routes.size() == 4);
+    CHECK(routes[0]["status_codes"] == nlohmann::json({"404", "410"}));
+    CHECK(routes[2]["status_codes"] == nlohmann::json({"404", "5xx"}));
+    CHECK(routes[3]["status_codes"] == nlohmann::json::array());
+    CHECK(routes[1]["matchers"].contains("local"));
+    CHECK(routes[0]["where"] == "/app/Caddyfile:11");
+    CHECK(!to_json(test::load(":80 {\n\trespond hi\n}")).at("sites")[0].contains("errors"));
+}
+
+TEST_CASE("sites: the error directive") {
+    Config c = test::load(":80 {\n\terror /a 404\n\terror /b \"Bad thing\"\n\terror /c {\n\t\tmessage Teapot\n\t\tstatus 418\n\t}\n"
+                          "\terror {\n\t\tmessage Down\n\t}\n}");
+    REQUIRE(c.sites[0].handlers.size() == 4);
+    auto spec = [&](size_t i) { return std::get<ErrorSpec>(c.sites[0].handlers[i].spec); };
+    CHECK(spec(0).status == 404);
+    CHECK(spec(0).message.empty());
+    CHECK(spec(1).status == 500);
+    CHECK(spec(1).message == "Bad thing");
+    CHECK(spec(2).status == 418);
+    CHECK(spec(2).message == "Teapot");
+    CHECK(spec(3).status == 500);
+    CHECK(spec(3).message == "Down");
+}
+
+TEST_CASE("sites: bad handle_errors and error name file:line") {
+    const std::pair<const char*, const char*> cases[] = {
+        {":80 {\n\thandle_errors 404 abc {\n\t\trespond x\n\t}\n}",
+         "2: handle_errors: bad status value \"abc\": expected an error status code (400-599, e.g. 404) or a class (4xx, "
+         "5xx)"},
+        {":80 {\n\thandle_errors 302 {\n\t\trespond x\n\t}\n}",
+         "2: handle_errors: bad status value \"302\": expected an error status code (400-599, e.g. 404) or a class (4xx, "
+         "5xx)"},
+        {":80 {\n\thandle_errors 3xx {\n\t\trespond x\n\t}\n}",
+         "2: handle_errors: bad status value \"3xx\": expected an error status code (400-599, e.g. 404) or a class (4xx, "
+         "5xx)"},
+        {":80 {\n\thandle_errors 4040 {\n\t\trespond x\n\t}\n}",
+         "2: handle_errors: bad status value \"4040\": expected an error status code (400-599, e.g. 404) or a class "
+         "(4xx, 5xx)"},
+        {":80 {\n\thandle_errors 404\n}", "2: handle_errors needs a block of directives: handle_errors [codes] { ... }"},
+        {":80 {\n\thandle_errors {\n\t\tbogus\n\t}\n}", "3: unrecognized directive \"bogus\""},
+        {":80 {\n\thandle_errors {\n\t\trespond @nope x\n\t}\n}", "3: undefined matcher \"@nope\": define it in this site with \"@nope { ... }\""},
+        {":80 {\n\thandle {\n\t\thandle_errors {\n\t\t\trespond x\n\t\t}\n\t}\n}",
+         "3: \"handle_errors\" belongs at the top level of a site block, not inside handle, handle_path or route"},
+        {":80 {\n\terror {\n\t\tcode 500\n\t}\n}", "3: unrecognized error subdirective \"code\""},
+        {":80 {\n\terror {\n\t\tstatus 302\n\t}\n}", "2: error: the status must be 400 or more, got 302"},
+    };
+    for (const auto& [input, error] : cases) {
+        CAPTURE(input);
+        CHECK(test::load_error(input) == std::string("/app/Caddyfile:") + error);
+    }
+}
+
 TEST_CASE("sites: errors inside imported snippets name the import") {
     CHECK(test::load_error("(bad) {\n\tfoo\n}\n:80 {\n\timport bad\n}") ==
           "/app/Caddyfile:2: unrecognized directive \"foo\" (imported at /app/Caddyfile:5)");

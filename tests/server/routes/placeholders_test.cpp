@@ -80,6 +80,20 @@ TEST_CASE("placeholders resolve per request") {
   CHECK_FALSE(has_placeholders("/x/y"));
 }
 
+TEST_CASE("{err.*} placeholders: the error a handle_errors route answers, empty elsewhere") {
+  RequestHead h;
+  h.path = "/x";
+  Request r(h);
+  CHECK(replace_placeholders("[{err.status_code}][{err.message}]", r) == "[][]");
+  HttpError e{503, "busy now", "/app/x.php:3", "AbC123xyz"};
+  r.error = &e;
+  CHECK(replace_placeholders("{err.status_code} {err.status_text}: {err.message} @ {err.trace} #{err.id}", r) ==
+        "503 Service Unavailable: busy now @ /app/x.php:3 #AbC123xyz");
+  CHECK(replace_placeholders("{http.error.status_code}/{http.error.id}", r) == "503/AbC123xyz");
+  CHECK(replace_placeholders("{err.nope}", r) == "{err.nope}");
+  CHECK(placeholder_long_name("err.message") == "http.error.message");
+}
+
 TEST_CASE("query values are decoded") {
   CHECK(query_value("a=1&b=x%20y&c", "b") == "x y");
   CHECK(query_value("a=1&c", "c") == "");

@@ -285,3 +285,50 @@ http://q.test:9500 {
   REQUIRE(fcgi.status() == 2);
   CHECK(fcgi.head.script_name == "/index.php");
 }
+
+TEST_CASE("handle_errors: the site's error routes, most specific first; respond keeps the error's status") {
+  Fixture f(R"(:9301 {
+	error /x 500
+	handle_errors {
+		respond "any"
+	}
+	handle_errors 5xx {
+		respond "class {err.status_code}"
+	}
+	handle_errors 404 502 {
+		respond "code" 299
+	}
+}
+:9302 {
+	respond hi
+}
+)");
+  REQUIRE(f.routes.listeners.size() == 2);
+  const Site* s = f.routes.listeners[0].sites->find("localhost");
+  REQUIRE(s);
+  REQUIRE(s->errors.size() == 3);
+  auto answer = [&](int status) {
+    const Handler* route = s->error_route(status);
+    REQUIRE(route);
+    RequestHead h;
+    h.path = "/x";
+    Request r(h);
+    HttpError e{status, "m", "", "id"};
+    r.error = &e;
+    auto a = route->handle(r);
+    REQUIRE(a);
+    const Respond& resp = std::get<Respond>(*a);
+    return std::to_string(resp.status) + " " + resp.body;
+  };
+  CHECK(answer(404) == "299 code");
+  CHECK(answer(502) == "299 code");
+  CHECK(answer(503) == "503 class 503");
+  CHECK(answer(418) == "418 any");
+  // The error directive's answer is marked as a handler error for them.
+  Routed r = f.get(":9301", "localhost", "/x");
+  REQUIRE(std::holds_alternative<Respond>(r.action));
+  CHECK(std::get<Respond>(r.action).error);
+  CHECK(r.status() == 500);
+  // A site without handle_errors has none (nothing kept per request for it).
+  CHECK(f.routes.listeners[1].sites->find("localhost")->errors.empty());
+}
