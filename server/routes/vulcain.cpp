@@ -250,27 +250,28 @@ std::vector<std::string> parse_selector_list(std::string_view s) {
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == ',')) ++i;
     if (i >= s.size()) break;
     if (s[i] == '"') {
+      // A string, read to its closing quote even when malformed so the next member is found.
       std::string value;
-      bool ok = false;
+      bool closed = false, bad = false;
       for (++i; i < s.size(); ++i) {
         char c = s[i];
         if (c == '\\') {
-          if (i + 1 >= s.size() || (s[i + 1] != '"' && s[i + 1] != '\\')) break;
+          if (i + 1 >= s.size()) break;
+          if (s[i + 1] != '"' && s[i + 1] != '\\') bad = true;
           value += s[++i];
         } else if (c == '"') {
-          ok = true;
+          closed = true;
           ++i;
           break;
-        } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          break;
         } else {
+          if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) bad = true;
           value += c;
         }
       }
       // A well-formed string followed by its parameters (or nothing) before the next comma.
       size_t end = skip_to_comma(s, i);
       std::string_view rest = trim_ows(s.substr(i, end - i));
-      if (ok && (rest.empty() || rest.front() == ';')) out.push_back(std::move(value));
+      if (closed && !bad && (rest.empty() || rest.front() == ';')) out.push_back(std::move(value));
       i = end;
     } else {
       size_t end = skip_to_comma(s, i);

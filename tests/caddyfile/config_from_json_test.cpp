@@ -221,6 +221,8 @@ b.localhost {
     "{\n\tcert_issuer internal {\n\t\tlifetime 2d\n\t}\n}\nlocalhost, example.com {\n\ttls ops@example.com\n}\n",
     ":8443 {\n\ttls c.pem k.pem\n}\nhttp://a.test, a.test {\n\ttls c.pem k.pem\n}\n",
     "{\n\tauto_https off\n}\na.test {\n\ttls c.pem k.pem\n}\nb.test:8080 {\n}\n",
+    ":8080 {\n\tvulcain\n\troute /api/* {\n\t\tvulcain {\n\t\t\tmax_pushes 0\n\t\t\tearly_hints false\n\t\t}\n"
+    "\t\tphp_server\n\t}\n}\n",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.
