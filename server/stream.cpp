@@ -608,13 +608,13 @@ void Stream::log_access() {
 
 bool Stream::filter_head(ResponseHead& head, std::optional<uint64_t> length) {
   enc_.reset();
+  if (!filters_.header_ops.empty()) HeaderOps::apply_all(filters_.header_ops, head.headers);
   if (filters_.vulcain && vulcain::applies_to(head.status, head.headers, "")) {
     // What a route with vulcain answers depends on these request headers, whether this request
     // sent them or not: a cache must not serve one answer for the other.
     vulcain::add_vary(head.headers, "Preload");
     vulcain::add_vary(head.headers, "Fields");
   }
-  if (!filters_.header_ops.empty()) HeaderOps::apply_all(filters_.header_ops, head.headers);
   bool encode = false;
   if (!filters_.encodings.empty() && should_encode(head.status, head.headers, length, filters_.encode_minimum_length)) {
     add_vary_accept_encoding(head.headers);
@@ -693,7 +693,11 @@ bool Stream::vulcain_wants(const ResponseHead& rh, std::optional<uint64_t> lengt
   const auto& v = filters_.vulcain;
   if (!v || !v->directives || head().method == "HEAD") return false;
   if (length && *length > vulcain::kMaxBody) return false;  // passes through as it comes
-  return vulcain::applies_to(rh.status, rh.headers, v->prefer);
+  if (filters_.header_ops.empty()) return vulcain::applies_to(rh.status, rh.headers, v->prefer);
+  // `header` may set the Content-Type (a `respond` has none of its own): decide on what will be sent.
+  ResponseHead probe = rh;
+  HeaderOps::apply_all(filters_.header_ops, probe.headers);
+  return vulcain::applies_to(probe.status, probe.headers, v->prefer);
 }
 
 void Stream::vulcain_transform(ResponseHead& rh, std::string& body) {

@@ -46,11 +46,28 @@ std::unique_ptr<Server> start_server() {
                "echo ']}';");
     write_file(root / "book.json", R"({"@id": "/books/7", "title": "Static", "author": "/authors/3", "isbn": "123"})");
     s->port = free_port();
-    write_file(s->dir.path() / "Caddyfile", "{\n\tadmin off\n\tservers {\n\t\tprotocols h1 h2 h2c\n\t}\n}\nhttp://127.0.0.1:" + std::to_string(s->port) +
-                                                " {\n\troot * " + root.string() +
-                                                "\n\tencode gzip\n\troute {\n\t\tvulcain\n\t\tvulcain /quiet.php {\n"
-                                                "\t\t\tearly_hints false\n\t\t}\n\t\tphp_server\n\t}\n}\n");
-    s->pogo = std::make_unique<PogoProcess>(std::vector<std::string>{"run", "--config", (s->dir.path() / "Caddyfile").string()});
+    write_file(s->dir.path() / "Caddyfile", R"({
+	admin off
+	servers {
+		protocols h1 h2 h2c
+	}
+}
+http://127.0.0.1:{$PORT} {
+	root * {$ROOT}
+	encode gzip
+	route {
+		vulcain
+		vulcain /quiet.php {
+			early_hints false
+		}
+		header /hello.json Content-Type application/json
+		respond /hello.json `{"author": "/authors/9", "x": 1}`
+		php_server
+	}
+}
+)");
+    s->pogo = std::make_unique<PogoProcess>(std::vector<std::string>{"run", "--config", (s->dir.path() / "Caddyfile").string()},
+                                            std::vector<std::string>{"PORT=" + std::to_string(s->port), "ROOT=" + root.string()});
     REQUIRE_MESSAGE(s->pogo->wait_listening(), s->pogo->describe());
     return s;
 }
@@ -151,6 +168,12 @@ TEST_CASE("vulcain: Fields filters the document; Content-Length and Vary follow"
     CHECK(j["member"][1] == json{{"title", "Book 2"}, {"author", "/authors/1"}});
     CHECK(r.headers_named("Link") == kAuthorLinks);
     CHECK(has_interim_103(r));
+
+    // So does a `respond` whose Content-Type a `header` sets.
+    r = client.get(s->url("/hello.json"), {"Fields: \"/x\"", "Preload: \"/author\""});
+    REQUIRE(r.status == 200);
+    CHECK(r.body == R"({"x":1})");
+    CHECK(r.headers_named("Link") == std::vector<std::string>{"</authors/9>; rel=preload; as=fetch"});
 
     // A static JSON file goes through the same filter.
     r = client.get(s->url("/book.json"), {"Fields: \"/title\", \"/author\"", "Preload: \"/author\""});
