@@ -398,8 +398,10 @@ std::optional<Result> apply(std::string_view body, const Directives& d, const Op
 }
 
 void add_vary(std::vector<Header>& headers, std::string_view token) {
-  for (const auto& h : headers) {
+  Header* first = nullptr;
+  for (auto& h : headers) {
     if (!header_name_equals(h.name, "Vary")) continue;
+    if (!first) first = &h;
     std::string_view v = h.value;
     while (!v.empty()) {
       size_t comma = v.find(',');
@@ -410,7 +412,12 @@ void add_vary(std::vector<Header>& headers, std::string_view token) {
       v.remove_prefix(comma + 1);
     }
   }
-  headers.push_back({"Vary", std::string(token)});
+  if (first && !trim_ows(first->value).empty())
+    first->value += ", " + std::string(token);
+  else if (first)
+    first->value = std::string(token);
+  else
+    headers.push_back({"Vary", std::string(token)});
 }
 
 }  // namespace pogo::server::vulcain

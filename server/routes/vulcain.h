@@ -89,7 +89,7 @@ struct Result {
 // sent as it came.
 std::optional<Result> apply(std::string_view body, const Directives& d, const Options& o);
 
-// Adds `token` to Vary unless some Vary header lists it already.
+// Adds `token` to the first Vary header (or a new one) unless some Vary header lists it already.
 void add_vary(std::vector<Header>& headers, std::string_view token);
 
 }  // namespace pogo::server::vulcain

@@ -74,6 +74,13 @@ http://127.0.0.1:{$PORT} {
 
 const std::vector<std::string> kAuthorLinks = {"</authors/2>; rel=preload; as=fetch", "</authors/1>; rel=preload; as=fetch"};
 
+// Every Vary header's value, joined.
+std::string vary(const Response& r) {
+    std::string out;
+    for (const auto& v : r.headers_named("Vary")) out += (out.empty() ? "" : ", ") + v;
+    return out;
+}
+
 bool has_interim_103(const Response& r) {
     return r.status_lines.size() == 2 && r.status_lines[0].find(" 103") != std::string::npos;
 }
@@ -88,8 +95,7 @@ TEST_CASE("vulcain: Preload adds Link headers, sent first in a 103, and leaves t
     CHECK(plain.headers_named("Link").empty());
     CHECK(plain.status_lines.size() == 1);
     // A JSON response of a route with vulcain varies on the directives, asked for or not.
-    CHECK(plain.header("Vary").find("Preload") != std::string::npos);
-    CHECK(plain.header("Vary").find("Fields") != std::string::npos);
+    CHECK(plain.header("Vary") == "Preload, Fields");
 
     Response r = client.get(s->url("/books.php"), {"Preload: \"/member/*/author\""});
     INFO(r.describe());
@@ -152,7 +158,7 @@ TEST_CASE("vulcain: Fields filters the document; Content-Length and Vary follow"
     REQUIRE(j["member"].size() == 20);
     CHECK(j["member"][4] == json{{"title", "Book 5"}});
     CHECK(r.header("Content-Length") == std::to_string(r.body.size()));
-    CHECK(r.header("Vary").find("Fields") != std::string::npos);
+    CHECK(vary(r).find("Preload, Fields") != std::string::npos);
     CHECK(r.headers_named("Link").empty());
     CHECK(r.status_lines.size() == 1);  // nothing to preload, no hints
 
@@ -225,7 +231,7 @@ TEST_CASE("vulcain: what it cannot or must not transform passes through untouche
     CHECK(html.status == 200);
     CHECK(html.body == "<a href=\"/authors/1\">author</a>");
     CHECK(html.headers_named("Link").empty());
-    CHECK(html.header("Vary").find("Preload") == std::string::npos);
+    CHECK(vary(html).find("Preload") == std::string::npos);
 
     Response broken = client.get(s->url("/broken.php"), ask);
     CHECK(broken.status == 200);
