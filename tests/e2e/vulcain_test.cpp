@@ -60,7 +60,7 @@ http://127.0.0.1:{$PORT} {
 		vulcain /quiet.php {
 			early_hints false
 		}
-		header /hello.json Content-Type application/json
+		header /hello.json >Content-Type application/json
 		respond /hello.json `{"author": "/authors/9", "x": 1}`
 		php_server
 	}
@@ -175,10 +175,13 @@ TEST_CASE("vulcain: Fields filters the document; Content-Length and Vary follow"
     CHECK(r.headers_named("Link") == kAuthorLinks);
     CHECK(has_interim_103(r));
 
-    // So does a `respond` whose Content-Type a `header` sets.
+    // So does a `respond` whose Content-Type a deferred `header` sets (the respond sets its own).
     r = client.get(s->url("/hello.json"), {"Fields: \"/x\"", "Preload: \"/author\""});
     REQUIRE(r.status == 200);
     CHECK(r.body == R"({"x":1})");
+    CHECK(r.headers_named("Link").empty());  // a field left out is not preloaded either
+    r = client.get(s->url("/hello.json"), {"Fields: \"/x\", \"/author\"", "Preload: \"/author\""});
+    CHECK(r.body == R"({"author":"/authors/9","x":1})");
     CHECK(r.headers_named("Link") == std::vector<std::string>{"</authors/9>; rel=preload; as=fetch"});
 
     // A static JSON file goes through the same filter.
