@@ -239,6 +239,8 @@ TEST_CASE("config_from_json: every fixture Caddyfile comes back identical") {
         {kFixtures + "/real/frankenphp-docker.Caddyfile",
          {{"SERVER_NAME", ":80"}, {"FRANKENPHP_CONFIG", "worker ./public/index.php 2"}, {"CADDY_GLOBAL_OPTIONS", "debug"}}},
         {kFixtures + "/real/frankenphp-docker.Caddyfile", {}},
+        // symfony-docker enables Vulcain through this variable.
+        {kFixtures + "/real/frankenphp-docker.Caddyfile", {{"SERVER_NAME", ":80"}, {"CADDY_SERVER_EXTRA_DIRECTIVES", "vulcain"}}},
         {kFixtures + "/real/frankenphp-docker.Caddyfile",
          {{"SERVER_NAME", "shop.example.com"}, {"CADDY_GLOBAL_OPTIONS", "email ops@example.com"}}},
         {kFixtures + "/real/frankenphp-docker.Caddyfile", {{"CADDY_GLOBAL_OPTIONS", "auto_https off"}}},
