@@ -98,6 +98,7 @@ namespace pogo::server {
 
 // What the `vulcain` handler leaves in a request's ResponseFilters: the directive's options and
 // what this request asks (nothing: its JSON responses only get `Vary: Preload, Fields`).
+// Threads: made by the handler on the request's loop thread, then only read there (by its Stream).
 struct VulcainRequest {
   vulcain::Options options;
   bool early_hints = true;
