@@ -223,6 +223,10 @@ struct EncodeSpec {
     int gzip_level = 0;                // 0: default
     uint64_t minimum_length = 512;
 };
+struct VulcainSpec {  // vulcain { max_pushes N; early_hints [bool] }
+    int max_pushes = -1;     // -1: no limit; 0: every Link says nopush (Pogo never pushes)
+    bool early_hints = true;  // send the Link headers in a 103 first (the Caddyfile's default)
+};
 struct SubrouteSpec {  // handle, handle_path, route
     std::vector<NamedMatcher> matchers;  // defined inside the block
     std::vector<Handler> handlers;
@@ -256,7 +260,8 @@ struct FileServerSpec {
 };
 
 using HandlerSpec = std::variant<RootSpec, HeaderSpec, RequestBodySpec, RedirSpec, RewriteSpec, UriSpec, TryFilesSpec,
-                                 BasicAuthSpec, EncodeSpec, SubrouteSpec, RespondSpec, ErrorSpec, PhpSpec, FileServerSpec>;
+                                 BasicAuthSpec, EncodeSpec, VulcainSpec, SubrouteSpec, RespondSpec, ErrorSpec, PhpSpec,
+                                 FileServerSpec>;
 
 struct Handler {
     std::string directive;  // its name as written (basicauth is stored as basic_auth)

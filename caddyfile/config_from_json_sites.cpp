@@ -145,6 +145,12 @@ HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const
         s.minimum_length = o.size("minimum_length").value_or(s.minimum_length);
         return s;
     }
+    if (d == "vulcain") {
+        VulcainSpec s;
+        s.max_pushes = o.integer("max_pushes", -1, -1, 1 << 30);
+        s.early_hints = o.boolean("early_hints", true);
+        return s;
+    }
     if (d == "handle" || d == "handle_path" || d == "route") {
         SubrouteSpec s;
         s.matchers = read_matchers(o.get("matchers"), o.at("matchers"));

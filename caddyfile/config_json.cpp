@@ -100,6 +100,7 @@ json spec_json(const HandlerSpec& spec) {
             [](const EncodeSpec& s) -> json {
                 return {{"formats", s.formats}, {"gzip_level", s.gzip_level}, {"minimum_length", s.minimum_length}};
             },
+            [](const VulcainSpec& s) -> json { return {{"max_pushes", s.max_pushes}, {"early_hints", s.early_hints}}; },
             [](const SubrouteSpec& s) -> json {
                 json out = {{"matchers", matchers_json(s.matchers)}, {"handlers", handlers_json(s.handlers)}};
                 if (!s.strip_prefix.empty()) out["strip_prefix"] = s.strip_prefix;

@@ -12,6 +12,7 @@
 #include "server/path_safety.h"
 #include "server/routes/access_log.h"
 #include "server/routes/header_ops.h"
+#include "server/routes/vulcain.h"
 #include "server/static_files.h"
 #include "tls/challenges.h"
 
@@ -27,6 +28,18 @@ std::string random_error_id() {
   std::string id(9, '0');
   for (char& c : id) c = kChars[rng() % (sizeof kChars - 1)];
   return id;
+}
+
+// A backend head's Content-Length, when it has a valid one.
+std::optional<uint64_t> content_length_of(const ResponseHead& head) {
+  for (const auto& h : head.headers)
+    if (header_name_equals(h.name, "Content-Length")) {
+      char* end = nullptr;
+      unsigned long long v = std::strtoull(h.value.c_str(), &end, 10);
+      if (end && *end == 0 && !h.value.empty()) return v;
+      return std::nullopt;
+    }
+  return std::nullopt;
 }
 }  // namespace
 
@@ -199,6 +212,7 @@ void Stream::respond(Respond r) {
   if (mx_) count_begin(metrics::HttpHandler::StaticResponse);
   ResponseHead head{r.status, std::move(r.headers)};
   status_ = r.status;
+  if (vulcain_wants(head, r.body.size())) vulcain_transform(head, r.body);
   if (filter_head(head, r.body.size()) && enc_) {
     std::string z = enc_->update(r.body);
     z += enc_->finish();
@@ -226,7 +240,9 @@ void Stream::respond_error(int status, const char* reason, bool log_it) {
   stop_sources();
   filters_.header_ops.clear();  // the server's own errors are bare
   filters_.encodings.clear();
+  filters_.vulcain.reset();
   deferring_ = false;
+  vulcain_holding_ = false;
   respond(make_error_response(status));
 }
 
@@ -249,6 +265,16 @@ void Stream::serve_file(ServeFile f) {
     return;
   }
   status_ = sr.head.status;
+  if (sr.fd >= 0 && sr.head.status == 200 && sr.length > 0 && sr.length == sr.content_length.value_or(0) &&
+      vulcain_wants(sr.head, sr.content_length)) {
+    // Read whole, then transformed and sent by vulcain_release().
+    vulcain_holding_ = true;
+    vulcain_head_ = std::move(sr.head);
+    vulcain_body_.clear();
+    file_ = std::make_unique<FileReader>(hl_.loop().uv(), sr.fd, sr.offset, sr.length);
+    pump_file();
+    return;
+  }
   bool encoded = filter_head(sr.head, sr.content_length);
   send_head(sr.head, encoded ? std::nullopt : sr.content_length);
   bool streams = framing_.mode == Framing::Length || (encoded && framing_.mode != Framing::None);
@@ -295,7 +321,9 @@ void Stream::pump_file() {
     switch (st) {
       case FileReader::Status::Data: {
         bool last = file_->remaining() == 0;
-        if (enc_) {
+        if (vulcain_holding_) {
+          vulcain_body_.append(chunk);
+        } else if (enc_) {
           append_body(enc_->update(chunk));
         } else {
           body_sent_ += chunk.size();
@@ -305,10 +333,11 @@ void Stream::pump_file() {
         if (!file_) return;  // the host failed meanwhile
         if (last) {
           file_.reset();
+          if (vulcain_holding_) vulcain_release(true);
           response_complete();
           return;
         }
-        if (enc_) flush();
+        if (enc_ && !vulcain_holding_) flush();
         break;
       }
       case FileReader::Status::Pending:
@@ -316,6 +345,7 @@ void Stream::pump_file() {
         return;
       case FileReader::Status::Done:
         file_.reset();
+        if (vulcain_holding_) vulcain_release(true);
         response_complete();
         return;
       case FileReader::Status::Failed:
@@ -434,19 +464,18 @@ void Stream::handle_event(Exchange::Event& ev) {
       break;
     }
     case Exchange::Event::Head: {
-      if (response_started_ || deferring_) break;
+      if (response_started_ || deferring_ || vulcain_holding_) break;
       // The producer's error (a PHP fatal before any output, a request that waited too long):
       // handle_errors may answer it; the exchange's own output is then dropped.
       if (ev.head.error && answer_error(ev.head.status, std::move(ev.head.error_message), std::move(ev.head.error_trace)))
         break;
-      std::optional<uint64_t> length;
-      for (const auto& h : ev.head.headers)
-        if (header_name_equals(h.name, "Content-Length")) {
-          char* end = nullptr;
-          unsigned long long v = std::strtoull(h.value.c_str(), &end, 10);
-          if (end && *end == 0 && !h.value.empty()) length = v;
-          break;
-        }
+      std::optional<uint64_t> length = content_length_of(ev.head);
+      if (vulcain_wants(ev.head, length)) {
+        vulcain_holding_ = true;
+        vulcain_head_ = std::move(ev.head);
+        vulcain_body_.clear();
+        break;
+      }
       if (should_defer_head(ev.head, length)) {
         deferring_ = true;
         deferred_head_ = std::move(ev.head);
@@ -465,6 +494,7 @@ void Stream::handle_event(Exchange::Event& ev) {
     case Exchange::Event::Spooled:  // drain_events() reads these back itself
       break;
     case Exchange::Event::End:
+      if (vulcain_holding_) vulcain_release(true);
       if (deferring_) commit_deferred_head(true);
       if (!response_started_) {  // finish() without a head cannot happen, but stay well-formed
         ResponseHead h;
@@ -481,6 +511,11 @@ void Stream::handle_event(Exchange::Event& ev) {
 }
 
 void Stream::on_response_data(std::string_view data) {
+  if (vulcain_holding_) {
+    vulcain_body_ += data;
+    if (vulcain_body_.size() > vulcain::kMaxBody) vulcain_release(false);
+    return;
+  }
   if (deferring_) {
     deferred_body_ += data;
     if (deferred_body_.size() >= filters_.encode_minimum_length) commit_deferred_head(false);
@@ -557,6 +592,9 @@ void Stream::reset() {
   deferring_ = false;
   deferred_head_ = ResponseHead{};
   deferred_body_.clear();
+  vulcain_holding_ = false;
+  vulcain_head_ = ResponseHead{};
+  vulcain_body_.clear();
   ex_credit_ = 0;
   mx_error_ = false;
   error_site_ = nullptr;
@@ -646,6 +684,12 @@ void Stream::log_access() {
 bool Stream::filter_head(ResponseHead& head, std::optional<uint64_t> length) {
   enc_.reset();
   if (!filters_.header_ops.empty()) HeaderOps::apply_all(filters_.header_ops, head.headers);
+  if (filters_.vulcain && vulcain::applies_to(head.status, head.headers, "")) {
+    // What a route with vulcain answers depends on these request headers, whether this request
+    // sent them or not: a cache must not serve one answer for the other.
+    vulcain::add_vary(head.headers, "Preload");
+    vulcain::add_vary(head.headers, "Fields");
+  }
   bool encode = false;
   if (!filters_.encodings.empty() && should_encode(head.status, head.headers, length, filters_.encode_minimum_length)) {
     add_vary_accept_encoding(head.headers);
@@ -712,6 +756,64 @@ void Stream::commit_deferred_head(bool ended) {
   status_ = deferred_head_.status;
   bool encoded = filter_head(deferred_head_, length);
   send_head(deferred_head_, encoded ? std::nullopt : length);
+  if (enc_)
+    append_body(enc_->update(body));
+  else
+    append_body(body);
+}
+
+// ---------------------------------------------------------------- vulcain
+
+bool Stream::vulcain_wants(const ResponseHead& rh, std::optional<uint64_t> length) const {
+  const auto& v = filters_.vulcain;
+  if (!v || !v->directives || head().method == "HEAD") return false;
+  if (length && *length > vulcain::kMaxBody) return false;  // passes through as it comes
+  if (filters_.header_ops.empty()) return vulcain::applies_to(rh.status, rh.headers, v->prefer);
+  // `header` may set the Content-Type (a `respond` has none of its own): decide on what will be sent.
+  ResponseHead probe = rh;
+  HeaderOps::apply_all(filters_.header_ops, probe.headers);
+  return vulcain::applies_to(probe.status, probe.headers, v->prefer);
+}
+
+void Stream::vulcain_transform(ResponseHead& rh, std::string& body) {
+  const VulcainRequest& v = *filters_.vulcain;
+  auto r = vulcain::apply(body, *v.directives, v.options);
+  if (!r) return;  // not JSON after all: sent untouched
+  if (r->changed) {
+    body = std::move(r->body);
+    for (auto& h : rh.headers)
+      if (header_name_equals(h.name, "Content-Length")) h.value = std::to_string(body.size());
+  }
+  if (r->links.empty()) return;
+  ResponseHead hints{103, {}};
+  for (const auto& link : r->links) {
+    hints.headers.push_back({"Link", link});
+    rh.headers.push_back({"Link", link});
+  }
+  // As Caddy's module, the hints can only be known once the whole document is: they go just
+  // before the final head (a client can start those fetches while the body transfers).
+  const RequestHead& req = head();
+  if (v.early_hints && !response_started_ && (req.http_major >= 2 || req.http_minor >= 1))
+    host_.stream_interim(*this, hints);
+}
+
+void Stream::vulcain_release(bool ended) {
+  vulcain_holding_ = false;
+  ResponseHead rh = std::move(vulcain_head_);
+  std::string body = std::move(vulcain_body_);
+  vulcain_head_ = ResponseHead{};
+  vulcain_body_.clear();
+  std::optional<uint64_t> length = content_length_of(rh);
+  if (ended) {
+    vulcain_transform(rh, body);
+    // The whole body is known: sent with its length.
+    std::erase_if(rh.headers, [](const Header& h) { return header_name_equals(h.name, "Content-Length"); });
+    rh.headers.push_back({"Content-Length", std::to_string(body.size())});
+    length = body.size();
+  }
+  status_ = rh.status;
+  bool encoded = filter_head(rh, length);
+  send_head(rh, encoded ? std::nullopt : length);
   if (enc_)
     append_body(enc_->update(body));
   else

@@ -1,7 +1,7 @@
 // A Stream is one request and its response, whatever the protocol around it: it routes the
 // request head through the site and produces the response — a direct one (errors, redirects,
 // `respond`), a static file read chunk by chunk, or a backend's Exchange drained event by event —
-// through the route's response filters (header operations, encode) and writes its access-log
+// through the route's response filters (header operations, encode, vulcain) and writes its access-log
 // line. How the bytes travel is the StreamHost's business: HTTP/1.1 serializes them onto the
 // connection (one stream at a time), HTTP/2 turns them into frames of one stream among many.
 //
@@ -143,6 +143,12 @@ class Stream {
   void send_head(ResponseHead& head, std::optional<uint64_t> length);
   bool should_defer_head(const ResponseHead& head, std::optional<uint64_t> length) const;
   void commit_deferred_head(bool ended);
+  // vulcain: a JSON response is held whole (at most vulcain::kMaxBody bytes), transformed once
+  // it ended, then sent with its Link headers (after a 103 Early Hints carrying them).
+  bool vulcain_wants(const ResponseHead& head, std::optional<uint64_t> length) const;
+  void vulcain_transform(ResponseHead& head, std::string& body);
+  // Sends the held response: transformed when it `ended`, as it came when it outgrew the bound.
+  void vulcain_release(bool ended);
   void start_exchange(Backend* backend, bool stream_body);
   void hand_over(Backend* backend);
   void drain_events();
@@ -189,6 +195,9 @@ class Stream {
   bool deferring_ = false;                    // a backend head held back (should_defer_head)
   ResponseHead deferred_head_;
   std::string deferred_body_;
+  bool vulcain_holding_ = false;               // a response held for vulcain (vulcain_wants)
+  ResponseHead vulcain_head_;
+  std::string vulcain_body_;
   size_t ex_credit_ = 0;  // exchange data bytes handed to the host since the last flush
   metrics::HttpServerMetrics* mx_ = nullptr;  // null: metrics off, nothing is counted
   bool mx_begun_ = false;

@@ -23,6 +23,7 @@ HandlerSpec try_files(DirectiveInput& in);
 HandlerSpec header(DirectiveInput& in);
 HandlerSpec basic_auth(DirectiveInput& in);
 HandlerSpec encode(DirectiveInput& in);
+HandlerSpec vulcain(DirectiveInput& in);
 HandlerSpec handle(DirectiveInput& in);
 HandlerSpec handle_path(DirectiveInput& in);
 HandlerSpec route(DirectiveInput& in);

@@ -13,7 +13,7 @@ Parser find(const std::string& name) {
         {"encode", encode},       {"handle", handle},             {"handle_path", handle_path},
         {"route", route},         {"respond", respond},           {"error", error},
         {"php_server", php_server}, {"php", php},                 {"php_fastcgi", php_fastcgi},
-        {"file_server", file_server},
+        {"file_server", file_server}, {"vulcain", vulcain},
     };
     auto it = table.find(name);
     return it == table.end() ? nullptr : it->second;
@@ -23,7 +23,7 @@ bool is_unsupported(const std::string& name) {
     static const std::set<std::string> names = {
         "tracing", "map", "vars", "fs", "log_append", "skip_log", "log_skip", "log_name", "copy_response_headers",
         "method", "forward_auth", "request_header", "push", "intercept", "templates", "invoke", "abort",
-        "copy_response", "metrics", "reverse_proxy", "acme_server", "mercure", "vulcain", "rate_limit",
+        "copy_response", "metrics", "reverse_proxy", "acme_server", "mercure", "rate_limit",
     };
     return names.count(name) > 0;
 }

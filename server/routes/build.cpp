@@ -120,6 +120,7 @@ struct Builder {
     return make_basic_auth_handler(s);
   }
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::EncodeSpec& s, const Scope&) { return make_encode_handler(s); }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::VulcainSpec& s, const Scope&) { return make_vulcain_handler(s); }
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::SubrouteSpec& s, const Scope& outer) {
     Scope scope{&s.matchers};
     scope.insert(scope.end(), outer.begin(), outer.end());

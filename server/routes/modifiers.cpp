@@ -6,6 +6,7 @@
 
 #include "server/routes/header_ops.h"
 #include "server/routes/placeholders.h"
+#include "server/routes/vulcain.h"
 
 namespace pogo::server {
 
@@ -77,6 +78,23 @@ class EncodeHandler final : public Handler {
   caddyfile::EncodeSpec spec_;
 };
 
+class VulcainHandler final : public Handler {
+ public:
+  explicit VulcainHandler(caddyfile::VulcainSpec spec) : spec_(spec) {}
+  std::optional<Action> handle(Request& r) const override {
+    auto v = std::make_shared<VulcainRequest>();
+    v->options.max_pushes = spec_.max_pushes;
+    v->early_hints = spec_.early_hints;
+    v->directives = vulcain::request_directives(r.head);
+    v->prefer = r.head.joined_header("Prefer");
+    r.filters.vulcain = std::move(v);
+    return std::nullopt;
+  }
+
+ private:
+  caddyfile::VulcainSpec spec_;
+};
+
 }  // namespace
 
 std::unique_ptr<Handler> make_root_handler(std::string path) { return std::make_unique<RootHandler>(std::move(path)); }
@@ -88,6 +106,10 @@ std::unique_ptr<Handler> make_request_body_handler(std::optional<uint64_t> max_s
 }
 std::unique_ptr<Handler> make_encode_handler(caddyfile::EncodeSpec spec) {
   return std::make_unique<EncodeHandler>(std::move(spec));
+}
+
+std::unique_ptr<Handler> make_vulcain_handler(caddyfile::VulcainSpec spec) {
+  return std::make_unique<VulcainHandler>(spec);
 }
 
 }  // namespace pogo::server

@@ -1,5 +1,5 @@
 // Handlers that change the request or what its response will get, then pass: root, header,
-// request_body, encode.
+// request_body, encode, vulcain.
 //
 // Threads: built on the main thread; handle() on any loop thread concurrently.
 #pragma once
@@ -19,5 +19,7 @@ std::unique_ptr<Handler> make_header_handler(caddyfile::HeaderSpec spec);
 // arrives instead of being received whole first).
 std::unique_ptr<Handler> make_request_body_handler(std::optional<uint64_t> max_size, bool stream);
 std::unique_ptr<Handler> make_encode_handler(caddyfile::EncodeSpec spec);
+// vulcain: what the request's Preload / Fields ask is applied to its JSON response (routes/vulcain.h).
+std::unique_ptr<Handler> make_vulcain_handler(caddyfile::VulcainSpec spec);
 
 }  // namespace pogo::server

@@ -20,6 +20,7 @@ namespace pogo::server {
 
 class AccessLog;
 class HeaderOps;
+struct VulcainRequest;
 
 // What handlers asked of the response, applied by the connection to whatever produces it
 // (a direct response, a static file, a backend's stream).
@@ -32,6 +33,7 @@ struct ResponseFilters {
   std::string accept_encoding;         // the request's Accept-Encoding
   const AccessLog* access_log = nullptr;
   std::string user_id;                 // basic_auth's user, for the access log
+  std::shared_ptr<const VulcainRequest> vulcain;  // `vulcain`: its options and what the request asks
   bool empty() const { return header_ops.empty() && encodings.empty(); }
 };
 

@@ -239,6 +239,8 @@ b.localhost {
 	}
 }
 )",
+    ":8080 {\n\tvulcain\n\troute /api/* {\n\t\tvulcain {\n\t\t\tmax_pushes 0\n\t\t\tearly_hints false\n\t\t}\n"
+    "\t\tphp_server\n\t}\n}\n",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.
@@ -255,6 +257,8 @@ TEST_CASE("config_from_json: every fixture Caddyfile comes back identical") {
         {kFixtures + "/real/frankenphp-docker.Caddyfile",
          {{"SERVER_NAME", ":80"}, {"FRANKENPHP_CONFIG", "worker ./public/index.php 2"}, {"CADDY_GLOBAL_OPTIONS", "debug"}}},
         {kFixtures + "/real/frankenphp-docker.Caddyfile", {}},
+        // symfony-docker enables Vulcain through this variable.
+        {kFixtures + "/real/frankenphp-docker.Caddyfile", {{"SERVER_NAME", ":80"}, {"CADDY_SERVER_EXTRA_DIRECTIVES", "vulcain"}}},
         {kFixtures + "/real/frankenphp-docker.Caddyfile",
          {{"SERVER_NAME", "shop.example.com"}, {"CADDY_GLOBAL_OPTIONS", "email ops@example.com"}}},
         {kFixtures + "/real/frankenphp-docker.Caddyfile", {{"CADDY_GLOBAL_OPTIONS", "auto_https off"}}},

@@ -168,6 +168,9 @@ TEST_CASE("sites: directive order") {
          "redir(/a) handle(/api/*) handle"},
         {":80 {\n\thandle {\n\t\trespond x\n\t}\n\thandle_path /api/* {\n\t\trespond y\n\t}\n}",
          "handle_path(/api/*) handle"},
+        {":80 {\n\tphp_server\n\tvulcain\n\tencode gzip\n}", "encode vulcain php_server"},
+        {"{\n\torder vulcain after reverse_proxy\n}\n:80 {\n\tphp_server\n\tvulcain\n\trespond /x 1\n}",
+         "respond(/x) vulcain php_server"},
         {":80 {\n\tbasicauth /x {\n\t\tu JDJhJDE0JFpreDE5WExpVzZWWW91TEhSNU5tZk9GVTB6MkdUTm1wa1QvNXFxUjdoeDRJaldKUERoanZH\n\t}\n\theader a b\n}",
          "header basic_auth(/x)"},
     };
@@ -182,6 +185,35 @@ TEST_CASE("sites: directive order") {
     CHECK(order_of(std::get<SubrouteSpec>(c.sites[0].handlers[1].spec).handlers) == "file_server root");
     CHECK(c.sites[0].handlers[0].group == "handle");
     CHECK(c.sites[0].handlers[1].group.empty());
+}
+
+TEST_CASE("sites: vulcain and its options") {
+    Config c = test::load(R"(:80 {
+	route {
+		vulcain
+		vulcain /api/* {
+			max_pushes 0
+			early_hints false
+		}
+		vulcain {
+			early_hints
+			max_pushes 20
+		}
+		php_server
+	}
+})");
+    const auto& sub = std::get<SubrouteSpec>(c.sites[0].handlers[0].spec);
+    REQUIRE(sub.handlers.size() == 4);
+    const auto& bare = std::get<VulcainSpec>(sub.handlers[0].spec);
+    CHECK(bare.max_pushes == -1);
+    CHECK(bare.early_hints);
+    const auto& off = std::get<VulcainSpec>(sub.handlers[1].spec);
+    CHECK(sub.handlers[1].match.value == "/api/*");
+    CHECK(off.max_pushes == 0);
+    CHECK(!off.early_hints);
+    const auto& on = std::get<VulcainSpec>(sub.handlers[2].spec);
+    CHECK(on.max_pushes == 20);
+    CHECK(on.early_hints);
 }
 
 TEST_CASE("sites: handle_path strips its prefix; matchers inside blocks are scoped") {
@@ -250,6 +282,14 @@ TEST_CASE("sites: errors") {
         {":80 {\n\trespond x {\n\t\tcolor y\n\t}\n}", "3: unrecognized respond subdirective \"color\""},
         {":80 {\n\troot * /srv {\n\t}\n}", "2: \"root\" does not take a block"},
         {":80 {\n\tlog {\n\t\tinclude x\n\t}\n}", "3: unrecognized log subdirective \"include\""},
+        {":80 {\n\tvulcain {\n\t\topenapi_file openapi.yaml\n\t}\n}",
+         "3: vulcain: openapi_file (relations described by OpenAPI) is not supported by Pogo; only hypermedia documents "
+         "whose relations are URLs"},
+        {":80 {\n\tvulcain {\n\t\tmax_pushes many\n\t}\n}", "3: invalid number \"many\" for \"vulcain max_pushes\""},
+        {":80 {\n\tvulcain {\n\t\tmax_pushes -2\n\t}\n}", "3: \"vulcain max_pushes\" must be at least -1, got -2"},
+        {":80 {\n\tvulcain {\n\t\tearly_hints maybe\n\t}\n}", "3: vulcain early_hints: expected true or false, got \"maybe\""},
+        {":80 {\n\tvulcain {\n\t\tcache on\n\t}\n}", "3: unrecognized vulcain subdirective \"cache\""},
+        {":80 {\n\tvulcain extra\n}", "2: too many arguments for \"vulcain\""},
         {":80 {\n\ttls a\n}", "2: tls \"a\": a single argument must be \"internal\" or an email address (certificate "
                                  "files are given as tls CERT_FILE KEY_FILE)"},
     };
