@@ -166,10 +166,12 @@ void RollingFile::write_locked(std::string_view line) {
 }
 
 void RollingFile::roll_locked() {
-  // Two rolls in one millisecond would share a name: the later one takes the next millisecond.
+  // Two rolls in one millisecond would share a name: the later one takes the next free millisecond.
   int64_t when = std::max(now_ms(), last_backup_ms_ + 1);
-  last_backup_ms_ = when;
   std::string backup = backup_name(path_, when, options_.local_time);
+  for (std::error_code ec; fs::exists(backup, ec) || fs::exists(backup + ".gz", ec);)
+    backup = backup_name(path_, ++when, options_.local_time);
+  last_backup_ms_ = when;
   ::close(fd_);
   fd_ = -1;
   if (::rename(path_.c_str(), backup.c_str()) != 0) {

@@ -70,55 +70,6 @@ const char* const kFrankenphp = R"({
 // Caddyfiles the other caddyfile tests load (site_test, global_options_test, tls_test), with
 // every handler directive, matcher kind, global option and TLS form between them.
 const char* const kInline[] = {
-    // log: rolling file output and the filter encoder with every filter (logging.logs' writer/encoder)
-    R"({
-	log {
-		output file /var/log/pogo.log {
-			roll_size 5MiB
-			roll_keep 3
-			roll_keep_for 48h
-			roll_uncompressed
-			roll_local_time
-		}
-		format filter {
-			wrap console
-			fields {
-				msg regexp "secret" "***"
-			}
-		}
-	}
-}
-:80 {
-	log {
-		output file /var/log/caddy/access.log {
-			roll_disabled
-		}
-		format filter {
-			request>uri query {
-				replace authorization REDACTED
-				delete x
-				hash token
-			}
-			request>headers>Authorization delete
-			request>headers>X-Token replace gone
-			request>headers>X-Key hash
-			request>headers>Cookie cookie {
-				replace session REDACTED
-				delete secret
-				hash id
-			}
-			resp_headers>Set-Cookie set_cookie {
-				delete session
-			}
-			request>remote_ip ip_mask 24 32
-			request>headers>User-Agent regexp "Chrome/[0-9.]+" "Chrome"
-			request>headers>User-Agent regexp "[0-9]+" "N"
-			request>headers>Referer regexp "\?.*" ""
-		}
-	}
-	respond hi
-}
-)",
     R"(:8080 {
 	root * public/
 	header /api/* {
@@ -270,6 +221,55 @@ b.localhost {
     "{\n\tcert_issuer internal {\n\t\tlifetime 2d\n\t}\n}\nlocalhost, example.com {\n\ttls ops@example.com\n}\n",
     ":8443 {\n\ttls c.pem k.pem\n}\nhttp://a.test, a.test {\n\ttls c.pem k.pem\n}\n",
     "{\n\tauto_https off\n}\na.test {\n\ttls c.pem k.pem\n}\nb.test:8080 {\n}\n",
+    // log: rolling file output and the filter encoder with every filter (logging.logs' writer/encoder)
+    R"({
+	log {
+		output file /var/log/pogo.log {
+			roll_size 5MiB
+			roll_keep 3
+			roll_keep_for 48h
+			roll_uncompressed
+			roll_local_time
+		}
+		format filter {
+			wrap console
+			fields {
+				msg regexp "secret" "***"
+			}
+		}
+	}
+}
+:80 {
+	log {
+		output file /var/log/caddy/access.log {
+			roll_disabled
+		}
+		format filter {
+			request>uri query {
+				replace authorization REDACTED
+				delete x
+				hash token
+			}
+			request>headers>Authorization delete
+			request>headers>X-Token replace gone
+			request>headers>X-Key hash
+			request>headers>Cookie cookie {
+				replace session REDACTED
+				delete secret
+				hash id
+			}
+			resp_headers>Set-Cookie set_cookie {
+				delete session
+			}
+			request>remote_ip ip_mask 24 32
+			request>headers>User-Agent regexp "Chrome/[0-9.]+" "Chrome"
+			request>headers>User-Agent regexp "[0-9]+" "N"
+			request>headers>Referer regexp "\?.*" ""
+		}
+	}
+	respond hi
+}
+)",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.

@@ -10,7 +10,6 @@
 #include "tests/support/gunzip.h"
 
 using namespace e2e;
-using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {

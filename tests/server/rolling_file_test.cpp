@@ -3,6 +3,7 @@
 // from several threads at once without tearing one.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -75,6 +76,7 @@ TEST_CASE("rolling file: a line that would pass max_bytes rolls the file; backup
     again.write("0123456789012345678901234567890123456789\n");
     again.wait_idle();
     auto b = backups_in(log.parent_path());
+    for (const auto& p : b) MESSAGE(p.string());
     REQUIRE(b.size() == 2);
     CHECK(b[1].extension() == ".log");  // roll_uncompressed
     CHECK(read(b[1]) == std::string(39, 'a') + "\n");
