@@ -2,7 +2,13 @@
 // arrays of strings), with the values Caddy produces for the same input.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "server/log.h"
 #include "server/log_filter.h"
+#include "server/log_output.h"
+#include "server/rolling_file.h"
 
 using namespace pogo::server;
 using caddyfile::LogFieldFilter;
@@ -109,4 +115,26 @@ TEST_CASE("log filter: regexp (ECMAScript) on every element, several in order") 
     LogFieldFilter bad = filter("x", "regexp");
     bad.regexps = {{"(", ""}};
     CHECK_THROWS_AS(LogFilters({bad}), std::runtime_error);
+}
+
+TEST_CASE("log filter: the default logger (global `log`) writes through its rolling file and filters") {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "pogo-log-XXXXXX").string();
+    const std::filesystem::path dir = mkdtemp(tmpl.data());
+    const std::string path = (dir / "pogo.log").string();
+    LogFieldFilter mask = filter("remote_ip", "ip_mask");
+    mask.ipv4_cidr = 16;
+    pogo::log::set_json(true);
+    pogo::log::set_output_file(std::make_shared<RollingFile>(path, RollingFile::Options{}));
+    pogo::log::set_filters(std::make_shared<const LogFilters>(std::vector<LogFieldFilter>{mask}));
+    pogo::log::info("test", "hello", {{"remote_ip", "192.168.7.9"}});
+    pogo::log::set_output_file(nullptr);
+    pogo::log::set_filters(nullptr);
+    pogo::log::set_json(false);
+    std::ifstream in(path);
+    std::string line;
+    REQUIRE(std::getline(in, line));
+    const json j = json::parse(line);
+    CHECK(j["msg"] == "hello");
+    CHECK(j["remote_ip"] == "192.168.0.0");
+    std::filesystem::remove_all(dir);
 }
