@@ -26,11 +26,43 @@ struct Location {
 
 // ---- global options ----
 
+// `output file PATH { roll_* }`: Caddy's file writer, with its defaults (lumberjack's rolling).
+struct LogRoll {
+    bool enabled = true;        // roll_disabled: false
+    int size_mb = 100;          // roll_size, rounded up to whole MiB as Caddy does
+    int keep = 10;              // roll_keep: backups kept
+    int keep_days = 90;         // roll_keep_for, rounded up to whole days as Caddy does
+    bool gzip = true;           // roll_uncompressed: false
+    bool local_time = false;    // roll_local_time: backup names in local time instead of UTC
+};
+
+// One action of a `query` or `cookie`/`set_cookie` filter: replace NAME VALUE | delete NAME | hash NAME.
+struct LogFilterAction {
+    std::string type;  // replace | delete | hash
+    std::string name;  // the query parameter or cookie name
+    std::string value; // replace only
+};
+
+// A field filter of the `filter` encoder: what happens to the logged field at `field`, a path of
+// nested keys separated by `>` (request>headers>Authorization).
+struct LogFieldFilter {
+    std::string field;
+    std::string filter;  // delete | replace | hash | ip_mask | query | cookie | set_cookie | regexp
+    std::string value;   // replace
+    int ipv4_cidr = 0, ipv6_cidr = 0;                              // ip_mask prefix lengths; 0 leaves that family as is
+    std::vector<LogFilterAction> actions;                          // query, cookie, set_cookie
+    std::vector<std::pair<std::string, std::string>> regexps;      // regexp: (pattern, replacement), applied in order
+    Location where;
+};
+
 struct LogConfig {  // global `log [name] { }` or a site's access log
     std::string name;               // "" for the default logger
     std::string output = "stderr";  // stderr | stdout | discard | file
     std::string file;               // when output == "file"
-    std::string format;             // "" (runtime default), json, console
+    LogRoll roll;                   // when output == "file"
+    std::string format;             // "" (runtime default), json, console, filter
+    std::string wrap;               // format filter: json (default) or console
+    std::vector<LogFieldFilter> filters;  // format filter, in written order
     std::string level;              // "" (INFO), DEBUG, INFO, WARN, ERROR, PANIC, FATAL
     std::vector<std::string> include, exclude;
     Location where;

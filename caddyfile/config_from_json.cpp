@@ -8,6 +8,7 @@
 #include "caddyfile/directive_order.h"
 #include "caddyfile/global_options.h"
 #include "caddyfile/load.h"
+#include "caddyfile/log_json.h"
 
 namespace caddyfile {
 
@@ -194,21 +195,7 @@ Warning read_warning(const json& v, const std::string& path) {
 
 }  // namespace
 
-LogConfig read_log(const json& v, const std::string& path) {
-    Object o(v, path);
-    LogConfig l;
-    l.name = o.str("name");
-    l.output = o.one_of("output", "stderr", {"stderr", "stdout", "discard", "file"});
-    l.file = o.str("file");
-    if (l.output == "file" && l.file.empty()) fail(o.at("file"), "log output file needs a file name");
-    l.format = o.one_of("format", "", {"", "json", "console"});
-    l.level = o.one_of("level", "", {"", "DEBUG", "INFO", "WARN", "ERROR", "PANIC", "FATAL"});
-    l.include = o.strings("include");
-    l.exclude = o.strings("exclude");
-    l.where = o.where();
-    o.finish();
-    return l;
-}
+LogConfig read_log(const json& v, const std::string& path) { return log_from_json(v, path); }
 
 std::optional<IssuerConfig> read_issuer(const json* v, const std::string& path) {
     if (!v) return std::nullopt;

@@ -1,6 +1,7 @@
 #include "caddyfile/config_json.h"
 
 #include "caddyfile/apps_json.h"
+#include "caddyfile/log_json.h"
 
 namespace caddyfile {
 
@@ -24,10 +25,7 @@ json kv(const KeyValues& pairs) {
     return out;
 }
 
-json log_json(const LogConfig& l) {
-    return {{"name", l.name},   {"output", l.output},   {"file", l.file},       {"format", l.format},
-            {"level", l.level}, {"include", l.include}, {"exclude", l.exclude}, {"where", where(l.where)}};
-}
+json log_json(const LogConfig& l) { return log_to_json(l); }
 
 json matcher_json(const MatcherSet& s) {
     json out = json::object();

@@ -1,6 +1,7 @@
 #include <set>
 
 #include "caddyfile/global_options.h"
+#include "caddyfile/log_filters.h"
 #include "caddyfile/segment_reader.h"
 
 namespace caddyfile {
@@ -9,7 +10,46 @@ namespace {
 
 const std::set<std::string> kLevels = {"DEBUG", "INFO", "WARN", "ERROR", "PANIC", "FATAL"};
 
-void parse_output(const Segment& sub, LogConfig& out, const BuildContext& ctx) {
+// Caddy's size (humanize) rounded up to whole MiB, and keep_for rounded up to whole days.
+void parse_roll(const Segment& file, LogRoll& roll) {
+    for (const Segment& sub : file.block) {
+        SegmentReader s(sub);
+        const std::string& n = s.name().text;
+        s.no_block();
+        if (n == "roll_disabled" || n == "roll_local_time" || n == "roll_uncompressed") {
+            s.expect_args(0, 0);
+            if (n == "roll_disabled") roll.enabled = false;
+            else if (n == "roll_local_time") roll.local_time = true;
+            else roll.gzip = false;
+        } else if (n == "roll_size") {
+            s.expect_args(1, 1);
+            uint64_t bytes = parse_size(s[0], n);
+            if (bytes == 0) fail(s[0], "roll_size must be more than 0");
+            uint64_t mb = (bytes + (1u << 20) - 1) >> 20;
+            if (mb > 1u << 30) fail(s[0], "roll_size is too large: " + s.text(0));
+            roll.size_mb = int(mb);
+        } else if (n == "roll_keep") {
+            s.expect_args(1, 1);
+            roll.keep = parse_int(s[0], n, 0);
+            if (roll.keep == 0) roll.keep = LogRoll{}.keep;  // Caddy: 0 means its default
+        } else if (n == "roll_keep_for") {
+            s.expect_args(1, 1);
+            Duration d = parse_duration(s[0], n);
+            if (d < Duration::zero()) fail(s[0], "roll_keep_for must not be negative, got " + s.text(0));
+            auto hours = std::chrono::duration_cast<std::chrono::hours>(d + std::chrono::hours(24) - Duration(1)).count();
+            if (hours / 24 > 1 << 30) fail(s[0], "roll_keep_for is too long: " + s.text(0));
+            roll.keep_days = int(hours / 24);
+            if (roll.keep_days == 0) roll.keep_days = LogRoll{}.keep_days;  // Caddy: 0 means its default
+        } else if (n == "mode" || n == "dir_mode" || n == "roll_interval" || n == "roll_minutes" || n == "roll_at" ||
+                   n == "roll_compression" || n == "backup_time_format") {
+            fail(s.name(), "log output file: " + n + " is not supported by Pogo");
+        } else {
+            unknown_subdirective(sub, "log output file");
+        }
+    }
+}
+
+void parse_output(const Segment& sub, LogConfig& out) {
     SegmentReader s(sub);
     s.expect_args(1, 2);
     const std::string& kind = s.text(0);
@@ -19,7 +59,7 @@ void parse_output(const Segment& sub, LogConfig& out, const BuildContext& ctx) {
     } else if (kind == "file") {
         s.expect_args(2, 2);
         out.file = s.text(1);
-        if (s.has_block()) ctx.warn(sub.open, "log file rolling options have no effect in Pogo");
+        parse_roll(sub, out.roll);
     } else {
         fail(s[0], "log output: expected stderr, stdout, discard or file, got " + quoted(kind));
     }
@@ -34,14 +74,9 @@ void parse_format(const Segment& sub, LogConfig& out, const BuildContext& ctx) {
         if (s.has_block()) ctx.warn(sub.open, "log format options have no effect in Pogo");
         out.format = kind;
     } else if (kind == "filter") {
-        // Field filters (redaction) are not implemented: keep the wrapped encoder, say so.
-        ctx.warn(s[0], "log format filter: field filters have no effect in Pogo; the wrapped format is used");
-        for (const Segment& f : sub.block)
-            if (f.name().text == "wrap" && f.tokens.size() >= 2) out.format = f.tokens[1].text;
-        if (!out.format.empty() && out.format != "json" && out.format != "console")
-            fail(s[0], "log format filter: wrap expected json or console, got " + quoted(out.format));
+        parse_filter_encoder(sub, out);
     } else {
-        fail(s[0], "log format: expected json or console, got " + quoted(kind));
+        fail(s[0], "log format: expected json, console or filter, got " + quoted(kind));
     }
 }
 
@@ -57,7 +92,7 @@ LogConfig parse_log(const Segment& seg, bool site, const BuildContext& ctx) {
         SegmentReader s(sub);
         const std::string& n = s.name().text;
         if (n == "output") {
-            parse_output(sub, out, ctx);
+            parse_output(sub, out);
         } else if (n == "format") {
             parse_format(sub, out, ctx);
         } else if (n == "level") {

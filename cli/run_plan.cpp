@@ -6,12 +6,17 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "caddyfile/error.h"
+#include "caddyfile/log_json.h"
 #include "cli/https.h"
 #include "pogo/config.h"
 #include "server/log.h"
 #include "server/routes/matcher.h"
+#include "server/log_filter.h"
+#include "server/log_output.h"
+#include "server/rolling_file.h"
 #include "server/routes/build.h"
 
 namespace pogo::cli {
@@ -32,19 +37,41 @@ void apply_logging(const cf::GlobalOptions& g) {
     if (!l.name.empty() && l.name != "default")
       fail(l.where, "log " + l.name + ": named global loggers are not supported by Pogo; configure the default logger");
     if (!l.include.empty() || !l.exclude.empty()) fail(l.where, "log include/exclude are not supported by Pogo");
-    if (l.format == "json") log::set_json(true);
-    else if (l.format == "console") log::set_json(false);
+    std::string format = l.format == "filter" ? l.wrap : l.format;
+    if (format == "json") log::set_json(true);
+    else if (format == "console") log::set_json(false);
+    log::set_filters(l.format == "filter" ? std::make_shared<const server::LogFilters>(l.filters) : nullptr);
     if (l.level == "DEBUG" || l.level == "debug") log::set_level(log::Level::Debug);
     else if (l.level == "WARN" || l.level == "warn") log::set_level(log::Level::Warn);
     else if (l.level == "ERROR" || l.level == "error" || l.level == "PANIC" || l.level == "FATAL")
       log::set_level(log::Level::Error);
     if (l.output == "stdout") log::set_output(STDOUT_FILENO);
     else if (l.output == "discard") log::set_output(-1);
-    else if (l.output == "file") {
-      int fd = ::open(l.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      if (fd < 0) fail(l.where, "log output file " + l.file + ": " + std::strerror(errno));
-      log::set_output(fd);  // open for the life of the process
+    else if (l.output == "stderr") log::set_output(STDERR_FILENO);
+    if (l.output != "file") {
+      log::set_output_file(nullptr);
+      continue;
     }
+    // A load that keeps the same file and options keeps the same RollingFile (and its size count).
+    static std::shared_ptr<server::RollingFile> current;
+    static std::pair<std::string, std::string> current_key;
+    std::pair<std::string, std::string> key{l.file, cf::log_to_json(l)["writer"].dump()};
+    if (!current || key != current_key) {
+      server::RollingFile::Options o;
+      o.roll = l.roll.enabled;
+      o.max_bytes = uint64_t(l.roll.size_mb) << 20;
+      o.keep = l.roll.keep;
+      o.keep_days = l.roll.keep_days;
+      o.gzip = l.roll.gzip;
+      o.local_time = l.roll.local_time;
+      try {
+        current = std::make_shared<server::RollingFile>(l.file, o);
+      } catch (const std::exception& e) {
+        fail(l.where, e.what());
+      }
+      current_key = key;
+    }
+    log::set_output_file(current);
   }
   if (g.debug) log::set_level(log::Level::Debug);
 }

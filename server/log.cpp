@@ -1,4 +1,5 @@
 #include "server/log.h"
+#include "server/log_output.h"
 
 #include <sys/time.h>
 #include <unistd.h>
@@ -6,6 +7,11 @@
 #include <atomic>
 #include <cstdio>
 #include <ctime>
+#include <mutex>
+#include <vector>
+
+#include "server/log_filter.h"
+#include "server/rolling_file.h"
 
 namespace pogo::log {
 
@@ -13,6 +19,19 @@ namespace {
 std::atomic<int> g_min_level{int(Level::Info)};
 std::atomic<bool> g_json{false};
 std::atomic<int> g_fd{STDERR_FILENO};
+std::atomic<server::RollingFile*> g_file{nullptr};
+std::atomic<const server::LogFilters*> g_filters{nullptr};
+
+// Everything ever installed, so a pointer a writer loaded stays valid (see set_output_file).
+std::mutex g_keep_mu;
+std::vector<std::shared_ptr<const void>> g_keep;
+
+template <class T>
+T* keep(std::shared_ptr<T> p) {
+  std::lock_guard lock(g_keep_mu);
+  g_keep.push_back(p);
+  return p.get();
+}
 
 const char* level_name(Level l, bool upper) {
   switch (l) {
@@ -28,12 +47,23 @@ const char* level_name(Level l, bool upper) {
 void set_level(Level min_level) { g_min_level.store(int(min_level)); }
 void set_json(bool json) { g_json.store(json); }
 void set_output(int fd) { g_fd.store(fd); }
+void set_output_file(std::shared_ptr<server::RollingFile> file) { g_file.store(keep(std::move(file))); }
+void set_filters(std::shared_ptr<const server::LogFilters> filters) { g_filters.store(keep(std::move(filters))); }
 bool enabled(Level level) { return int(level) >= g_min_level.load(std::memory_order_relaxed); }
 
 void write(Level level, std::string_view logger, std::string_view message, const nlohmann::json& fields) {
   if (!enabled(level)) return;
-  write_line(g_fd.load(std::memory_order_relaxed),
-             format_line(level, logger, message, fields, g_json.load(std::memory_order_relaxed)));
+  const bool json = g_json.load(std::memory_order_relaxed);
+  std::string line;
+  if (const server::LogFilters* filters = g_filters.load()) {
+    nlohmann::json filtered = fields;
+    filters->apply(filtered);
+    line = format_line(level, logger, message, filtered, json);
+  } else {
+    line = format_line(level, logger, message, fields, json);
+  }
+  if (server::RollingFile* file = g_file.load()) file->write(line);
+  else write_line(g_fd.load(std::memory_order_relaxed), line);
 }
 
 std::string format_line(Level level, std::string_view logger, std::string_view message,

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <random>
 
@@ -639,10 +640,28 @@ void Stream::count_end() {
   mx_->end(o);
 }
 
+namespace {
+
+// Go's canonical header key (content-type -> Content-Type), the names Caddy's access log shows
+// whatever the client sent (HTTP/2 names are lowercase): log filters name headers this way.
+std::string canonical_header_key(const std::string& name) {
+  std::string out = name;
+  bool upper = true;
+  for (char& c : out) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u <= ' ' || u >= 0x7f || c == ':') return name;  // not a token: Go leaves it as is
+    c = char(upper ? std::toupper(u) : std::tolower(u));
+    upper = c == '-';
+  }
+  return out;
+}
+
+}  // namespace
+
 void Stream::log_access() {
   const RequestHead& h = head();
   nlohmann::json headers = nlohmann::json::object();
-  for (const auto& hd : h.headers) headers[hd.name].push_back(hd.value);
+  for (const auto& hd : h.headers) headers[canonical_header_key(hd.name)].push_back(hd.value);
   const std::string* host = h.header("Host");
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
   nlohmann::json f = {
@@ -671,7 +690,7 @@ void Stream::log_access() {
   }
   if (filters_.access_log) {
     nlohmann::json rh = nlohmann::json::object();
-    for (const auto& hd : resp_headers_) rh[hd.name].push_back(hd.value);
+    for (const auto& hd : resp_headers_) rh[canonical_header_key(hd.name)].push_back(hd.value);
     f["resp_headers"] = rh;
     filters_.access_log->write(f, status_);
     return;

@@ -1,6 +1,5 @@
 #include "server/routes/access_log.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,24 +29,37 @@ AccessLog::AccessLog(const caddyfile::LogConfig& c, std::string logger_name) : l
   else if (c.output == "stdout") fd_ = STDOUT_FILENO;
   else if (c.output == "discard") fd_ = -1;
   else if (c.output == "file") {
-    fd_ = ::open(c.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw std::runtime_error("log output file " + c.file + ": " + std::strerror(errno));
-    owned_ = true;
+    RollingFile::Options o;
+    o.roll = c.roll.enabled;
+    o.max_bytes = uint64_t(c.roll.size_mb) << 20;
+    o.keep = c.roll.keep;
+    o.keep_days = c.roll.keep_days;
+    o.gzip = c.roll.gzip;
+    o.local_time = c.roll.local_time;
+    file_ = std::make_unique<RollingFile>(c.file, o);
   } else {
     throw std::runtime_error("log output " + c.output + " is not supported by Pogo");
   }
-  json_ = c.format != "console";
+  json_ = c.format == "filter" ? c.wrap != "console" : c.format != "console";
+  if (c.format == "filter") filters_.emplace(c.filters);
   min_level_ = level_of(c.level);
 }
 
-AccessLog::~AccessLog() {
-  if (owned_ && fd_ >= 0) ::close(fd_);
-}
+AccessLog::~AccessLog() = default;
 
 void AccessLog::write(const nlohmann::json& fields, int status) const {
   log::Level level = status >= 500 ? log::Level::Error : log::Level::Info;
-  if (fd_ < 0 || int(level) < min_level_) return;
-  log::write_line(fd_, log::format_line(level, logger_, "handled request", fields, json_));
+  if ((fd_ < 0 && !file_) || int(level) < min_level_) return;
+  std::string line;
+  if (filters_) {
+    nlohmann::json filtered = fields;
+    filters_->apply(filtered);
+    line = log::format_line(level, logger_, "handled request", filtered, json_);
+  } else {
+    line = log::format_line(level, logger_, "handled request", fields, json_);
+  }
+  if (file_) file_->write(line);
+  else log::write_line(fd_, line);
 }
 
 }  // namespace pogo::server

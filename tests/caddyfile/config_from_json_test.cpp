@@ -241,6 +241,55 @@ b.localhost {
 )",
     ":8080 {\n\tvulcain\n\troute /api/* {\n\t\tvulcain {\n\t\t\tmax_pushes 0\n\t\t\tearly_hints false\n\t\t}\n"
     "\t\tphp_server\n\t}\n}\n",
+    // log: rolling file output and the filter encoder with every filter (logging.logs' writer/encoder)
+    R"({
+	log {
+		output file /var/log/pogo.log {
+			roll_size 5MiB
+			roll_keep 3
+			roll_keep_for 48h
+			roll_uncompressed
+			roll_local_time
+		}
+		format filter {
+			wrap console
+			fields {
+				msg regexp "secret" "***"
+			}
+		}
+	}
+}
+:80 {
+	log {
+		output file /var/log/caddy/access.log {
+			roll_disabled
+		}
+		format filter {
+			request>uri query {
+				replace authorization REDACTED
+				delete x
+				hash token
+			}
+			request>headers>Authorization delete
+			request>headers>X-Token replace gone
+			request>headers>X-Key hash
+			request>headers>Cookie cookie {
+				replace session REDACTED
+				delete secret
+				hash id
+			}
+			resp_headers>Set-Cookie set_cookie {
+				delete session
+			}
+			request>remote_ip ip_mask 24 32
+			request>headers>User-Agent regexp "Chrome/[0-9.]+" "Chrome"
+			request>headers>User-Agent regexp "[0-9]+" "N"
+			request>headers>Referer regexp "\?.*" ""
+		}
+	}
+	respond hi
+}
+)",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.
@@ -449,4 +498,46 @@ TEST_CASE("load_config_text: a Caddyfile as text, relative paths from the curren
     } catch (const Error& e) {
         CHECK(std::string(e.what()) == "Caddyfile:2: unrecognized directive \"nope\"");
     }
+}
+
+TEST_CASE("config_from_json: logs use Caddy's writer and encoder keys") {
+    const Config c = test::load(":80 {\n\tlog {\n\t\toutput file /l/a.log {\n\t\t\troll_size 3MiB\n\t\t\troll_keep 2\n"
+                                "\t\t\troll_keep_for 72h\n\t\t}\n\t\tformat filter {\n\t\t\trequest>uri query {\n"
+                                "\t\t\t\treplace authorization X\n\t\t\t}\n\t\t\trequest>remote_ip ip_mask 24\n\t\t}\n\t}\n"
+                                "\trespond hi\n}\n");
+    const json j = to_json(c);
+    const json& log = j["sites"][0]["logs"][0];
+    CHECK(log["writer"] == json::parse(R"({"output": "file", "filename": "/l/a.log", "roll": true, "roll_size_mb": 3,
+        "roll_keep": 2, "roll_keep_days": 3, "roll_gzip": true, "roll_local_time": false})"));
+    CHECK(log["encoder"] == json::parse(R"({"format": "filter", "wrap": {"format": "json"}, "fields": {
+        "request>uri": {"filter": "query", "actions": [{"type": "replace", "parameter": "authorization", "value": "X"}]},
+        "request>remote_ip": {"filter": "ip_mask", "ipv4_cidr": 24, "ipv6_cidr": 0}}})"));
+
+    // Caddy's own spelling of absent values: roll_* omitted are its defaults.
+    json edited = j;
+    edited["sites"][0]["logs"][0]["writer"] = {{"output", "file"}, {"filename", "/l/b.log"}};
+    const LogConfig l = config_from_json(edited, test::app_options()).sites[0].logs[0];
+    CHECK(l.file == "/l/b.log");
+    CHECK(l.roll.size_mb == 100);
+    CHECK(l.roll.keep == 10);
+    CHECK(l.roll.keep_days == 90);
+    CHECK(l.roll.gzip);
+
+    auto error_of = [&](const json& doc) -> std::string {
+        try {
+            config_from_json(doc, test::app_options());
+        } catch (const Error& e) {
+            return e.what();
+        }
+        return "no error";
+    };
+    json bad = j;
+    bad["sites"][0]["logs"][0]["encoder"]["fields"]["request>uri"]["filter"] = "scramble";
+    CHECK(error_of(bad).find("/sites/0/logs/0/encoder/fields/request>uri/filter") != std::string::npos);
+    bad = j;
+    bad["sites"][0]["logs"][0]["encoder"]["fields"]["request>remote_ip"]["ipv4_cidr"] = 40;
+    CHECK(error_of(bad).find("/sites/0/logs/0/encoder/fields/request>remote_ip/ipv4_cidr") != std::string::npos);
+    bad = j;
+    bad["sites"][0]["logs"][0]["writer"]["roll_size"] = "10MiB";
+    CHECK(error_of(bad).find("/sites/0/logs/0/writer") != std::string::npos);
 }

@@ -207,7 +207,7 @@ TEST_CASE("global options: errors") {
         {"{\n\tlog {\n\t\toutput net localhost:9999\n\t}\n}",
          "3: log output: expected stderr, stdout, discard or file, got \"net\""},
         {"{\n\tlog {\n\t\tlevel loud\n\t}\n}", "3: log level: expected DEBUG, INFO, WARN, ERROR, PANIC or FATAL, got \"loud\""},
-        {"{\n\tlog {\n\t\tformat xml\n\t}\n}", "3: log format: expected json or console, got \"xml\""},
+        {"{\n\tlog {\n\t\tformat xml\n\t}\n}", "3: log format: expected json, console or filter, got \"xml\""},
         {"{\n\tlog {\n\t\trotate\n\t}\n}", "3: unrecognized log subdirective \"rotate\""},
         {"{\n\tservers {\n\t\ttimeouts {\n\t\t\tread 5s\n\t\t}\n\t}\n}", "4: unrecognized timeouts subdirective \"read\""},
         {"{\n\tservers {\n\t\tprotocols h4\n\t}\n}", "3: protocols: expected h1, h2, h2c or h3, got \"h4\""},

@@ -317,14 +317,16 @@ TEST_CASE("several sites on one port: hosts, basic_auth, redir, rewrite, handle,
 TEST_CASE("pogo run refuses what it cannot honour: exit 1 and file:line on stderr") {
     TempDir tmp;
     struct Case {
-        const char* caddyfile;
+        std::string caddyfile;
         const char* expect;
     } cases[] = {
         {"http://127.0.0.1:8999 {\n\tunknown_directive x\n}\n", "Caddyfile:2: "},
         {"http://127.0.0.1:8999 {\n\trespond ok\n\turi query +a\n}\n", "Caddyfile:3: uri query: expected"},
         {"https://127.0.0.1:8999 {\n\ttls cert.pem key.pem\n}\n", "Caddyfile:2: tls"},
         {"{\n\tservers :8999 {\n\t\tmax_header_size 1KB\n\t}\n}\nhttp://127.0.0.1:8999 {\n}\n", "Caddyfile:2: servers"},
-        {"http://127.0.0.1:8999 {\n\tlog {\n\t\toutput file /nonexistent-dir/x.log\n\t}\n}\n", "Caddyfile:2: log output file"},
+        // A missing directory is created, as Caddy does; one under a regular file cannot be.
+        {"http://127.0.0.1:8999 {\n\tlog {\n\t\toutput file " + (tmp / "Caddyfile" / "x.log").string() + "\n\t}\n}\n",
+         "Caddyfile:2: log output file"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.caddyfile);
