@@ -336,20 +336,24 @@ struct TlsConfig {  // the site's `tls` directive
 // (the error directive, file_server's 404/403, a body over request_body's max_size, a PHP request
 // that waited past max_wait_time, a PHP script that died before its first output). Without codes
 // and classes it handles every error.
+// Whether a handle_errors block of these codes and classes (4 for 4xx) handles `status`; neither:
+// every error.
+inline bool handles_status(const std::vector<int>& codes, const std::vector<int>& classes, int status) {
+    if (codes.empty() && classes.empty()) return true;
+    for (int c : codes)
+        if (c == status) return true;
+    for (int c : classes)
+        if (status / 100 == c) return true;
+    return false;
+}
+
 struct ErrorRoute {
     std::vector<int> codes;    // 404, 410, ...
     std::vector<int> classes;  // 4 for 4xx, 5 for 5xx
     std::vector<NamedMatcher> matchers;  // defined inside the block
     std::vector<Handler> handlers;       // in Caddy's directive order
     Location where;
-    bool handles(int status) const {
-        if (codes.empty() && classes.empty()) return true;
-        for (int c : codes)
-            if (c == status) return true;
-        for (int c : classes)
-            if (status / 100 == c) return true;
-        return false;
-    }
+    bool handles(int status) const { return handles_status(codes, classes, status); }
 };
 
 struct Site {

@@ -17,6 +17,7 @@
 #include "server/log_filter.h"
 #include "server/log_output.h"
 #include "server/rolling_file.h"
+#include "server/routes/access_log.h"
 #include "server/routes/build.h"
 
 namespace pogo::cli {
@@ -57,15 +58,8 @@ void apply_logging(const cf::GlobalOptions& g) {
     static std::pair<std::string, std::string> current_key;
     std::pair<std::string, std::string> key{l.file, cf::log_to_json(l)["writer"].dump()};
     if (!current || key != current_key) {
-      server::RollingFile::Options o;
-      o.roll = l.roll.enabled;
-      o.max_bytes = uint64_t(l.roll.size_mb) << 20;
-      o.keep = l.roll.keep;
-      o.keep_days = l.roll.keep_days;
-      o.gzip = l.roll.gzip;
-      o.local_time = l.roll.local_time;
       try {
-        current = std::make_shared<server::RollingFile>(l.file, o);
+        current = std::make_shared<server::RollingFile>(l.file, server::rolling_options(l.roll));
       } catch (const std::exception& e) {
         fail(l.where, e.what());
       }

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "caddyfile/config.h"
 #include "server/hidden_paths.h"
 #include "server/path_safety.h"
 #include "server/response_writer.h"
@@ -26,14 +27,7 @@ Respond make_handler_error(int status, std::string message) {
   return r;
 }
 
-bool ErrorRoute::handles(int status) const {
-  if (codes.empty() && classes.empty()) return true;
-  for (int c : codes)
-    if (c == status) return true;
-  for (int c : classes)
-    if (status / 100 == c) return true;
-  return false;
-}
+bool ErrorRoute::handles(int status) const { return caddyfile::handles_status(codes, classes, status); }
 
 const Handler* Site::error_route(int status) const {
   for (const ErrorRoute& e : errors)

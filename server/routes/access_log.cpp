@@ -22,6 +22,17 @@ int level_of(const std::string& name) {
 
 }  // namespace
 
+RollingFile::Options rolling_options(const caddyfile::LogRoll& roll) {
+  RollingFile::Options o;
+  o.roll = roll.enabled;
+  o.max_bytes = uint64_t(roll.size_mb) << 20;
+  o.keep = roll.keep;
+  o.keep_days = roll.keep_days;
+  o.gzip = roll.gzip;
+  o.local_time = roll.local_time;
+  return o;
+}
+
 AccessLog::AccessLog(const caddyfile::LogConfig& c, std::string logger_name) : logger_(std::move(logger_name)) {
   if (!c.include.empty() || !c.exclude.empty())
     throw std::runtime_error("log include/exclude are not supported by Pogo for access logs");
@@ -29,14 +40,7 @@ AccessLog::AccessLog(const caddyfile::LogConfig& c, std::string logger_name) : l
   else if (c.output == "stdout") fd_ = STDOUT_FILENO;
   else if (c.output == "discard") fd_ = -1;
   else if (c.output == "file") {
-    RollingFile::Options o;
-    o.roll = c.roll.enabled;
-    o.max_bytes = uint64_t(c.roll.size_mb) << 20;
-    o.keep = c.roll.keep;
-    o.keep_days = c.roll.keep_days;
-    o.gzip = c.roll.gzip;
-    o.local_time = c.roll.local_time;
-    file_ = std::make_unique<RollingFile>(c.file, o);
+    file_ = std::make_unique<RollingFile>(c.file, rolling_options(c.roll));
   } else {
     throw std::runtime_error("log output " + c.output + " is not supported by Pogo");
   }

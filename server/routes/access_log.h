@@ -18,6 +18,9 @@
 
 namespace pogo::server {
 
+// A `log { output file PATH { roll_* } }`'s rolling options as RollingFile takes them.
+RollingFile::Options rolling_options(const caddyfile::LogRoll& roll);
+
 class AccessLog {
  public:
   // Throws std::runtime_error when the file cannot be opened or an option cannot be honoured.
