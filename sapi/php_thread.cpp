@@ -110,7 +110,6 @@ void PhpThread::run() {
       set_state(ThreadState::Ready);
       activity_.waiting();
       if (!strategy_->next(ctx)) break;
-      activity_.working();
       set_state(ThreadState::Busy);
       stack_overflow_note_script(ctx.script.c_str());
       script_interrupt_set_waiting(false);

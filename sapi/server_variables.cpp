@@ -94,7 +94,7 @@ void register_server_variables(zval* arr) {
   char num[32];
 
   // As FrankenPHP: the client behind trusted proxies (servers { trusted_proxies }), else the peer.
-  const std::string& client = h.client_ip.empty() ? h.remote_addr : h.client_ip;
+  const std::string& client = h.client();
   add(arr, "REMOTE_ADDR", client);
   add(arr, "REMOTE_HOST", client);
   add(arr, "REMOTE_PORT", std::string_view(num, size_t(std::snprintf(num, sizeof num, "%u", unsigned(h.remote_port)))));

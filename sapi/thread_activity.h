@@ -43,8 +43,6 @@ class ThreadActivity {
   void waiting() { set_phase(Phase::Waiting); }
   // Running something that is not a request yet: a worker script booting.
   void booting() { set_phase(Phase::Booting); }
-  // Has work that is not (yet) a request: a regular thread took an exchange, a pool thread a job.
-  void working() { set_phase(Phase::Working); }
   // A request starts (method and uri may be empty: a Pogo job).
   void begin(std::string_view method, std::string_view uri) {
     std::lock_guard lk(mu_);

@@ -4,7 +4,7 @@
 // the leftmost one (default), or, strict, the rightmost one that is not itself a trusted proxy
 // (the only one a client cannot forge). Otherwise, and when no header says, the client is the peer.
 //
-// The result is RequestHead::client_ip: `{client_ip}`, the `client_ip` matcher, the access log's
+// The result is RequestHead::client_ip (read through RequestHead::client()): `{client_ip}`, the `client_ip` matcher, the access log's
 // client_ip and, as FrankenPHP sets it, PHP's REMOTE_ADDR. The peer stays in remote_addr
 // (`{remote_host}`, the `remote_ip` matcher, REMOTE_PORT's host).
 //

@@ -181,7 +181,7 @@ void Connection::fill_connection_facts(RequestHead& h) const {
   h.remote_addr = remote_ip_;
   h.remote_port = remote_port_;
   const ClientIpPolicy& policy = hl_.options().client_ip;
-  h.client_ip = policy.enabled() ? resolve_client_ip(policy, h) : remote_ip_;
+  if (policy.enabled()) h.client_ip = resolve_client_ip(policy, h);
   h.local_addr = local_ip_;
   h.local_port = local_port_;
   if (transport_.secure()) {

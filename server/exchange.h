@@ -55,7 +55,7 @@ struct RequestHead {
   int http_minor = 1;
   std::vector<Header> headers;    // in arrival order, names as received
   std::string remote_addr;        // "127.0.0.1" or "::1": the connection's peer
-  std::string client_ip;          // the client behind trusted proxies, else the peer (client_ip.h)
+  std::string client_ip;          // the client behind trusted proxies; "" = the peer (client_ip.h)
   uint16_t remote_port = 0;
   std::string local_addr;
   uint16_t local_port = 0;
@@ -73,6 +73,8 @@ struct RequestHead {
   std::string path_info;
   std::vector<std::pair<std::string, std::string>> env;  // extra variables from the config
 
+  // The client: client_ip when trusted proxies named one, else the peer.
+  const std::string& client() const { return client_ip.empty() ? remote_addr : client_ip; }
   // First header with this name (case-insensitive), or nullptr.
   const std::string* header(std::string_view name) const;
   // All values of a header joined with ", " (the CGI convention); empty if absent.

@@ -483,9 +483,7 @@ void Stream::handle_event(Exchange::Event& ev) {
         deferred_body_.clear();
         break;
       }
-      status_ = ev.head.status;
-      bool encoded = filter_head(ev.head, length);
-      send_head(ev.head, encoded ? std::nullopt : length);
+      start_response(ev.head, length);
       break;
     }
     case Exchange::Event::Data:
@@ -668,7 +666,7 @@ void Stream::log_access() {
       {"request",
        {{"remote_ip", h.remote_addr},
         {"remote_port", std::to_string(h.remote_port)},
-        {"client_ip", h.client_ip.empty() ? h.remote_addr : h.client_ip},
+        {"client_ip", h.client()},
         {"proto", h.http_major >= 2 ? std::string("HTTP/2.0")
                                     : "HTTP/" + std::to_string(h.http_major) + "." + std::to_string(h.http_minor)},
         {"method", h.method},
@@ -772,9 +770,17 @@ void Stream::commit_deferred_head(bool ended) {
   // Ended short: the whole body is known, too small to encode, and sent with its length.
   if (ended) deferred_head_.headers.push_back({"Content-Length", std::to_string(body.size())});
   std::optional<uint64_t> length = ended ? std::optional<uint64_t>(body.size()) : std::nullopt;
-  status_ = deferred_head_.status;
-  bool encoded = filter_head(deferred_head_, length);
-  send_head(deferred_head_, encoded ? std::nullopt : length);
+  start_response(deferred_head_, length);
+  append_held_body(body);
+}
+
+void Stream::start_response(ResponseHead& head, std::optional<uint64_t> length) {
+  status_ = head.status;
+  bool encoded = filter_head(head, length);
+  send_head(head, encoded ? std::nullopt : length);
+}
+
+void Stream::append_held_body(const std::string& body) {
   if (enc_)
     append_body(enc_->update(body));
   else
@@ -830,13 +836,8 @@ void Stream::vulcain_release(bool ended) {
     rh.headers.push_back({"Content-Length", std::to_string(body.size())});
     length = body.size();
   }
-  status_ = rh.status;
-  bool encoded = filter_head(rh, length);
-  send_head(rh, encoded ? std::nullopt : length);
-  if (enc_)
-    append_body(enc_->update(body));
-  else
-    append_body(body);
+  start_response(rh, length);
+  append_held_body(body);
 }
 
 }  // namespace pogo::server

@@ -141,6 +141,10 @@ class Stream {
   void append_body(std::string_view data);
   void finish_body();
   void send_head(ResponseHead& head, std::optional<uint64_t> length);
+  // A backend's head through the route's filters, then out (without its length when encoded).
+  void start_response(ResponseHead& head, std::optional<uint64_t> length);
+  // A body held whole until now (deferred or vulcain), after start_response: through the encoder.
+  void append_held_body(const std::string& body);
   bool should_defer_head(const ResponseHead& head, std::optional<uint64_t> length) const;
   void commit_deferred_head(bool ended);
   // vulcain: a JSON response is held whole (at most vulcain::kMaxBody bytes), transformed once

@@ -286,7 +286,7 @@ bool Matcher::matches(Request& r) const {
     if (!any) return false;
   }
   if (!client_ips_.empty()) {
-    const std::string& client = h.client_ip.empty() ? h.remote_addr : h.client_ip;
+    const std::string& client = h.client();
     bool any = false;
     for (const auto& range : client_ips_) any = any || ip_in_range(range, client);
     if (!any) return false;

@@ -211,7 +211,7 @@ std::optional<std::string> placeholder_value(std::string_view name, const Reques
   std::string n = placeholder_long_name(name);
   if (auto it = r.vars.find(n); it != r.vars.end()) return it->second;
   if (n == "http.vars.root") return r.root;
-  if (n == "http.vars.client_ip") return r.head.client_ip.empty() ? r.head.remote_addr : r.head.client_ip;
+  if (n == "http.vars.client_ip") return r.head.client();
   if (n.starts_with("http.request.")) return request_value(n, r);
   if (n.starts_with("http.error.")) return error_value(n, r);
   if (n.starts_with("http.regexp.") || n.starts_with("http.matchers.file.") || n.starts_with("http.vars.") ||
