@@ -78,6 +78,8 @@ struct ServerOptions {  // `servers [listener] { }`
     std::vector<std::string> trusted_proxies;    // `trusted_proxies static RANGES...` (private_ranges kept as written)
     std::vector<std::string> client_ip_headers;  // empty: X-Forwarded-For
     bool trusted_proxies_strict = false;
+    bool log_credentials = false;     // access logs show Cookie/Authorization values (else "REDACTED")
+    bool enable_full_duplex = false;  // accepted: Pogo's HTTP/1.1 always reads bodies while responding
     Location where;
 };
 

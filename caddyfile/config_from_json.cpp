@@ -60,6 +60,8 @@ ServerOptions read_server(const json& v, const std::string& path) {
     }
     s.client_ip_headers = o.strings("client_ip_headers");
     s.trusted_proxies_strict = o.boolean("trusted_proxies_strict", false);
+    s.log_credentials = o.boolean("log_credentials", false);
+    s.enable_full_duplex = o.boolean("enable_full_duplex", false);
     if (const json* m = o.get("metrics")) {
         Object mo(*m, o.at("metrics"));
         s.metrics = true;

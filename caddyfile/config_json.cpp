@@ -245,6 +245,8 @@ json global_json(const GlobalOptions& g) {
                                                           : json{{"source", "static"}, {"ranges", s.trusted_proxies}}},
                                   {"client_ip_headers", s.client_ip_headers},
                                   {"trusted_proxies_strict", s.trusted_proxies_strict},
+                                  {"log_credentials", s.log_credentials},
+                                  {"enable_full_duplex", s.enable_full_duplex},
                                   {"where", where(s.where)}});
     return out;
 }

@@ -124,8 +124,11 @@ ServerOptions parse_servers(const Segment& seg, const BuildContext& ctx) {
             s.expect_args(0, 0);
             s.no_block();
             out.trusted_proxies_strict = true;
-        } else if (n == "log_credentials" || n == "strict_sni_host" || n == "enable_full_duplex" ||
-                   n == "keepalive_interval" || n == "listener_wrappers") {
+        } else if (n == "log_credentials" || n == "enable_full_duplex") {
+            s.expect_args(0, 0);
+            s.no_block();
+            (n == "log_credentials" ? out.log_credentials : out.enable_full_duplex) = true;
+        } else if (n == "strict_sni_host" || n == "keepalive_interval" || n == "listener_wrappers") {
             ctx.warn(sub.name(), "servers option " + quoted(n) + " has no effect in Pogo");
         } else {
             unknown_subdirective(sub, "servers");

@@ -105,6 +105,7 @@ server::ServerOptions server_options(const cf::GlobalOptions& g) {
     }
     if (!s.client_ip_headers.empty()) o.client_ip.headers = s.client_ip_headers;
     o.client_ip.strict = s.trusted_proxies_strict;
+    o.log_credentials = s.log_credentials;
   }
   return o;
 }

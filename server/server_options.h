@@ -31,6 +31,7 @@ struct ServerOptions {
   std::chrono::milliseconds grace_period{15000};
   bool h1 = true, h2 = true, h2c = false;  // `servers { protocols }`: HTTP/1.1, HTTP/2 over TLS, cleartext HTTP/2
   bool access_log = false;  // one JSON line per request (logger "http.log.access")
+  bool log_credentials = false;  // `servers { log_credentials }`: else access logs redact credentials
   std::vector<std::pair<std::string, std::string>> env;  // copied into RequestHead::env
   // The logger of the server's own lines ("listening", "server stopped"); quiet: none at info
   // (the admin API's server says what it wants itself).

@@ -654,12 +654,26 @@ std::string canonical_header_key(const std::string& name) {
   return out;
 }
 
+// As Caddy, unless `servers { log_credentials }`: the values of these headers are "REDACTED".
+bool is_credential_header(const std::string& key) {
+  return key == "Cookie" || key == "Set-Cookie" || key == "Authorization" || key == "Proxy-Authorization";
+}
+
+nlohmann::json loggable_headers(const std::vector<Header>& hs, bool credentials) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& hd : hs) {
+    std::string key = canonical_header_key(hd.name);
+    out[key].push_back(credentials || !is_credential_header(key) ? hd.value : std::string("REDACTED"));
+  }
+  return out;
+}
+
 }  // namespace
 
 void Stream::log_access() {
   const RequestHead& h = head();
-  nlohmann::json headers = nlohmann::json::object();
-  for (const auto& hd : h.headers) headers[canonical_header_key(hd.name)].push_back(hd.value);
+  const bool credentials = hl_.options().log_credentials;
+  nlohmann::json headers = loggable_headers(h.headers, credentials);
   const std::string* host = h.header("Host");
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
   nlohmann::json f = {
@@ -687,9 +701,7 @@ void Stream::log_access() {
     }
   }
   if (filters_.access_log) {
-    nlohmann::json rh = nlohmann::json::object();
-    for (const auto& hd : resp_headers_) rh[canonical_header_key(hd.name)].push_back(hd.value);
-    f["resp_headers"] = rh;
+    f["resp_headers"] = loggable_headers(resp_headers_, credentials);
     filters_.access_log->write(f, status_);
     return;
   }

@@ -151,6 +151,8 @@ const char* const kInline[] = {
 	}
 	servers :8443 {
 		name main
+		log_credentials
+		enable_full_duplex
 	}
 	email admin@example.com
 	acme_ca https://acme.example/directory

@@ -30,6 +30,8 @@ TEST_CASE("global options: values") {
 		}
 		max_header_size 16KB
 		protocols h1 h2
+		log_credentials
+		enable_full_duplex
 	}
 	email admin@example.com
 	acme_ca https://acme.example/directory
@@ -56,6 +58,8 @@ TEST_CASE("global options: values") {
     CHECK(g.servers[0].idle == 120s);
     CHECK(g.servers[0].max_header_size == 16000u);
     CHECK(g.servers[0].protocols == std::vector<std::string>{"h1", "h2"});
+    CHECK(g.servers[0].log_credentials);
+    CHECK(g.servers[0].enable_full_duplex);
     CHECK(g.email == "admin@example.com");
     CHECK(g.acme_ca == "https://acme.example/directory");
     CHECK(c.warnings.empty());

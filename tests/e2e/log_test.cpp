@@ -38,7 +38,9 @@ TEST_CASE("log: the filter encoder redacts query, headers, cookies and the clien
     TempDir tmp;
     const int port = free_port();
     const fs::path logs = tmp / "logs";  // created by pogo, as Caddy creates a log's directory
-    write_file(tmp / "Caddyfile", "http://127.0.0.1:" + std::to_string(port) + R"( {
+    // log_credentials: the cookie filters see the real values (without it they are "REDACTED").
+    write_file(tmp / "Caddyfile", "{\n\tservers {\n\t\tlog_credentials\n\t}\n}\nhttp://127.0.0.1:" +
+                                      std::to_string(port) + R"( {
 	header Set-Cookie "session=server-secret; Path=/; HttpOnly"
 	respond "ok"
 	log {
@@ -124,4 +126,33 @@ TEST_CASE("log: the filter encoder redacts query, headers, cookies and the clien
     CHECK(!current.empty());
     CHECK(current.back()["request"]["uri"].get<std::string>().find("n=149") != std::string::npos);
     CHECK(rolled.size() + current.size() == 151);
+}
+
+TEST_CASE("log: without log_credentials, Cookie, Authorization and Set-Cookie values are REDACTED") {
+    TempDir tmp;
+    const int port = free_port();
+    const fs::path file = tmp / "access.log";
+    write_file(tmp / "Caddyfile", "http://127.0.0.1:" + std::to_string(port) + R"( {
+	header Set-Cookie "session=server-secret; Path=/"
+	respond "ok"
+	log {
+		output file )" + file.string() + R"(
+	}
+}
+)");
+    PogoProcess pogo({"run", "--config", (tmp / "Caddyfile").string()});
+    REQUIRE_MESSAGE(pogo.wait_listening(), pogo.describe());
+    HttpClient client;
+    Response r = client.get("http://127.0.0.1:" + std::to_string(port) + "/",
+                            {"Authorization: Bearer topsecret", "Proxy-Authorization: Basic eHh4",
+                             "Cookie: session=abc123", "X-Other: visible"});
+    REQUIRE_MESSAGE(r.status == 200, r.describe());
+    REQUIRE(poll_until([&] { return fs::exists(file) && !read_file(file).empty(); }));
+    const json entry = log_lines(read_file(file)).at(0);
+    CAPTURE(entry.dump());
+    CHECK(entry["request"]["headers"]["Authorization"] == json::array({"REDACTED"}));
+    CHECK(entry["request"]["headers"]["Proxy-Authorization"] == json::array({"REDACTED"}));
+    CHECK(entry["request"]["headers"]["Cookie"] == json::array({"REDACTED"}));
+    CHECK(entry["request"]["headers"]["X-Other"] == json::array({"visible"}));
+    CHECK(entry["resp_headers"]["Set-Cookie"] == json::array({"REDACTED"}));
 }
