@@ -167,8 +167,8 @@ HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const
         s.br_window = o.integer("br_window", 0, 0, 24);
         if (s.br_window != 0 && s.br_window < 10) fail(o.at("br_window"), "expected 0 or 10 to 24");
         s.minimum_length = o.size("minimum_length").value_or(s.minimum_length);
-        if (const json* m = o.get("match")) {
-            Object mo(*m, o.at("match"));
+        if (const json* m = o.get("response_match")) {
+            Object mo(*m, o.at("response_match"));
             ResponseMatcherSpec rm;
             if (const json* codes = mo.get("status_codes")) {
                 const std::string cp = mo.at("status_codes");

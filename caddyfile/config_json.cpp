@@ -103,7 +103,7 @@ json spec_json(const HandlerSpec& spec) {
                 if (s.match) {
                     json headers = json::array();
                     for (const auto& [field, values] : s.match->headers) headers.push_back({field, values});
-                    out["match"] = {{"status_codes", s.match->status_codes}, {"headers", headers}};
+                    out["response_match"] = {{"status_codes", s.match->status_codes}, {"headers", headers}};
                 }
                 return out;
             },

@@ -125,26 +125,6 @@ const char* const kInline[] = {
     ":80 {\n\t@get method GET\n\thandle_path /api/* {\n\t\t@post method POST\n\t\trespond @post 1\n\t\trespond @get 2\n\t}\n"
     "\troute {\n\t\tfile_server\n\t\troot * /srv\n\t}\n\thandle {\n\t\tfile_server\n\t\troot * /srv\n\t}\n}",
     ":80 {\n\tencode zstd br gzip\n\tphp_fastcgi localhost:9000\n}",
-    R"(:80 {
-	encode gzip br {
-		zstd better {
-			disable_checksum
-		}
-		br 11 24
-		minimum_length 0
-		match {
-			status 2xx 404 3
-			header Content-Type text/*
-			header Content-Type *json*
-			header X-Compress
-			header !X-Raw
-		}
-	}
-	encode /api/* {
-		gzip 9
-		match status 200
-	}
-})",
     R"({
 	debug
 	http_port 8080
@@ -310,6 +290,26 @@ b.localhost {
 	respond hi
 }
 )",
+    R"(:80 {
+	encode gzip {
+		zstd better {
+			disable_checksum
+		}
+		br 11 24
+		minimum_length 0
+		match {
+			status 2xx 404 3
+			header Content-Type text/*
+			header Content-Type *json*
+			header X-Compress
+			header !X-Raw
+		}
+	}
+	encode /api/* {
+		gzip 9
+		match status 200
+	}
+})",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.
@@ -511,7 +511,7 @@ TEST_CASE("config_from_json: encode's formats, Caddy's prefer, options and respo
     const json j = to_json(c);
     const json& e = j["sites"][0]["handlers"][0];
     CHECK(e["formats"] == json({"zstd", "br", "gzip"}));
-    CHECK(e["match"] == json::parse(R"({"status_codes": [2], "headers": []})"));
+    CHECK(e["response_match"] == json::parse(R"({"status_codes": [2], "headers": []})"));
 
     auto handler_of = [&](const json& doc) -> EncodeSpec {
         return std::get<EncodeSpec>(config_from_json(doc, test::app_options()).sites[0].handlers[0].spec);
@@ -519,7 +519,7 @@ TEST_CASE("config_from_json: encode's formats, Caddy's prefer, options and respo
     json edited = j;
     edited["sites"][0]["handlers"][0]["prefer"] = {"gzip", "br"};  // these first, then the rest
     CHECK(handler_of(edited).formats == std::vector<std::string>{"gzip", "br", "zstd"});
-    edited["sites"][0]["handlers"][0].erase("match");
+    edited["sites"][0]["handlers"][0].erase("response_match");
     CHECK_FALSE(handler_of(edited).match);
 
     auto error_of = [&](const json& doc) -> std::string {
@@ -537,10 +537,10 @@ TEST_CASE("config_from_json: encode's formats, Caddy's prefer, options and respo
         {{"formats", {"br", "br"}}, "config: /sites/0/handlers/0/formats/1: format br is given twice"},
         {{"br_quality", 12}, "config: /sites/0/handlers/0/br_quality: must be at most 11, got 12"},
         {{"br_window", 5}, "config: /sites/0/handlers/0/br_window: expected 0 or 10 to 24"},
-        {{"zstd_level", "fast"}, "config: /sites/0/handlers/0/zstd_level: expected one of , fastest, default, better, best, got \"fast\""},
-        {{"match", {{"status_codes", {42}}}}, "config: /sites/0/handlers/0/match/status_codes/0: expected a status class 1-5 or a code 100-599"},
-        {{"match", {{"headers", {"Content-Type"}}}}, "config: /sites/0/handlers/0/match/headers/0: expected a [field, [values]] pair, got \"Content-Type\""},
-        {{"match", {{"codes", {200}}}}, "config: /sites/0/handlers/0/match: unknown key \"codes\""},
+        {{"zstd_level", "fast"}, "config: /sites/0/handlers/0/zstd_level: expected one of \"\", fastest, default, better, best, got \"fast\""},
+        {{"response_match", {{"status_codes", {42}}}}, "config: /sites/0/handlers/0/response_match/status_codes/0: expected a status class 1-5 or a code 100-599"},
+        {{"response_match", {{"headers", {"Content-Type"}}}}, "config: /sites/0/handlers/0/response_match/headers/0: expected a [field, [values]] pair, got \"Content-Type\""},
+        {{"response_match", {{"codes", {200}}}}, "config: /sites/0/handlers/0/response_match: unknown key \"codes\""},
     };
     for (const auto& [edit, error] : cases) {
         json d = j;
