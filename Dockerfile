@@ -14,7 +14,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates libuv1 libxml2 libsqlite3-0 libcurl4 \
       libssl3 libonig5 libpng16-16 libjpeg62-turbo libfreetype6 libicu72 libzip4 libsodium23 libpq5 \
-      zlib1g libzstd1 \
+      zlib1g libzstd1 libbrotli1 \
  && rm -rf /var/lib/apt/lists/* \
  && install -d -m 1733 /var/lib/php/sessions
 # libphp lives at the prefix the binary's rpath names: copy it to the same place.

@@ -252,10 +252,20 @@ struct RewriteSpec { std::string to; };
 struct UriSpec { std::string op; std::vector<std::string> args; };  // strip_prefix strip_suffix replace path_regexp query
 struct TryFilesSpec { std::vector<std::string> files; std::string policy = "first_exist"; };
 struct BasicAuthSpec { std::string hash = "bcrypt"; std::string realm = "restricted"; KeyValues accounts; };
+// `encode { match ... }`: Caddy's response matcher. Every condition given must hold.
+struct ResponseMatcherSpec {
+    std::vector<int> status_codes;  // any of them; a single digit is a class (2 = 2xx)
+    std::vector<std::pair<std::string, std::vector<std::string>>> headers;  // field, any of values ("!F": absent)
+};
 struct EncodeSpec {
-    std::vector<std::string> formats;  // in preference order: zstd, gzip (br accepted, not served)
-    int gzip_level = 0;                // 0: default
+    std::vector<std::string> formats;  // br, zstd, gzip: in preference order (Caddy's `prefer`)
+    int gzip_level = 0;                // 0: default (Caddy's 5)
+    std::string zstd_level;            // fastest, default, better, best; "": default
+    bool zstd_checksum = true;         // `zstd { disable_checksum }` turns it off
+    int br_quality = -1;               // 0-11; -1: default (caddy-cbrotli's 6)
+    int br_window = 0;                 // lgwin 10-24; 0: the encoder's choice
     uint64_t minimum_length = 512;
+    std::optional<ResponseMatcherSpec> match;  // none: Caddy's list of compressible Content-Types
 };
 struct VulcainSpec {  // vulcain { max_pushes N; early_hints [bool] }
     int max_pushes = -1;     // -1: no limit; 0: every Link says nopush (Pogo never pushes)

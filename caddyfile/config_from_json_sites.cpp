@@ -1,5 +1,6 @@
 // The sites of a configuration document: addresses, matchers, handlers (each directive's own
 // fields, as config_json.cpp writes them), access logs, TLS.
+#include <algorithm>
 #include <cctype>
 #include <map>
 
@@ -141,8 +142,53 @@ HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const
     if (d == "encode") {
         EncodeSpec s;
         s.formats = o.strings("formats");
+        for (size_t i = 0; i < s.formats.size(); ++i) {
+            const std::string& f = s.formats[i];
+            if (f != "gzip" && f != "zstd" && f != "br")
+                fail(child(o.at("formats"), i), "unknown format " + show(json(f)) + " (expected gzip, zstd or br)");
+            if (std::find(s.formats.begin(), s.formats.begin() + long(i), f) != s.formats.begin() + long(i))
+                fail(child(o.at("formats"), i), "format " + f + " is given twice");
+        }
+        // Caddy's `prefer`: these first, in this order, then the other formats as listed.
+        std::vector<std::string> prefer = o.strings("prefer");
+        for (size_t i = 0; i < prefer.size(); ++i) {
+            if (std::find(s.formats.begin(), s.formats.end(), prefer[i]) == s.formats.end())
+                fail(child(o.at("prefer"), i), "encoding " + prefer[i] + " not enabled");
+            if (std::find(prefer.begin(), prefer.begin() + long(i), prefer[i]) != prefer.begin() + long(i))
+                fail(child(o.at("prefer"), i), "encoding " + prefer[i] + " is duplicated in prefer");
+        }
+        for (const std::string& f : s.formats)
+            if (std::find(prefer.begin(), prefer.end(), f) == prefer.end()) prefer.push_back(f);
+        s.formats = std::move(prefer);
         s.gzip_level = o.integer("gzip_level", 0, 0, 9);
+        s.zstd_level = o.one_of("zstd_level", "", {"", "fastest", "default", "better", "best"});
+        s.zstd_checksum = o.boolean("zstd_checksum", true);
+        s.br_quality = o.integer("br_quality", -1, -1, 11);
+        s.br_window = o.integer("br_window", 0, 0, 24);
+        if (s.br_window != 0 && s.br_window < 10) fail(o.at("br_window"), "expected 0 or 10 to 24");
         s.minimum_length = o.size("minimum_length").value_or(s.minimum_length);
+        if (const json* m = o.get("response_match")) {
+            Object mo(*m, o.at("response_match"));
+            ResponseMatcherSpec rm;
+            if (const json* codes = mo.get("status_codes")) {
+                const std::string cp = mo.at("status_codes");
+                for (size_t i = 0; i < as_array(*codes, cp).size(); ++i) {
+                    int c = int(as_int((*codes)[i], child(cp, i), 1, 599));
+                    if (c > 5 && c < 100) fail(child(cp, i), "expected a status class 1-5 or a code 100-599");
+                    rm.status_codes.push_back(c);
+                }
+            }
+            if (const json* h = mo.get("headers")) {
+                const std::string hp = mo.at("headers");
+                for (size_t i = 0; i < as_array(*h, hp).size(); ++i) {
+                    const json& e = (*h)[i];
+                    if (!e.is_array() || e.size() != 2) fail(child(hp, i), "expected a [field, [values]] pair, got " + show(e));
+                    rm.headers.emplace_back(as_string(e[0], child(child(hp, i), 0)), as_strings(e[1], child(child(hp, i), 1)));
+                }
+            }
+            mo.finish();
+            s.match = std::move(rm);
+        }
         return s;
     }
     if (d == "vulcain") {

@@ -96,7 +96,16 @@ json spec_json(const HandlerSpec& spec) {
                 return {{"hash_algorithm", s.hash}, {"realm", s.realm}, {"accounts", accounts}};
             },
             [](const EncodeSpec& s) -> json {
-                return {{"formats", s.formats}, {"gzip_level", s.gzip_level}, {"minimum_length", s.minimum_length}};
+                json out = {{"formats", s.formats},         {"gzip_level", s.gzip_level},
+                            {"zstd_level", s.zstd_level},   {"zstd_checksum", s.zstd_checksum},
+                            {"br_quality", s.br_quality},   {"br_window", s.br_window},
+                            {"minimum_length", s.minimum_length}};
+                if (s.match) {
+                    json headers = json::array();
+                    for (const auto& [field, values] : s.match->headers) headers.push_back({field, values});
+                    out["response_match"] = {{"status_codes", s.match->status_codes}, {"headers", headers}};
+                }
+                return out;
             },
             [](const VulcainSpec& s) -> json { return {{"max_pushes", s.max_pushes}, {"early_hints", s.early_hints}}; },
             [](const SubrouteSpec& s) -> json {

@@ -240,7 +240,7 @@ void Stream::respond_error(int status, const char* reason, bool log_it) {
   if (status == 413 && answer_error(status, reason)) return;
   stop_sources();
   filters_.header_ops.clear();  // the server's own errors are bare
-  filters_.encodings.clear();
+  filters_.encode.reset();
   filters_.vulcain.reset();
   deferring_ = false;
   vulcain_holding_ = false;
@@ -517,7 +517,7 @@ void Stream::on_response_data(std::string_view data) {
   }
   if (deferring_) {
     deferred_body_ += data;
-    if (deferred_body_.size() >= filters_.encode_minimum_length) commit_deferred_head(false);
+    if (deferred_body_.size() > filters_.encode->minimum_length) commit_deferred_head(false);
     return;
   }
   if (enc_)
@@ -720,16 +720,20 @@ bool Stream::filter_head(ResponseHead& head, std::optional<uint64_t> length) {
     vulcain::add_vary(head.headers, "Fields");
   }
   bool encode = false;
-  if (!filters_.encodings.empty() && should_encode(head.status, head.headers, length, filters_.encode_minimum_length)) {
+  if (filters_.encode && head.status == 304) add_vary_accept_encoding(head.headers);  // as the 200 would have
+  if (filters_.encode && should_encode(head.status, head.headers, length, *filters_.encode)) {
     add_vary_accept_encoding(head.headers);
-    std::string enc = negotiate_encoding(filters_.accept_encoding, filters_.encodings);
+    const std::string& enc = filters_.encoding;
     if (!enc.empty()) {
-      std::erase_if(head.headers, [](const Header& h) { return header_name_equals(h.name, "Content-Length"); });
+      // The encoded body has another length, and byte ranges of it are not offered.
+      std::erase_if(head.headers, [](const Header& h) {
+        return header_name_equals(h.name, "Content-Length") || header_name_equals(h.name, "Accept-Ranges");
+      });
       for (auto& h : head.headers)  // the encoded body is another representation
         if (header_name_equals(h.name, "Etag") && !h.value.starts_with("W/")) h.value = "W/" + h.value;
       head.headers.push_back({"Content-Encoding", enc});
       try {
-        enc_ = make_compressor(enc, filters_.gzip_level);
+        enc_ = make_compressor(enc, *filters_.encode);
         encode = true;
       } catch (const std::exception& e) {
         log::error("http.encoder", "compressor failed", {{"error", e.what()}});
@@ -767,12 +771,12 @@ void Stream::append_body(std::string_view data) {
 }
 
 bool Stream::should_defer_head(const ResponseHead& head, std::optional<uint64_t> length) const {
-  if (filters_.encodings.empty() || length || filters_.encode_minimum_length == 0) return false;
+  if (!filters_.encode || length || filters_.encode->minimum_length == 0) return false;
   if (this->head().method == "HEAD") return false;
-  if (negotiate_encoding(filters_.accept_encoding, filters_.encodings).empty()) return false;
+  if (filters_.encoding.empty()) return false;
   ResponseHead probe = head;  // what filter_head will decide on
   if (!filters_.header_ops.empty()) HeaderOps::apply_all(filters_.header_ops, probe.headers);
-  return should_encode(probe.status, probe.headers, std::nullopt, filters_.encode_minimum_length);
+  return should_encode(probe.status, probe.headers, std::nullopt, *filters_.encode);
 }
 
 void Stream::commit_deferred_head(bool ended) {

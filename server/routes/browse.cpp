@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "server/hidden_paths.h"
@@ -21,8 +23,28 @@ struct Entry {
   bool dir = false, symlink = false;
   uint64_t size = 0;
   time_t mtime = 0;
+  long mtime_ns = 0;
   unsigned mode = 0;
+  std::string lower;  // the name lowercased: Caddy sorts case-insensitively
 };
+
+// Go's RFC 3339 with nanoseconds (trailing zeros trimmed), in UTC: how Caddy's JSON listing
+// writes a modification time.
+std::string rfc3339_nano(time_t t, long ns) {
+  struct tm tm {};
+  ::gmtime_r(&t, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out(buf, n);
+  if (ns > 0) {
+    char frac[32];
+    std::snprintf(frac, sizeof frac, ".%09ld", ns);
+    std::string f = frac;
+    while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  return out + "Z";
+}
 
 std::string human_size(uint64_t n) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -54,14 +76,18 @@ Respond browse_directory(const std::string& dir, const std::string& url_path, bo
       en.dir = S_ISDIR(use.st_mode);
       en.size = uint64_t(use.st_size);
       en.mtime = use.st_mtim.tv_sec;
+      en.mtime_ns = use.st_mtim.tv_nsec;
+      en.lower = name;
+      for (char& c : en.lower) c = char(std::tolower(static_cast<unsigned char>(c)));
       en.mode = unsigned(use.st_mode);
       entries.push_back(std::move(en));
     }
     ::closedir(d);
   }
+  // Caddy's default order (namedirfirst): directories first, then by name, case-insensitively.
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     if (a.dir != b.dir) return a.dir;
-    return a.name < b.name;
+    return a.lower != b.lower ? a.lower < b.lower : a.name < b.name;
   });
   Respond r;
   if (json) {
@@ -70,7 +96,7 @@ Respond browse_directory(const std::string& dir, const std::string& url_path, bo
       arr.push_back({{"name", e.name + (e.dir ? "/" : "")},
                      {"size", e.size},
                      {"url", "./" + escape_path(e.name) + (e.dir ? "/" : "")},
-                     {"mod_time", format_http_date(e.mtime)},
+                     {"mod_time", rfc3339_nano(e.mtime, e.mtime_ns)},
                      {"mode", e.mode},
                      {"is_dir", e.dir},
                      {"is_symlink", e.symlink}});

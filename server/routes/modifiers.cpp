@@ -4,6 +4,7 @@
 
 #include <climits>
 
+#include "server/routes/encode.h"
 #include "server/routes/header_ops.h"
 #include "server/routes/placeholders.h"
 #include "server/routes/vulcain.h"
@@ -63,19 +64,21 @@ class RequestBodyHandler final : public Handler {
 
 class EncodeHandler final : public Handler {
  public:
-  explicit EncodeHandler(caddyfile::EncodeSpec spec) : spec_(std::move(spec)) {
-    std::erase(spec_.formats, "br");  // accepted by the parser with a warning; not produced
-  }
+  explicit EncodeHandler(caddyfile::EncodeSpec spec)
+      : spec_(std::make_shared<const caddyfile::EncodeSpec>(std::move(spec))) {}
   std::optional<Action> handle(Request& r) const override {
-    r.filters.encodings = spec_.formats;
-    r.filters.encode_minimum_length = spec_.minimum_length;
-    r.filters.gzip_level = spec_.gzip_level;
-    r.filters.accept_encoding = r.head.joined_header("Accept-Encoding");
+    r.filters.encode = spec_;
+    // As Caddy: never for a WebSocket handshake, nor when the request says no-transform.
+    const std::string* cc = r.head.header("Cache-Control");
+    if (r.head.header("Sec-WebSocket-Key") || (cc && cc->find("no-transform") != std::string::npos))
+      r.filters.encoding.clear();
+    else
+      r.filters.encoding = negotiate_encoding(r.head.joined_header("Accept-Encoding"), spec_->formats);
     return std::nullopt;
   }
 
  private:
-  caddyfile::EncodeSpec spec_;
+  std::shared_ptr<const caddyfile::EncodeSpec> spec_;
 };
 
 class VulcainHandler final : public Handler {

@@ -16,6 +16,10 @@
 
 #include "server/exchange.h"
 
+namespace caddyfile {
+struct EncodeSpec;
+}
+
 namespace pogo::server {
 
 class AccessLog;
@@ -27,14 +31,12 @@ struct VulcainRequest;
 struct ResponseFilters {
   // Header directives in the order they ran, each with its placeholders already resolved.
   std::vector<std::shared_ptr<const HeaderOps>> header_ops;
-  std::vector<std::string> encodings;  // from `encode`: the server's formats in preference order
-  uint64_t encode_minimum_length = 512;
-  int gzip_level = 0;
-  std::string accept_encoding;         // the request's Accept-Encoding
+  std::shared_ptr<const caddyfile::EncodeSpec> encode;  // `encode`: its formats, options and matcher
+  std::string encoding;  // what the client accepts best of encode's formats; "" for none
   const AccessLog* access_log = nullptr;
   std::string user_id;                 // basic_auth's user, for the access log
   std::shared_ptr<const VulcainRequest> vulcain;  // `vulcain`: its options and what the request asks
-  bool empty() const { return header_ops.empty() && encodings.empty(); }
+  bool empty() const { return header_ops.empty() && !encode; }
 };
 
 // The error a handle_errors route answers: what `{err.*}` placeholders read.

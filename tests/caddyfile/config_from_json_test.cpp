@@ -292,6 +292,26 @@ b.localhost {
 	respond hi
 }
 )",
+    R"(:80 {
+	encode gzip {
+		zstd better {
+			disable_checksum
+		}
+		br 11 24
+		minimum_length 0
+		match {
+			status 2xx 404 3
+			header Content-Type text/*
+			header Content-Type *json*
+			header X-Compress
+			header !X-Raw
+		}
+	}
+	encode /api/* {
+		gzip 9
+		match status 200
+	}
+})",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.
@@ -485,6 +505,50 @@ TEST_CASE("config_from_json: bad documents name the JSON path") {
             got = e.what();
         }
         CHECK(got == error);
+    }
+}
+
+TEST_CASE("config_from_json: encode's formats, Caddy's prefer, options and response matcher") {
+    const Config c = test::load(":80 {\n\tencode zstd br gzip {\n\t\tmatch status 2xx\n\t}\n}\n");
+    const json j = to_json(c);
+    const json& e = j["sites"][0]["handlers"][0];
+    CHECK(e["formats"] == json({"zstd", "br", "gzip"}));
+    CHECK(e["response_match"] == json::parse(R"({"status_codes": [2], "headers": []})"));
+
+    auto handler_of = [&](const json& doc) -> EncodeSpec {
+        return std::get<EncodeSpec>(config_from_json(doc, test::app_options()).sites[0].handlers[0].spec);
+    };
+    json edited = j;
+    edited["sites"][0]["handlers"][0]["prefer"] = {"gzip", "br"};  // these first, then the rest
+    CHECK(handler_of(edited).formats == std::vector<std::string>{"gzip", "br", "zstd"});
+    edited["sites"][0]["handlers"][0].erase("response_match");
+    CHECK_FALSE(handler_of(edited).match);
+
+    auto error_of = [&](const json& doc) -> std::string {
+        try {
+            config_from_json(doc, test::app_options());
+        } catch (const Error& err) {
+            return err.what();
+        }
+        return "no error";
+    };
+    const std::pair<std::pair<std::string, json>, std::string> cases[] = {
+        {{"prefer", {"deflate"}}, "config: /sites/0/handlers/0/prefer/0: encoding deflate not enabled"},
+        {{"prefer", {"br", "br"}}, "config: /sites/0/handlers/0/prefer/1: encoding br is duplicated in prefer"},
+        {{"formats", {"br", "lzma"}}, "config: /sites/0/handlers/0/formats/1: unknown format \"lzma\" (expected gzip, zstd or br)"},
+        {{"formats", {"br", "br"}}, "config: /sites/0/handlers/0/formats/1: format br is given twice"},
+        {{"br_quality", 12}, "config: /sites/0/handlers/0/br_quality: must be at most 11, got 12"},
+        {{"br_window", 5}, "config: /sites/0/handlers/0/br_window: expected 0 or 10 to 24"},
+        {{"zstd_level", "fast"}, "config: /sites/0/handlers/0/zstd_level: expected one of \"\", fastest, default, better, best, got \"fast\""},
+        {{"response_match", {{"status_codes", {42}}}}, "config: /sites/0/handlers/0/response_match/status_codes/0: expected a status class 1-5 or a code 100-599"},
+        {{"response_match", {{"headers", {"Content-Type"}}}}, "config: /sites/0/handlers/0/response_match/headers/0: expected a [field, [values]] pair, got \"Content-Type\""},
+        {{"response_match", {{"codes", {200}}}}, "config: /sites/0/handlers/0/response_match: unknown key \"codes\""},
+    };
+    for (const auto& [edit, error] : cases) {
+        json d = j;
+        d["sites"][0]["handlers"][0][edit.first] = edit.second;
+        CAPTURE(edit.first);
+        CHECK(error_of(d) == error);
     }
 }
 

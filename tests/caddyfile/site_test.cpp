@@ -226,13 +226,65 @@ TEST_CASE("sites: handle_path strips its prefix; matchers inside blocks are scop
 
 TEST_CASE("sites: warnings") {
     Config c = test::load(":80 {\n\tencode zstd br gzip\n\tphp_fastcgi localhost:9000\n}");
-    REQUIRE(c.warnings.size() == 2);
-    CHECK(c.warnings[0].str() == "/app/Caddyfile:2: encode br: Pogo does not compress with brotli; zstd and gzip are used");
-    CHECK(c.warnings[1].str() ==
+    REQUIRE(c.warnings.size() == 1);  // brotli is served: no warning for `br`
+    CHECK(std::get<EncodeSpec>(c.sites[0].handlers[0].spec).formats == std::vector<std::string>{"zstd", "br", "gzip"});
+    CHECK(c.warnings[0].str() ==
           "/app/Caddyfile:3: php_fastcgi: the upstream \"localhost:9000\" is ignored; PHP runs in Pogo's embedded engine");
     const auto& php = std::get<PhpSpec>(c.sites[0].handlers[1].spec);
     CHECK(!php.file_server);
     CHECK(php.upstream == "localhost:9000");
+}
+
+TEST_CASE("sites: encode's formats, options and response matcher") {
+    Config c = test::load(R"(:80 {
+	encode gzip br {
+		zstd best {
+			disable_checksum
+		}
+		minimum_length 1024
+		match {
+			status 2xx 404
+			header Content-Type text/*
+			header Content-Type application/json*
+			header !X-Raw
+		}
+	}
+	encode @api {
+		br 9 18
+		gzip 7
+		match header Content-Type *
+	}
+	@api path /api/*
+	encode
+}
+)");
+    REQUIRE(c.sites[0].handlers.size() == 3);
+    // As Caddy sorts one directive's handlers: those with a matcher before those without.
+    const auto& a = std::get<EncodeSpec>(c.sites[0].handlers[1].spec);
+    CHECK(a.formats == std::vector<std::string>{"zstd", "gzip", "br"});  // the block's first, as Caddy
+    CHECK(a.zstd_level == "best");
+    CHECK_FALSE(a.zstd_checksum);
+    CHECK(a.minimum_length == 1024);
+    REQUIRE(a.match);
+    CHECK(a.match->status_codes == std::vector<int>{2, 404});
+    REQUIRE(a.match->headers.size() == 2);
+    CHECK(a.match->headers[0].first == "Content-Type");
+    CHECK(a.match->headers[0].second == std::vector<std::string>{"text/*", "application/json*"});
+    CHECK(a.match->headers[1].first == "!X-Raw");
+    const auto& b = std::get<EncodeSpec>(c.sites[0].handlers[0].spec);
+    CHECK(b.formats == std::vector<std::string>{"br", "gzip"});
+    CHECK(b.br_quality == 9);
+    CHECK(b.br_window == 18);
+    CHECK(b.gzip_level == 7);
+    REQUIRE(b.match);
+    CHECK(b.match->status_codes.empty());
+    CHECK(b.match->headers[0].second == std::vector<std::string>{"*"});
+    const auto& d = std::get<EncodeSpec>(c.sites[0].handlers[2].spec);
+    CHECK(d.formats == std::vector<std::string>{"zstd", "gzip"});
+    CHECK_FALSE(d.match);
+    CHECK(d.minimum_length == 512);
+    CHECK(d.br_quality == -1);
+    CHECK(c.warnings.empty());
 }
 
 TEST_CASE("sites: errors") {
@@ -263,6 +315,27 @@ TEST_CASE("sites: errors") {
         {":80 {\n\trequest_body {\n\t\tmax_size huge\n\t}\n}", "3: max_size: invalid size \"huge\""},
         {":80 {\n\trequest_body {\n\t\tmin_size 1\n\t}\n}", "3: unrecognized request_body subdirective \"min_size\""},
         {":80 {\n\tencode br2\n}", "2: encode: unknown format \"br2\" (expected gzip, zstd or br)"},
+        {":80 {\n\tencode gzip {\n\t\tgzip 5\n\t}\n}", "2: encode: format \"gzip\" is given twice"},
+        {":80 {\n\tencode {\n\t\tgzip 10\n\t}\n}", "3: \"gzip level\" must be at most 9, got 10"},
+        {":80 {\n\tencode {\n\t\tbr 12\n\t}\n}", "3: \"br quality\" must be at most 11, got 12"},
+        {":80 {\n\tencode {\n\t\tbr 5 9\n\t}\n}", "3: \"br window (lgwin)\" must be at least 10, got 9"},
+        {":80 {\n\tencode {\n\t\tbr 5 20 1\n\t}\n}", "3: too many arguments for \"br\""},
+        {":80 {\n\tencode {\n\t\tzstd fast\n\t}\n}",
+         "3: encode zstd: unknown level \"fast\" (expected fastest, default, better or best)"},
+        {":80 {\n\tencode {\n\t\tzstd best {\n\t\t\tlevel better\n\t\t}\n\t}\n}",
+         "4: encode zstd: compression level already specified"},
+        {":80 {\n\tencode {\n\t\tzstd {\n\t\t\tdictionary x\n\t\t}\n\t}\n}",
+         "4: unrecognized encode zstd subdirective \"dictionary\""},
+        {":80 {\n\tencode {\n\t\tmatch {\n\t\t\tpath /x\n\t\t}\n\t}\n}",
+         "4: encode match: unknown response matcher \"path\" (expected status or header)"},
+        {":80 {\n\tencode {\n\t\tmatch status 2yy\n\t}\n}", "3: invalid number \"2yy\" for \"encode match status\""},
+        {":80 {\n\tencode {\n\t\tmatch status 42\n\t}\n}", "3: encode match: bad status \"42\" (expected 2xx, 2 or 200)"},
+        {":80 {\n\tencode {\n\t\tmatch {\n\t\t\tstatus\n\t\t}\n\t}\n}", "4: encode match: status needs at least one code"},
+        {":80 {\n\tencode {\n\t\tmatch {\n\t\t\theader !X-A b\n\t\t}\n\t}\n}",
+         "4: encode match: a header that must be absent (!X-A) takes no value"},
+        {":80 {\n\tencode {\n\t\tmatch\n\t}\n}", "3: encode match: expected status or header conditions"},
+        {":80 {\n\tencode {\n\t\tmatch status 200\n\t\tmatch status 201\n\t}\n}", "4: encode: match is given twice"},
+        {":80 {\n\tencode {\n\t\tprefer br\n\t}\n}", "3: unrecognized encode subdirective \"prefer\""},
         {":80 {\n\tbasic_auth {\n\t\tbob secret\n\t}\n}", "3: basic_auth: the password of \"bob\" is not a bcrypt hash"},
         {":80 {\n\tbasic_auth\n}", "2: basic_auth needs at least one account in its block: USER HASH"},
         {":80 {\n\tbasic_auth scrypt {\n\t}\n}", "2: basic_auth: hash algorithm \"scrypt\" is not supported (use bcrypt)"},

@@ -199,7 +199,8 @@ http://d.test:9200 {
   Routed json = f.get(l, "d.test", "/j", "GET", {{"Accept", "application/json"}});
   CHECK(json.body() == "{\"ok\":true}");
   CHECK(json.filters.header_ops.size() == 1);
-  CHECK(json.filters.encodings == std::vector<std::string>{"gzip"});
+  REQUIRE(json.filters.encode);
+  CHECK(json.filters.encode->formats == std::vector<std::string>{"gzip"});
   CHECK(f.get(l, "d.test", "/x/y").filters.header_ops.size() == 2);
   Routed nothing = f.get(l, "d.test", "/unhandled");
   CHECK(nothing.status() == 200);  // no handler wrote a response: Caddy's empty 200
