@@ -455,7 +455,7 @@ std::vector<std::string> strings(const Node& call, size_t min, size_t max) {
     if (out.size() < min || out.size() > max) {
         std::string want = min == max ? std::to_string(min) : max > 64 ? "at least " + std::to_string(min)
                                                                       : std::to_string(min) + " to " + std::to_string(max);
-        error(call.text + "() takes " + want + " string argument" + (max == 1 || min == 1 && max > 64 ? "" : "s") + ", got " +
+        error(call.text + "() takes " + want + " string argument" + (max == 1 || (min == 1 && max > 64) ? "" : "s") + ", got " +
               std::to_string(out.size()));
     }
     return out;
