@@ -23,6 +23,10 @@ const char* const kSite = R"CF(
 	header +X-Multi two
 	header >X-Deferred late
 	header Location `^http://example[.]com(.*)$` https://example.org$1
+	header {
+		X-Backend node-(?P<n>[0-9]+) n${n}
+		defer
+	}
 
 	@api expression `{path}.startsWith("/api") && method('GET')`
 	@debug "{header.X-Debug} == '1' || query({'debug': 'yes'})"
@@ -65,6 +69,7 @@ std::unique_ptr<PogoProcess> start_site(const TempDir& dir) {
     write_file(dir / "site/headers.php", R"(<?php
 header('X-Default: from-php');
 header('X-Secret: hidden');
+header('X-Backend: php-node-7');
 echo json_encode([
     'from' => $_SERVER['HTTP_X_FROM_POGO'] ?? null,
     'drop' => $_SERVER['HTTP_X_DROP'] ?? null,
@@ -144,6 +149,7 @@ TEST_CASE("request_header reaches PHP; header operators shape the responses") {
     CHECK_FALSE(php.has_header("X-Secret"));       // -: removes what PHP set
     CHECK(php.headers_named("X-Multi") == std::vector<std::string>{"one", "two"});
     CHECK(php.header("X-Deferred") == "late");
+    CHECK(php.header("X-Backend") == "php-n7");  // the block form, a named group
 
     Response gold = client.get(pogo->url("/gold"));
     CHECK(gold.header("X-Default") == "fallback");
