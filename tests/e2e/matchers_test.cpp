@@ -14,6 +14,7 @@ const char* const kSite = R"CF(
 	vars tier gold
 	vars /vip/* level platinum
 	vars who {header.X-Who}
+	vars alt ALT
 	request_header X-From-Pogo yes
 	request_header -X-Drop
 	request_header X-Version ^v([0-9]+)$ version-$1
@@ -46,6 +47,15 @@ const char* const kSite = R"CF(
 		vars tier gold
 	}
 	@admin vars_regexp adm who ^(adm)in$
+	@script {
+		path /dl/*
+		file {
+			root {vars.alt}
+			try_files {path} {path}.php
+			try_policy first_exist
+			split_path .php
+		}
+	}
 	route {
 		respond @api "api {path}"
 		respond @debug "debug"
@@ -59,6 +69,7 @@ const char* const kSite = R"CF(
 		respond @platinum "platinum"
 		respond @gold "gold {vars.tier}"
 		respond @admin "admin {re.adm.1}"
+		respond @script "script {file_match.relative} rest {file_match.remainder} type {file_match.type}"
 	}
 	php_server
 }
@@ -66,6 +77,7 @@ const char* const kSite = R"CF(
 
 std::unique_ptr<PogoProcess> start_site(const TempDir& dir) {
     write_file(dir / "site/readme.txt", "read me\n");
+    write_file(dir / "alt/dl/tool.php", "<?php\n");
     write_file(dir / "site/headers.php", R"(<?php
 header('X-Default: from-php');
 header('X-Secret: hidden');
@@ -77,8 +89,10 @@ echo json_encode([
 ]);
 )");
     write_file(dir / "site/redirect.php", "<?php\nheader('Location: http://example.com/next?a=1', true, 302);\n");
+    std::string site = kSite;
+    site.replace(site.find("ALT"), 3, (dir / "alt").string());
     write_file(dir / "Caddyfile", "{\n\tadmin off\n\tauto_https off\n}\n:{$PORT} {\n\troot * " + (dir / "site").string() +
-                                      kSite);
+                                      site);
     auto pogo = std::make_unique<PogoProcess>(std::vector<std::string>{"run", "--config", (dir / "Caddyfile").string()},
                                               std::vector<std::string>{"PORT=" + std::to_string(free_port())});
     REQUIRE_MESSAGE(pogo->wait_listening(), pogo->describe());
@@ -130,6 +144,10 @@ TEST_CASE("vars directive with the vars and vars_regexp matchers") {
     CHECK(client.get(pogo->url("/lounge")).body != "platinum");
     CHECK(client.get(pogo->url("/x"), {"X-Who: admin"}).body == "admin adm");  // vars with a placeholder, vars_regexp
     CHECK(client.get(pogo->url("/x"), {"X-Who: administrator"}).body != "admin adm");
+    // the file matcher: its own root (a placeholder), try_files, split_path, {file_match.*}
+    CHECK(client.get(pogo->url("/dl/tool.php/extra/path")).body == "script /dl/tool.php rest /extra/path type file");
+    CHECK(client.get(pogo->url("/dl/tool")).body == "script /dl/tool.php rest  type file");
+    CHECK(client.get(pogo->url("/dl/none.php/x")).body.find("script") == std::string::npos);
     CHECK(pogo->stop() == 0);
 }
 
