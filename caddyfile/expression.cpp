@@ -224,7 +224,17 @@ private:
         return n;
     }
 
+    // Nesting is bounded so that no configuration (or fuzzer) exhausts the stack.
+    struct Depth {
+        explicit Depth(int& d) : d_(d) {
+            if (++d_ > 200) error("expression nested too deeply");
+        }
+        ~Depth() { --d_; }
+        int& d_;
+    };
+
     Node expr() {
+        Depth guard(depth_);
         Node cond = or_expr();
         if (!is_op("?")) return cond;
         advance();
@@ -281,6 +291,7 @@ private:
     }
 
     Node unary() {
+        Depth guard(depth_);
         if (is_op("!")) {
             advance();
             Node n;
@@ -418,6 +429,7 @@ private:
 
     Lexer lex_;
     Tok tok_;
+    int depth_ = 0;
 };
 
 // ---- matcher function arguments ----

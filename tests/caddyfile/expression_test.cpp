@@ -111,6 +111,10 @@ TEST_CASE("expression: what is refused, by name") {
         CAPTURE(text);
         CHECK(parse_error(text) == std::string("expression matcher: ") + error);
     }
+    CHECK(parse_error(std::string(5000, '(') + "true" + std::string(5000, ')')) ==
+          "expression matcher: expression nested too deeply");
+    CHECK(parse_error(std::string(5000, '!') + "true") == "expression matcher: expression nested too deeply");
+    CHECK(show(cel::parse(std::string(50, '(') + "true" + std::string(50, ')'))) == "true");
 }
 
 TEST_CASE("expression: matcher functions stand for matcher sets") {
