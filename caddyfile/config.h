@@ -194,12 +194,6 @@ struct GlobalOptions {
 
 struct MatcherSet;  // all its conditions must hold
 
-struct Comparison {  // from a trivial `expression`: {placeholder} == / != "value"
-    std::string placeholder;
-    bool equal = true;
-    std::string value;
-};
-
 struct FileCondition {  // `file` matcher: try_files semantics
     std::string root;
     std::vector<std::string> try_files;  // default: {path}
@@ -214,9 +208,14 @@ struct MatcherSet {
     std::vector<std::pair<std::string, std::vector<std::string>>> headers;  // field, any of values ("!F": absent)
     std::vector<std::pair<std::string, std::pair<std::string, std::string>>> header_regexps;  // name, field, pattern
     std::vector<std::pair<std::string, std::string>> query;  // key, value ("*": any)
+    // `vars`: a variable name (or one `{placeholder}`) and the values it may have. As in Caddy,
+    // the set's vars condition holds when ANY of its entries matches.
+    std::vector<std::pair<std::string, std::vector<std::string>>> vars;
+    std::vector<std::pair<std::string, std::pair<std::string, std::string>>> vars_regexps;  // name, var, pattern (any)
     std::optional<FileCondition> file;
     std::vector<MatcherSet> nots;  // each must NOT match
-    std::vector<Comparison> comparisons;
+    // `expression`: CEL text as written (caddyfile/expression.h); several are joined with &&.
+    std::string expression;
     Location where;
 };
 
@@ -242,7 +241,10 @@ struct HeaderOp {
     Op op = Op::set;
     std::string field, value, replacement;
 };
+// `header` (response) and `request_header` (the request, before later handlers see it). `replace`
+// finds with a regular expression, as Caddy's SearchRegexp, and expands $1 / ${name} in its replacement.
 struct HeaderSpec { std::vector<HeaderOp> ops; bool defer = false; };
+struct VarsSpec { KeyValues vars; };  // `vars`: name, value (placeholders resolved per request)
 struct RequestBodySpec {
     std::optional<uint64_t> max_size;
     bool buffer = true;  // `buffer off`: the body streams to the script as it arrives
@@ -303,7 +305,7 @@ struct FileServerSpec {
     int status = 0;
 };
 
-using HandlerSpec = std::variant<RootSpec, HeaderSpec, RequestBodySpec, RedirSpec, RewriteSpec, UriSpec, TryFilesSpec,
+using HandlerSpec = std::variant<RootSpec, VarsSpec, HeaderSpec, RequestBodySpec, RedirSpec, RewriteSpec, UriSpec, TryFilesSpec,
                                  BasicAuthSpec, EncodeSpec, VulcainSpec, SubrouteSpec, RespondSpec, ErrorSpec, PhpSpec,
                                  FileServerSpec>;
 

@@ -5,12 +5,42 @@
 #include <map>
 
 #include "caddyfile/config_from_json_parts.h"
+#include "caddyfile/expression.h"
 
 namespace caddyfile::json_read {
 
 namespace {
 
 using Scope = std::vector<const std::vector<NamedMatcher>*>;  // matchers visible, innermost last
+
+// [[name, [values]], ...] (headers, vars)
+std::vector<std::pair<std::string, std::vector<std::string>>> string_lists(Object& o, const std::string& key) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> out;
+    const json* h = o.get(key);
+    if (!h) return out;
+    const std::string hp = o.at(key);
+    for (size_t i = 0; i < as_array(*h, hp).size(); ++i) {
+        const json& e = (*h)[i];
+        if (!e.is_array() || e.size() != 2) fail(child(hp, i), "expected a [name, [values]] pair, got " + show(e));
+        out.emplace_back(as_string(e[0], child(child(hp, i), 0)), as_strings(e[1], child(child(hp, i), 1)));
+    }
+    return out;
+}
+
+// [[name, field, pattern], ...] (header_regexps, vars_regexps)
+std::vector<std::pair<std::string, std::pair<std::string, std::string>>> regexp_triples(Object& o, const std::string& key) {
+    std::vector<std::pair<std::string, std::pair<std::string, std::string>>> out;
+    const json* h = o.get(key);
+    if (!h) return out;
+    const std::string hp = o.at(key);
+    for (size_t i = 0; i < as_array(*h, hp).size(); ++i) {
+        const json& e = (*h)[i];
+        if (!e.is_array() || e.size() != 3) fail(child(hp, i), "expected [name, field, pattern], got " + show(e));
+        out.push_back({as_string(e[0], child(child(hp, i), 0)),
+                       {as_string(e[1], child(child(hp, i), 1)), as_string(e[2], child(child(hp, i), 2))}});
+    }
+    return out;
+}
 
 MatcherSet read_matcher(const json& v, const std::string& path) {
     Object o(v, path);
@@ -22,42 +52,32 @@ MatcherSet read_matcher(const json& v, const std::string& path) {
     m.remote_ips = o.strings("remote_ips");
     m.client_ips = o.strings("client_ips");
     m.protocols = o.strings("protocols");
-    if (const json* h = o.get("headers")) {
-        const std::string hp = o.at("headers");
-        for (size_t i = 0; i < as_array(*h, hp).size(); ++i) {
-            const json& e = (*h)[i];
-            if (!e.is_array() || e.size() != 2) fail(child(hp, i), "expected a [field, [values]] pair, got " + show(e));
-            m.headers.emplace_back(as_string(e[0], child(child(hp, i), 0)), as_strings(e[1], child(child(hp, i), 1)));
-        }
-    }
-    if (const json* h = o.get("header_regexps")) {
-        const std::string hp = o.at("header_regexps");
-        for (size_t i = 0; i < as_array(*h, hp).size(); ++i) {
-            const json& e = (*h)[i];
-            if (!e.is_array() || e.size() != 3) fail(child(hp, i), "expected [name, field, pattern], got " + show(e));
-            m.header_regexps.push_back({as_string(e[0], child(child(hp, i), 0)),
-                                        {as_string(e[1], child(child(hp, i), 1)), as_string(e[2], child(child(hp, i), 2))}});
-        }
-    }
+    m.headers = string_lists(o, "headers");
+    m.header_regexps = regexp_triples(o, "header_regexps");
     m.query = o.pairs("query");
+    m.vars = string_lists(o, "vars");
+    m.vars_regexps = regexp_triples(o, "vars_regexps");
     if (const json* f = o.get("file")) {
         Object fo(*f, o.at("file"));
         FileCondition c;
         c.root = fo.str("root");
         c.try_files = fo.strings_or("try_files", c.try_files);
-        c.try_policy = fo.one_of("try_policy", c.try_policy, {"first_exist", "smallest_size", "largest_size", "most_recently_modified"});
+        c.try_policy = fo.one_of("try_policy", c.try_policy,
+                                 {"first_exist", "first_exist_fallback", "smallest_size", "largest_size", "most_recently_modified"});
         c.split_path = fo.strings("split_path");
         fo.finish();
         m.file = c;
     }
     if (const json* n = o.get("not"))
         for (size_t i = 0; i < as_array(*n, o.at("not")).size(); ++i) m.nots.push_back(read_matcher((*n)[i], child(o.at("not"), i)));
-    if (const json* c = o.get("comparisons"))
-        for (size_t i = 0; i < as_array(*c, o.at("comparisons")).size(); ++i) {
-            Object co((*c)[i], child(o.at("comparisons"), i));
-            m.comparisons.push_back({co.str("placeholder"), co.boolean("equal", true), co.str("value")});
-            co.finish();
+    m.expression = o.str("expression");
+    if (!m.expression.empty()) {
+        try {
+            cel::parse(m.expression);
+        } catch (const cel::ExpressionError& e) {
+            fail(o.at("expression"), e.what());
         }
+    }
     o.finish();
     return m;
 }
@@ -94,7 +114,8 @@ HeaderOp::Op header_op(const std::string& s) {
 // The directive's own fields, by directive name.
 HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const Context& ctx) {
     if (d == "root") return RootSpec{o.str("path")};
-    if (d == "header") {
+    if (d == "vars") return VarsSpec{o.pairs("vars")};
+    if (d == "header" || d == "request_header") {
         HeaderSpec s;
         if (const json* ops = o.get("ops"))
             for (size_t i = 0; i < as_array(*ops, o.at("ops")).size(); ++i) {
@@ -124,7 +145,7 @@ HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const
     if (d == "try_files") {
         TryFilesSpec s;
         s.files = o.strings("files");
-        s.policy = o.one_of("policy", s.policy, {"first_exist", "smallest_size", "largest_size", "most_recently_modified"});
+        s.policy = o.one_of("policy", s.policy, {"first_exist", "first_exist_fallback", "smallest_size", "largest_size", "most_recently_modified"});
         return s;
     }
     if (d == "basic_auth") {

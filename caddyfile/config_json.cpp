@@ -39,12 +39,13 @@ json matcher_json(const MatcherSet& s) {
     if (!s.headers.empty()) out["headers"] = s.headers;
     for (const auto& [name, fp] : s.header_regexps) out["header_regexps"].push_back({name, fp.first, fp.second});
     if (!s.query.empty()) out["query"] = s.query;
+    if (!s.vars.empty()) out["vars"] = s.vars;
+    for (const auto& [name, vp] : s.vars_regexps) out["vars_regexps"].push_back({name, vp.first, vp.second});
     if (s.file)
         out["file"] = {{"root", s.file->root}, {"try_files", s.file->try_files}, {"try_policy", s.file->try_policy},
                        {"split_path", s.file->split_path}};
     for (const MatcherSet& n : s.nots) out["not"].push_back(matcher_json(n));
-    for (const Comparison& c : s.comparisons)
-        out["comparisons"].push_back({{"placeholder", c.placeholder}, {"equal", c.equal}, {"value", c.value}});
+    if (!s.expression.empty()) out["expression"] = s.expression;
     return out;
 }
 
@@ -77,6 +78,7 @@ json spec_json(const HandlerSpec& spec) {
     return std::visit(
         overloaded{
             [](const RootSpec& s) -> json { return {{"path", s.path}}; },
+            [](const VarsSpec& s) -> json { return {{"vars", kv(s.vars)}}; },
             [](const HeaderSpec& s) -> json {
                 json ops = json::array();
                 for (const HeaderOp& o : s.ops)

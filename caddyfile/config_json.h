@@ -33,8 +33,9 @@
 //               file_server, workers [worker, see apps_json.h]) }
 //   matcher set = { paths, path_regexps [[name, pattern]], methods, hosts, remote_ips, client_ips, protocols,
 //                   headers [[field, [values]]], header_regexps [[name, field, pattern]],
-//                   query [[key, value]], file {root, try_files, try_policy, split_path},
-//                   not [matcher set], comparisons [{placeholder, equal, value}] } (empty ones left out)
+//                   query [[key, value]], vars [[name, [values]]], vars_regexps [[name, var, pattern]],
+//                   file {root, try_files, try_policy, split_path}, not [matcher set],
+//                   expression "CEL text" (as Caddy's) } (empty ones left out)
 //   Durations are strings in Caddy syntax (apps.frankenphp: integers of nanoseconds, as FrankenPHP);
 //   sizes are byte counts. Text comes from the Caddyfile as is: dump with
 //   error_handler_t::replace, since the file need not be valid UTF-8. Objects print with sorted keys.

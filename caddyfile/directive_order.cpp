@@ -59,7 +59,7 @@ std::string single_path(const Handler& h, const std::vector<NamedMatcher>& match
         const MatcherSet& s = m.set;
         bool only_path = s.path_regexps.empty() && s.methods.empty() && s.hosts.empty() && s.remote_ips.empty() && s.client_ips.empty() &&
                          s.protocols.empty() && s.headers.empty() && s.header_regexps.empty() && s.query.empty() &&
-                         !s.file && s.nots.empty() && s.comparisons.empty();
+                         s.vars.empty() && s.vars_regexps.empty() && !s.file && s.nots.empty() && s.expression.empty();
         return only_path && s.paths.size() == 1 ? s.paths[0] : std::string();
     }
     return {};

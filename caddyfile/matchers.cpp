@@ -3,79 +3,29 @@
 #include <algorithm>
 #include <set>
 
+#include "caddyfile/expression.h"
 #include "caddyfile/segment_reader.h"
 
 namespace caddyfile {
 
 namespace {
 
-const std::set<std::string> kUnsupported = {"vars", "vars_regexp", "tls", "map"};
+const std::set<std::string> kUnsupported = {"tls"};
 
 std::string upper(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     return s;
 }
 
-std::string trim(std::string s) {
-    size_t b = s.find_first_not_of(" \t\n"), e = s.find_last_not_of(" \t\n");
-    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
-// A string literal in '...' or "..."; false when `s` is not exactly one.
-bool literal(const std::string& s, std::string& out) {
-    if (s.size() < 2 || (s.front() != '\'' && s.front() != '"') || s.back() != s.front()) return false;
-    out = s.substr(1, s.size() - 2);
-    return out.find(s.front()) == std::string::npos;
-}
-
-// `f('a', 'b')` with literal arguments.
-bool call(const std::string& s, const std::string& fn, std::vector<std::string>& args) {
-    if (s.rfind(fn + "(", 0) != 0 || s.back() != ')') return false;
-    std::string inner = s.substr(fn.size() + 1, s.size() - fn.size() - 2);
-    size_t pos = 0;
-    while (pos <= inner.size()) {
-        size_t comma = inner.find(',', pos);
-        std::string part = trim(inner.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
-        std::string value;
-        if (!literal(part, value)) return false;
-        args.push_back(value);
-        if (comma == std::string::npos) break;
-        pos = comma + 1;
-    }
-    return !args.empty();
-}
-
-// Only expressions a runtime can check without CEL: one comparison of a placeholder with a string,
-// or one path()/method()/host() call.
+// The expression is parsed now, so an unsupported form is refused at its file:line; the text is
+// kept as written (what `pogo adapt` shows and the runtime compiles again).
 void parse_expression(const Token& at, const std::string& text, MatcherSet& set) {
-    std::string e = trim(text);
-    std::vector<std::string> args;
-    if (call(e, "path", args)) {
-        set.paths.insert(set.paths.end(), args.begin(), args.end());
-        return;
+    try {
+        cel::parse(text);
+    } catch (const cel::ExpressionError& e) {
+        fail(at, e.what());
     }
-    if (call(e, "method", args)) {
-        for (auto& m : args) set.methods.push_back(upper(m));
-        return;
-    }
-    if (call(e, "host", args)) {
-        set.hosts.insert(set.hosts.end(), args.begin(), args.end());
-        return;
-    }
-    for (const char* op : {"==", "!="}) {
-        size_t at_op = e.find(op);
-        if (at_op == std::string::npos) continue;
-        std::string lhs = trim(e.substr(0, at_op)), rhs = trim(e.substr(at_op + 2)), value;
-        bool placeholder = lhs.size() > 2 && lhs.front() == '{' && lhs.back() == '}' &&
-                           lhs.find_first_of(" {}", 1) == lhs.size() - 1;
-        if (placeholder && literal(rhs, value)) {
-            set.comparisons.push_back({lhs, op[0] == '=', value});
-            return;
-        }
-    }
-    fail(at, "expression matcher " + quoted(text) +
-                 " is not supported: Pogo evaluates only {placeholder} == \"value\", {placeholder} != \"value\", "
-                 "path(...), method(...) and host(...)");
+    set.expression = set.expression.empty() ? text : "(" + set.expression + ") && (" + text + ")";
 }
 
 void parse_file_condition(const Segment& seg, MatcherSet& set) {
@@ -170,6 +120,15 @@ void parse_condition(const Segment& seg, MatcherSet& set) {
     } else if (n == "protocol") {
         r.expect_args(1, 1);
         set.protocols.push_back(r.text(0));
+    } else if (n == "vars") {
+        r.expect_args(2, 1024);
+        auto it = std::find_if(set.vars.begin(), set.vars.end(), [&](const auto& v) { return v.first == r.text(0); });
+        if (it == set.vars.end()) it = set.vars.insert(set.vars.end(), {r.text(0), {}});
+        for (const std::string& v : r.texts(1)) it->second.push_back(v);
+    } else if (n == "vars_regexp") {
+        r.expect_args(2, 3);
+        std::string name = r.size() == 3 ? r.text(0) : std::string();
+        set.vars_regexps.push_back({name, {r.text(r.size() - 2), r.text(r.size() - 1)}});
     } else if (n == "expression") {
         r.expect_args(1, 1024);
         std::string text = r.size() == 1 ? r.text(0) : std::string();
@@ -178,6 +137,8 @@ void parse_condition(const Segment& seg, MatcherSet& set) {
             text += (text.empty() ? "" : " ") + part;
         }
         parse_expression(r[0], text, set);
+    } else if (n == "map") {
+        fail(seg.name(), "matcher \"map\" does not exist: map is a directive (not supported by Pogo); match its output with vars");
     } else if (kUnsupported.count(n)) {
         fail(seg.name(), "matcher " + quoted(n) + " is not supported by Pogo");
     } else {

@@ -1,4 +1,4 @@
-// root, request_body, redir, rewrite, uri, try_files: one-line directives that set or change things.
+// root, vars, request_body, redir, rewrite, uri, try_files: one-line directives that set or change things.
 #include "caddyfile/directives/directives.h"
 
 namespace caddyfile::directives {
@@ -7,6 +7,23 @@ HandlerSpec root(DirectiveInput& in) {
     in.args.no_block();
     in.args.expect_args(1, 1);
     return RootSpec{in.args.text(0)};
+}
+
+// vars [matcher] [name value] { name value... }
+HandlerSpec vars(DirectiveInput& in) {
+    VarsSpec spec;
+    if (in.args.size() > 0) {
+        in.args.expect_args(2, 2);
+        spec.vars.emplace_back(in.args.text(0), in.args.text(1));
+    }
+    for (const Segment& sub : in.seg.block) {
+        SegmentReader s(sub);
+        s.no_block();
+        if (s.size() != 1) fail(s.size() == 0 ? s.name() : s[1], "vars: expected one name and one value per line");
+        spec.vars.emplace_back(s.name().text, s.text(0));
+    }
+    if (spec.vars.empty()) fail(in.seg.name(), "missing argument for \"vars\"");
+    return spec;
 }
 
 HandlerSpec request_body(DirectiveInput& in) {

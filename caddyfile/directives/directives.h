@@ -21,6 +21,8 @@ HandlerSpec rewrite(DirectiveInput& in);
 HandlerSpec uri(DirectiveInput& in);
 HandlerSpec try_files(DirectiveInput& in);
 HandlerSpec header(DirectiveInput& in);
+HandlerSpec request_header(DirectiveInput& in);
+HandlerSpec vars(DirectiveInput& in);
 HandlerSpec basic_auth(DirectiveInput& in);
 HandlerSpec encode(DirectiveInput& in);
 HandlerSpec vulcain(DirectiveInput& in);

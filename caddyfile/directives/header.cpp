@@ -1,11 +1,12 @@
 // header [matcher] [[+|-|?|>]field [value|find] [replace]] { ...same per line...; defer }
+// request_header [matcher] [+|-]field [value|find] [replace]   (one operation, as Caddy's)
 #include "caddyfile/directives/directives.h"
 
 namespace caddyfile::directives {
 
 namespace {
 
-void add_op(const std::vector<Token>& t, HeaderSpec& spec) {
+void add_op(const std::vector<Token>& t, HeaderSpec& spec, bool request = false) {
     std::string field = t[0].text;
     HeaderOp op;
     char prefix = field.empty() ? '\0' : field[0];
@@ -28,15 +29,19 @@ void add_op(const std::vector<Token>& t, HeaderSpec& spec) {
             op.value = t[1].text;
             break;
         case '?':
+            if (request)
+                fail(t[0], "request_header " + t[0].text +
+                               ": the default header modifier ('?') can only be used on response headers; "
+                               "for conditional manipulation of request headers, use matchers");
             need(2, 2);
             op.op = HeaderOp::Op::set_default;
             op.value = t[1].text;
             break;
         default:
-            if (prefix == '>') spec.defer = true;
-            need(2, 3);
+            if (prefix == '>' && !request) spec.defer = true;
+            need(request ? 1 : 2, 3);
             op.op = t.size() == 3 ? HeaderOp::Op::replace : HeaderOp::Op::set;
-            op.value = t[1].text;
+            if (t.size() > 1) op.value = t[1].text;
             if (t.size() == 3) op.replacement = t[2].text;
     }
     spec.ops.push_back(std::move(op));
@@ -61,6 +66,17 @@ HandlerSpec header(DirectiveInput& in) {
         add_op(sub.tokens, spec);
     }
     if (spec.ops.empty()) fail(in.seg.name(), "missing argument for \"header\"");
+    return spec;
+}
+
+HandlerSpec request_header(DirectiveInput& in) {
+    in.args.no_block();
+    if (in.args.size() == 0) fail(in.seg.name(), "missing argument for \"request_header\"");
+    std::vector<Token> line;
+    for (size_t i = 0; i < in.args.size(); ++i) line.push_back(in.args[i]);
+    HeaderSpec spec;
+    add_op(line, spec, true);
+    spec.defer = false;  // a request's headers are changed at once
     return spec;
 }
 

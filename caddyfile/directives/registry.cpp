@@ -13,7 +13,8 @@ Parser find(const std::string& name) {
         {"encode", encode},       {"handle", handle},             {"handle_path", handle_path},
         {"route", route},         {"respond", respond},           {"error", error},
         {"php_server", php_server}, {"php", php},                 {"php_fastcgi", php_fastcgi},
-        {"file_server", file_server}, {"vulcain", vulcain},
+        {"file_server", file_server}, {"vulcain", vulcain},       {"request_header", request_header},
+        {"vars", vars},
     };
     auto it = table.find(name);
     return it == table.end() ? nullptr : it->second;
@@ -21,8 +22,8 @@ Parser find(const std::string& name) {
 
 bool is_unsupported(const std::string& name) {
     static const std::set<std::string> names = {
-        "tracing", "map", "vars", "fs", "log_append", "skip_log", "log_skip", "log_name", "copy_response_headers",
-        "method", "forward_auth", "request_header", "push", "intercept", "templates", "invoke", "abort",
+        "tracing", "map", "fs", "log_append", "skip_log", "log_skip", "log_name", "copy_response_headers",
+        "method", "forward_auth", "push", "intercept", "templates", "invoke", "abort",
         "copy_response", "metrics", "reverse_proxy", "acme_server", "mercure", "rate_limit",
     };
     return names.count(name) > 0;

@@ -104,7 +104,10 @@ struct Builder {
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::RootSpec& s, const Scope&) {
     return make_root_handler(absolute_root(s.path));
   }
-  std::unique_ptr<Handler> make(const cf::Handler&, const cf::HeaderSpec& s, const Scope&) { return make_header_handler(s); }
+  std::unique_ptr<Handler> make(const cf::Handler& h, const cf::HeaderSpec& s, const Scope&) {
+    return h.directive == "request_header" ? make_request_header_handler(s) : make_header_handler(s);
+  }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::VarsSpec& s, const Scope&) { return make_vars_handler(s); }
   std::unique_ptr<Handler> make(const cf::Handler& h, const cf::RequestBodySpec& s, const Scope&) {
     return make_request_body_handler(s.max_size, !s.buffer);
   }

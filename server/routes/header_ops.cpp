@@ -1,6 +1,8 @@
 #include "server/routes/header_ops.h"
 
 #include <algorithm>
+#include <cctype>
+#include <stdexcept>
 
 #include "server/routes/placeholders.h"
 
@@ -22,13 +24,63 @@ void erase_matching(std::vector<Header>& hs, std::string_view pattern) {
   std::erase_if(hs, [&](const Header& h) { return header_field_matches(pattern, h.name); });
 }
 
-void replace_all(std::string& s, const std::string& find, const std::string& with) {
-  if (find.empty()) return;
-  for (size_t pos = s.find(find); pos != std::string::npos; pos = s.find(find, pos + with.size()))
-    s.replace(pos, find.size(), with);
+// Go's Regexp.Expand: $1 and ${1} are groups by number, $name and ${name} by name (the longest
+// run of letters, digits and '_'), $$ is '$'; an unknown group is empty.
+void expand(std::string& out, const std::string& tmpl, const std::smatch& m, const CompiledRegex& cr) {
+  for (size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i] != '$' || i + 1 >= tmpl.size()) {
+      out += tmpl[i];
+      continue;
+    }
+    if (tmpl[i + 1] == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    std::string name;
+    size_t end = i + 1;
+    if (tmpl[end] == '{') {
+      size_t close = tmpl.find('}', end);
+      if (close == std::string::npos) {
+        out += tmpl[i];
+        continue;
+      }
+      name = tmpl.substr(end + 1, close - end - 1);
+      end = close + 1;
+    } else {
+      while (end < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[end])) || tmpl[end] == '_')) ++end;
+      name = tmpl.substr(i + 1, end - i - 1);
+    }
+    if (name.empty()) {
+      out += tmpl[i];
+      continue;
+    }
+    size_t group = std::string::npos;
+    if (name.find_first_not_of("0123456789") == std::string::npos) {
+      group = std::stoul(name.substr(0, 6));
+    } else {
+      for (size_t g = 0; g < cr.group_names.size(); ++g)
+        if (cr.group_names[g] == name) group = g;
+    }
+    if (group < m.size() && m[group].matched) out += m[group].str();
+    i = end - 1;
+  }
 }
 
-void apply(const caddyfile::HeaderOp& op, std::vector<Header>& hs) {
+void replace_regexp(std::string& s, const CompiledRegex& cr, const std::string& with) {
+  std::string out;
+  auto begin = s.cbegin();
+  for (std::sregex_iterator it(s.begin(), s.end(), cr.re), end; it != end; ++it) {
+    const std::smatch& m = *it;
+    out.append(begin, m[0].first);
+    expand(out, with, m, cr);
+    begin = m[0].second;
+  }
+  out.append(begin, s.cend());
+  s = std::move(out);
+}
+
+void apply(const caddyfile::HeaderOp& op, const CompiledRegex* find, std::vector<Header>& hs) {
   switch (op.op) {
     case Op::set:
       erase_matching(hs, op.field);
@@ -44,8 +96,9 @@ void apply(const caddyfile::HeaderOp& op, std::vector<Header>& hs) {
       if (!has(hs, op.field)) hs.push_back({op.field, op.value});
       break;
     case Op::replace:
+      if (!find) break;
       for (auto& h : hs)
-        if (header_field_matches(op.field, h.name)) replace_all(h.value, op.value, op.replacement);
+        if (header_field_matches(op.field, h.name)) replace_regexp(h.value, *find, op.replacement);
       break;
   }
 }
@@ -67,12 +120,34 @@ bool header_field_matches(std::string_view pattern, std::string_view name) {
   return header_name_equals(pattern, name);
 }
 
-std::shared_ptr<const HeaderOps> HeaderOps::resolve(const caddyfile::HeaderSpec& spec, const Request& r) {
+HeaderFinds compile_header_finds(const caddyfile::HeaderSpec& spec) {
+  HeaderFinds out;
+  for (const auto& op : spec.ops) {
+    if (op.op != Op::replace) {
+      out.push_back(nullptr);
+      continue;
+    }
+    try {
+      out.push_back(std::make_shared<const CompiledRegex>(compile_regex("", op.value)));
+    } catch (const std::regex_error& e) {
+      throw std::runtime_error("header " + op.field + ": invalid regular expression \"" + op.value + "\": " + e.what());
+    }
+  }
+  return out;
+}
+
+void HeaderOps::apply_to_request(std::vector<Header>& headers) const {
+  for (size_t i = 0; i < ops.size(); ++i) apply(ops[i], find(i), headers);
+}
+
+std::shared_ptr<const HeaderOps> HeaderOps::resolve(const caddyfile::HeaderSpec& spec, const HeaderFinds& finds,
+                                                    const Request& r) {
   auto out = std::make_shared<HeaderOps>();
   out->defer = spec.defer;
+  out->finds = finds;
   for (const auto& op : spec.ops) {
     caddyfile::HeaderOp o = op;
-    o.value = replace_placeholders(op.value, r);
+    if (op.op != Op::replace) o.value = replace_placeholders(op.value, r);
     o.replacement = replace_placeholders(op.replacement, r);
     out->ops.push_back(std::move(o));
   }
@@ -85,9 +160,10 @@ void HeaderOps::apply_all(const std::vector<std::shared_ptr<const HeaderOps>>& a
   std::vector<Header> base, added;
   for (const auto& ops : all) {
     if (ops->defer) continue;
-    for (const auto& op : ops->ops) {
+    for (size_t i = 0; i < ops->ops.size(); ++i) {
+      const auto& op = ops->ops[i];
       if (implies_defer(op)) continue;
-      apply(op, base);
+      apply(op, ops->find(i), base);
       if (op.op == Op::add) added.push_back({op.field, op.value});
     }
   }
@@ -103,9 +179,10 @@ void HeaderOps::apply_all(const std::vector<std::shared_ptr<const HeaderOps>>& a
   }
   bool server_removed = false;
   for (const auto& ops : all)
-    for (const auto& op : ops->ops) {
+    for (size_t i = 0; i < ops->ops.size(); ++i) {
+      const auto& op = ops->ops[i];
       if (!ops->defer && !implies_defer(op)) continue;
-      apply(op, headers);
+      apply(op, ops->find(i), headers);
       if (op.op == Op::remove && header_field_matches(op.field, "Server")) server_removed = !has(headers, "Server");
       if (op.op != Op::remove && header_name_equals(op.field, "Server")) server_removed = false;
     }

@@ -212,6 +212,14 @@ bool regex_matches(const CompiledRegex& cr, const std::string& subject, Request&
   return true;
 }
 
+// What the vars matchers compare: `{placeholder}` is that placeholder, anything else the
+// variable of that name (set by the `vars` directive; root and client_ip are built in).
+std::string var_value(const std::string& key, const Request& r) {
+  if (key.size() > 2 && key.front() == '{' && key.back() == '}' && key.find('{', 1) == std::string::npos)
+    return placeholder_value(key.substr(1, key.size() - 2), r).value_or("");
+  return placeholder_value("http.vars." + key, r).value_or("");
+}
+
 }  // namespace
 
 Matcher Matcher::from_path(const std::string& pattern) {
@@ -260,8 +268,16 @@ Matcher Matcher::from_set(const caddyfile::MatcherSet& s, const std::string& nam
     f.root = s.file->root;
     m.file_ = std::move(f);
   }
+  m.vars_ = s.vars;
+  for (const auto& [rn, vp] : s.vars_regexps) {
+    try {
+      m.vars_regexps_.emplace_back(vp.first, compile_regex(rn.empty() ? name : rn, vp.second));
+    } catch (const std::regex_error& e) {
+      throw std::runtime_error("vars_regexp " + vp.second + ": invalid regular expression: " + e.what());
+    }
+  }
   for (const auto& n : s.nots) m.nots_.push_back(from_set(n, name));
-  m.comparisons_ = s.comparisons;
+  if (!s.expression.empty()) m.expression_ = Expression::compile(s.expression, name);
   return m;
 }
 
@@ -319,10 +335,18 @@ bool Matcher::matches(Request& r) const {
     for (const auto& want : values) any = any || want == "*" || want == *v;
     if (!any) return false;
   }
-  for (const auto& c : comparisons_) {
-    std::string name = c.placeholder.substr(1, c.placeholder.size() - 2);
-    bool eq = placeholder_value(name, r).value_or(c.placeholder) == c.value;
-    if (eq != c.equal) return false;
+  if (!vars_.empty()) {
+    bool any = false;
+    for (const auto& [key, values] : vars_) {
+      std::string have = var_value(key, r);
+      for (const auto& v : values) any = any || have == replace_placeholders(v, r);
+    }
+    if (!any) return false;
+  }
+  if (!vars_regexps_.empty()) {
+    bool any = false;
+    for (const auto& [key, cr] : vars_regexps_) any = any || regex_matches(cr, var_value(key, r), r);
+    if (!any) return false;
   }
   for (const auto& n : nots_)
     if (n.matches(r)) return false;
@@ -337,7 +361,7 @@ bool Matcher::matches(Request& r) const {
     if (!m || m->status) return false;
     set_file_match_placeholders(*m, r);
   }
-  return true;
+  return !expression_ || expression_->matches(r);
 }
 
 }  // namespace pogo::server

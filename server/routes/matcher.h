@@ -1,6 +1,6 @@
 // Request matchers compiled from the Caddyfile: a Matcher holds one set of conditions (Caddy's
 // matcher set: all must hold; within one condition any value may match). Matchers are pure over
-// the request, except that path_regexp/header_regexp record their capture groups
+// the request, except that path_regexp/header_regexp/vars_regexp record their capture groups
 // (`{re.name.N}`) and `file` records `{file_match.*}` when they match.
 //
 // Threads: compiled on the main thread at start-up; matches() on any loop thread concurrently.
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "caddyfile/config.h"
+#include "server/routes/expression.h"
 #include "server/routes/request.h"
 #include "server/routes/try_files.h"
 
@@ -65,8 +66,10 @@ class Matcher {
   std::vector<std::pair<std::string, CompiledRegex>> header_regexps_;  // field, regex
   std::vector<std::pair<std::string, std::vector<std::string>>> query_;  // key -> any of values
   std::optional<TryFilesOptions> file_;
+  std::vector<std::pair<std::string, std::vector<std::string>>> vars_;  // any entry: name, any of values
+  std::vector<std::pair<std::string, CompiledRegex>> vars_regexps_;     // any entry: name, regex
   std::vector<Matcher> nots_;
-  std::vector<caddyfile::Comparison> comparisons_;
+  std::shared_ptr<const Expression> expression_;  // immutable; shared by copies of this matcher
 };
 
 }  // namespace pogo::server

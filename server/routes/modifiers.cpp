@@ -38,14 +38,43 @@ class RootHandler final : public Handler {
 
 class HeaderHandler final : public Handler {
  public:
-  explicit HeaderHandler(caddyfile::HeaderSpec spec) : spec_(std::move(spec)) {}
+  explicit HeaderHandler(caddyfile::HeaderSpec spec) : spec_(std::move(spec)), finds_(compile_header_finds(spec_)) {}
   std::optional<Action> handle(Request& r) const override {
-    r.filters.header_ops.push_back(HeaderOps::resolve(spec_, r));
+    r.filters.header_ops.push_back(HeaderOps::resolve(spec_, finds_, r));
     return std::nullopt;
   }
 
  private:
   caddyfile::HeaderSpec spec_;
+  HeaderFinds finds_;
+};
+
+// Changes the request's own headers: what later handlers, matchers and the backend see.
+class RequestHeaderHandler final : public Handler {
+ public:
+  explicit RequestHeaderHandler(caddyfile::HeaderSpec spec)
+      : spec_(std::move(spec)), finds_(compile_header_finds(spec_)) {}
+  std::optional<Action> handle(Request& r) const override {
+    HeaderOps::resolve(spec_, finds_, r)->apply_to_request(r.head.headers);
+    return std::nullopt;
+  }
+
+ private:
+  caddyfile::HeaderSpec spec_;
+  HeaderFinds finds_;
+};
+
+// Sets `{vars.NAME}` (`{http.vars.NAME}`), which the vars matchers and placeholders read.
+class VarsHandler final : public Handler {
+ public:
+  explicit VarsHandler(caddyfile::KeyValues vars) : vars_(std::move(vars)) {}
+  std::optional<Action> handle(Request& r) const override {
+    for (const auto& [name, value] : vars_) r.vars["http.vars." + replace_placeholders(name, r)] = replace_placeholders(value, r);
+    return std::nullopt;
+  }
+
+ private:
+  caddyfile::KeyValues vars_;
 };
 
 class RequestBodyHandler final : public Handler {
@@ -101,6 +130,12 @@ class VulcainHandler final : public Handler {
 }  // namespace
 
 std::unique_ptr<Handler> make_root_handler(std::string path) { return std::make_unique<RootHandler>(std::move(path)); }
+std::unique_ptr<Handler> make_request_header_handler(caddyfile::HeaderSpec spec) {
+  return std::make_unique<RequestHeaderHandler>(std::move(spec));
+}
+
+std::unique_ptr<Handler> make_vars_handler(caddyfile::VarsSpec spec) { return std::make_unique<VarsHandler>(std::move(spec.vars)); }
+
 std::unique_ptr<Handler> make_header_handler(caddyfile::HeaderSpec spec) {
   return std::make_unique<HeaderHandler>(std::move(spec));
 }

@@ -1,5 +1,5 @@
-// Handlers that change the request or what its response will get, then pass: root, header,
-// request_body, encode, vulcain.
+// Handlers that change the request or what its response will get, then pass: root, vars, header,
+// request_header, request_body, encode, vulcain.
 //
 // Threads: built on the main thread; handle() on any loop thread concurrently.
 #pragma once
@@ -15,6 +15,10 @@ namespace pogo::server {
 // `path` absolute (made so at build time) unless it holds placeholders.
 std::unique_ptr<Handler> make_root_handler(std::string path);
 std::unique_ptr<Handler> make_header_handler(caddyfile::HeaderSpec spec);
+// request_header: the operations change the request's headers before later handlers run.
+std::unique_ptr<Handler> make_request_header_handler(caddyfile::HeaderSpec spec);
+// vars: sets {vars.NAME} for later handlers and matchers.
+std::unique_ptr<Handler> make_vars_handler(caddyfile::VarsSpec spec);
 // request_body: `max_size` (413 past it), `buffer off` (the body streams to the script as it
 // arrives instead of being received whole first).
 std::unique_ptr<Handler> make_request_body_handler(std::optional<uint64_t> max_size, bool stream);

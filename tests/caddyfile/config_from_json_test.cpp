@@ -312,6 +312,33 @@ b.localhost {
 		match status 200
 	}
 })",
+    R"CF(:80 {
+	vars tier gold
+	vars /vip/* {
+		tier platinum
+		who {header.X-Who}
+	}
+	request_header X-From yes
+	request_header -Cookie
+	request_header Accept ^text/(.*)$ app/$1
+	header Location ^http://(.*)$ https://$1
+	header >Server pogo
+	@cel expression `{path}.startsWith('/api') && method('GET') || header({'X': ['a', 'b']})`
+	@short "{query.n} >= 10 && !path_regexp('v', '^/v([0-9])')"
+	@vars {
+		vars tier gold silver
+		vars_regexp t {vars.who} ^(ad)min
+		not expression {scheme} == 'https'
+		file {
+			try_files {path} {path}.html
+			try_policy first_exist_fallback
+			split_path .php
+			root /srv
+		}
+	}
+	respond @cel 1
+}
+)CF",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.
@@ -480,6 +507,8 @@ TEST_CASE("config_from_json: bad documents name the JSON path") {
          "config: /sites/0/handlers/0/directive: directive \"reverse_proxy\" is not supported by Pogo"},
         {[](json& d) { d["sites"][0]["handlers"][0]["match"] = "@nope"; },
          "config: /sites/0/handlers/0/match: matcher \"@nope\" is not defined"},
+        {[](json& d) { d["sites"][0]["matchers"]["spa"]["expression"] = "{path}.exists(x, true)"; },
+         "config: /sites/0/matchers/spa/expression: expression matcher: unsupported function \"exists\""},
         {[](json& d) { d["sites"][0]["handlers"][0]["colour"] = "red"; },
          "config: /sites/0/handlers/0: unknown key \"colour\""},
         {[](json& d) { d["sites"][0]["addresses"][0]["where"] = "Caddyfile"; },

@@ -121,5 +121,5 @@ TEST_CASE("multi-site Caddyfile: snippets, matchers, pools") {
     std::string order;
     for (const Handler& h : c.sites[0].handlers) order += h.directive + " ";
     CHECK(order == "root basic_auth header header redir rewrite encode php_server ");
-    CHECK(c.sites[2].matchers[0].set.comparisons[0].placeholder == "{method}");
+    CHECK(c.sites[2].matchers[0].set.expression == "{method} == \"GET\"");
 }

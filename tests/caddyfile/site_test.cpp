@@ -148,9 +148,7 @@ TEST_CASE("sites: directives parse into typed specs") {
     CHECK(m.headers[0].first == "Accept");
     CHECK(m.query[0] == std::pair<std::string, std::string>{"debug", "1"});
     CHECK(m.remote_ips == std::vector<std::string>{"10.0.0.0/8"});
-    REQUIRE(m.comparisons.size() == 1);
-    CHECK(m.comparisons[0].placeholder == "{http.request.host}");
-    CHECK(m.comparisons[0].value == "example.com");
+    CHECK(m.expression == "{http.request.host} == \"example.com\"");
 }
 
 TEST_CASE("sites: directive order") {
@@ -299,11 +297,12 @@ TEST_CASE("sites: errors") {
         {":80 {\n\trespond @nope 200\n}", "2: undefined matcher \"@nope\": define it in this site with \"@nope { ... }\""},
         {":80 {\n\t@a path /a\n\t@a path /b\n}", "3: matcher @a is defined twice (first at /app/Caddyfile:2)"},
         {":80 {\n\t@a {\n\t\tcolor red\n\t}\n}", "3: unrecognized matcher \"color\""},
-        {":80 {\n\t@a vars x y\n}", "2: matcher \"vars\" is not supported by Pogo"},
+        {":80 {\n\t@a tls sni x\n}", "2: matcher \"tls\" is not supported by Pogo"},
+        {":80 {\n\t@a vars x\n}", "2: missing argument for \"vars\""},
         {":80 {\n\t@a\n}", "2: matcher @a has no matchers"},
-        {":80 {\n\t@a expression {path}.startsWith(\"/x\")\n}",
-         "2: expression matcher \"{path}.startsWith(\\\"/x\\\")\" is not supported: Pogo evaluates only {placeholder} == "
-         "\"value\", {placeholder} != \"value\", path(...), method(...) and host(...)"},
+        {":80 {\n\t@a expression {path}.all(x, x == 1)\n}", "2: expression matcher: unsupported function \"all\""},
+        {":80 {\n\t@a {\n\t\tnot expression size({path}) > 1\n\t}\n}", "3: expression matcher: unsupported function \"size\""},
+        {":80 {\n\t@a \"{path} + 'x' == 'y'\"\n}", "2: expression matcher: unsupported operator \"+\" (Pogo evaluates no arithmetic)"},
         {":80 {\n\troot\n}", "2: missing argument for \"root\""},
         {":80 {\n\troot * a b\n}", "2: too many arguments for \"root\""},
         {":80 {\n\trewrite /a /b /c\n}", "2: too many arguments for \"rewrite\""},

@@ -19,6 +19,7 @@ namespace {
 std::shared_ptr<const HeaderOps> ops(std::vector<caddyfile::HeaderOp> list, bool defer = false) {
   auto o = std::make_shared<HeaderOps>();
   o->ops = std::move(list);
+  o->finds = compile_header_finds({o->ops, defer});
   o->defer = defer;
   return o;
 }
