@@ -112,6 +112,9 @@ std::unique_ptr<Server> start_server() {
     s->port = free_port();
     write_file(s->dir.path() / "Caddyfile", R"({
 	admin off
+	servers {
+		protocols h1 h2 h2c
+	}
 }
 http://127.0.0.1:{$PORT} {
 	root * {$ROOT}
@@ -231,6 +234,16 @@ TEST_CASE("encode zstd br gzip: the client's q-values first, then the directive'
         CHECK(decoded == html);
         if (!enc.empty()) CHECK(r.body.size() < html.size() / 4);
     }
+    // Over HTTP/2 (h2c) the same.
+    Request h2;
+    h2.url = s->url("/page.php");
+    h2.headers = {"Accept-Encoding: gzip, br"};
+    h2.http2_prior_knowledge = true;
+    Response over_h2 = client.perform(h2);
+    CHECK(over_h2.http_version == "HTTP/2");
+    CHECK(over_h2.header("Content-Encoding") == "br");
+    CHECK(unbrotli(over_h2.body) == html);
+
     // JSON from PHP is on Caddy's list; an image is not.
     Response j = client.get(s->url("/json.php"), {"Accept-Encoding: br"});
     CHECK(j.header("Content-Encoding") == "br");
