@@ -344,6 +344,12 @@ TEST_CASE("encode minimum_length and a response matcher") {
     CHECK(large.header("Content-Encoding") == "gzip");
     CHECK_FALSE(large.has_header("Accept-Ranges"));  // no byte ranges of an encoded body
     CHECK(gunzip(large.body) == text_of(2500));
+    // The encoded representation's ETag is weak; revalidating with it gives a 304 that still varies.
+    const std::string etag = large.header("ETag");
+    CHECK(etag.starts_with("W/\""));
+    Response again = client.get(s->url("/min/large.txt"), {"Accept-Encoding: gzip", "If-None-Match: " + etag});
+    CHECK(again.status == 304);
+    CHECK(again.header("Vary") == "Accept-Encoding");
 
     // match { status 2xx; header Content-Type image/* }: replaces the default Content-Type list.
     Response bmp = client.get(s->url("/matched/image.bmp"), {"Accept-Encoding: br, gzip"});
