@@ -517,7 +517,9 @@ void Stream::on_response_data(std::string_view data) {
   }
   if (deferring_) {
     deferred_body_ += data;
-    if (deferred_body_.size() > filters_.encode->minimum_length) commit_deferred_head(false);
+    // When the end is next in this turn, it decides with the whole body (sent with its length).
+    bool end_next = !events_.empty() && events_.front().kind == Exchange::Event::End;
+    if (!deferred_body_.empty() && !end_next) commit_deferred_head(false);
     return;
   }
   if (enc_)
@@ -724,7 +726,7 @@ bool Stream::filter_head(ResponseHead& head, std::optional<uint64_t> length) {
   if (filters_.encode && should_encode(head.status, head.headers, length, *filters_.encode)) {
     add_vary_accept_encoding(head.headers);
     const std::string& enc = filters_.encoding;
-    if (!enc.empty()) {
+    if (!enc.empty() && !encode_declined_) {
       // The encoded body has another length, and byte ranges of it are not offered.
       std::erase_if(head.headers, [](const Header& h) {
         return header_name_equals(h.name, "Content-Length") || header_name_equals(h.name, "Accept-Ranges");
@@ -741,6 +743,7 @@ bool Stream::filter_head(ResponseHead& head, std::optional<uint64_t> length) {
     }
   }
   if (filters_.access_log) resp_headers_ = head.headers;
+  encode_declined_ = false;
   return encode;
 }
 
@@ -783,8 +786,13 @@ void Stream::commit_deferred_head(bool ended) {
   deferring_ = false;
   std::string body = std::move(deferred_body_);
   deferred_body_.clear();
-  // Ended short: the whole body is known, too small to encode, and sent with its length.
+  // Ended with the first piece: the whole body is known and sent with its length (encoded when
+  // it is long enough).
   if (ended) deferred_head_.headers.push_back({"Content-Length", std::to_string(body.size())});
+  // As Caddy decides on the first write: a first piece no longer than minimum_length (a flush()
+  // of a few bytes, an event of a stream) means the response goes out as it is, piece by piece.
+  else if (body.size() <= filters_.encode->minimum_length)
+    encode_declined_ = true;
   std::optional<uint64_t> length = ended ? std::optional<uint64_t>(body.size()) : std::nullopt;
   start_response(deferred_head_, length);
   append_held_body(body);

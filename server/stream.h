@@ -199,6 +199,7 @@ class Stream {
   bool deferring_ = false;                    // a backend head held back (should_defer_head)
   ResponseHead deferred_head_;
   std::string deferred_body_;
+  bool encode_declined_ = false;              // its first piece was short: sent unencoded (once)
   bool vulcain_holding_ = false;               // a response held for vulcain (vulcain_wants)
   ResponseHead vulcain_head_;
   std::string vulcain_body_;

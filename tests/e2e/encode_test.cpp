@@ -112,6 +112,9 @@ std::unique_ptr<Server> start_server() {
     s->port = free_port();
     write_file(s->dir.path() / "Caddyfile", R"({
 	admin off
+	servers {
+		protocols h1 h2 h2c
+	}
 }
 http://127.0.0.1:{$PORT} {
 	root * {$ROOT}
@@ -143,7 +146,13 @@ http://127.0.0.1:{$PORT} {
 			precompressed gzip br
 		}
 	}
-	handle /browse/* {
+	handle_path /sse/* {
+		encode br {
+			minimum_length 10
+		}
+		php_server
+	}
+	handle /browse* {
 		file_server browse {
 			hide secret.txt *.bak
 		}
@@ -153,11 +162,13 @@ http://127.0.0.1:{$PORT} {
 			index index.html home.htm
 		}
 	}
-	route /thru/* {
-		file_server {
-			pass_thru
+	handle /thru/* {
+		route {
+			file_server {
+				pass_thru
+			}
+			respond "fell through to the next handler" 200
 		}
-		respond "fell through to the next handler" 200
 	}
 	handle {
 		encode zstd br gzip
@@ -187,7 +198,6 @@ json access_line(const Server& s, const std::string& uri) {
     return found;
 }
 
-}  // namespace
 
 TEST_CASE("encode zstd br gzip: the client's q-values first, then the directive's order") {
     auto s = start_server();
@@ -224,6 +234,16 @@ TEST_CASE("encode zstd br gzip: the client's q-values first, then the directive'
         CHECK(decoded == html);
         if (!enc.empty()) CHECK(r.body.size() < html.size() / 4);
     }
+    // Over HTTP/2 (h2c) the same.
+    Request h2;
+    h2.url = s->url("/page.php");
+    h2.headers = {"Accept-Encoding: gzip, br"};
+    h2.http2_prior_knowledge = true;
+    Response over_h2 = client.perform(h2);
+    CHECK(over_h2.http_version == "HTTP/2");
+    CHECK(over_h2.header("Content-Encoding") == "br");
+    CHECK(unbrotli(over_h2.body) == html);
+
     // JSON from PHP is on Caddy's list; an image is not.
     Response j = client.get(s->url("/json.php"), {"Accept-Encoding: br"});
     CHECK(j.header("Content-Encoding") == "br");
@@ -253,31 +273,63 @@ TEST_CASE("encode zstd br gzip: the client's q-values first, then the directive'
     CHECK(s->pogo->stop() == 0);
 }
 
-TEST_CASE("encode br streams: each flush() reaches the client decodable, before the script ends") {
-    auto s = start_server();
-    const fs::path flag = s->dir.path() / "flag";
-    pogo::test::Unbrotli decoder;
+// Streams /PATH?flag=F and lets the script go on once the first event was decoded from what
+// arrived so far; returns the response and whether that happened before the end.
+struct Streamed {
+    Response response;
     std::string decoded;
     bool flag_written = false;
+    bool complete = false;
+};
+
+Streamed stream_events(const Server& s, const std::string& path, const std::string& flag_name) {
+    const fs::path flag = s.dir.path() / flag_name;
+    Streamed out;
+    pogo::test::Unbrotli decoder;
+    bool brotli = false, headers_seen = false;
     Request req;
-    req.url = s->url("/events.php?flag=" + url_encode(flag.string()));
+    req.url = s.url(path + "?flag=" + url_encode(flag.string()));
     req.headers = {"Accept-Encoding: br"};
+    HttpClient client;
     req.on_data = [&](std::string_view data) {
-        decoded += decoder.feed(data);
+        if (!headers_seen) {
+            headers_seen = true;  // the first body bytes: brotli's, or the event's own text
+            brotli = !data.starts_with("data:");
+        }
+        out.decoded += brotli ? decoder.feed(data) : std::string(data);
         // The first event decoded while the script still waits: the test lets it go on.
-        if (!flag_written && decoded.find("data: first event\n\n") != std::string::npos) {
+        if (!out.flag_written && out.decoded.find("data: first event\n\n") != std::string::npos) {
             write_file(flag, "go");
-            flag_written = true;
+            out.flag_written = true;
         }
     };
-    HttpClient client;
-    Response r = client.perform(req);
-    INFO(r.describe());
-    REQUIRE(r.status == 200);
-    CHECK(r.header("Content-Encoding") == "br");
-    CHECK(flag_written);
-    CHECK(decoded == "data: first event\n\ndata: second event\n\n");
-    CHECK(decoder.complete);
+    out.response = client.perform(req);
+    out.complete = brotli ? decoder.complete : true;
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("encode br streams: each flush() reaches the client decodable, before the script ends") {
+    auto s = start_server();
+    // encode br { minimum_length 10 }: the first event (19 bytes) is longer, so the stream is brotli.
+    Streamed br = stream_events(*s, "/sse/events.php", "flag-br");
+    INFO(br.response.describe());
+    REQUIRE(br.response.status == 200);
+    CHECK(br.response.header("Content-Encoding") == "br");
+    CHECK(br.flag_written);
+    CHECK(br.decoded == "data: first event\n\ndata: second event\n\n");
+    CHECK(br.complete);
+
+    // The default minimum_length (512): a short first piece means, as in Caddy, that the response
+    // goes out unencoded — and still as it is flushed, not held back.
+    Streamed plain = stream_events(*s, "/events.php", "flag-plain");
+    INFO(plain.response.describe());
+    REQUIRE(plain.response.status == 200);
+    CHECK_FALSE(plain.response.has_header("Content-Encoding"));
+    CHECK(plain.response.header("Vary") == "Accept-Encoding");
+    CHECK(plain.flag_written);
+    CHECK(plain.decoded == "data: first event\n\ndata: second event\n\n");
     CHECK(s->pogo->stop() == 0);
 }
 
@@ -292,6 +344,12 @@ TEST_CASE("encode minimum_length and a response matcher") {
     CHECK(large.header("Content-Encoding") == "gzip");
     CHECK_FALSE(large.has_header("Accept-Ranges"));  // no byte ranges of an encoded body
     CHECK(gunzip(large.body) == text_of(2500));
+    // The encoded representation's ETag is weak; revalidating with it gives a 304 that still varies.
+    const std::string etag = large.header("ETag");
+    CHECK(etag.starts_with("W/\""));
+    Response again = client.get(s->url("/min/large.txt"), {"Accept-Encoding: gzip", "If-None-Match: " + etag});
+    CHECK(again.status == 304);
+    CHECK(again.header("Vary") == "Accept-Encoding");
 
     // match { status 2xx; header Content-Type image/* }: replaces the default Content-Type list.
     Response bmp = client.get(s->url("/matched/image.bmp"), {"Accept-Encoding: br, gzip"});

@@ -12,6 +12,7 @@
 
 #include "tests/e2e/common.h"
 #include "tests/support/gunzip.h"
+#include "tests/support/unbrotli.h"
 
 using namespace e2e;
 using pogo::test::gunzip;
@@ -73,7 +74,7 @@ TEST_CASE("FrankenPHP's Docker Caddyfile: env-driven site, php_server, encode, -
     PogoProcess pogo({"run", "--config", "Caddyfile", "--envfile", (tmp / "env").string(), "--watch"});
     REQUIRE_MESSAGE(pogo.wait_listening(), pogo.describe());
     const std::string base = "http://127.0.0.1:" + std::to_string(port);
-    CHECK(pogo.stderr_text().find("brotli") != std::string::npos);  // the br warning, with its line
+    CHECK(pogo.stderr_text().find("brotli") == std::string::npos);  // `encode zstd br gzip`: all three served
     CHECK(pogo.wait_stderr("watching the configuration file for changes"));
     HttpClient client;
 
@@ -105,6 +106,10 @@ TEST_CASE("FrankenPHP's Docker Caddyfile: env-driven site, php_server, encode, -
     r = client.get(base + "/?pad=400", {"Accept-Encoding: zstd, gzip;q=0.5"});
     CHECK(r.header("Content-Encoding") == "zstd");
     CHECK(unzstd(r.body).find("pogo pogo") != std::string::npos);
+
+    r = client.get(base + "/?pad=400", {"Accept-Encoding: gzip, deflate, br"});  // the directive's order
+    CHECK(r.header("Content-Encoding") == "br");
+    CHECK(json::parse(pogo::test::unbrotli(r.body))["pad"].get<std::string>().size() == 2000);
 
     r = client.get(base + "/?pad=1", {"Accept-Encoding: gzip"});  // below the minimum length
     CHECK(r.header("Content-Encoding").empty());
