@@ -131,9 +131,10 @@ void register_std_constant(const char* name, const char* url, const char* mode) 
 // C-like: bailouts unwind through here. Returns the exit status. Runs `code` when it is not
 // null, else the file `script`.
 int execute(const char* script, const char* code) {
-  volatile int status = 1;
+  volatile bool started = false;
   zend_first_try {
     if (php_request_startup() == SUCCESS) {
+      started = true;
       SG(headers_sent) = 1;
       SG(request_info).no_headers = 1;
       register_std_constant("STDIN", "php://stdin", "rb");
@@ -150,15 +151,14 @@ int execute(const char* script, const char* code) {
         php_execute_script(&fh);
         zend_destroy_file_handle(&fh);
       }
-      status = 0;
     }
   } zend_end_try();
   zend_try {
     php_request_shutdown(nullptr);
   } zend_end_try();
-  // exit() in the script or a shutdown function, or 255 after a fatal error.
-  if (status == 0) status = EG(exit_status);
-  return status;
+  // exit() in the script or a shutdown function, or 255 after a fatal error (also one that
+  // bailed out of -r code, which has no zend_try of its own as php_execute_script has).
+  return started ? EG(exit_status) : 1;
 }
 
 }  // namespace

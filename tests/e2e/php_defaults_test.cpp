@@ -122,7 +122,7 @@ TEST_CASE("pogo php-cli sees the same defaults; a php.ini overrides them") {
     }
 }
 
-TEST_CASE("php_ini in the Caddyfile overrides a Debian default; the scan directory is the build's") {
+TEST_CASE("php_ini in the Caddyfile overrides a Debian default; Debian's conf.d is not scanned") {
     TempDir tmp;
     write_file(tmp / "www" / "ini.php", kIniScript);
     int port = free_port();
@@ -140,6 +140,5 @@ TEST_CASE("php_ini in the Caddyfile overrides a Debian default; the scan directo
     CHECK(j["pdo_mysql.default_socket"] == "/run/mysqld/mysqld.sock");
     // Never Debian's /etc/php/8.2/*/conf.d: its extensions are built for another (NTS) PHP.
     CHECK(j["scan_dir"].get<std::string>().find("/etc/php/") == std::string::npos);
-    CHECK(j["scan_dir"].get<std::string>().ends_with("/etc/conf.d"));
     CHECK(pogo.stop() == 0);
 }
