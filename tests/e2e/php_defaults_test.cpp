@@ -132,7 +132,7 @@ TEST_CASE("php_ini in the Caddyfile overrides a Debian default; Debian's conf.d 
     PogoProcess pogo({"run", "--config", (tmp / "Caddyfile").string()});
     REQUIRE_MESSAGE(pogo.wait_listening(), pogo.describe());
     HttpClient c;
-    Response r = c.get(pogo.url("/ini.php"));
+    Response r = c.get("http://127.0.0.1:" + std::to_string(port) + "/ini.php");
     INFO(r.describe());
     REQUIRE(r.status == 200);
     json j = body_json(r);
