@@ -105,6 +105,18 @@ TEST_CASE("pogo php-cli sees the same defaults; a php.ini overrides them") {
         CHECK(j["display_errors"] == "1");  // the CLI's own default, unchanged
         CHECK(j["loaded_ini"] == false);
     }
+    SUBCASE("pogo php-cli -i shows them, as php -i does") {
+        RunResult r = run_pogo({"php-cli", "-i"}, {"PHPRC=" + tmp.path().string()});
+        INFO("stderr: " << r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.out.find("Server API => Command Line Interface") != std::string::npos);
+        CHECK(r.out.find("mysqli.default_socket => /run/mysqld/mysqld.sock => /run/mysqld/mysqld.sock") !=
+              std::string::npos);
+        CHECK(r.out.find("pdo_mysql.default_socket => /run/mysqld/mysqld.sock => /run/mysqld/mysqld.sock") !=
+              std::string::npos);
+        CHECK(r.out.find("include_path => .:/usr/share/php => .:/usr/share/php") != std::string::npos);
+        CHECK(r.out.find("session.upload_progress.enabled => Off => Off") != std::string::npos);
+    }
     SUBCASE("a php.ini wins over every default") {
         write_file(tmp / "php.ini", "mysqli.default_socket = /srv/db.sock\npdo_mysql.default_socket = /srv/db.sock\n"
                                     "include_path = \".:/srv/lib\"\nsession.save_path = /srv/sessions\n"
