@@ -19,8 +19,8 @@ int cmd_help(const Args&) {
       "                      ask a running pogo to stop\n"
       "  php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--watch[=PATTERN]]... [--access-log] [--no-hide-defaults] [--debug]\n"
       "                      serve DIR (default: .) on ADDR (default: :8080)\n"
-      "  php-cli SCRIPT [ARGS...]\n"
-      "                      run a PHP script with this binary's PHP\n"
+      "  php-cli SCRIPT [ARGS...] | -r CODE [ARGS...] | -i\n"
+      "                      run a PHP script (or code, or phpinfo()) with this binary's PHP\n"
       "  fmt [FILE|-] [--overwrite] [--diff]\n"
       "                      format a Caddyfile as caddy fmt does\n"
       "  adapt --config FILE [--pretty]\n"
@@ -40,7 +40,7 @@ int cmd_help(const Args&) {
 
 int cmd_php_cli(int argc, char** argv) {
   if (argc < 1) {
-    std::fprintf(stderr, "pogo: php-cli needs a script: pogo php-cli script.php [args...]\n");
+    std::fprintf(stderr, "pogo: php-cli needs a script: pogo php-cli script.php [args...] (or -r CODE, or -i)\n");
     return 2;
   }
   return sapi::run_php_cli(argc, argv);

@@ -1,6 +1,7 @@
 // `pogo php-cli script.php args...`: this binary's PHP run the way `php script.php args...` runs a
 // script — SAPI name "cli", output written unbuffered to stdout, errors displayed, $argv/$argc,
-// STDIN/STDOUT/STDERR, no time limit, exit code = the script's exit status. It has its own SAPI
+// STDIN/STDOUT/STDERR, no time limit, exit code = the script's exit status. `-r CODE args...` and
+// `-i` (phpinfo() as text) run code instead of a file, as php's own options do. It has its own SAPI
 // module and its own engine start/stop (the server engine is never started in that process).
 //
 // Threads: the main thread, for the whole process.
@@ -10,8 +11,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
+#include <vector>
 
 #include "sapi/engine.h"
+#include "sapi/ini_config.h"
 #include "sapi/php_includes.h"
 
 namespace pogo::sapi {
@@ -61,10 +65,16 @@ void cli_register_variables(zval* arr) {
 
 void cli_log_message(const char* message, int) { std::fprintf(stderr, "%s\n", message); }
 
-void cli_ini_defaults(HashTable* configuration) {
+void add_cli_ini_default(HashTable* configuration, std::string_view name, std::string_view value) {
   zval v;
-  ZVAL_NEW_STR(&v, zend_string_init("1", 1, 1));
-  zend_hash_str_update(configuration, "display_errors", sizeof("display_errors") - 1, &v);
+  ZVAL_NEW_STR(&v, zend_string_init(value.data(), value.size(), 1));
+  zend_hash_str_update(configuration, name.data(), name.size(), &v);
+}
+
+// The same Debian defaults as the server's (ini_config.h), so a script behaves alike in both.
+void cli_ini_defaults(HashTable* configuration) {
+  add_cli_ini_default(configuration, "display_errors", "1");
+  for (const auto& [name, value] : debian_ini_defaults()) add_cli_ini_default(configuration, name, value);
 }
 
 sapi_module_struct g_cli = {
@@ -118,11 +128,13 @@ void register_std_constant(const char* name, const char* url, const char* mode) 
   zend_register_constant(&c);
 }
 
-// C-like: bailouts unwind through here. Returns the exit status.
-int execute(const char* script) {
-  volatile int status = 1;
+// C-like: bailouts unwind through here. Returns the exit status. Runs `code` when it is not
+// null, else the file `script`.
+int execute(const char* script, const char* code) {
+  volatile bool started = false;
   zend_first_try {
     if (php_request_startup() == SUCCESS) {
+      started = true;
       SG(headers_sent) = 1;
       SG(request_info).no_headers = 1;
       register_std_constant("STDIN", "php://stdin", "rb");
@@ -130,19 +142,23 @@ int execute(const char* script) {
       register_std_constant("STDERR", "php://stderr", "wb");
       CG(skip_shebang) = 1;
       EG(exit_status) = 0;
-      zend_file_handle fh;
-      zend_stream_init_filename(&fh, script);
-      php_execute_script(&fh);
-      zend_destroy_file_handle(&fh);
-      status = 0;
+      if (code) {
+        // An uncaught exception is reported and sets the exit status to 255, as with php -r.
+        zend_eval_string_ex(code, nullptr, "Command line code", /*handle_exceptions=*/true);
+      } else {
+        zend_file_handle fh;
+        zend_stream_init_filename(&fh, script);
+        php_execute_script(&fh);
+        zend_destroy_file_handle(&fh);
+      }
     }
   } zend_end_try();
   zend_try {
     php_request_shutdown(nullptr);
   } zend_end_try();
-  // exit() in the script or a shutdown function, or 255 after a fatal error.
-  if (status == 0) status = EG(exit_status);
-  return status;
+  // exit() in the script or a shutdown function, or 255 after a fatal error (also one that
+  // bailed out of -r code, which has no zend_try of its own as php_execute_script has).
+  return started ? EG(exit_status) : 1;
 }
 
 }  // namespace
@@ -156,11 +172,27 @@ int run_php_cli(int argc, char** argv) {
     std::fprintf(stderr, "pogo: php-cli needs a script\n");
     return 1;
   }
-  if (::access(argv[0], R_OK) != 0) {
+  // -r CODE [args...] and -i: $argv[0] is "Standard input code", as php names it.
+  static char kCodeName[] = "Standard input code";
+  const char* code = nullptr;
+  std::vector<char*> code_argv;
+  const std::string_view first = argv[0];
+  if (first == "-i" || first == "-r") {
+    if (first == "-r" && argc < 2) {
+      std::fprintf(stderr, "pogo: php-cli -r needs the code to run\n");
+      return 1;
+    }
+    code = first == "-i" ? "phpinfo();" : argv[1];
+    code_argv.push_back(kCodeName);
+    for (int i = first == "-r" ? 2 : 1; i < argc; ++i) code_argv.push_back(argv[i]);
+    code_argv.push_back(nullptr);
+    argc = int(code_argv.size()) - 1;
+    argv = code_argv.data();
+  } else if (::access(argv[0], R_OK) != 0) {
     std::printf("Could not open input file: %s\n", argv[0]);
     return 1;
   }
-  g_script = argv[0];
+  g_script = code ? "" : argv[0];
   std::signal(SIGPIPE, SIG_IGN);
 
   php_tsrm_startup();
@@ -179,9 +211,9 @@ int run_php_cli(int argc, char** argv) {
   SG(options) |= SAPI_OPTION_NO_CHDIR;
   SG(request_info).argc = argc;
   SG(request_info).argv = argv;
-  SG(request_info).path_translated = argv[0];
+  SG(request_info).path_translated = code ? nullptr : argv[0];
 
-  int status = execute(argv[0]);
+  int status = execute(argv[0], code);
 
   php_module_shutdown();
   sapi_shutdown();

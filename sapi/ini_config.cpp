@@ -132,6 +132,20 @@ std::string opcache_extension_path() {
   return is_file(p) ? p : std::string();
 }
 
+std::vector<std::pair<std::string, std::string>> debian_ini_defaults(const std::string& sessions_dir) {
+  std::vector<std::pair<std::string, std::string>> defaults = {
+      // Debian builds with --with-mysql-sock: where its mariadb-server and mysql-server listen,
+      // so `localhost` (which mysqlnd takes as "the Unix socket") reaches the local server.
+      // Debian prints /var/run/mysqld/mysqld.sock, the same place through the /var/run symlink.
+      {"mysqli.default_socket", "/run/mysqld/mysqld.sock"},
+      {"pdo_mysql.default_socket", "/run/mysqld/mysqld.sock"},
+      // Off in PHP 8.2.36, the point release Debian ships now; the cached build predates it.
+      {"session.upload_progress.enabled", "0"},
+  };
+  if (!is_dir(sessions_dir)) defaults.emplace_back("session.save_path", "");
+  return defaults;
+}
+
 IniPlan plan_ini(const std::string& explicit_path,
                  const std::vector<std::pair<std::string, std::string>>& overrides,
                  std::string_view sapi_name, bool load_opcache) {

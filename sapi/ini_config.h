@@ -1,5 +1,6 @@
 // How Pogo layers php.ini: PHP's defaults, then Pogo's server defaults (ini_defaults, below every
-// file), then the php.ini file (-c, else PHPRC, else the build's default directory) and the scan
+// file: Debian's php8.2 defaults, debian_ini_defaults below, and the server's or the CLI's own),
+// then the php.ini file (-c, else PHPRC, else the build's default directory) and the scan
 // directory, then `ini_entries` — the OPcache extension line when no file loads it, and the
 // Caddyfile's php_ini overrides, which therefore win.
 //
@@ -31,5 +32,16 @@ bool ini_loads_opcache(const std::string& explicit_path,
 
 // Path of the OPcache shared object of this build, or empty when it is absent.
 std::string opcache_extension_path();
+
+// The defaults Debian's php8.2 gets from its configure flags (and its newer point release) that
+// this build lacks, because changing the build's flags would rebuild PHP everywhere: both SAPIs
+// (server and php-cli) put them in their ini_defaults, so any php.ini still overrides them. The
+// Debian patches this build already carries give the rest (include_path ".:/usr/share/php",
+// session.save_path "/var/lib/php/sessions", date.timezone "UTC"). When
+// `sessions_dir` (Debian's session directory, made by its php-common package and by
+// scripts/setup) is missing, session.save_path becomes "" — PHP's own default, the temporary
+// directory — so sessions work on a host without it rather than failing on every session_start.
+std::vector<std::pair<std::string, std::string>> debian_ini_defaults(
+    const std::string& sessions_dir = "/var/lib/php/sessions");
 
 }  // namespace pogo::sapi

@@ -6,6 +6,7 @@
 
 #include "sapi/php_includes.h"
 #include "sapi/client_abort.h"
+#include "sapi/ini_config.h"
 #include "sapi/request.h"
 #include "sapi/worker_strategy.h"
 #include "sapi/server_variables.h"
@@ -149,8 +150,10 @@ void add_ini_default(HashTable* configuration, std::string_view name, std::strin
 }
 
 // Pogo's defaults, below every ini file: errors go to the server log, not to clients (PHP's
-// built-in defaults do the opposite, and the build installs no php.ini), and never as HTML.
+// built-in defaults do the opposite, and the build installs no php.ini), and never as HTML; and
+// the defaults of Debian's own PHP build (ini_config.h).
 void ini_defaults(HashTable* configuration) {
+  for (const auto& [name, value] : debian_ini_defaults()) add_ini_default(configuration, name, value);
   add_ini_default(configuration, "display_errors", "0");
   add_ini_default(configuration, "log_errors", "1");
   add_ini_default(configuration, "html_errors", "0");

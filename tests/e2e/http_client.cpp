@@ -209,7 +209,12 @@ HttpClient::~HttpClient() { curl_easy_cleanup(curl_); }
 Response HttpClient::perform(const Request& req) {
     // reset clears the options but keeps the connection cache (keep-alive) and cookies.
     curl_easy_reset(curl_);
-    Transfer t(req);
+    Request with_cookies;
+    if (keep_cookies_ && !req.use_cookie_engine) {
+        with_cookies = req;
+        with_cookies.use_cookie_engine = true;
+    }
+    Transfer t(keep_cookies_ && !req.use_cookie_engine ? with_cookies : req);
     t.configure(curl_);
     CURLcode rc = curl_easy_perform(curl_);
     return t.finish(curl_, rc);

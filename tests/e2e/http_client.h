@@ -102,8 +102,13 @@ public:
     Response post_multipart(const std::string& url, const std::vector<Header>& fields,
                             const std::vector<MimeFile>& files);
 
+    // From now on every request of this client sends and stores cookies (a browser's session:
+    // the cookie jar lives in the handle, in memory), whatever its Request::use_cookie_engine.
+    void keep_cookies() { keep_cookies_ = true; }
+
 private:
     CURL* curl_;
+    bool keep_cookies_ = false;
 };
 
 // Sends every request at once over its own connection (curl_multi) and returns the responses in

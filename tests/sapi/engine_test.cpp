@@ -20,6 +20,11 @@ TEST_CASE("engine: frankenphp SAPI, ZTS, Pogo's ini defaults, Caddyfile override
   CHECK(j["html_errors"] == "0");
   CHECK(j["log_errors"] == "1");
   CHECK(j["session_save_path"] == "/tmp");  // from EngineOptions::ini
+  // Debian's php8.2 defaults (ini_config.h), below the overrides.
+  CHECK(j["mysqli_default_socket"] == "/run/mysqld/mysqld.sock");
+  CHECK(j["pdo_mysql_default_socket"] == "/run/mysqld/mysqld.sock");
+  CHECK(j["include_path"] == ".:/usr/share/php");
+  CHECK(j["upload_progress"] == "0");
 #if !defined(__SANITIZE_ADDRESS__)
   CHECK(j["opcache_loaded"] == true);
   CHECK(j["opcache_enabled"] == true);

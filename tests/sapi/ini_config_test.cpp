@@ -62,3 +62,18 @@ TEST_CASE("a directive spanning lines is refused") {
                   std::runtime_error);
   CHECK_THROWS_AS(plan_ini("", {{"", "1"}}, "frankenphp", false), std::runtime_error);
 }
+
+TEST_CASE("Debian's defaults: the MySQL socket, upload progress off, sessions where Debian keeps them") {
+  using pogo::sapi::debian_ini_defaults;
+  using Defaults = std::vector<std::pair<std::string, std::string>>;
+  const Defaults always = {{"mysqli.default_socket", "/run/mysqld/mysqld.sock"},
+                           {"pdo_mysql.default_socket", "/run/mysqld/mysqld.sock"},
+                           {"session.upload_progress.enabled", "0"}};
+  // The directory exists: PHP's compiled-in session.save_path (Debian's patch) stands.
+  CHECK(debian_ini_defaults("/tmp") == always);
+  // It does not: PHP's upstream default (empty: the temporary directory) instead of a
+  // session_start() that fails on every request.
+  Defaults without = always;
+  without.emplace_back("session.save_path", "");
+  CHECK(debian_ini_defaults("/nonexistent-pogo-sessions") == without);
+}
