@@ -99,7 +99,11 @@ const char* const kInline[] = {
 		index index.php
 		try_files {path} index.php
 		file_server off
-		worker public/worker.php 2
+		worker worker.php 2
+		worker {
+			file ../pogo/cpu-worker.php
+			match /jobs/*
+		}
 	}
 	file_server browse {
 		hide .git
