@@ -70,13 +70,15 @@ class PhpHandler final : public Handler {
     std::string root = effective_root(spec_.root, r);
     std::string real_root = spec_.resolve_root_symlink ? server::real_root(root).value_or(root) : root;
     RequestHead& h = r.head;
-    // FrankenPHP puts the `match` routes before its try_files rewrite: an existing file that is
-    // not PHP is still served as is, every other matching path goes to the worker as it is.
+    // FrankenPHP puts the `match` routes before its try_files rewrite: what Caddy's `file {path}`
+    // finds and is not PHP is still served as is (a file; a directory only in its slash form, so
+    // never "/"), every other matching path goes to the worker as it is.
     if (const ScopedWorker* w = matching_worker(h.path)) {
       if (static_ && !lower_ascii(h.path).ends_with(".php")) {
         struct stat st {};
         auto file = resolve_inside_root(real_root, h.path, &st);
-        if (file && S_ISREG(st.st_mode)) return static_->handle(r);
+        bool dir_form = h.path.size() > 1 && h.path.back() == '/';
+        if (file && (dir_form ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))) return static_->handle(r);
       }
       return to_worker(*w, real_root, r);
     }

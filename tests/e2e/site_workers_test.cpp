@@ -95,6 +95,7 @@ TEST_CASE("two sites, each with its own worker of the same file: requests stay i
     TempDir dir;
     write_report_scripts(dir.path(), {"public/index.php", "public/other.php"});
     write_file(dir / "public/style.css", "body{}\n");
+    write_file(dir / "public/docs/index.html", "docs\n");
     // Site 1: the worker is reached by its file (the front controller); its file is relative to
     // the working directory. Site 2: `match *`, its file relative to php_server's own `root`.
     Run run = start_run(dir, R"(:{$PORT} {
@@ -137,6 +138,10 @@ TEST_CASE("two sites, each with its own worker of the same file: requests stay i
     CHECK(j["worker_name"] == "two");
     CHECK(j["n"] == 2);
     CHECK(client.get(run.url("/style.css", run.port2)).body == "body{}\n");
+    // Directories, as Caddy's `file {path}` sees them: only the slash form is one (never "/").
+    CHECK(client.get(run.url("/docs/", run.port2)).body == "docs\n");
+    CHECK(get_json(client, run.url("/docs", run.port2))["n"] == 3);
+    CHECK(get_json(client, run.url("/", run.port2))["n"] == 4);
 
     // Site 1's other scripts run classic; site 1 never reaches site 2's worker.
     j = get_json(client, run.url("/other.php"));

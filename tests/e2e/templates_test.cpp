@@ -21,7 +21,7 @@ namespace {
 
 // FrankenPHP's image: global options, the frankenphp block, extra config and the site's extra
 // directives all come from the environment, each on a line of its own, empty by default.
-const char* const kFrankenPhpImage = R"(# The shape of FrankenPHP's image Caddyfile.
+const char* const kFrankenPhpImage = R"CF(# The shape of FrankenPHP's image Caddyfile.
 {
 	skip_install_trust
 
@@ -46,12 +46,12 @@ const char* const kFrankenPhpImage = R"(# The shape of FrankenPHP's image Caddyf
 }
 
 import Caddyfile.d/*.caddyfile
-)";
+)CF";
 
 // symfony-docker: a global worker on the front controller whose block takes more lines from the
 // environment, a filtered access log, the front-controller rewrite with `not file`, and PHP only
 // for index.php (every other .php file hidden).
-const char* const kSymfonyDocker = R"({
+const char* const kSymfonyDocker = R"CF({
 	skip_install_trust
 
 	{$CADDY_GLOBAL_OPTIONS}
@@ -102,11 +102,11 @@ const char* const kSymfonyDocker = R"({
 		hide *.php
 	}
 }
-)";
+)CF";
 
 // API Platform: the worker comes from `FRANKENPHP_CONFIG="import worker.Caddyfile"`, php_server
 // serves the API; the PWA matcher (an `expression`) would go to a reverse_proxy, answered here.
-const char* const kApiPlatform = R"({
+const char* const kApiPlatform = R"CF({
 	skip_install_trust
 
 	{$CADDY_GLOBAL_OPTIONS}
@@ -144,17 +144,17 @@ const char* const kApiPlatform = R"({
 
 	php_server
 }
-)";
+)CF";
 
-const char* const kApiPlatformWorker = R"(worker {
+const char* const kApiPlatformWorker = R"CF(worker {
 	file ./public/index.php
 	env APP_RUNTIME Runtime\FrankenPhpSymfony\Runtime
 }
-)";
+)CF";
 
 // Laravel Octane's first stub: a global worker with its count from the environment (empty: the
 // default), a log filter in the older `wrap` + `fields` syntax, everything in a `route`.
-const char* const kOctane2023 = R"({
+const char* const kOctane2023 = R"CF({
 	{$CADDY_GLOBAL_OPTIONS}
 
 	admin {$CADDY_SERVER_ADMIN_HOST}:{$CADDY_SERVER_ADMIN_PORT}
@@ -191,7 +191,7 @@ const char* const kOctane2023 = R"({
 		}
 	}
 }
-)";
+)CF";
 
 // Octane's later stub: the worker block takes whole lines from the environment (with a space
 // after them, as the stub has), static files only through file_server @static, error pages.
@@ -203,7 +203,7 @@ const char* const kOctane2025 = "{\n\t{$CADDY_GLOBAL_OPTIONS}\n\n"
                                 "\t\t\t{$CADDY_SERVER_WATCH_DIRECTIVES}\n"
                                 "\t\t}\n\t}\n}\n\n"
                                 "{$CADDY_EXTRA_CONFIG} \n\n"
-                                R"({$CADDY_SERVER_SERVER_NAME} {
+                                R"CF({$CADDY_SERVER_SERVER_NAME} {
 	log {
 		level {$CADDY_SERVER_LOG_LEVEL}
 		format filter {
@@ -238,10 +238,10 @@ const char* const kOctane2025 = "{\n\t{$CADDY_GLOBAL_OPTIONS}\n\n"
 		respond "{err.status_code} {err.status_text}" {err.status_code}
 	}
 }
-)";
+)CF";
 
 // A site-level worker in php_server taking every path (`match *`), the log as JSON in a file.
-const char* const kOctaneSiteWorker = R"({
+const char* const kOctaneSiteWorker = R"CF({
 	{$CADDY_GLOBAL_OPTIONS}
 
 	admin {$CADDY_SERVER_ADMIN_HOST}:{$CADDY_SERVER_ADMIN_PORT}
@@ -272,7 +272,7 @@ const char* const kOctaneSiteWorker = R"({
 		}
 	}
 }
-)";
+)CF";
 
 // The app: public/index.php (front controller and worker script), another script, assets.
 void write_app(const fs::path& root) {
@@ -302,7 +302,9 @@ json get_json(HttpClient& client, const std::string& url, std::vector<std::strin
 void check_compression(HttpClient& client, const std::string& site, const fs::path& public_dir) {
     Response r = client.get(site + "/?pad=400", {"Accept-Encoding: gzip"});
     CHECK(r.header("Content-Encoding") == "gzip");
-    CHECK(r.header("Vary").find("Accept-Encoding") != std::string::npos);
+    std::string vary;  // encode's, beside vulcain's where it runs
+    for (const std::string& v : r.headers_named("Vary")) vary += v + ",";
+    CHECK(vary.find("Accept-Encoding") != std::string::npos);
     CHECK(json::parse(gunzip(r.body))["pad"].get<std::string>().size() == 2000);
     r = client.get(site + "/app.js", {"Accept-Encoding: zstd"});
     CHECK(r.header("Content-Encoding") == "zstd");
@@ -395,9 +397,12 @@ TEST_CASE("symfony-docker's Caddyfile: global worker, not-file rewrite to the fr
     CHECK(j["script"] == "/index.php");
     CHECK(j["uri"] == "/products/42?authorization=secret-token");
     int n = j["n"].get<int>();
-    Response r = client.get(site + "/index.php");
+    Response r = client.get(site + "/cart");
     CHECK(body_json(r)["n"] == n + 1);
     CHECK(r.header("Permissions-Policy") == "browsing-topics=()");
+    // index.php itself exists, so it is not rewritten, and `path index.php` only matches the
+    // rewritten path (Caddy keeps a rewrite's relative target as written): hidden, as in Caddy.
+    CHECK(client.get(site + "/index.php").status == 404);
     // The second address of the site.
     r = client.get(site + "/products", {"Host: php:" + std::to_string(port)});
     CHECK(body_json(r)["worker"] == "1");
@@ -446,7 +451,7 @@ TEST_CASE("API Platform's Caddyfile: worker imported through FRANKENPHP_CONFIG, 
     CHECK(pogo->stop() == 0);
 }
 
-TEST_CASE("Laravel Octane's first stub: worker count from the environment, symlinked public path, log filter") {
+TEST_CASE("Laravel Octane's first stub: worker count from the environment, symlinked public path, JSON log") {
     TempDir dir;
     // A deployment layout: the public path is reached through a symbolic link (the stub's
     // resolve_root_symlink); the worker is the front controller.
@@ -474,9 +479,10 @@ TEST_CASE("Laravel Octane's first stub: worker count from the environment, symli
     CHECK(client.get(site + "/style.css").body == "body{color:red}\n");
     check_compression(client, site, public_path);
     CHECK(client.get(base(admin_port) + "/metrics").status == 200);
-    // The access log goes to stderr as JSON, the authorization parameter redacted.
-    CHECK(pogo->wait_stderr("authorization=REDACTED"));
-    CHECK(pogo->stderr_text().find("abc123") == std::string::npos);
+    // The access log goes to stderr as JSON. The stub's filter names the field `uri`, which no
+    // access-log field is (Caddy's is `request>uri`): as in Caddy, nothing is redacted.
+    CHECK(pogo->wait_stderr("\"uri\":\"/dashboard?authorization=abc123\""));
+    CHECK(pogo->stderr_text().find("\"logger\":\"http.log.access.log0\"") != std::string::npos);
     CHECK(pogo->stop() == 0);
 }
 
