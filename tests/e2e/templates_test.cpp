@@ -488,15 +488,17 @@ TEST_CASE("Laravel Octane's first stub: worker count from the environment, symli
 
 TEST_CASE("Laravel Octane's later stub: worker lines from the environment, file_server @static, error pages") {
     TempDir dir;
-    write_report_scripts(dir / "public", {"frankenphp-worker.php"});
-    write_file(dir / "public/style.css", "body{color:red}\n");
-    write_file(dir / "public/app.js", std::string(2000, 'x'));
+    // A public path with a space in it: the stub quotes "{$APP_PUBLIC_PATH}" for that.
+    const fs::path app = dir / "my app";
+    write_report_scripts(app / "public", {"frankenphp-worker.php"});
+    write_file(app / "public/style.css", "body{color:red}\n");
+    write_file(app / "public/app.js", std::string(2000, 'x'));
     write_file(dir / "Caddyfile", kOctane2025);
     int port = free_port(), admin_port = free_port();
     auto pogo = start_in(dir.path(), {"CADDY_SERVER_SERVER_NAME=http://127.0.0.1:" + std::to_string(port),
                                       "CADDY_SERVER_ADMIN_HOST=127.0.0.1",
                                       "CADDY_SERVER_ADMIN_PORT=" + std::to_string(admin_port),
-                                      "APP_PUBLIC_PATH=" + (dir / "public").string(),
+                                      "APP_PUBLIC_PATH=" + (app / "public").string(),
                                       "CADDY_SERVER_WORKER_DIRECTIVE=num 2", "CADDY_SERVER_LOG_LEVEL=WARN",
                                       "CADDY_SERVER_LOGGER=json"});
     HttpClient client;
@@ -510,9 +512,9 @@ TEST_CASE("Laravel Octane's later stub: worker lines from the environment, file_
     Response r = client.get(site + "/missing.css");
     CHECK(r.status == 404);
     CHECK(r.body == "404 Not Found");
-    check_compression(client, site, dir / "public");
+    check_compression(client, site, app / "public");
     r = client.get(base(admin_port) + "/metrics");
-    CHECK(r.body.find("frankenphp_total_workers{worker=\"" + fs::canonical(dir / "public/frankenphp-worker.php").string() +
+    CHECK(r.body.find("frankenphp_total_workers{worker=\"" + fs::canonical(app / "public/frankenphp-worker.php").string() +
                       "\"} 2") != std::string::npos);
     CHECK(pogo->stop() == 0);
 }
