@@ -22,11 +22,11 @@ struct Run {
 
 // `pogo run` on `caddyfile` (sites written as :{$PORT} and :{$PORT2}), from `dir`: relative worker
 // files and roots start there, as they start from the working directory for Caddy and FrankenPHP.
-Run start_run(const TempDir& dir, const std::string& caddyfile) {
+Run start_run(const TempDir& dir, const std::string& caddyfile, std::string global = "admin off") {
     Run r;
     r.port = free_port();
     r.port2 = free_port();
-    write_file(dir / "Caddyfile", "{\n\tadmin off\n}\n" + caddyfile);
+    write_file(dir / "Caddyfile", "{\n\t" + global + "\n}\n" + caddyfile);
     fs::current_path(dir.path());
     r.pogo = std::make_unique<PogoProcess>(
         std::vector<std::string>{"run", "--config", "Caddyfile"},
@@ -148,6 +148,36 @@ TEST_CASE("two sites, each with its own worker of the same file: requests stay i
     CHECK(j["file"] == "other.php");
     CHECK(j["worker"].is_null());
     CHECK(get_json(client, run.url("/"))["worker_name"] == "one");
+    CHECK(run.pogo->stop() == 0);
+}
+
+TEST_CASE("worker names: the file by default; the same file in a second site is qualified with that site") {
+    TempDir dir;
+    write_report_scripts(dir.path(), {"public/index.php"});
+    const int admin = free_port();
+    Run run = start_run(dir, R"(:{$PORT} {
+	php_server {
+		root public
+		worker index.php 1
+	}
+}
+
+http://localhost:{$PORT2} {
+	php_server {
+		root public
+		worker index.php 1
+	}
+}
+)",
+                        "admin 127.0.0.1:" + std::to_string(admin));
+    HttpClient client;
+    Response r = client.get("http://127.0.0.1:" + std::to_string(admin) + "/metrics");
+    const std::string file = real(dir / "public/index.php");
+    CHECK(r.body.find("frankenphp_total_workers{worker=\"" + file + "\"} 1") != std::string::npos);
+    CHECK(r.body.find("frankenphp_total_workers{worker=\"localhost:" + file + "\"} 1") != std::string::npos);
+    CHECK(get_json(client, run.url("/"))["n"] == 1);
+    r = client.get(run.url("/", run.port2), {"Host: localhost:" + std::to_string(run.port2)});
+    CHECK(body_json(r)["n"] == 1);  // each site its own worker
     CHECK(run.pogo->stop() == 0);
 }
 
