@@ -293,6 +293,8 @@ b.localhost {
 	respond hi
 }
 )",
+    // Octane's error page: the status being handled.
+    ":80 {\n\trespond hi\n\thandle_errors {\n\t\trespond \"{err.status_code} {err.status_text}\" {err.status_code}\n\t}\n}",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.
