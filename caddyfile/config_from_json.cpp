@@ -220,14 +220,14 @@ std::optional<IssuerConfig> read_issuer(const json* v, const std::string& path) 
     return i;
 }
 
-PhpWorker read_worker(const json& v, const std::string& path, const Context& ctx) {
+PhpWorker read_worker(const json& v, const std::string& path, const Context& ctx, const std::string& base_dir) {
     Object o(v, path);
     PhpWorker w;
     w.name = o.str("name");
     w.file = o.str("file_name");
     if (w.file.empty()) fail(o.at("file_name"), "worker: missing the worker file");
     o.get("path");  // derived from file_name
-    w.path = join_path(ctx.working_dir, w.file);
+    w.path = join_path(base_dir.empty() ? ctx.working_dir : base_dir, w.file);
     if (ctx.options.check_files && !ctx.fs.exists(w.path)) fail(o.at("file_name"), "worker file not found: " + w.path);
     w.num = o.integer("num", 0, 0);
     w.env = o.string_map("env");

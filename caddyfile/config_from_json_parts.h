@@ -20,7 +20,8 @@ struct Context {
 
 LogConfig read_log(const json& v, const std::string& path);
 std::optional<IssuerConfig> read_issuer(const json* v, const std::string& path);
-PhpWorker read_worker(const json& v, const std::string& path, const Context& ctx);
+// A relative file_name starts from base_dir (worker_base_dir), the working directory when empty.
+PhpWorker read_worker(const json& v, const std::string& path, const Context& ctx, const std::string& base_dir = {});
 Site read_site(const json& v, const std::string& path, const Context& ctx);
 
 }  // namespace caddyfile::json_read

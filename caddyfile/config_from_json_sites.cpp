@@ -6,6 +6,7 @@
 
 #include "caddyfile/config_from_json_parts.h"
 #include "caddyfile/expression.h"
+#include "caddyfile/global_options.h"
 
 namespace caddyfile::json_read {
 
@@ -244,6 +245,7 @@ HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const
         PhpSpec s;
         s.root = o.str("root");
         s.split_path = o.strings_or("split_path", s.split_path);
+        const std::string worker_dir = worker_base_dir(ctx.working_dir, s.root);
         s.resolve_root_symlink = o.boolean("resolve_root_symlink", true);
         s.env = o.pairs("env");
         s.index = o.strings_or("index", s.index);
@@ -252,7 +254,7 @@ HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const
         s.hide_defaults = o.boolean("hide_defaults", true);
         if (const json* w = o.get("workers"))
             for (size_t i = 0; i < as_array(*w, o.at("workers")).size(); ++i)
-                s.workers.push_back(read_worker((*w)[i], child(o.at("workers"), i), ctx));
+                s.workers.push_back(read_worker((*w)[i], child(o.at("workers"), i), ctx, worker_dir));
         s.upstream = o.str("ignored_upstream");
         return s;
     }

@@ -11,8 +11,8 @@ namespace {
 // FrankenPHP's default `watch` pattern (caddy/caddy.go defaultWatchPattern).
 const char* const kDefaultWatch = "./**/*.{env,php,twig,yaml,yml}";
 
-void resolve_worker_file(PhpWorker& w, const Token& at, const BuildContext& ctx) {
-    w.path = join_path(ctx.working_dir, w.file);
+void resolve_worker_file(PhpWorker& w, const Token& at, const BuildContext& ctx, const std::string& base_dir) {
+    w.path = join_path(base_dir.empty() ? ctx.working_dir : base_dir, w.file);
     if (ctx.options.check_files && !ctx.fs.exists(w.path)) fail(at, "worker file not found: " + w.path);
 }
 
@@ -40,12 +40,20 @@ std::optional<OptionProblem> check_frankenphp(const FrankenPhpOptions& f) {
                              "max_threads (" + std::to_string(f.max_threads) +
                                  ") must be greater than or equal to num_threads (" + std::to_string(f.num_threads) + ")"};
     int worker_threads = 0;
-    std::set<std::string> names;
+    std::set<std::string> names, files;
     for (size_t i = 0; i < f.workers.size(); ++i) {
         const PhpWorker& w = f.workers[i];
         worker_threads += w.num;
         if (!w.name.empty() && !names.insert(w.name).second)
             return OptionProblem{"workers", i, "two workers are named " + quoted(w.name)};
+        // A global worker belongs to no php_server: there is no set of requests to match against.
+        if (!w.match.empty())
+            return OptionProblem{"workers", i,
+                                 "worker " + quoted(w.file) +
+                                     ": \"match\" is only for a worker inside php_server or php, not a global one"};
+        // Requests reach a global worker by its file: two of one file could not be told apart.
+        if (!files.insert(w.path).second)
+            return OptionProblem{"workers", i, "two global workers have the file " + quoted(w.path)};
     }
     if (f.num_threads > 0 && worker_threads >= f.num_threads)
         return OptionProblem{"num_threads", 0,
@@ -55,7 +63,12 @@ std::optional<OptionProblem> check_frankenphp(const FrankenPhpOptions& f) {
     return std::nullopt;
 }
 
-PhpWorker parse_worker(const Segment& seg, const BuildContext& ctx) {
+std::string worker_base_dir(const std::string& working_dir, const std::string& php_root) {
+    if (php_root.empty() || php_root.find('{') != std::string::npos) return working_dir;
+    return join_path(working_dir, php_root);
+}
+
+PhpWorker parse_worker(const Segment& seg, const BuildContext& ctx, const std::string& base_dir) {
     SegmentReader r(seg);
     r.expect_args(seg.has_block ? 0 : 1, 2);
     PhpWorker w;
@@ -104,7 +117,7 @@ PhpWorker parse_worker(const Segment& seg, const BuildContext& ctx) {
         }
     }
     if (w.file.empty()) fail(seg.name(), "worker: missing the worker file (\"worker FILE\" or \"file FILE\" in its block)");
-    resolve_worker_file(w, *file_token, ctx);
+    resolve_worker_file(w, *file_token, ctx, base_dir);
     return w;
 }
 

@@ -30,9 +30,15 @@ std::optional<OptionProblem> check_frankenphp(const FrankenPhpOptions& f);
 // Letters, digits, '_', '-' and '.'.
 bool valid_pool_name(const std::string& name);
 
-// `frankenphp { }` and its `worker`, which php_server/php share.
+// `frankenphp { }` and its `worker`, which php_server/php share. A relative worker file is resolved
+// from `base_dir` (worker_base_dir), the working directory when empty.
 void parse_frankenphp(const Segment& seg, FrankenPhpOptions& out, const BuildContext& ctx);
-PhpWorker parse_worker(const Segment& seg, const BuildContext& ctx);
+PhpWorker parse_worker(const Segment& seg, const BuildContext& ctx, const std::string& base_dir = {});
+
+// Where a relative worker file starts, as FrankenPHP resolves it: from the `root` written in the
+// php_server/php block when there is one (caddy/module.go joins them), else from the working
+// directory. A root with runtime placeholders is only known per request: the working directory.
+std::string worker_base_dir(const std::string& working_dir, const std::string& php_root);
 
 // email, acme_ca, storage, cert_issuer, ... (certificate_options.cpp). False: not one of them.
 bool parse_certificate_option(const Segment& seg, GlobalOptions& out, const BuildContext& ctx);

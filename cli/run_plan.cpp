@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
+#include <set>
 
 #include "caddyfile/error.h"
 #include "caddyfile/log_json.h"
@@ -118,9 +120,10 @@ sapi::EngineOptions engine_options(const cf::FrankenPhpOptions& f) {
   return e;
 }
 
-sapi::WorkerConfig worker_config(const cf::PhpWorker& w, const cf::KeyValues& site_env) {
+sapi::WorkerConfig worker_config(const cf::PhpWorker& w, const cf::KeyValues& site_env, bool scoped) {
   sapi::WorkerConfig c;
   c.file = w.path;
+  c.scoped = scoped;
   c.num = unsigned(w.num);
   c.env = site_env;
   c.env.insert(c.env.end(), w.env.begin(), w.env.end());
@@ -135,11 +138,54 @@ sapi::WorkerConfig worker_config(const cf::PhpWorker& w, const cf::KeyValues& si
   return c;
 }
 
+// A worker's file as FrankenPHP keeps it: symbolic links resolved (its requests are recognised by
+// SCRIPT_FILENAME, which a symlinked root resolves too), and its name as FrankenPHP's
+// createUniqueWorkerName gives it: its own, else that file; a name already taken is first
+// qualified with the site's name ("host:name", or ":port:name" for a site without a host), then
+// numbered ("name_1", ...). A php_server block finds its workers by these names.
+void settle_worker(cf::PhpWorker& w, std::string site_name, std::set<std::string>& names) {
+  std::error_code ec;
+  std::filesystem::path real = std::filesystem::weakly_canonical(w.path, ec);
+  if (!ec) w.path = real.string();
+  const std::string base = w.name.empty() ? w.path : w.name;
+  std::string name = base;
+  for (int n = 1; !names.insert(name).second;) {
+    if (!site_name.empty()) {
+      name = site_name + ":" + base;
+      site_name.clear();
+    } else {
+      name = base + "_" + std::to_string(n++);
+    }
+  }
+  w.name = name;
+}
+
+void settle_site_workers(std::vector<cf::Handler>& handlers, const std::string& site_name, std::set<std::string>& names) {
+  for (cf::Handler& h : handlers) {
+    if (auto* php = std::get_if<cf::PhpSpec>(&h.spec))
+      for (cf::PhpWorker& w : php->workers) settle_worker(w, site_name, names);
+    if (auto* sub = std::get_if<cf::SubrouteSpec>(&h.spec)) settle_site_workers(sub->handlers, site_name, names);
+  }
+}
+
+cf::Config with_settled_workers(cf::Config config) {
+  std::set<std::string> names;
+  for (cf::PhpWorker& w : config.global.frankenphp.workers) settle_worker(w, "", names);
+  for (cf::Site& s : config.sites) {
+    std::string site_name;
+    if (!s.addresses.empty())
+      site_name = s.addresses.front().host.empty() ? ":" + std::to_string(s.addresses.front().port)
+                                                   : s.addresses.front().host;
+    settle_site_workers(s.handlers, site_name, names);
+  }
+  return config;
+}
+
 // Workers declared inside php_server / php blocks, at any depth of the handler tree.
 void collect_site_workers(const std::vector<cf::Handler>& handlers, std::vector<sapi::WorkerConfig>& out) {
   for (const cf::Handler& h : handlers) {
     if (const auto* php = std::get_if<cf::PhpSpec>(&h.spec))
-      for (const cf::PhpWorker& w : php->workers) out.push_back(worker_config(w, php->env));
+      for (const cf::PhpWorker& w : php->workers) out.push_back(worker_config(w, php->env, true));
     if (const auto* sub = std::get_if<cf::SubrouteSpec>(&h.spec)) collect_site_workers(sub->handlers, out);
   }
 }
@@ -156,7 +202,7 @@ sapi::BackendOptions backend_options(const cf::Config& config) {
     b.max_idle_time = ms(*f.max_idle_time);
   }
   b.max_requests = unsigned(f.max_requests);
-  for (const cf::PhpWorker& w : f.workers) b.workers.push_back(worker_config(w, {}));
+  for (const cf::PhpWorker& w : f.workers) b.workers.push_back(worker_config(w, {}, false));
   for (const cf::Site& s : config.sites) collect_site_workers(s.handlers, b.workers);
   for (auto& w : b.workers) {
     w.max_requests = b.max_requests;
@@ -169,7 +215,8 @@ sapi::BackendOptions backend_options(const cf::Config& config) {
 
 }  // namespace
 
-ServePlan plan_for(const cf::Config& config) {
+ServePlan plan_for(const cf::Config& written) {
+  const cf::Config config = with_settled_workers(written);
   server::ServerOptions opts = server_options(config.global);
   if (config.sites.empty()) fail({config.source, 1}, "no site to serve: the Caddyfile has no site block");
   // Every configuration error surfaces before anything starts.

@@ -51,14 +51,6 @@ BackendOptions with_threads(unsigned n) {
   return o;
 }
 
-// A `match` pattern: "/exact", "/prefix/*" or "*".
-bool path_matches(const std::string& pattern, const std::string& path) {
-  if (pattern == "*") return true;
-  if (!pattern.empty() && pattern.back() == '*')
-    return path.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
-  return pattern == path;
-}
-
 }  // namespace
 
 PhpBackend::PhpBackend(unsigned num_threads) : PhpBackend(with_threads(num_threads)) {}
@@ -131,12 +123,15 @@ std::unique_ptr<PhpThread> PhpBackend::spawn(unsigned index, bool scaled, StartG
       [this](PhpThread* t) { ended(t); }, scaled, options_.interrupt_group);
 }
 
+// The worker the php_server/php block chose (head.worker), else a global worker by its file (as
+// FrankenPHP: a site's workers are reached only from their own block), else a regular thread.
 RequestQueue* PhpBackend::route(const server::RequestHead& head) {
+  if (!head.worker.empty()) {
+    for (auto& w : workers_)
+      if (w->threads->config().scoped && worker_display_name(w->threads->config()) == head.worker) return &w->queue;
+  }
   for (auto& w : workers_)
-    if (w->threads->config().file == head.script_filename) return &w->queue;
-  for (auto& w : workers_)
-    for (const auto& pattern : w->threads->config().match)
-      if (path_matches(pattern, head.path)) return &w->queue;
+    if (!w->threads->config().scoped && w->threads->config().file == head.script_filename) return &w->queue;
   return &queue_;
 }
 

@@ -27,7 +27,10 @@ struct WorkerConfig {
   // Boots in a row that end before reaching frankenphp_handle_request before start-up fails
   // (while starting) or an error is logged (later); 0 = never give up.
   unsigned max_consecutive_failures = 6;
-  std::vector<std::string> match;  // request paths also sent to this worker ("/api/*", "/exact")
+  std::vector<std::string> match;  // request paths its php_server sends to it (informational here)
+  // Declared in a php_server/php block: reached only through the requests that block routes to it
+  // (RequestHead::worker, by name), never by another site's script of the same file.
+  bool scoped = false;
   unsigned max_requests = 0;       // restart the worker thread after N requests; 0 = never
   // This worker's ceiling when the backend grows threads under load (thread_scaling.h); 0 = only
   // the backend's max_threads bounds it. Below `num` it means no growth.

@@ -72,6 +72,9 @@ struct RequestHead {
   std::string script_name;
   std::string path_info;
   std::vector<std::pair<std::string, std::string>> env;  // extra variables from the config
+  // The worker of the php_server/php block that routed here (its key: the worker's name, or its
+  // file when unnamed); empty: a global worker whose file is script_filename, or a regular thread.
+  std::string worker;
 
   // The client: client_ip when trusted proxies named one, else the peer.
   const std::string& client() const { return client_ip.empty() ? remote_addr : client_ip; }

@@ -32,18 +32,31 @@ HandlerSpec parse(DirectiveInput& in, Kind kind) {
         spec.file_server = kind == Kind::server;
     }
     const std::string context = name_of(kind);
+    // A relative worker file starts from this block's `root`, wherever `root` is written in it.
+    std::string worker_dir = in.ctx.build.working_dir;
+    for (const Segment& sub : in.seg.block)
+        if (sub.name().text == "root" && sub.tokens.size() == 2)
+            worker_dir = worker_base_dir(in.ctx.build.working_dir, sub.tokens[1].text);
     for (const Segment& sub : in.seg.block) {
         SegmentReader s(sub);
         const std::string& n = s.name().text;
         if (n == "worker" && kind != Kind::fastcgi) {
-            spec.workers.push_back(parse_worker(sub, in.ctx.build));
+            PhpWorker w = parse_worker(sub, in.ctx.build, worker_dir);
+            // As FrankenPHP: requests reach a worker without `match` by its file, so two of one file
+            // in one block could not be told apart.
+            for (const PhpWorker& other : spec.workers)
+                if (other.path == w.path && other.match.empty() && w.match.empty())
+                    fail(sub.name(), context + ": two workers of this block have the file " + quoted(w.path));
+            spec.workers.push_back(std::move(w));
             continue;
         }
         s.no_block();
         if (n == "root") {
             s.expect_args(1, 1);
             spec.root = s.text(0);
-        } else if (n == "split_path" || (kind == Kind::fastcgi && n == "split")) {
+        } else if (n == "split" || n == "split_path") {
+            // FrankenPHP's code reads `split` (Caddy's php_fastcgi name) while its documentation
+            // writes `split_path`: configs copied from either must load.
             s.expect_args(1, 64);
             spec.split_path = s.texts();
         } else if (n == "resolve_root_symlink") {

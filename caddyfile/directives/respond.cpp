@@ -4,10 +4,20 @@
 
 namespace caddyfile::directives {
 
+namespace {
+
+// `respond "..." {err.status_code}` (Octane's error page): the status of the error being handled,
+// which RespondSpec writes as 0.
+bool is_error_status(const Token& t) { return t.text == "{err.status_code}" || t.text == "{http.error.status_code}"; }
+
+}  // namespace
+
 HandlerSpec respond(DirectiveInput& in) {
     in.args.expect_args(0, 2);
     RespondSpec spec;
-    if (in.args.size() == 1) {
+    if (in.args.size() == 2 && is_error_status(in.args[1])) {
+        spec.body = in.args.text(0);
+    } else if (in.args.size() == 1) {
         if (looks_like_status(in.args.text(0)) && !in.args[0].quoted())
             spec.status = parse_status(in.args[0], "respond");
         else

@@ -285,8 +285,10 @@ bool Matcher::matches(Request& r) const {
   if (all_) return true;
   const RequestHead& h = r.head;
   if (!paths_.empty()) {
+    std::string_view path = h.path;
+    if (!r.relative_rewrite.empty() && r.relative_rewrite == h.path) path.remove_prefix(1);  // as Caddy sees it
     bool any = false;
-    for (const auto& p : paths_) any = any || path_pattern_matches(p, h.path);
+    for (const auto& p : paths_) any = any || path_pattern_matches(p, path);
     if (!any) return false;
   }
   if (!methods_.empty() && std::find(methods_.begin(), methods_.end(), h.method) == methods_.end()) return false;

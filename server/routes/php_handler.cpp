@@ -2,10 +2,13 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cstdlib>
 
 #include "server/path_safety.h"
+#include "server/routes/matcher.h"
 #include "server/routes/file_server.h"
 #include "server/routes/placeholders.h"
 #include "server/routes/try_files.h"
@@ -17,6 +20,20 @@ namespace {
 bool is_regular(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// One `worker` of this php_server/php block: requests reach it by `match` or by its file, and only
+// from this block (FrankenPHP scopes a php_server's workers to it).
+struct ScopedWorker {
+  std::string key;  // what the backend knows it by (RequestHead::worker)
+  std::string path;
+  std::vector<std::string> match;
+  std::vector<std::string> env_keys;  // its own env, which wins over the block's
+};
+
+std::string lower_ascii(std::string s) {
+  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 class PhpHandler final : public Handler {
@@ -42,12 +59,29 @@ class PhpHandler final : public Handler {
       use_tries_ = true;
     }
     if (kind_ == PhpKind::server && spec_.file_server) static_ = make_php_static_handler(spec_.root, spec_.hide_defaults);
+    for (const auto& w : spec_.workers) {
+      std::vector<std::string> keys;
+      for (const auto& kv : w.env) keys.push_back(kv.first);
+      workers_.push_back({w.name.empty() ? w.path : w.name, w.path, w.match, std::move(keys)});
+    }
   }
 
   std::optional<Action> handle(Request& r) const override {
     std::string root = effective_root(spec_.root, r);
     std::string real_root = spec_.resolve_root_symlink ? server::real_root(root).value_or(root) : root;
     RequestHead& h = r.head;
+    // FrankenPHP puts the `match` routes before its try_files rewrite: what Caddy's `file {path}`
+    // finds and is not PHP is still served as is (a file; a directory only in its slash form, so
+    // never "/"), every other matching path goes to the worker as it is.
+    if (const ScopedWorker* w = matching_worker(h.path)) {
+      if (static_ && !lower_ascii(h.path).ends_with(".php")) {
+        struct stat st {};
+        auto file = resolve_inside_root(real_root, h.path, &st);
+        bool dir_form = h.path.size() > 1 && h.path.back() == '/';
+        if (file && (dir_form ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))) return static_->handle(r);
+      }
+      return to_worker(*w, real_root, r);
+    }
     if (use_tries_) {
       const std::string& index = spec_.index.front();
       if (dir_redirect_ && !h.path.ends_with("/")) {
@@ -80,8 +114,13 @@ class PhpHandler final : public Handler {
       h.script_name = script_name;
       h.path_info = h.path.substr(split);
       h.script_filename = real_root + script_name;
-      h.env.clear();
-      for (const auto& [k, v] : spec_.env) h.env.emplace_back(k, replace_placeholders(v, r));
+      set_env(r);
+      h.worker.clear();
+      for (const ScopedWorker& w : workers_) {
+        if (!w.match.empty() || w.path != h.script_filename) continue;
+        assign(w, h);
+        break;
+      }
       return ToBackend{backend_};
     }
     if (static_) return static_->handle(r);
@@ -89,6 +128,44 @@ class PhpHandler final : public Handler {
   }
 
  private:
+  const ScopedWorker* matching_worker(const std::string& path) const {
+    for (const ScopedWorker& w : workers_)
+      for (const auto& pattern : w.match)
+        if (path_pattern_matches(pattern, path)) return &w;
+    return nullptr;
+  }
+
+  // A request a worker takes by `match`: whatever its path, the script is the worker's file
+  // (SCRIPT_NAME relative to the root when the file is inside it, else empty, as FrankenPHP's cgi.go).
+  Action to_worker(const ScopedWorker& w, const std::string& real_root, Request& r) const {
+    if (!backend_) return make_error_response(503);
+    RequestHead& h = r.head;
+    h.document_root = real_root;
+    h.script_filename = w.path;
+    h.script_name.clear();
+    h.path_info.clear();
+    if (w.path.size() > real_root.size() && w.path.starts_with(real_root) && w.path[real_root.size()] == '/') {
+      h.script_name = w.path.substr(real_root.size());
+      size_t split = split_position(h.path, spec_.split_path);
+      if (split != std::string::npos) h.path_info = h.path.substr(split);
+    }
+    set_env(r);
+    assign(w, h);
+    return ToBackend{backend_};
+  }
+
+  // The request goes to `w`; the worker's env (set when it started) wins over the block's.
+  static void assign(const ScopedWorker& w, RequestHead& h) {
+    h.worker = w.key;
+    std::erase_if(h.env, [&](const auto& kv) { return std::ranges::find(w.env_keys, kv.first) != w.env_keys.end(); });
+  }
+
+  void set_env(Request& r) const {
+    r.head.env.clear();
+    for (const auto& [k, v] : spec_.env) r.head.env.emplace_back(k, replace_placeholders(v, r));
+  }
+
+  std::vector<ScopedWorker> workers_;
   caddyfile::PhpSpec spec_;
   PhpKind kind_;
   Backend* backend_;

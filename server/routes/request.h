@@ -52,6 +52,10 @@ struct Request {
 
   RequestHead& head;
   std::string original_path;              // before any rewrite (`{http.request.orig_uri.path}`)
+  // h.path right after a rewrite to a target written without a leading '/' (`rewrite @x
+  // index.php`). Caddy keeps such a path as written, so only a path pattern written the same way
+  // (`path index.php`) matches it; h.path keeps its '/' for everything else. Stale once h.path moves.
+  std::string relative_rewrite;
   std::map<std::string, std::string> vars;  // placeholders set by matchers and handlers, by full name
   std::string root;                       // `root` directive: absolute; "" = the current directory
   std::optional<uint64_t> max_body_size;  // request_body

@@ -128,7 +128,10 @@ class RewriteHandler final : public Handler {
  public:
   explicit RewriteHandler(std::string to) : to_(std::move(to)) {}
   std::optional<Action> handle(Request& r) const override {
-    if (!apply_rewrite(replace_placeholders(to_, r), r.head)) return make_error_response(400);
+    std::string target = replace_placeholders(to_, r);
+    if (!apply_rewrite(target, r.head)) return make_error_response(400);
+    bool relative = !target.empty() && target[0] != '/' && target[0] != '?';
+    r.relative_rewrite = relative ? r.head.path : std::string();
     return std::nullopt;
   }
 

@@ -57,7 +57,6 @@ const char* const kFrankenphp = R"({
 			name main
 			max_threads 6
 			max_consecutive_failures 3
-			match /api/*
 			watch
 		}
 	}
@@ -99,7 +98,11 @@ const char* const kInline[] = {
 		index index.php
 		try_files {path} index.php
 		file_server off
-		worker public/worker.php 2
+		worker worker.php 2
+		worker {
+			file ../pogo/cpu-worker.php
+			match /jobs/*
+		}
 	}
 	file_server browse {
 		hide .git
@@ -339,6 +342,8 @@ b.localhost {
 	respond @cel 1
 }
 )CF",
+    // Octane's error page: the status being handled.
+    ":80 {\n\trespond hi\n\thandle_errors {\n\t\trespond \"{err.status_code} {err.status_text}\" {err.status_code}\n\t}\n}",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.
@@ -399,7 +404,7 @@ TEST_CASE("config_from_json: apps.frankenphp is FrankenPHP's app, Octane's PATCH
     CHECK(f["workers"][0]["num"] == 2);
     CHECK(f["workers"][1]["name"] == "main");
     CHECK(f["workers"][1]["env"] == json({{"APP_ENV", "prod"}, {"B", "2"}}));
-    CHECK(f["workers"][1]["match"] == json({"/api/*"}));
+    CHECK(f["workers"][1]["match"] == json::array());
     CHECK(f["workers"][1]["max_consecutive_failures"] == 3);
     CHECK(f["workers"][1]["max_threads"] == 6);
 
@@ -411,16 +416,15 @@ TEST_CASE("config_from_json: apps.frankenphp is FrankenPHP's app, Octane's PATCH
     CHECK(back.global.frankenphp.workers[1].env == KeyValues{{"APP_ENV", "prod"}, {"B", "2"}});
     CHECK(back.global.frankenphp.max_wait_time == std::chrono::seconds(2));
 
-    // FrankenPHP's own spellings are accepted too: a duration string, max_threads "auto", match
-    // as one string, keys left out.
+    // FrankenPHP's own spellings are accepted too: a duration string, max_threads "auto", keys
+    // left out.
     json short_body = {{"num_threads", 8},
                        {"max_threads", "auto"},
                        {"max_wait_time", "1m"},
-                       {"workers", {{{"file_name", "public/worker.php"}, {"num", 2}, {"match", "/w/*"}}}}};
+                       {"workers", {{{"file_name", "public/worker.php"}, {"num", 2}}}}};
     const Config s = config_from_json(patch_frankenphp(j, short_body), test::app_options());
     CHECK(s.global.frankenphp.max_threads == -1);
     CHECK(s.global.frankenphp.max_wait_time == std::chrono::minutes(1));
-    CHECK(s.global.frankenphp.workers.at(0).match == std::vector<std::string>{"/w/*"});
     CHECK(s.global.frankenphp.workers.at(0).path == "/app/public/worker.php");
     CHECK(!s.global.frankenphp.max_idle_time);
 }
@@ -483,6 +487,11 @@ TEST_CASE("config_from_json: bad documents name the JSON path") {
          "config: /apps/frankenphp/max_threads: max_threads (4) must be greater than or equal to num_threads (8)"},
         {[](json& d) { d["apps"]["frankenphp"]["workers"][0]["name"] = "main"; },
          "config: /apps/frankenphp/workers/1/name: two workers are named \"main\""},
+        {[](json& d) { d["apps"]["frankenphp"]["workers"][1]["match"] = "/w/*"; },
+         "config: /apps/frankenphp/workers/1/name: worker \"/app/public/index.php\": \"match\" is only for a worker "
+         "inside php_server or php, not a global one"},
+        {[](json& d) { d["apps"]["frankenphp"]["workers"][1]["file_name"] = "public/worker.php"; },
+         "config: /apps/frankenphp/workers/1/name: two global workers have the file \"/app/public/worker.php\""},
         {[](json& d) { d["apps"]["frankenphp"]["bogus"] = 1; }, "config: /apps/frankenphp: unknown key \"bogus\""},
         {[](json& d) { d["apps"]["frankenphp"]["max_wait_time"] = "soon"; },
          "config: /apps/frankenphp/max_wait_time: invalid duration \"soon\""},
@@ -514,7 +523,7 @@ TEST_CASE("config_from_json: bad documents name the JSON path") {
         {[](json& d) { d["sites"][0]["addresses"][0]["where"] = "Caddyfile"; },
          "config: /sites/0/addresses/0/where: expected \"FILE:LINE\", got \"Caddyfile\""},
         {[](json& d) { d["sites"].push_back(d["sites"][0]); },
-         "/app/Caddyfile:27: site \":8080\" is already defined at /app/Caddyfile:27"},
+         "/app/Caddyfile:26: site \":8080\" is already defined at /app/Caddyfile:26"},
         {[](json& d) { d["apps"]["http"]["servers"]["srv0"]["listen"] = json({":1"}); },
          "config: /apps/http is derived from /sites: edit the sites instead"},
         {[](json& d) { d["https"]["install_trust"] = true; },

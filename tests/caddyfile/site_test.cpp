@@ -78,7 +78,7 @@ TEST_CASE("sites: directives parse into typed specs") {
 		index index.php
 		try_files {path} index.php
 		file_server off
-		worker public/worker.php 2
+		worker worker.php 2
 	}
 	file_server browse {
 		hide .git
@@ -134,7 +134,7 @@ TEST_CASE("sites: directives parse into typed specs") {
     CHECK(php.env == KeyValues{{"APP_ENV", "prod"}});
     CHECK(!php.file_server);
     REQUIRE(php.workers.size() == 1);
-    CHECK(php.workers[0].path == "/app/public/worker.php");
+    CHECK(php.workers[0].path == "/app/public/worker.php");  // relative to the block's root
     CHECK(std::get<FileServerSpec>(spec(13)).browse);
     CHECK(std::get<FileServerSpec>(spec(13)).hide == std::vector<std::string>{".git"});
     REQUIRE(s.logs.size() == 1);
@@ -149,6 +149,61 @@ TEST_CASE("sites: directives parse into typed specs") {
     CHECK(m.query[0] == std::pair<std::string, std::string>{"debug", "1"});
     CHECK(m.remote_ips == std::vector<std::string>{"10.0.0.0/8"});
     CHECK(m.expression == "{http.request.host} == \"example.com\"");
+}
+
+TEST_CASE("sites: php_server and php workers, as FrankenPHP reads them") {
+    Config c = test::load(R"(:8080 {
+	php_server {
+		worker {
+			file index.php
+			num 2
+			name front
+			env APP_ENV prod
+			match /api/* *.json
+			watch
+			max_threads 4
+			max_consecutive_failures -1
+		}
+		split .php .phtml
+		root public
+		worker ../pogo/cpu-worker.php
+	}
+	php /jobs/* {
+		worker /app/public/worker.php 1
+		split .php
+	}
+}
+)");
+    const Site& s = c.sites.at(0);
+    const auto& server = std::get<PhpSpec>(s.handlers.at(1).spec);  // php comes first in Caddy's order
+    CHECK(server.split_path == std::vector<std::string>{".php", ".phtml"});
+    REQUIRE(server.workers.size() == 2);
+    const PhpWorker& w = server.workers[0];
+    CHECK(w.path == "/app/public/index.php");  // from the block's root, wherever it is written
+    CHECK(w.num == 2);
+    CHECK(w.name == "front");
+    CHECK(w.env == KeyValues{{"APP_ENV", "prod"}});
+    CHECK(w.match == std::vector<std::string>{"/api/*", "*.json"});
+    CHECK(w.watch == std::vector<std::string>{"./**/*.{env,php,twig,yaml,yml}"});
+    CHECK(w.max_threads == 4);
+    CHECK(w.max_consecutive_failures == -1);
+    CHECK(server.workers[1].path == "/app/pogo/cpu-worker.php");
+    const auto& php = std::get<PhpSpec>(s.handlers.at(0).spec);
+    REQUIRE(php.workers.size() == 1);
+    CHECK(php.workers[0].path == "/app/public/worker.php");
+    CHECK(php.workers[0].num == 1);
+    // Without a root in the block, a relative file starts from the working directory (the site's
+    // `root` directive does not count, as in FrankenPHP).
+    Config d = test::load(":80 {\n\troot * public\n\tphp_server {\n\t\tworker public/index.php\n\t}\n}");
+    CHECK(std::get<PhpSpec>(d.sites.at(0).handlers.at(1).spec).workers.at(0).path == "/app/public/index.php");
+}
+
+TEST_CASE("sites: php_server's split is also spelled split_path, as FrankenPHP's documentation writes it") {
+    for (const char* name : {"split", "split_path"}) {
+        Config c = test::load(std::string(":80 {\n\tphp_server {\n\t\t") + name + " .php .phtml\n\t}\n}\n");
+        const auto& spec = std::get<PhpSpec>(c.sites.at(0).handlers.at(0).spec);
+        CHECK(spec.split_path == std::vector<std::string>{".php", ".phtml"});
+    }
 }
 
 TEST_CASE("sites: directive order") {
@@ -344,6 +399,13 @@ TEST_CASE("sites: errors") {
         {":80 {\n\tphp_server extra\n}", "2: too many arguments for \"php_server\""},
         {":80 {\n\tphp_server {\n\t\tworker missing.php\n\t}\n}", "3: worker file not found: /app/missing.php"},
         {":80 {\n\tphp_fastcgi\n}", "2: missing argument for \"php_fastcgi\""},
+        {":80 {\n\tphp_server {\n\t\tsplit\n\t}\n}", "3: missing argument for \"split\""},
+        {":80 {\n\tphp_server {\n\t\troot public\n\t\tworker index.php\n\t\tworker {\n\t\t\tfile index.php\n\t\t}\n\t}\n}",
+         "5: php_server: two workers of this block have the file \"/app/public/index.php\""},
+        {"{\n\tfrankenphp {\n\t\tworker {\n\t\t\tfile public/index.php\n\t\t\tmatch *\n\t\t}\n\t}\n}\n:80 {\n\tphp_server\n}",
+         "3: worker \"public/index.php\": \"match\" is only for a worker inside php_server or php, not a global one"},
+        {"{\n\tfrankenphp {\n\t\tworker public/index.php\n\t\tworker /app/public/index.php 2\n\t}\n}\n:80 {\n\tphp_server\n}",
+         "4: two global workers have the file \"/app/public/index.php\""},
         {":80 {\n\tfile_server {\n\t\tfs s3\n\t}\n}", "3: unrecognized file_server subdirective \"fs\""},
         {":80 {\n\tfile_server list\n}", "2: file_server: expected \"browse\" or nothing, got \"list\""},
         {":80 {\n\turi reverse\n}", "2: uri: expected strip_prefix, strip_suffix, replace, path_regexp or query, got \"reverse\""},

@@ -8,14 +8,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
-#include <zstd.h>
 
 #include "tests/e2e/common.h"
 #include "tests/support/gunzip.h"
 #include "tests/support/unbrotli.h"
+#include "tests/support/unzstd.h"
 
 using namespace e2e;
 using pogo::test::gunzip;
+using pogo::test::unzstd;
 namespace fs = std::filesystem;
 
 namespace {
@@ -41,26 +42,6 @@ Run start_run(std::string_view name, std::vector<std::string> env = {}, std::vec
     r.pogo = std::make_unique<PogoProcess>(args, env);
     REQUIRE_MESSAGE(r.pogo->wait_listening(), r.pogo->describe());
     return r;
-}
-
-std::string unzstd(const std::string& in) {
-    ZSTD_DCtx* d = ZSTD_createDCtx();
-    ZSTD_inBuffer src{in.data(), in.size(), 0};
-    std::string out;
-    char buf[16384];
-    size_t rc = 1;
-    while (src.pos < src.size || rc != 0) {
-        ZSTD_outBuffer dst{buf, sizeof buf, 0};
-        rc = ZSTD_decompressStream(d, &dst, &src);
-        if (ZSTD_isError(rc)) {
-            out = "<not zstd>";
-            break;
-        }
-        out.append(buf, dst.pos);
-        if (dst.pos == 0 && src.pos == src.size) break;
-    }
-    ZSTD_freeDCtx(d);
-    return out;
 }
 
 }  // namespace

@@ -74,16 +74,26 @@ TEST_CASE("worker: boots once with FRANKENPHP_WORKER=1, keeps its state, sees ea
   CHECK(run(make_head("GET", "hello.php"), "", &b).body == "Hello, World!");
 }
 
-TEST_CASE("worker: `match` paths are sent to the worker whatever the script") {
+TEST_CASE("worker: a site's worker takes what its php_server assigns it (head.worker), whatever the script") {
   BackendOptions o = one_worker("state.php");
-  o.workers[0].match = {"/api/*"};
+  o.workers[0].scoped = true;  // declared in a php_server block (its `match` is checked there)
+  o.workers[0].name = "api";
   PhpBackend b(o);
   auto head = make_head("GET", "hello.php");
   head.path = "/api/users";
+  head.worker = "api";
   Response r = run(std::move(head), "", &b);
   INFO(r.body);
   CHECK(json::parse(r.body)["count"] == 1);
   CHECK(run(make_head("GET", "hello.php"), "", &b).body == "Hello, World!");
+  // Another block's request for the same file does not reach it (a regular thread runs the file):
+  // the worker's next request is still its second.
+  head = make_head("GET", "worker/state.php");
+  head.worker = "elsewhere";
+  run(std::move(head), "", &b);
+  head = make_head("GET", "worker/state.php");
+  head.worker = "api";
+  CHECK(json::parse(run(std::move(head), "", &b).body)["count"] == 2);
 }
 
 TEST_CASE("worker: superglobals, headers, status, cookies, files, session, putenv never leak") {

@@ -333,3 +333,57 @@ TEST_CASE("handle_errors: the site's error routes, most specific first; respond 
   // A site without handle_errors has none (nothing kept per request for it).
   CHECK(f.routes.listeners[1].sites->find("localhost")->errors.empty());
 }
+
+TEST_CASE("a rewrite to a relative target: only a path pattern written without '/' matches it, as in Caddy") {
+  // symfony-docker's front controller: unknown paths are rewritten to "index.php", which
+  // `path index.php` matches; /index.php requested as such is not rewritten and not matched.
+  Fixture f(R"(
+http://s.test:9300 {
+	root * @ROOT@
+	@phpRoute not file {path}
+	rewrite @phpRoute index.php
+	@front path index.php
+	respond @front "front {path}"
+	@slash path /index.php
+	respond @slash "slash"
+	respond "other {path}"
+}
+)");
+  const std::string l = ":9300";
+  CHECK(f.get(l, "s.test", "/products/1").body() == "front /index.php");
+  CHECK(f.get(l, "s.test", "/index.php").body() == "slash");
+  CHECK(f.get(l, "s.test", "/docs/a.txt").body() == "other /docs/a.txt");
+}
+
+TEST_CASE("php_server workers: match before try_files, by file otherwise; the head names the worker") {
+  Fixture f(R"(
+http://w.test:9301 {
+	php_server {
+		root @ROOT@
+		worker {
+			file @ROOT@/index.php
+			name front
+			match /api/*
+		}
+	}
+}
+http://v.test:9301 {
+	php_server {
+		root @ROOT@
+		worker index.php
+	}
+}
+)");
+  const std::string l = ":9301";
+  Routed api = f.get(l, "w.test", "/api/users");
+  CHECK(api.status() == 2);
+  CHECK(api.head.worker == "front");
+  CHECK(api.head.path == "/api/users");  // not rewritten by try_files
+  CHECK(f.get(l, "w.test", "/docs/a.txt").status() == 1);
+  Routed other = f.get(l, "w.test", "/elsewhere");  // try_files -> index.php, but its worker has `match`
+  CHECK(other.status() == 2);
+  CHECK(other.head.worker.empty());
+  Routed by_file = f.get(l, "v.test", "/elsewhere");
+  CHECK(by_file.status() == 2);
+  CHECK(by_file.head.worker == by_file.head.script_filename);  // unnamed here: known by its file
+}
