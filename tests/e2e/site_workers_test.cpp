@@ -171,10 +171,18 @@ http://localhost:{$PORT2} {
 )",
                         "admin 127.0.0.1:" + std::to_string(admin));
     HttpClient client;
-    Response r = client.get("http://127.0.0.1:" + std::to_string(admin) + "/metrics");
     const std::string file = real(dir / "public/index.php");
-    CHECK(r.body.find("frankenphp_total_workers{worker=\"" + file + "\"} 1") != std::string::npos);
-    CHECK(r.body.find("frankenphp_total_workers{worker=\"localhost:" + file + "\"} 1") != std::string::npos);
+    const std::string first = "frankenphp_total_workers{worker=\"" + file + "\"} 1";
+    const std::string second = "frankenphp_total_workers{worker=\"localhost:" + file + "\"} 1";
+    // The listeners open before every worker thread has booted (slow under sanitizers): poll.
+    Response r;
+    poll_until([&] {
+        r = client.get("http://127.0.0.1:" + std::to_string(admin) + "/metrics");
+        return r.body.find(first) != std::string::npos && r.body.find(second) != std::string::npos;
+    });
+    CAPTURE(r.body);
+    CHECK(r.body.find(first) != std::string::npos);
+    CHECK(r.body.find(second) != std::string::npos);
     CHECK(get_json(client, run.url("/"))["n"] == 1);
     r = client.get(run.url("/", run.port2), {"Host: localhost:" + std::to_string(run.port2)});
     CHECK(body_json(r)["n"] == 1);  // each site its own worker

@@ -291,6 +291,18 @@ std::unique_ptr<PogoProcess> start_in(const fs::path& dir, std::vector<std::stri
 
 std::string base(int port) { return "http://127.0.0.1:" + std::to_string(port); }
 
+// True once the admin API's /metrics holds `line`: every worker thread may not have booted yet
+// when the first requests are answered (slow under sanitizers), so poll.
+bool metrics_show(HttpClient& client, int admin_port, const std::string& line) {
+    std::string last;
+    bool ok = poll_until([&] {
+        last = client.get(base(admin_port) + "/metrics").body;
+        return last.find(line) != std::string::npos;
+    });
+    if (!ok) MESSAGE("metrics without " << line << ":\n" << last);
+    return ok;
+}
+
 json get_json(HttpClient& client, const std::string& url, std::vector<std::string> headers = {}) {
     Response r = client.get(url, std::move(headers));
     INFO(r.describe());
@@ -371,9 +383,8 @@ TEST_CASE("FrankenPHP's image Caddyfile with its variables set: a worker, extra 
     CHECK(client.get(base(extra_port) + "/").body == "extra site");
     CHECK(client.get(base(imported_port) + "/").body == "imported site");
     // The worker's default name is its file's absolute path.
-    r = client.get(base(admin_port) + "/metrics");
-    CHECK(r.body.find("frankenphp_total_workers{worker=\"" + fs::canonical(dir / "public/index.php").string() +
-                      "\"} 1") != std::string::npos);
+    CHECK(metrics_show(client, admin_port, "frankenphp_total_workers{worker=\"" +
+                                               fs::canonical(dir / "public/index.php").string() + "\"} 1"));
     CHECK(pogo->stop() == 0);
 }
 
@@ -513,9 +524,8 @@ TEST_CASE("Laravel Octane's later stub: worker lines from the environment, file_
     CHECK(r.status == 404);
     CHECK(r.body == "404 Not Found");
     check_compression(client, site, app / "public");
-    r = client.get(base(admin_port) + "/metrics");
-    CHECK(r.body.find("frankenphp_total_workers{worker=\"" + fs::canonical(app / "public/frankenphp-worker.php").string() +
-                      "\"} 2") != std::string::npos);
+    CHECK(metrics_show(client, admin_port, "frankenphp_total_workers{worker=\"" +
+                                               fs::canonical(app / "public/frankenphp-worker.php").string() + "\"} 2"));
     CHECK(pogo->stop() == 0);
 }
 
