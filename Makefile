@@ -2,6 +2,7 @@
 # (set up, build, run every test). Both work on a fresh Debian 12 machine as root.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_BENCH ?= build-bench
 JOBS       ?= $(shell nproc)
 LISTEN     ?= 127.0.0.1:8080
 
@@ -27,11 +28,13 @@ test-asan: setup
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure
 
+# A Release build of its own, so going between `make test`/`make run` and `make bench` never
+# rebuilds the other's tree.
 bench:
 	scripts/setup --bench
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build $(BUILD) -j $(JOBS)
-	bench/run $(BUILD)/pogo
+	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target pogo
+	bench/run $(BUILD_BENCH)/pogo
 
 # libFuzzer targets (clang): the Caddyfile lexer+parser+config and the HTTP request parser,
 # FUZZ_SECONDS each (default 600). Not part of `make test`.
@@ -48,4 +51,4 @@ fuzz:
 	  $(BUILD_FUZZ)/corpus/request tests/server/fuzz_corpus
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_BENCH) $(BUILD_FUZZ)
