@@ -1,0 +1,98 @@
+// The layer rules of DESIGN.md, checked on the source tree: server/ knows nothing of PHP, of the
+// SAPI or of Pogo jobs; sapi/ never sees libuv; caddyfile/ includes nothing else of the project.
+// A violation fails with the file, the line and the rule it breaks.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Rule {
+    std::string dir;                        // layer, relative to the source root
+    std::vector<std::string> forbidden;     // include prefixes (after `#include `) it may not use
+    std::string allowed_quoted_prefix;      // non-empty: every `#include "..."` must start with it
+    std::string why;
+};
+
+const std::vector<Rule> kRules = {
+        {"server",
+          {"\"sapi/", "\"pogo/", "\"cli/", "\"admin/", "<php", "<zend", "<Zend/", "<main/", "<TSRM", "<sapi/"},
+          "",
+          "server/ is the HTTP layer: no PHP, no SAPI, no Pogo jobs"},
+        {"sapi", {"<uv.h>", "\"uv.h\""}, "", "sapi/ runs on PHP threads and never sees libuv"},
+        {"caddyfile", {}, "\"caddyfile/", "caddyfile/ includes nothing else of the project"},
+};
+
+// The include target of a line (`"a/b.h"` or `<x.h>`), or empty when the line is no #include.
+std::string include_target(std::string_view line) {
+    size_t i = line.find_first_not_of(" \t");
+    if (i == std::string_view::npos || line[i] != '#') return {};
+    i = line.find_first_not_of(" \t", i + 1);
+    if (i == std::string_view::npos || line.substr(i, 7) != "include") return {};
+    i = line.find_first_not_of(" \t", i + 7);
+    if (i == std::string_view::npos) return {};
+    char close = line[i] == '"' ? '"' : line[i] == '<' ? '>' : 0;
+    if (!close) return {};
+    size_t end = line.find(close, i + 1);
+    return end == std::string_view::npos ? std::string() : std::string(line.substr(i, end - i + 1));
+}
+
+// What is wrong with this include under the rule, or empty.
+std::string violation(const Rule& rule, const std::string& target) {
+    for (const auto& f : rule.forbidden)
+        if (target.rfind(f, 0) == 0) return rule.why + ": " + target;
+    if (!rule.allowed_quoted_prefix.empty() && !target.empty() && target[0] == '"' &&
+            target.rfind(rule.allowed_quoted_prefix, 0) != 0)
+        return rule.why + ": " + target;
+    return {};
+}
+
+std::vector<std::string> scan(const fs::path& root, const Rule& rule) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(root / rule.dir)) {
+        if (!e.is_regular_file()) continue;
+        const std::string ext = e.path().extension().string();
+        if (ext != ".h" && ext != ".cpp" && ext != ".hpp" && ext != ".cc") continue;
+        std::ifstream in(e.path());
+        std::string line;
+        for (int n = 1; std::getline(in, line); ++n) {
+            std::string v = violation(rule, include_target(line));
+            if (!v.empty()) out.push_back(fs::relative(e.path(), root).string() + ":" + std::to_string(n) + ": " + v);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("layers: the checker sees includes and judges them by the rules") {
+    CHECK(include_target("#include \"sapi/engine.h\"") == "\"sapi/engine.h\"");
+    CHECK(include_target("  #  include <uv.h>  // loop") == "<uv.h>");
+    CHECK(include_target("// #include <uv.h>").empty());
+    CHECK(include_target("#define X 1").empty());
+    CHECK_FALSE(violation(kRules[0], "\"sapi/engine.h\"").empty());
+    CHECK_FALSE(violation(kRules[0], "<php.h>").empty());
+    CHECK(violation(kRules[0], "\"server/loop.h\"").empty());
+    CHECK_FALSE(violation(kRules[1], "<uv.h>").empty());
+    CHECK(violation(kRules[1], "<php.h>").empty());
+    CHECK_FALSE(violation(kRules[2], "\"server/log.h\"").empty());
+    CHECK(violation(kRules[2], "\"caddyfile/lexer.h\"").empty());
+    CHECK(violation(kRules[2], "<string>").empty());
+}
+
+TEST_CASE("layers: server/, sapi/ and caddyfile/ keep to their rules") {
+    const fs::path root = POGO_SOURCE_DIR;
+    for (const Rule& rule : kRules) {
+        INFO(rule.dir);
+        REQUIRE(fs::is_directory(root / rule.dir));
+        const auto found = scan(root, rule);
+        for (const auto& v : found) MESSAGE(v);
+        CHECK(found.empty());
+    }
+}
