@@ -24,4 +24,22 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
+namespace {
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+}  // namespace
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
+bool ends_with_ascii_nocase(std::string_view s, std::string_view suffix) {
+  if (s.size() < suffix.size()) return false;
+  s.remove_prefix(s.size() - suffix.size());
+  for (size_t i = 0; i < s.size(); ++i)
+    if (ascii_lower(s[i]) != ascii_lower(suffix[i])) return false;
+  return true;
+}
+
 }  // namespace pogo::server

@@ -1,6 +1,6 @@
 // Small text operations HTTP needs in several places: trimming a field's optional whitespace
-// (RFC 9110 OWS: spaces and tabs) and escaping text for an HTML page the server writes itself
-// (directory listings, redirect bodies).
+// (RFC 9110 OWS: spaces and tabs), escaping text for an HTML page the server writes itself
+// (directory listings, redirect bodies), and ASCII case folding.
 //
 // Threads: any (pure functions).
 #pragma once
@@ -15,5 +15,11 @@ std::string_view trim_ows(std::string_view s);
 
 // `s` with < > & " ' replaced by character references.
 std::string html_escape(std::string_view s);
+
+// `s` with A-Z turned into a-z (paths, hosts, schemes: ASCII, whatever the locale).
+std::string ascii_lower(std::string_view s);
+
+// Whether `s` ends with `suffix`, ignoring ASCII case (".PHP" ends with ".php").
+bool ends_with_ascii_nocase(std::string_view s, std::string_view suffix);
 
 }  // namespace pogo::server

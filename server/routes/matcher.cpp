@@ -7,19 +7,12 @@
 #include <stdexcept>
 
 #include "server/client_ip.h"
+#include "server/http_text.h"
 #include "server/routes/placeholders.h"
 
 namespace pogo::server {
 
 namespace {
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
 
 // '*' matches a run of non-'/' bytes, '?' one non-'/' byte.
 bool glob(std::string_view p, std::string_view s) {
@@ -94,7 +87,7 @@ bool parse_range(std::string_view range, Ip& net, int& bits) {
 }  // namespace
 
 bool path_pattern_matches(std::string_view pattern, std::string_view path) {
-  std::string p = lowered(pattern), s = lowered(path);
+  std::string p = ascii_lower(pattern), s = ascii_lower(path);
   if (p == "*") return true;
   if (p.find_first_of("*?") == std::string::npos) return p == s;
   bool pre = p.front() == '*', suf = p.back() == '*';
@@ -108,7 +101,7 @@ bool path_pattern_matches(std::string_view pattern, std::string_view path) {
 }
 
 bool host_pattern_matches(std::string_view pattern, std::string_view host) {
-  std::string p = lowered(pattern), h = lowered(host);
+  std::string p = ascii_lower(pattern), h = ascii_lower(host);
   if (p.starts_with("*.")) {
     auto dot = h.find('.');
     return dot != std::string::npos && dot > 0 && h.substr(dot) == p.substr(1);
@@ -310,7 +303,7 @@ bool Matcher::matches(Request& r) const {
     if (!any) return false;
   }
   for (const auto& proto : protocols_) {
-    std::string p = lowered(proto);
+    std::string p = ascii_lower(proto);
     bool ok = false;
     if (p == "http" || p == "https") ok = p == h.scheme;
     else if (p == "http/1.1") ok = h.http_major == 1 && h.http_minor == 1;

@@ -3,10 +3,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cctype>
 #include <climits>
 #include <cstdlib>
 
+#include "server/http_text.h"
 #include "server/path_safety.h"
 #include "server/routes/matcher.h"
 #include "server/routes/file_server.h"
@@ -30,11 +30,6 @@ struct ScopedWorker {
   std::vector<std::string> match;
   std::vector<std::string> env_keys;  // its own env, which wins over the block's
 };
-
-std::string lower_ascii(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 class PhpHandler final : public Handler {
  public:
@@ -74,7 +69,7 @@ class PhpHandler final : public Handler {
     // finds and is not PHP is still served as is (a file; a directory only in its slash form, so
     // never "/"), every other matching path goes to the worker as it is.
     if (const ScopedWorker* w = matching_worker(h.path)) {
-      if (static_ && !lower_ascii(h.path).ends_with(".php")) {
+      if (static_ && !ends_with_ascii_nocase(h.path, ".php")) {
         struct stat st {};
         auto file = resolve_inside_root(real_root, h.path, &st);
         bool dir_form = h.path.size() > 1 && h.path.back() == '/';
