@@ -65,16 +65,10 @@ void cli_register_variables(zval* arr) {
 
 void cli_log_message(const char* message, int) { std::fprintf(stderr, "%s\n", message); }
 
-void add_cli_ini_default(HashTable* configuration, std::string_view name, std::string_view value) {
-  zval v;
-  ZVAL_NEW_STR(&v, zend_string_init(value.data(), value.size(), 1));
-  zend_hash_str_update(configuration, name.data(), name.size(), &v);
-}
-
 // The same Debian defaults as the server's (ini_config.h), so a script behaves alike in both.
 void cli_ini_defaults(HashTable* configuration) {
-  add_cli_ini_default(configuration, "display_errors", "1");
-  for (const auto& [name, value] : debian_ini_defaults()) add_cli_ini_default(configuration, name, value);
+  add_ini_default(configuration, "display_errors", "1");
+  for (const auto& [name, value] : debian_ini_defaults()) add_ini_default(configuration, name, value);
 }
 
 sapi_module_struct g_cli = {

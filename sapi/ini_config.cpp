@@ -146,6 +146,12 @@ std::vector<std::pair<std::string, std::string>> debian_ini_defaults(const std::
   return defaults;
 }
 
+void add_ini_default(HashTable* configuration, std::string_view name, std::string_view value) {
+  zval v;
+  ZVAL_NEW_STR(&v, zend_string_init(value.data(), value.size(), 1));
+  zend_hash_str_update(configuration, name.data(), name.size(), &v);
+}
+
 IniPlan plan_ini(const std::string& explicit_path,
                  const std::vector<std::pair<std::string, std::string>>& overrides,
                  std::string_view sapi_name, bool load_opcache) {

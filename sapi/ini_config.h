@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+struct _zend_array;  // PHP's HashTable
+
 namespace pogo::sapi {
 
 struct IniPlan {
@@ -43,5 +45,9 @@ std::string opcache_extension_path();
 // directory — so sessions work on a host without it rather than failing on every session_start.
 std::vector<std::pair<std::string, std::string>> debian_ini_defaults(
     const std::string& sessions_dir = "/var/lib/php/sessions");
+
+// Sets `name` in the configuration hash an ini_defaults callback receives (PHP's HashTable):
+// shared by the server's SAPI module and php-cli's.
+void add_ini_default(_zend_array* configuration, std::string_view name, std::string_view value);
 
 }  // namespace pogo::sapi

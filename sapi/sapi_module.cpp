@@ -143,12 +143,6 @@ zend_result get_request_time(double* request_time) {
   return SUCCESS;
 }
 
-void add_ini_default(HashTable* configuration, std::string_view name, std::string_view value) {
-  zval v;
-  ZVAL_NEW_STR(&v, zend_string_init(value.data(), value.size(), 1));
-  zend_hash_str_update(configuration, name.data(), name.size(), &v);
-}
-
 // Pogo's defaults, below every ini file: errors go to the server log, not to clients (PHP's
 // built-in defaults do the opposite, and the build installs no php.ini), and never as HTML; and
 // the defaults of Debian's own PHP build (ini_config.h).
