@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -193,6 +194,15 @@ struct GlobalOptions {
 // ---- matchers ----
 
 struct MatcherSet;  // all its conditions must hold
+
+// The policies of the `file` matcher's try_policy and of try_files' policy, as Caddy names them.
+inline const std::vector<std::string> kTryPolicies = {"first_exist", "first_exist_fallback", "smallest_size",
+                                                      "largest_size", "most_recently_modified"};
+inline bool is_try_policy(std::string_view p) {
+    for (const std::string& k : kTryPolicies)
+        if (k == p) return true;
+    return false;
+}
 
 struct FileCondition {  // `file` matcher: try_files semantics
     std::string root;

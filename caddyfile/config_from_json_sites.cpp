@@ -14,7 +14,7 @@ namespace {
 
 using Scope = std::vector<const std::vector<NamedMatcher>*>;  // matchers visible, innermost last
 
-// [[name, [values]], ...] (headers, vars)
+// [[field, [values]], ...] (headers, vars, a response matcher's headers)
 std::vector<std::pair<std::string, std::vector<std::string>>> string_lists(Object& o, const std::string& key) {
     std::vector<std::pair<std::string, std::vector<std::string>>> out;
     const json* h = o.get(key);
@@ -22,7 +22,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> string_lists(Objec
     const std::string hp = o.at(key);
     for (size_t i = 0; i < as_array(*h, hp).size(); ++i) {
         const json& e = (*h)[i];
-        if (!e.is_array() || e.size() != 2) fail(child(hp, i), "expected a [name, [values]] pair, got " + show(e));
+        if (!e.is_array() || e.size() != 2) fail(child(hp, i), "expected a [field, [values]] pair, got " + show(e));
         out.emplace_back(as_string(e[0], child(child(hp, i), 0)), as_strings(e[1], child(child(hp, i), 1)));
     }
     return out;
@@ -63,8 +63,7 @@ MatcherSet read_matcher(const json& v, const std::string& path) {
         FileCondition c;
         c.root = fo.str("root");
         c.try_files = fo.strings_or("try_files", c.try_files);
-        c.try_policy = fo.one_of("try_policy", c.try_policy,
-                                 {"first_exist", "first_exist_fallback", "smallest_size", "largest_size", "most_recently_modified"});
+        c.try_policy = fo.one_of("try_policy", c.try_policy, kTryPolicies);
         c.split_path = fo.strings("split_path");
         fo.finish();
         m.file = c;
@@ -146,7 +145,7 @@ HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const
     if (d == "try_files") {
         TryFilesSpec s;
         s.files = o.strings("files");
-        s.policy = o.one_of("policy", s.policy, {"first_exist", "first_exist_fallback", "smallest_size", "largest_size", "most_recently_modified"});
+        s.policy = o.one_of("policy", s.policy, kTryPolicies);
         return s;
     }
     if (d == "basic_auth") {
@@ -200,14 +199,7 @@ HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const
                     rm.status_codes.push_back(c);
                 }
             }
-            if (const json* h = mo.get("headers")) {
-                const std::string hp = mo.at("headers");
-                for (size_t i = 0; i < as_array(*h, hp).size(); ++i) {
-                    const json& e = (*h)[i];
-                    if (!e.is_array() || e.size() != 2) fail(child(hp, i), "expected a [field, [values]] pair, got " + show(e));
-                    rm.headers.emplace_back(as_string(e[0], child(child(hp, i), 0)), as_strings(e[1], child(child(hp, i), 1)));
-                }
-            }
+            rm.headers = string_lists(mo, "headers");
             mo.finish();
             s.match = std::move(rm);
         }

@@ -513,9 +513,7 @@ FileCondition file_condition(const Node& call) {
             else if (key == "split_path") f.split_path = strings(fake, 1, 1024);
             else if (key == "try_policy") {
                 f.try_policy = strings(fake, 1, 1)[0];
-                static const std::set<std::string, std::less<>> policies = {
-                    "first_exist", "first_exist_fallback", "smallest_size", "largest_size", "most_recently_modified"};
-                if (!policies.count(f.try_policy)) error("file(): unknown try_policy " + quote(f.try_policy));
+                if (!is_try_policy(f.try_policy)) error("file(): unknown try_policy " + quote(f.try_policy));
             } else {
                 error("file(): unsupported key " + quote(key));
             }

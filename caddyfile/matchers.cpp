@@ -45,8 +45,7 @@ void parse_file_condition(const Segment& seg, MatcherSet& set) {
         } else if (n == "try_policy") {
             s.expect_args(1, 1);
             const std::string& p = s.text(0);
-            if (p != "first_exist" && p != "first_exist_fallback" && p != "smallest_size" && p != "largest_size" &&
-                p != "most_recently_modified")
+            if (!is_try_policy(p))
                 fail(s[0], "file try_policy: unknown policy " + quoted(p));
             f.try_policy = p;
         } else if (n == "split_path") {

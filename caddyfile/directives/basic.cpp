@@ -96,8 +96,7 @@ HandlerSpec try_files(DirectiveInput& in) {
         if (s.name().text != "policy") unknown_subdirective(sub, "try_files");
         s.expect_args(1, 1);
         const std::string& p = s.text(0);
-        if (p != "first_exist" && p != "first_exist_fallback" && p != "smallest_size" && p != "largest_size" &&
-            p != "most_recently_modified")
+        if (!is_try_policy(p))
             fail(s[0], "try_files policy: unknown policy " + quoted(p));
         spec.policy = p;
     }
