@@ -4,7 +4,6 @@
 
 #include <climits>
 #include <cstdlib>
-#include <vector>
 
 namespace pogo::server {
 
@@ -40,24 +39,21 @@ std::optional<std::string> decode_path(std::string_view raw) {
 }
 
 std::string clean_path(std::string_view decoded) {
-  std::vector<std::string_view> segs;
+  // Segments are appended to `out` as "/seg"; ".." drops the last one. One allocation.
+  std::string out;
+  out.reserve(decoded.size() + 1);
   size_t i = 0;
   while (i <= decoded.size()) {
     size_t j = decoded.find('/', i);
     if (j == std::string_view::npos) j = decoded.size();
     std::string_view seg = decoded.substr(i, j - i);
     if (seg == "..") {
-      if (!segs.empty()) segs.pop_back();
+      if (!out.empty()) out.resize(out.rfind('/'));
     } else if (!seg.empty() && seg != ".") {
-      segs.push_back(seg);
+      out += '/';
+      out += seg;
     }
     i = j + 1;
-  }
-  std::string out;
-  out.reserve(decoded.size() + 1);
-  for (auto s : segs) {
-    out += '/';
-    out += s;
   }
   bool trailing = false;
   if (!decoded.empty()) {
@@ -85,7 +81,9 @@ std::optional<std::string> resolve_inside_root(const std::string& root, std::str
   // Fast path: lstat each component below the (already real) root. Without symlinks, "." or
   // ".." the joined path is its own realpath, and this costs one syscall per component instead
   // of realpath's readlink per component of the whole path.
-  std::string joined = root == "/" ? std::string() : root;
+  std::string joined;
+  joined.reserve(root.size() + clean.size() + 2);
+  if (root != "/") joined = root;
   struct stat st {};
   bool slow = false;
   size_t i = 0;

@@ -108,15 +108,16 @@ void Stream::route(const SiteTable& sites, const tls::Challenges* acme, metrics:
   if (!site && !sites.unmatched_host_empty_200) site = &sites.match(host_view);
   Action action = Respond{};  // no site for this host: Caddy's empty 200
   if (site) {
-    Request rq(h);
+    Request rq(h, original_path_);
     action = site->route(rq);
     filters_ = std::move(rq.filters);
     request_max_body_ = rq.max_body_size;
     request_stream_body_ = rq.stream_body;
     if (!site->errors.empty()) {
       error_site_ = site;
-      error_root_ = std::move(rq.root);
+      error_root_.assign(rq.root);
       error_vars_ = std::move(rq.vars);
+      error_file_match_ = std::move(rq.file_match);
     }
   }
   if (request_max_body_ && h.content_length && *h.content_length > *request_max_body_)
@@ -157,9 +158,10 @@ bool Stream::answer_error(int status, std::string message, std::string trace) {
   head_.has_body = false;  // whatever the body was, it was read, refused or left
   head_.content_length.reset();
   expects_continue_ = false;
-  Request rq(head_);
-  rq.root = std::move(error_root_);
+  Request rq(head_, original_path_);
+  rq.root = error_root_;
   rq.vars = std::move(error_vars_);
+  rq.file_match = std::move(error_file_match_);
   rq.error = &error_;
   rq.filters.access_log = filters_.access_log;
   rq.filters.user_id = std::move(filters_.user_id);
@@ -602,6 +604,7 @@ void Stream::reset() {
   in_error_route_ = false;
   error_root_.clear();
   error_vars_.clear();
+  error_file_match_ = {};
 }
 
 void Stream::count_begin(metrics::HttpHandler handler) {

@@ -216,6 +216,8 @@ class Stream {
   HttpError error_;
   std::string error_root_;
   std::map<std::string, std::string> error_vars_;
+  FileMatchVars error_file_match_;
+  std::string original_path_;  // the Request's path before rewrites (capacity kept across requests)
 };
 
 }  // namespace pogo::server

@@ -43,14 +43,15 @@ const char* sidecar_extension(const std::string& enc) {
 // request's original path when the current one is a suffix of it.
 std::string redirect_base(const Request& r) {
   const std::string& now = r.head.path;
-  const std::string& orig = r.original_path;
-  if (orig.size() >= now.size() && orig.compare(orig.size() - now.size(), now.size(), now) == 0) return orig;
+  std::string_view orig = r.original_path;
+  if (orig.size() >= now.size() && orig.compare(orig.size() - now.size(), now.size(), now) == 0) return std::string(orig);
   return now;
 }
 
 class FileServerHandler final : public Handler {
  public:
-  FileServerHandler(caddyfile::FileServerSpec spec, std::string caddyfile_path) : spec_(std::move(spec)) {
+  FileServerHandler(caddyfile::FileServerSpec spec, std::string caddyfile_path)
+      : spec_(std::move(spec)), root_(spec_.root) {
     if (!caddyfile_path.empty()) {
       char real[PATH_MAX];
       spec_.hide.push_back(::realpath(caddyfile_path.c_str(), real) ? std::string(real) : caddyfile_path);
@@ -58,8 +59,8 @@ class FileServerHandler final : public Handler {
   }
 
   std::optional<Action> handle(Request& r) const override {
-    std::string root = effective_root(spec_.root, r);
-    auto resolved_root = server::real_root(root);
+    thread_local std::string root_buf;
+    const std::string* resolved_root = server::real_root(effective_root(root_, r, root_buf));
     if (!resolved_root) return not_found();
     const std::string& real_root = *resolved_root;
     struct stat st {};
@@ -123,6 +124,7 @@ class FileServerHandler final : public Handler {
   }
 
   caddyfile::FileServerSpec spec_;
+  Template root_;  // spec_.root, compiled
 };
 
 }  // namespace

@@ -255,10 +255,10 @@ Matcher Matcher::from_set(const caddyfile::MatcherSet& s, const std::string& nam
   }
   if (s.file) {
     TryFilesOptions f;
-    f.files = s.file->try_files;
+    f.files = compile_templates(s.file->try_files);
     f.policy = s.file->try_policy;
     f.split_path = s.file->split_path;
-    f.root = s.file->root;
+    f.root = Template(s.file->root);
     m.file_ = std::move(f);
   }
   m.vars_ = s.vars;

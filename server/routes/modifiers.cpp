@@ -27,7 +27,8 @@ class RootHandler final : public Handler {
       if (::getcwd(buf, sizeof buf)) p = std::string(buf) + "/" + p;
     }
     while (p.size() > 1 && p.back() == '/') p.pop_back();
-    r.root = p;
+    r.root_storage = std::move(p);
+    r.root = r.root_storage;
     return std::nullopt;
   }
 

@@ -34,21 +34,21 @@ struct ScopedWorker {
 class PhpHandler final : public Handler {
  public:
   PhpHandler(caddyfile::PhpSpec spec, PhpKind kind, Backend* backend)
-      : spec_(std::move(spec)), kind_(kind), backend_(backend) {
+      : spec_(std::move(spec)), root_(spec_.root), kind_(kind), backend_(backend) {
     if (spec_.split_path.empty()) spec_.split_path = {".php"};
     if (kind_ != PhpKind::php && !spec_.index.empty()) {
       const std::string& index = spec_.index.front();
       std::string dir_index = "{http.request.uri.path}/" + index;
       tries_.split_path = spec_.split_path;
-      tries_.root = spec_.root;
+      tries_.root = Template(spec_.root);
       if (spec_.try_files.empty()) {
-        tries_.files = {"{http.request.uri.path}", dir_index, index};
+        tries_.files = compile_templates({"{http.request.uri.path}", dir_index, index});
         tries_.policy = "first_exist_fallback";
         dir_redirect_ = true;
       } else {
-        tries_.files = spec_.try_files;
-        tries_.policy = tries_.files.back().ends_with(".php") ? "first_exist_fallback" : "first_exist";
-        for (const auto& f : tries_.files)
+        tries_.files = compile_templates(spec_.try_files);
+        tries_.policy = spec_.try_files.back().ends_with(".php") ? "first_exist_fallback" : "first_exist";
+        for (const auto& f : spec_.try_files)
           dir_redirect_ = dir_redirect_ || f == dir_index || f == "{path}/" + index;
       }
       use_tries_ = true;
@@ -62,8 +62,15 @@ class PhpHandler final : public Handler {
   }
 
   std::optional<Action> handle(Request& r) const override {
-    std::string root = effective_root(spec_.root, r);
-    std::string real_root = spec_.resolve_root_symlink ? server::real_root(root).value_or(root) : root;
+    // Per-thread buffers: their capacity stays, so resolving the root allocates nothing per request.
+    thread_local std::string root_buf, real_buf, probe;
+    std::string_view root = effective_root(root_, r, root_buf);
+    const std::string* resolved = spec_.resolve_root_symlink ? server::real_root(root) : nullptr;
+    if (!resolved) {
+      real_buf.assign(root);
+      resolved = &real_buf;
+    }
+    const std::string& real_root = *resolved;
     RequestHead& h = r.head;
     // FrankenPHP puts the `match` routes before its try_files rewrite: what Caddy's `file {path}`
     // finds and is not PHP is still served as is (a file; a directory only in its slash form, so
@@ -80,7 +87,13 @@ class PhpHandler final : public Handler {
     if (use_tries_) {
       const std::string& index = spec_.index.front();
       if (dir_redirect_ && !h.path.ends_with("/")) {
-        auto dir = resolve_inside_root(real_root, h.path);
+        // One stat of root/path/INDEX decides the common case (no such file: no redirect); only a
+        // hit is checked against the root the safe way.
+        probe.assign(real_root);
+        probe += h.path;
+        probe += '/';
+        probe += index;
+        auto dir = is_regular(probe) ? resolve_inside_root(real_root, h.path) : std::nullopt;
         if (dir && is_regular(*dir + "/" + index)) {
           Respond resp;
           resp.status = 308;
@@ -92,9 +105,10 @@ class PhpHandler final : public Handler {
       }
       if (auto m = try_files(tries_, r)) {
         if (m->status) return make_error_response(m->status);
-        set_file_match_placeholders(*m, r);
-        h.path = m->relative + m->remainder;
+        h.path.assign(m->relative);
+        h.path += m->remainder;
         if (m->has_query) h.query = m->query;
+        set_file_match_placeholders(*m, r);
       }
     }
     size_t split = split_position(h.path, spec_.split_path);
@@ -162,6 +176,7 @@ class PhpHandler final : public Handler {
 
   std::vector<ScopedWorker> workers_;
   caddyfile::PhpSpec spec_;
+  Template root_;  // spec_.root, compiled
   PhpKind kind_;
   Backend* backend_;
   TryFilesOptions tries_;

@@ -112,7 +112,7 @@ std::optional<std::string> request_value(std::string_view n, const Request& r) {
   if (n == "http.request.remote.host") return h.remote_addr;
   if (n == "http.request.remote.port") return std::to_string(h.remote_port);
   if (n == "http.request.orig_uri") return h.uri;
-  if (n == "http.request.orig_uri.path") return r.original_path;
+  if (n == "http.request.orig_uri.path") return std::string(r.original_path);
   if (n == "http.request.orig_uri.query") {
     auto q = h.uri.find('?');
     return q == std::string::npos ? std::string() : h.uri.substr(q + 1);
@@ -210,7 +210,17 @@ std::string placeholder_long_name(std::string_view name) {
 std::optional<std::string> placeholder_value(std::string_view name, const Request& r) {
   std::string n = placeholder_long_name(name);
   if (auto it = r.vars.find(n); it != r.vars.end()) return it->second;
-  if (n == "http.vars.root") return r.root;
+  if (n.starts_with("http.matchers.file.")) {
+    const FileMatchVars& m = r.file_match;
+    std::string_view field = std::string_view(n).substr(19);
+    if (!m.set) return std::string();
+    if (field == "relative") return m.relative;
+    if (field == "absolute") return m.absolute;
+    if (field == "remainder") return m.remainder;
+    if (field == "type") return std::string(!m.relative.empty() && m.relative.back() == '/' ? "directory" : "file");
+    return std::string();
+  }
+  if (n == "http.vars.root") return std::string(r.root);
   if (n == "http.vars.client_ip") return r.head.client();
   if (n.starts_with("http.request.")) return request_value(n, r);
   if (n.starts_with("http.error.")) return error_value(n, r);
@@ -251,6 +261,93 @@ std::string replace_placeholders(std::string_view text, const Request& r) {
       out += c;
     }
   }
+  return out;
+}
+
+Template::Template(std::string_view text) : text_(text) {
+  if (text.find('{') == std::string_view::npos) {  // as replace_placeholders: taken as it is
+    if (!text.empty()) parts_.push_back({Kind::literal, std::string(text), {}});
+    return;
+  }
+  // The same scan as replace_placeholders(), done once.
+  auto literal = [&](std::string_view piece) {
+    if (piece.empty()) return;
+    if (parts_.empty() || parts_.back().kind != Kind::literal) parts_.push_back({Kind::literal, {}, {}});
+    parts_.back().text.append(piece);
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\\' && i + 1 < text.size() && (text[i + 1] == '{' || text[i + 1] == '}')) {
+      literal(text.substr(++i, 1));
+      continue;
+    }
+    if (c != '{') {
+      literal(text.substr(i, 1));
+      continue;
+    }
+    size_t close = text.find('}', i + 1);
+    if (close == std::string_view::npos) {
+      literal(text.substr(i));
+      break;
+    }
+    std::string_view name = text.substr(i + 1, close - i - 1);
+    if (name.empty() || name.find_first_of("{ \t") != std::string_view::npos) {
+      literal("{");
+      continue;
+    }
+    std::string n = placeholder_long_name(name);
+    Kind kind = n == "http.request.uri.path"            ? Kind::path
+                : n == "http.request.uri.query"         ? Kind::query
+                : n == "http.vars.root"                 ? Kind::root
+                : n == "http.matchers.file.relative"    ? Kind::file_relative
+                : n == "http.matchers.file.absolute"    ? Kind::file_absolute
+                : n == "http.matchers.file.remainder"   ? Kind::file_remainder
+                : n == "http.matchers.file.type"        ? Kind::file_type
+                                                        : Kind::other;
+    parts_.push_back({kind, std::move(n), std::string(text.substr(i + 1, close - i))});
+    literal_ = false;
+    i = close;
+  }
+}
+
+void Template::append(const Request& r, std::string& out) const {
+  for (const Part& p : parts_) {
+    const FileMatchVars& m = r.file_match;
+    switch (p.kind) {
+      case Kind::literal: out += p.text; break;
+      case Kind::path: out += r.head.path; break;
+      case Kind::query: out += r.head.query; break;
+      case Kind::root:
+        if (auto it = r.vars.find(p.text); it != r.vars.end()) out += it->second;  // `vars root ...`
+        else out += r.root;
+        break;
+      case Kind::file_relative: if (m.set) out += m.relative; break;
+      case Kind::file_absolute: if (m.set) out += m.absolute; break;
+      case Kind::file_remainder: if (m.set) out += m.remainder; break;
+      case Kind::file_type:
+        if (m.set) out += !m.relative.empty() && m.relative.back() == '/' ? "directory" : "file";
+        break;
+      case Kind::other:
+        if (auto it = r.vars.find(p.text); it != r.vars.end()) {
+          out += it->second;
+        } else if (auto v = placeholder_value(p.text, r)) {
+          out += *v;
+        } else {  // unknown: kept as written, its escaped braces unescaped as replace_placeholders does
+          out += '{';
+          for (size_t i = 0; i < p.rest.size(); ++i) {
+            if (p.rest[i] == '\\' && i + 1 < p.rest.size() && p.rest[i + 1] == '}') ++i;
+            out += p.rest[i];
+          }
+        }
+        break;
+    }
+  }
+}
+
+std::vector<Template> compile_templates(const std::vector<std::string>& texts) {
+  std::vector<Template> out;
+  out.reserve(texts.size());
+  for (const auto& t : texts) out.emplace_back(t);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/routes/request.h"
 
@@ -23,6 +24,48 @@ std::optional<std::string> placeholder_value(std::string_view name, const Reques
 
 // `text` with every known `{placeholder}` replaced.
 std::string replace_placeholders(std::string_view text, const Request& r);
+
+// A text with placeholders, parsed once when the routes are built: literal runs and placeholders
+// with their long names already resolved. Expanding it gives what replace_placeholders() gives for
+// the same text; the common request placeholders (`{path}`, `{query}`, `{http.vars.root}`,
+// `{file_match.*}`) are appended straight from the request, with no allocation beyond the
+// output's own growth, so a caller that keeps its output buffer allocates nothing per request.
+//
+// Threads: built on the main thread, then immutable; expand()/append() on any loop thread.
+class Template {
+ public:
+  Template() = default;
+  explicit Template(std::string_view text);
+
+  const std::string& text() const { return text_; }
+  bool empty() const { return text_.empty(); }
+  bool literal() const { return literal_; }
+  // Appends the expansion to `out`.
+  void append(const Request& r, std::string& out) const;
+  // `out` = the expansion (its capacity is reused).
+  void expand_into(const Request& r, std::string& out) const {
+    out.clear();
+    append(r, out);
+  }
+  std::string expand(const Request& r) const {
+    std::string s;
+    append(r, s);
+    return s;
+  }
+
+ private:
+  enum class Kind : unsigned char { literal, path, query, root, file_relative, file_absolute, file_remainder, file_type, other };
+  struct Part {
+    Kind kind;
+    std::string text;  // literal: the text; other: the long name
+    std::string rest;  // other: what follows the '{' as written, up to and with the '}'
+  };
+  std::string text_;
+  std::vector<Part> parts_;
+  bool literal_ = true;
+};
+
+std::vector<Template> compile_templates(const std::vector<std::string>& texts);
 
 // True when `text` contains something that looks like a placeholder.
 bool has_placeholders(std::string_view text);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/exchange.h"
@@ -39,6 +40,15 @@ struct ResponseFilters {
   bool empty() const { return header_ops.empty() && !encode; }
 };
 
+// What the last file matcher, try_files or php_server lookup found: `{http.matchers.file.*}`.
+// Kept apart from `vars` so that setting it per request costs no map nodes.
+struct FileMatchVars {
+  bool set = false;
+  std::string relative;   // the candidate's cleaned path ("/index.php")
+  std::string absolute;   // root + relative
+  std::string remainder;  // after the split_path delimiter
+};
+
 // The error a handle_errors route answers: what `{err.*}` placeholders read.
 struct HttpError {
   int status = 500;
@@ -48,16 +58,30 @@ struct HttpError {
 };
 
 struct Request {
-  explicit Request(RequestHead& h) : head(h), original_path(h.path) {}
+  explicit Request(RequestHead& h) : head(h), original_storage(h.path), original_path(original_storage) {}
+  // `original`: a buffer of the caller's that outlives the request (a stream's, whose capacity is
+  // reused from request to request) to keep the path before rewrites in.
+  Request(RequestHead& h, std::string& original) : head(h) {
+    original.assign(h.path);
+    original_path = original;
+  }
+  Request(const Request&) = delete;
+  Request& operator=(const Request&) = delete;
 
   RequestHead& head;
-  std::string original_path;              // before any rewrite (`{http.request.orig_uri.path}`)
+  std::string original_storage;           // (the one-argument constructor's copy)
+  std::string_view original_path;         // before any rewrite (`{http.request.orig_uri.path}`)
   // h.path right after a rewrite to a target written without a leading '/' (`rewrite @x
   // index.php`). Caddy keeps such a path as written, so only a path pattern written the same way
   // (`path index.php`) matches it; h.path keeps its '/' for everything else. Stale once h.path moves.
   std::string relative_rewrite;
   std::map<std::string, std::string> vars;  // placeholders set by matchers and handlers, by full name
-  std::string root;                       // `root` directive: absolute; "" = the current directory
+  FileMatchVars file_match;               // {http.matchers.file.*}
+  // `root` directive: absolute; "" = the current directory. A view of the handler's own text (a
+  // literal root, compiled at start-up) or of root_storage (one with placeholders): either
+  // outlives the request.
+  std::string_view root;
+  std::string root_storage;
   std::optional<uint64_t> max_body_size;  // request_body
   bool stream_body = false;               // request_body { buffer off }
   ResponseFilters filters;

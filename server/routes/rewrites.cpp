@@ -187,16 +187,17 @@ class UriHandler final : public Handler {
 class TryFilesHandler final : public Handler {
  public:
   explicit TryFilesHandler(caddyfile::TryFilesSpec spec) {
-    opts_.files = std::move(spec.files);
+    opts_.files = compile_templates(spec.files);
     opts_.policy = std::move(spec.policy);
   }
   std::optional<Action> handle(Request& r) const override {
     auto m = try_files(opts_, r);
     if (!m) return std::nullopt;
     if (m->status) return make_error_response(m->status);
-    set_file_match_placeholders(*m, r);
-    r.head.path = m->relative + m->remainder;
+    r.head.path.assign(m->relative);
+    r.head.path += m->remainder;
     if (m->has_query) r.head.query = m->query;
+    set_file_match_placeholders(*m, r);
     return std::nullopt;
   }
 

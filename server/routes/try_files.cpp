@@ -45,29 +45,53 @@ size_t split_position(std::string_view path, const std::vector<std::string>& del
   return best;
 }
 
-std::optional<std::string> real_root(const std::string& root) {
-  thread_local std::unordered_map<std::string, std::string> cache;
-  if (auto it = cache.find(root); it != cache.end()) return it->second;
+namespace {
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+}  // namespace
+
+const std::string* real_root(std::string_view root) {
+  thread_local std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> cache;
+  thread_local std::string overflow;
+  if (auto it = cache.find(root); it != cache.end()) return &it->second;
   char real[PATH_MAX];
-  if (!::realpath(root.c_str(), real)) return std::nullopt;
-  if (cache.size() > 256) cache.clear();
-  return cache.emplace(root, real).first->second;
+  std::string path(root);
+  if (!::realpath(path.c_str(), real)) return nullptr;
+  if (cache.size() >= 1024) {  // roots made of placeholders that vary per request: bounded
+    overflow = real;
+    return &overflow;
+  }
+  return &cache.emplace(std::move(path), real).first->second;
 }
 
-std::string effective_root(const std::string& own, const Request& r) {
-  std::string root = own.empty() ? r.root : replace_placeholders(own, r);
-  if (root.empty()) return cwd();
-  if (root[0] != '/') root = cwd() + "/" + root;
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
+std::string_view effective_root(const Template& own, const Request& r, std::string& scratch) {
+  std::string_view root = r.root;
+  if (!own.empty()) {
+    own.expand_into(r, scratch);
+    root = scratch;
+  }
+  if (root.empty() || root[0] != '/') {
+    std::string rel(root);
+    scratch = cwd();
+    if (!rel.empty()) scratch += "/" + rel;
+    root = scratch;
+  }
+  while (root.size() > 1 && root.back() == '/') root.remove_suffix(1);
   return root;
 }
 
 std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
-  std::string root = effective_root(o.root, r);
-  std::string real = real_root(root).value_or(root);
+  thread_local std::string root_buf, text;
+  std::string_view root = effective_root(o.root, r, root_buf);
+  const std::string* resolved = real_root(root);
+  std::string real_buf;
+  if (!resolved) real_buf = root;
+  const std::string& real = resolved ? *resolved : real_buf;
   std::optional<Candidate> chosen;
   for (size_t i = 0; i < o.files.size(); ++i) {
-    std::string text = replace_placeholders(o.files[i], r);
+    o.files[i].expand_into(r, text);
     if (text.size() > 1 && text[0] == '=') {
       // "=404": only meaningful when reached (first_exist) — it ends the search with that status
       if (o.policy != "first_exist" && o.policy != "first_exist_fallback") continue;
@@ -84,7 +108,7 @@ std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
     }
     // Only a pattern written with a trailing slash ("{path}/") looks for a directory: "{path}"
     // for "/" or "/dir/" wants a file, so directories fall through to the next candidate.
-    std::string_view pattern = o.files[i];
+    std::string_view pattern = o.files[i].text();
     pattern = pattern.substr(0, pattern.find('?'));
     bool want_dir = pattern.ends_with("/");
     while (text.size() > 1 && text.back() == '/') text.pop_back();
@@ -99,7 +123,8 @@ std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
     }
     std::string clean = clean_path(text.empty() || text[0] != '/' ? "/" + text : text);
     c.match.relative = clean;
-    c.match.absolute = root + (clean == "/" ? "" : clean);
+    c.match.absolute = root;
+    if (clean != "/") c.match.absolute += clean;
     bool last = i + 1 == o.files.size();
     auto found = resolve_inside_root(real, clean, &c.st);
     bool ok = found && (want_dir ? S_ISDIR(c.st.st_mode) : S_ISREG(c.st.st_mode));
@@ -122,11 +147,11 @@ std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
   return std::nullopt;
 }
 
-void set_file_match_placeholders(const FileMatch& m, Request& r) {
-  r.vars["http.matchers.file.relative"] = m.relative;
-  r.vars["http.matchers.file.absolute"] = m.absolute;
-  r.vars["http.matchers.file.remainder"] = m.remainder;
-  r.vars["http.matchers.file.type"] = !m.relative.empty() && m.relative.back() == '/' ? "directory" : "file";
+void set_file_match_placeholders(FileMatch& m, Request& r) {
+  r.file_match.set = true;
+  r.file_match.relative = std::move(m.relative);
+  r.file_match.absolute = std::move(m.absolute);
+  r.file_match.remainder = std::move(m.remainder);
 }
 
 }  // namespace pogo::server

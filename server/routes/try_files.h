@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "server/routes/placeholders.h"
 #include "server/routes/request.h"
 
 namespace pogo::server {
@@ -25,27 +26,30 @@ struct FileMatch {
 };
 
 struct TryFilesOptions {
-  std::vector<std::string> files;
+  std::vector<Template> files;
   std::string policy = "first_exist";  // first_exist first_exist_fallback smallest_size largest_size most_recently_modified
   std::vector<std::string> split_path;
-  std::string root;  // "" = the request's root
+  Template root;  // empty = the request's root
 };
 
 std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r);
 
-// Sets {http.matchers.file.relative|absolute|remainder|type}.
-void set_file_match_placeholders(const FileMatch& m, Request& r);
+// Sets {http.matchers.file.relative|absolute|remainder|type} (moves the strings out of `m`).
+void set_file_match_placeholders(FileMatch& m, Request& r);
 
 // The position just after the first delimiter in `path` that ends the path or a segment
 // (ASCII case-insensitive), or npos.
 size_t split_position(std::string_view path, const std::vector<std::string>& delimiters);
 
 // realpath(root), remembered per loop thread: roots are resolved once, as FrankenPHP resolves
-// them when the configuration is loaded. nullopt when the root does not exist (not remembered).
-std::optional<std::string> real_root(const std::string& root);
+// them when the configuration is loaded. nullptr when the root does not exist (not remembered).
+// The string lives as long as the thread (entries are never removed; past a bound, new roots are
+// resolved each time into a per-thread buffer, valid until the next call).
+const std::string* real_root(std::string_view root);
 
 // The root a handler uses: its own (placeholders resolved), else the request's, made absolute
-// against the current directory.
-std::string effective_root(const std::string& own, const Request& r);
+// against the current directory, without a trailing slash. A view of the request's root when it
+// needs no change, else of `scratch`.
+std::string_view effective_root(const Template& own, const Request& r, std::string& scratch);
 
 }  // namespace pogo::server

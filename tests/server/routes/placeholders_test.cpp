@@ -25,7 +25,10 @@ TEST_CASE("placeholders resolve per request") {
   r.original_path = "/orig/path.php";
   r.root = "/srv/www";
   r.vars["http.regexp.api.1"] = "users";
-  r.vars["http.matchers.file.relative"] = "/index.php";
+  r.file_match.set = true;
+  r.file_match.relative = "/index.php";
+  r.file_match.absolute = "/srv/www/index.php";
+  r.file_match.remainder = "/rest";
 
   struct Case {
     const char* in;
@@ -59,6 +62,8 @@ TEST_CASE("placeholders resolve per request") {
       {"{re.api.1}", "users"},
       {"{http.regexp.api.1}", "users"},
       {"{file_match.relative}", "/index.php"},
+      {"{http.matchers.file.absolute}{file_match.remainder} {file_match.type}", "/srv/www/index.php/rest file"},
+      {"{file_match.nope}", ""},
       {"{http.vars.root}", "/srv/www"},
       {"{vars.root}", "/srv/www"},
       {"{http.request.orig_uri}", "/orig/path.php?a=1"},
@@ -68,12 +73,19 @@ TEST_CASE("placeholders resolve per request") {
       {"a {b c} d", "a {b c} d"},
       {"\\{path\\}", "{path}"},
       {"{path", "{path"},
+      {"{a\\}b}", "{a}b}"},
+      {"a\\}b", "a\\}b"},
+      {"{{path}}", "{/blog/post/file.txt}"},
+      {"x{}y{path}", "x{}y/blog/post/file.txt"},
       {"/index.php?{query}&p={path}", "/index.php?a=1&name=J%C3%BCrgen+X&empty=&p=/blog/post/file.txt"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.in);
     CHECK(replace_placeholders(c.in, r) == c.out);
+    CHECK(Template(c.in).expand(r) == c.out);  // compiled once at start-up: the same answer
   }
+  CHECK(Template("/a/b").literal());
+  CHECK_FALSE(Template("/a/{path}").literal());
   CHECK(placeholder_long_name("re.x.1") == "http.regexp.x.1");
   CHECK(placeholder_long_name("file_match.relative") == "http.matchers.file.relative");
   CHECK(has_placeholders("/x/{path}"));

@@ -103,7 +103,7 @@ TEST_CASE("try_files looks candidates up under the root") {
   Request r(h);
   r.root = root;
   TryFilesOptions o;
-  o.files = {"{path}", "{path}/", "/index.php?{query}&x=y"};
+  o.files = compile_templates({"{path}", "{path}/", "/index.php?{query}&x=y"});
   auto m = try_files(o, r);
   REQUIRE(m);
   CHECK(m->relative == "/dir/");  // a directory only matches a candidate ending in '/'
@@ -116,32 +116,32 @@ TEST_CASE("try_files looks candidates up under the root") {
   CHECK(m->query == "q=1&x=y");
 
   h.path = "/../outside/x.txt";
-  o.files = {"{path}"};
+  o.files = compile_templates({"{path}"});
   CHECK_FALSE(try_files(o, r));
 
-  o.files = {"{path}", "=404"};
+  o.files = compile_templates({"{path}", "=404"});
   h.path = "/nope";
   m = try_files(o, r);
   REQUIRE(m);
   CHECK(m->status == 404);
 
-  o.files = {"/a.txt", "/big.txt"};
+  o.files = compile_templates({"/a.txt", "/big.txt"});
   o.policy = "largest_size";
   CHECK(try_files(o, r)->relative == "/big.txt");
   o.policy = "smallest_size";
   CHECK(try_files(o, r)->relative == "/a.txt");
 
-  o.files = {"/nope", "/index.php"};
+  o.files = compile_templates({"/nope", "/index.php"});
   o.policy = "first_exist";
   o.split_path = {".php"};
   h.path = "/index.php/extra";
-  o.files = {"{path}"};
+  o.files = compile_templates({"{path}"});
   m = try_files(o, r);
   REQUIRE(m);
   CHECK(m->relative == "/index.php");
   CHECK(m->remainder == "/extra");
 
-  o.files = {"/nope", "/neither.php"};
+  o.files = compile_templates({"/nope", "/neither.php"});
   o.split_path.clear();
   o.policy = "first_exist_fallback";
   CHECK(try_files(o, r)->relative == "/neither.php");
