@@ -84,6 +84,8 @@ PAGES = (("front", "/", "front page", TITLE), ("login", "/wp-login.php", "login 
 def add_arguments(ap):
     g = ap.add_argument_group("wordpress section")
     g.add_argument("--wordpress", default=WORDPRESS, help=f"the WordPress tree to copy (default {WORDPRESS})")
+    g.add_argument("--wordpress-duration", type=int, default=10,
+                   help="seconds per WordPress measurement (default 10, --quick 5): at -c64 a page takes seconds")
 
 
 def tool(name):
@@ -257,8 +259,11 @@ require_once ABSPATH . 'wp-settings.php';
             comparisons=[lib.Comparison(name, "pogo-run-wp", "nginx+fpm-wp", path, None, None,
                                         f"WordPress {what}: pogo run vs nginx + php-fpm", check=check(marker))
                          for name, path, what, marker in PAGES],
-            custom=measure_limits, server_cpu=True,
-            estimate=lambda a: 60 + 2 * (len(PAGES) + 1) * (a.duration + 1))
+            custom=measure_limits, server_cpu=True, duration=duration(args),
+            estimate=lambda a: 60 + 2 * (len(PAGES) + 1) * (duration(a) + 1))
+
+    def duration(a):
+        return min(a.wordpress_duration, 5) if a.quick else a.wordpress_duration
 
     # ---- what limits it ----
 
@@ -267,7 +272,7 @@ require_once ABSPATH . 'wp-settings.php';
         c = lib.default_connections(a)
         lines = same_php(runner, section)
         db = state.get("mariadbd")
-        lines.append(f"CPU time per request under wrk -c{c} -d{a.duration}s, by who spent it (us/request):")
+        lines.append(f"CPU time per request under wrk -c{c} -d{duration(a)}s, by who spent it (us/request):")
         lines.append(f"  {'page':<10} {'peer':<13} {'req/s':>8} {'PHP':>8} {'server':>8} {'MariaDB':>8}  "
                      f"PHP share of the server's CPU")
         for name, path in [(n, p) for n, p, _, _ in PAGES] + [("hello", "/hello.php")]:
@@ -281,7 +286,9 @@ require_once ABSPATH . 'wp-settings.php';
                     before = (lib.process_group_cpu([peer.fpm.pid]), lib.process_group_cpu([peer.nginx.pid]))
                     db0 = lib.process_group_cpu([db.pid]) if db else 0
                 try:
-                    r, _ = lib.run_wrk(base + path, a, a.duration, c)
+                    r, _ = lib.run_wrk(base + path, a, duration(a), c)
+                    if not r["requests"]:
+                        raise RuntimeError(f"no response in {duration(a)} s")
                 except Exception as e:
                     lines.append(f"  {name:<10} {key:<13} {e}")
                     continue
@@ -301,7 +308,22 @@ require_once ABSPATH . 'wp-settings.php';
                              f"{us(dbcpu):>8.0f}  {share:.0%}")
         lines.append("PHP = Pogo's php-N threads / php-fpm's processes; server = Pogo's other threads (loops, main) / "
                      "nginx's processes. hello = hello.php in the same root.")
+        lines += verdict(runner)
         runner.reports.append(("WordPress: what limits it", lines))
+
+    def verdict(runner):
+        """One conclusion from Pogo's rows: how much of a WordPress request's CPU time is the server's."""
+        rows = {r["comparison"]: r for r in runner.results
+                if r["section"] == "wordpress" and r["peer"] == "pogo-run-wp" and "php_us" in r}
+        pages = [rows[f"limits-{n}"] for n, _, _, _ in PAGES if f"limits-{n}" in rows]
+        if not pages or "limits-hello" not in rows:
+            return []
+        hello = rows["limits-hello"]
+        share = max(p["server_us"] / (p["php_us"] + p["server_us"]) for p in pages if p["php_us"] + p["server_us"])
+        return [f"Limit: PHP. Pogo's server threads take at most {share:.1%} of a WordPress request's CPU time "
+                f"(hello world: {hello['server_us']:.0f} us of server time, {hello['php_us']:.0f} us of PHP), so "
+                f"a faster server could move WordPress's requests/s by about that much; the rest is PHP running "
+                f"WordPress (and MariaDB's time besides)."]
 
     def same_php(runner, section):
         """The probe's answer from both peers: same extensions, same OPcache settings?"""
