@@ -84,8 +84,8 @@ PAGES = (("front", "/", "front page", TITLE), ("login", "/wp-login.php", "login 
 def add_arguments(ap):
     g = ap.add_argument_group("wordpress section")
     g.add_argument("--wordpress", default=WORDPRESS, help=f"the WordPress tree to copy (default {WORDPRESS})")
-    g.add_argument("--wordpress-duration", type=int, default=10,
-                   help="seconds per WordPress measurement (default 10, --quick 5): at -c64 a page takes seconds")
+    g.add_argument("--wordpress-duration", type=int, default=8,
+                   help="seconds per WordPress measurement (default 8, --quick 5): at -c64 a page takes seconds")
 
 
 def tool(name):
