@@ -38,7 +38,7 @@ FANOUT_T = (10, 50)
 def add_arguments(ap):
     g = ap.add_argument_group("jobs and fan-out sections")
     g.add_argument("--quick", action="store_true",
-                   help="short run: 2 s measurements, 1 round, -c64 only, fewer requests (about 7 minutes in all)")
+                   help="short run: 2 s measurements, 1 round, -c64 only, fewer requests (about 8 minutes in all)")
     g.add_argument("--roundtrips", type=int, default=10000, help="no-op job round trips timed in PHP (default 10000)")
     g.add_argument("--fanout-requests", type=int, default=40,
                    help="sequential requests per fan-out case at concurrency 1 (default 40)")
