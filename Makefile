@@ -3,6 +3,7 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_BENCH ?= build-bench
+BENCH_ARGS ?=       # e.g. BENCH_ARGS="--quick" or "--section classic --connections 64"
 JOBS       ?= $(shell nproc)
 LISTEN     ?= 127.0.0.1:8080
 
@@ -29,12 +30,14 @@ test-asan: setup
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure
 
 # A Release build of its own, so going between `make test`/`make run` and `make bench` never
-# rebuilds the other's tree.
+# rebuilds the other's tree. bench/fpm-extensions gives php-fpm the extensions Pogo compiles in (the
+# wordpress section compares like with like); pogo_alloc_count is the alloc section's LD_PRELOAD shim.
 bench:
 	scripts/setup --bench
+	bench/fpm-extensions
 	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build $(BUILD_BENCH) -j $(JOBS) --target pogo
-	bench/run $(BUILD_BENCH)/pogo
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target pogo pogo_alloc_count
+	bench/run $(BUILD_BENCH)/pogo $(BENCH_ARGS)
 
 # libFuzzer targets (clang): the Caddyfile lexer+parser+config and the HTTP request parser,
 # FUZZ_SECONDS each (default 600). Not part of `make test`.
