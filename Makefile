@@ -30,11 +30,10 @@ test-asan: setup
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure
 
 # A Release build of its own, so going between `make test`/`make run` and `make bench` never
-# rebuilds the other's tree. bench/fpm-extensions gives php-fpm the extensions Pogo compiles in (the
-# wordpress section compares like with like); pogo_alloc_count is the alloc section's LD_PRELOAD shim.
+# rebuilds the other's tree. scripts/setup --bench also gives php-fpm the extensions Pogo compiles
+# in (the wordpress section compares like with like); pogo_alloc_count is the alloc section's LD_PRELOAD shim.
 bench:
 	scripts/setup --bench
-	bench/fpm-extensions
 	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build $(BUILD_BENCH) -j $(JOBS) --target pogo pogo_alloc_count
 	bench/run $(BUILD_BENCH)/pogo $(BENCH_ARGS)

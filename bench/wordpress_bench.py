@@ -16,7 +16,7 @@ Peers:
 Same PHP settings: one php.ini written for the run (OPcache on, 128 MB, timestamps validated every
 2 s, memory_limit 128M, JIT off, errors logged) is PHPRC for Pogo and `php-fpm -c` for php-fpm.
 Same extensions: Pogo's are compiled in; php-fpm gets a private PHP_INI_SCAN_DIR holding Debian's
-mods-available/*.ini of exactly the extensions Pogo has (bench/fpm-extensions installs the Debian
+mods-available/*.ini of exactly the extensions Pogo has (scripts/setup --bench installs the Debian
 packages of those Debian's php8.2-fpm lacks). Both serve bench-php.php, which prints the loaded
 extensions and the OPcache settings; the report says whether they match, and what differs.
 
