@@ -98,7 +98,7 @@ void Exchange::abort() {
   cv_.notify_all();
 }
 
-void Exchange::take_events(std::deque<Event>& out) {
+void Exchange::take_events(EventQueue& out) {
   std::lock_guard lk(mu_);
   for (auto& e : events_) out.push_back(std::move(e));
   events_.clear();

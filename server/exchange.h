@@ -23,7 +23,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
+#include <cstddef>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -146,9 +146,37 @@ class Exchange {
     std::string data;     // Data
     uint64_t spooled = 0; // Spooled: this many bytes wait in the spool, read them with read_spooled()
   };
+  // A FIFO of events that keeps its capacity (a vector and a read position), so a warm one costs
+  // no allocation per request. Threads: whoever owns it (the exchange's under its lock; the loop's).
+  class EventQueue {
+   public:
+    bool empty() const { return head_ == items_.size(); }
+    size_t size() const { return items_.size() - head_; }
+    Event& operator[](size_t i) { return items_[head_ + i]; }
+    Event& front() { return items_[head_]; }
+    Event& back() { return items_.back(); }
+    void pop_front() {
+      items_[head_] = Event{};
+      if (++head_ == items_.size()) clear();
+    }
+    void push_back(Event&& e) {
+      if (items_.capacity() == 0) items_.reserve(4);  // head, data, end: one allocation
+      items_.push_back(std::move(e));
+    }
+    void clear() {
+      items_.clear();
+      head_ = 0;
+    }
+    auto begin() { return items_.begin() + std::ptrdiff_t(head_); }
+    auto end() { return items_.end(); }
+
+   private:
+    std::vector<Event> items_;
+    size_t head_ = 0;
+  };
   // Moves every queued event into `out`. Data bytes stay counted against kResponseCapacity until
   // the loop reports them written with bytes_written().
-  void take_events(std::deque<Event>& out);
+  void take_events(EventQueue& out);
   void bytes_written(size_t n);
   // The next spooled response bytes (the oldest first). 0 means the spool failed: give up.
   size_t read_spooled(char* buf, size_t n);
@@ -193,7 +221,7 @@ class Exchange {
   bool body_paused_ = false;
 
   // response
-  std::deque<Event> events_;
+  EventQueue events_;
   size_t response_in_flight_ = 0;  // Data bytes in events_ or written to the socket not yet
   Spool spool_{0};                 // response bytes past the memory budget
   bool spool_failed_ = false;      // the spool could not be written: back to blocking

@@ -50,12 +50,14 @@ std::optional<uint64_t> content_length_of(const ResponseHead& head) {
 struct Stream::Link {
   Stream* stream = nullptr;
   StreamHost* host = nullptr;
+  std::shared_ptr<Mailbox> mailbox;  // the loop's; set once, read by producers' wake-ups
   std::vector<std::unique_ptr<FileReader>> orphans;
 };
 
 Stream::Stream(HttpLoop& loop, StreamHost& host) : hl_(loop), host_(host), link_(std::make_shared<Link>()) {
   link_->stream = this;
   link_->host = &host;
+  link_->mailbox = loop.loop().mailbox();
 }
 
 Stream::~Stream() {
@@ -367,8 +369,9 @@ void Stream::pump_file() {
 
 void Stream::start_exchange(Backend* backend, bool stream_body) {
   if (mx_) count_begin(metrics::HttpHandler::Php);
-  auto wake = [mb = hl_.loop().mailbox(), link = link_] {
-    mb->post([link] {
+  // One shared_ptr captured: small enough for std::function's inline storage (no allocation).
+  auto wake = [link = link_] {
+    link->mailbox->post([link] {
       if (link->stream) link->stream->on_exchange_wake();
     });
   };

@@ -188,7 +188,7 @@ class Stream {
   Framing framing_;
   uint64_t length_left_ = 0;
   std::shared_ptr<Exchange> ex_;
-  std::deque<Exchange::Event> events_;
+  Exchange::EventQueue events_;
   std::unique_ptr<FileReader> file_;
   ResponseFilters filters_;                   // from the route
   std::optional<uint64_t> request_max_body_;  // request_body max_size

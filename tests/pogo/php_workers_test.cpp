@@ -76,7 +76,7 @@ std::string request(const std::string& script, const std::string& query) {
   auto deadline = std::chrono::steady_clock::now() + 30s;
   for (;;) {
     ex->begin_loop_turn();
-    std::deque<server::Exchange::Event> events;
+    server::Exchange::EventQueue events;
     ex->take_events(events);
     size_t n = 0;
     for (auto& e : events) {

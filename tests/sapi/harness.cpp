@@ -122,7 +122,7 @@ bool Driver::turn() {
       body_ended_ = true;
     }
   }
-  std::deque<server::Exchange::Event> events;
+  server::Exchange::EventQueue events;
   ex_->take_events(events);
   size_t written = 0;
   for (auto& e : events) {

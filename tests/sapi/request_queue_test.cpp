@@ -64,8 +64,10 @@ struct Consumers {
 };
 
 std::deque<Exchange::Event> events_of(Exchange& ex) {
+  Exchange::EventQueue q;
+  ex.take_events(q);
   std::deque<Exchange::Event> out;
-  ex.take_events(out);
+  for (auto& e : q) out.push_back(std::move(e));
   return out;
 }
 

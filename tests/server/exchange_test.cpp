@@ -54,7 +54,7 @@ TEST_CASE("without a spool, a producer blocked on a full response pipe is releas
     ex.write("more");
     done = true;
   });
-  std::deque<Exchange::Event> events;
+  Exchange::EventQueue events;
   ex.take_events(events);
   REQUIRE(events.size() == 2);
   CHECK(events[0].kind == Exchange::Event::Head);
@@ -109,7 +109,7 @@ void run_step(Exchange& ex, const Step& s) {
     case Op::Interim: ex.send_interim(ResponseHead{103, {{"Link", "</a.css>; rel=preload"}}}); break;
     case Op::Turn: {
       ex.begin_loop_turn();
-      std::deque<Exchange::Event> events;
+      Exchange::EventQueue events;
       ex.take_events(events);
       size_t data = 0;
       for (auto& e : events)
@@ -179,7 +179,7 @@ TEST_CASE("what a wake-up announces is queued: the head, the data and the end ar
   ex.finish();
   CHECK(wakes.load() == 1);
   ex.begin_loop_turn();
-  std::deque<Exchange::Event> events;
+  Exchange::EventQueue events;
   ex.take_events(events);
   REQUIRE(events.size() == 3);
   CHECK(events[0].kind == Exchange::Event::Head);
@@ -226,7 +226,7 @@ TEST_CASE("without a spool, a producer that fills the response pipe wakes the lo
   CHECK(wakes.load() == int(accepted / 17000) + 1);  // every 17 writes (>= 16 KiB), and before blocking
 
   // The loop takes it all and reports it written: the producer goes on and ends by itself.
-  std::deque<Exchange::Event> events;
+  Exchange::EventQueue events;
   ex.take_events(events);
   size_t taken = 0;
   for (auto& e : events)
@@ -258,7 +258,7 @@ TEST_CASE("without a spool, a write that has to wait for room wakes the loop eve
   };
   CHECK(wait_wakes(1) == 1);
   ex.begin_loop_turn();
-  std::deque<Exchange::Event> events;
+  Exchange::EventQueue events;
   ex.take_events(events);
   REQUIRE(events.size() == 2);  // head + data
   CHECK(events[1].data.size() == Exchange::kResponseCapacity - 100);
@@ -292,7 +292,7 @@ TEST_CASE("read_body wakes the loop for what was queued before it blocks") {
   while (wakes.load() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   CHECK(wakes.load() == 1);
   ex.begin_loop_turn();
-  std::deque<Exchange::Event> events;
+  Exchange::EventQueue events;
   ex.take_events(events);
   REQUIRE(events.size() == 1);
   CHECK(events[0].kind == Exchange::Event::Head);
@@ -340,7 +340,7 @@ TEST_CASE("a producer past the memory budget never blocks: the rest is spooled a
     sent += n;
   }
   ex.finish();
-  std::deque<Exchange::Event> events;
+  Exchange::EventQueue events;
   ex.take_events(events);
   std::string got;
   size_t spooled_events = 0;
@@ -366,7 +366,7 @@ TEST_CASE("once bytes are spooled, later writes follow them even when memory has
   Exchange ex(RequestHead{}, [] {});
   REQUIRE(ex.write(std::string(Exchange::kResponseCapacity, 'm')));
   REQUIRE(ex.write("s1"));  // memory full: spooled
-  std::deque<Exchange::Event> events;
+  Exchange::EventQueue events;
   ex.take_events(events);
   ex.bytes_written(Exchange::kResponseCapacity);  // memory is free again
   REQUIRE(ex.write("s2"));  // still behind s1 in the spool
