@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -110,6 +111,9 @@ class Exchange {
   // `spool_limit`: response bytes this exchange may put in its spool file (0: none, the producer
   // blocks once kResponseCapacity bytes wait for the socket).
   Exchange(RequestHead head, std::function<void()> wake_loop, uint64_t spool_limit = kSpoolLimit);
+  // The same with the wake-up as a plain function called with `wake_ctx`, which the exchange keeps
+  // alive: copying a shared_ptr allocates nothing, where a std::function holding one would.
+  Exchange(RequestHead head, void (*wake_fn)(void*), std::shared_ptr<void> wake_ctx, uint64_t spool_limit = kSpoolLimit);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -206,6 +210,8 @@ class Exchange {
 
   const RequestHead head_;
   const std::function<void()> wake_loop_;
+  void (*const wake_fn_)(void*) = nullptr;
+  const std::shared_ptr<void> wake_ctx_;
   const uint64_t spool_limit_;
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> aborted_{false};

@@ -51,6 +51,7 @@ struct Stream::Link {
   Stream* stream = nullptr;
   StreamHost* host = nullptr;
   std::shared_ptr<Mailbox> mailbox;  // the loop's; set once, read by producers' wake-ups
+  std::weak_ptr<Link> self;          // for the tasks a wake-up posts
   std::vector<std::unique_ptr<FileReader>> orphans;
 };
 
@@ -58,6 +59,7 @@ Stream::Stream(HttpLoop& loop, StreamHost& host) : hl_(loop), host_(host), link_
   link_->stream = this;
   link_->host = &host;
   link_->mailbox = loop.loop().mailbox();
+  link_->self = link_;
 }
 
 Stream::~Stream() {
@@ -369,14 +371,15 @@ void Stream::pump_file() {
 
 void Stream::start_exchange(Backend* backend, bool stream_body) {
   if (mx_) count_begin(metrics::HttpHandler::Php);
-  // One shared_ptr captured: small enough for std::function's inline storage (no allocation).
-  auto wake = [link = link_] {
-    link->mailbox->post([link] {
-      if (link->stream) link->stream->on_exchange_wake();
+  // A plain function and the link it runs on: no std::function to allocate per request.
+  auto wake = [](void* ctx) {
+    Link* link = static_cast<Link*>(ctx);
+    link->mailbox->post([keep = link->self.lock()] {
+      if (keep && keep->stream) keep->stream->on_exchange_wake();
     });
   };
   bool has_body = head_.has_body;
-  ex_ = std::make_shared<Exchange>(std::move(head_), std::move(wake));
+  ex_ = std::make_shared<Exchange>(std::move(head_), +wake, link_);
   if (!has_body) ex_->end_body(true);
   else if (!stream_body) ex_->buffer_body();
   if (expects_continue_) {

@@ -121,18 +121,19 @@ std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
         want_dir = false;
       }
     }
-    std::string clean = clean_path(text.empty() || text[0] != '/' ? "/" + text : text);
-    c.match.relative = clean;
+    if (text.empty() || text[0] != '/') text.insert(text.begin(), '/');
+    c.match.relative = clean_path(text);
+    const std::string& clean = c.match.relative;
     c.match.absolute = root;
     if (clean != "/") c.match.absolute += clean;
     bool last = i + 1 == o.files.size();
     auto found = resolve_inside_root(real, clean, &c.st);
     bool ok = found && (want_dir ? S_ISDIR(c.st.st_mode) : S_ISREG(c.st.st_mode));
     if (!ok) {
-      if (last && o.policy == "first_exist_fallback") return c.match;
+      if (last && o.policy == "first_exist_fallback") return std::move(c.match);
       continue;
     }
-    if (o.policy == "first_exist" || o.policy == "first_exist_fallback") return c.match;
+    if (o.policy == "first_exist" || o.policy == "first_exist_fallback") return std::move(c.match);
     bool better = !chosen;
     if (chosen) {
       if (o.policy == "smallest_size") better = c.st.st_size < chosen->st.st_size;
@@ -143,7 +144,7 @@ std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
     }
     if (better) chosen = std::move(c);
   }
-  if (chosen) return chosen->match;
+  if (chosen) return std::move(chosen->match);
   return std::nullopt;
 }
 
