@@ -39,6 +39,11 @@ Clock::time_point await_deadline(double timeout_seconds, Clock::time_point now) 
 }
 
 bool wait_for(Job& job, Clock::time_point deadline, const SpinPolicy& spin) {
+  thread_local SpinState state;  // this thread's awaits learn together
+  return wait_for(job, deadline, spin, state);
+}
+
+bool wait_for(Job& job, Clock::time_point deadline, const SpinPolicy& spin, SpinState& state) {
   for (;;) {
     if (job.completed()) return true;
     Clock::time_point until = deadline;
@@ -49,7 +54,6 @@ bool wait_for(Job& job, Clock::time_point deadline, const SpinPolicy& spin) {
       }
       until = std::min(until, job.deadline);
     }
-    thread_local SpinState state;  // this thread's awaits learn together
     if (job.wait_until(until, spin, state)) return true;
     if (Clock::now() >= deadline) {
       // The max_wait deadline may coincide with the await deadline: max_wait wins, it is the cause.

@@ -40,6 +40,11 @@ Clock::time_point await_deadline(double timeout_seconds, Clock::time_point now);
 // Waits until the job completes or `deadline` passes (timeout 0: checks once, never waits). A job
 // still queued past its own max_wait deadline is expired here, so the awaiting request learns of
 // it on time even when no worker comes by. Returns true if completed.
+// `state` is what the calling thread has learnt about spinning at this call site (sync/event.h):
+// a site whose waits outlast the spin (the first wait of a fan-out of 10 ms jobs) learns to park
+// at once and leaves the cores to the workers; one whose jobs end within the spin keeps spinning.
+bool wait_for(Job& job, Clock::time_point deadline, const SpinPolicy& spin, SpinState& state);
+// The same with one SpinState for every such call of the thread.
 bool wait_for(Job& job, Clock::time_point deadline, const SpinPolicy& spin);
 
 // After completion: the result, or throws the job's error as Error.

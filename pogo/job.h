@@ -7,12 +7,12 @@
 //   Queued --expire()--> Expired              (max_wait passed before a worker took it; never runs)
 //   Queued --fail_queued()--> Done with error (pool shutting down; never runs)
 //
-// Completion (entering Done, Cancelled or Expired) sets the job's Signal, which the awaiting
+// Completion (entering Done, Cancelled or Expired) sets the job's Event, which the awaiting
 // request thread waits on (spin, yield, then futex: no polling).
 //
 // Threads: shared (std::shared_ptr) between the dispatching request thread, which owns the handle,
 // the pool's queue, and the worker thread running it. Transitions from any of them; outcome()
-// only after completed() returned true (the Signal's release/acquire publishes it).
+// only after completed() returned true (the Event's release/acquire publishes it).
 #pragma once
 
 #include <atomic>
@@ -24,15 +24,14 @@
 
 #include "metrics/pools.h"
 #include "pogo/value.h"
-#include "sapi/signal.h"
+#include "sync/event.h"
 
 namespace pogo::jobs {
 
-// The hand-off primitive PHP threads share (sapi/signal.h).
-using sapi::Clock;
-using sapi::Signal;
-using sapi::SpinPolicy;
-using sapi::SpinState;
+// The hand-off primitives (sync/event.h).
+using sync::Clock;
+using sync::SpinPolicy;
+using sync::SpinState;
 
 class JobQueue;
 
@@ -111,7 +110,7 @@ class Job {
   void count_run_end();
 
   std::atomic<JobState> state_{JobState::Queued};
-  Signal done_;
+  sync::Event done_;
   Value result_;
   std::optional<JobError> error_;
   std::atomic<bool> counted_{false};

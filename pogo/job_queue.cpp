@@ -1,10 +1,8 @@
 #include "pogo/job_queue.h"
 
-#include <algorithm>
-
 namespace pogo::jobs {
 
-JobQueue::JobQueue(std::string pool_name, SpinPolicy spin) : pool_name_(std::move(pool_name)), spin_(spin) {}
+JobQueue::JobQueue(std::string pool_name, SpinPolicy spin) : pool_name_(std::move(pool_name)), jobs_(spin) {}
 
 JobQueue::~JobQueue() { close(); }
 
@@ -13,87 +11,39 @@ std::string JobQueue::shutting_down_message() const {
 }
 
 bool JobQueue::push(const std::shared_ptr<Job>& job) {
-  Signal* wake = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    if (closed_) return false;
-    job->queue = this;
-    jobs_.push_back(job);
-    if (!idle_.empty()) {
-      wake = idle_.back();
-      idle_.pop_back();
-    }
-  }
-  // Outside the lock: the worker may be parked, and a futex wake is a syscall. The worker cannot
-  // leave take() before this set(), so its Signal is alive.
-  if (wake) wake->set();
-  return true;
+  // Set before the job is visible to a worker or a canceller; the dispatching thread owns it until then.
+  job->queue = this;
+  if (jobs_.push(job)) return true;
+  job->queue = nullptr;
+  return false;
 }
 
 std::shared_ptr<Job> JobQueue::take() {
-  // One per thread: a worker waits in one take() at a time.
-  thread_local Signal wake;
-  thread_local SpinState spin;
   for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      if (closed_) return nullptr;
-      while (!jobs_.empty()) {
-        std::shared_ptr<Job> job = std::move(jobs_.front());
-        jobs_.pop_front();
-        if (job->state() != JobState::Queued) continue;  // cancelled or expired by its awaiter
-        if (Clock::now() >= job->deadline) {
-          job->expire();
-          continue;
-        }
-        if (job->start()) {
-          // More work and more idle workers: pass the baton so a burst fans out.
-          Signal* next = nullptr;
-          if (!jobs_.empty() && !idle_.empty()) {
-            next = idle_.back();
-            idle_.pop_back();
-          }
-          lock.unlock();
-          if (next) next->set();
-          return job;
-        }
-      }
-      wake.reset();
-      idle_.push_back(&wake);
+    auto p = jobs_.pop();
+    if (p.status != sync::HandoffQueue<std::shared_ptr<Job>>::Status::Item) return nullptr;  // closed
+    std::shared_ptr<Job>& job = p.item;
+    if (job->state() != JobState::Queued) continue;  // cancelled or expired by its awaiter
+    if (Clock::now() >= job->deadline) {
+      job->expire();
+      continue;
     }
-    wake.wait_until(Clock::time_point::max(), spin_, spin);
+    if (job->start()) return std::move(job);
   }
 }
 
 void JobQueue::remove(const Job& job) {
-  std::lock_guard lock(mu_);
-  auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const auto& j) { return j.get() == &job; });
-  if (it != jobs_.end()) jobs_.erase(it);
+  jobs_.remove_first([&](const std::shared_ptr<Job>& j) { return j.get() == &job; });
 }
 
 void JobQueue::close() {
-  std::deque<std::shared_ptr<Job>> pending;
-  std::vector<Signal*> idle;
-  {
-    std::lock_guard lock(mu_);
-    if (closed_) return;
-    closed_ = true;
-    pending.swap(jobs_);
-    idle.swap(idle_);
-  }
+  if (jobs_.closed()) return;
   const std::string message = shutting_down_message();
-  for (auto& job : pending) job->fail_queued(JobError{ErrorKind::Pool, message});
-  for (Signal* s : idle) s->set();
+  for (auto& job : jobs_.close(/*take_items=*/true)) job->fail_queued(JobError{ErrorKind::Pool, message});
 }
 
-bool JobQueue::closed() const {
-  std::lock_guard lock(mu_);
-  return closed_;
-}
+bool JobQueue::closed() const { return jobs_.closed(); }
 
-size_t JobQueue::size() const {
-  std::lock_guard lock(mu_);
-  return jobs_.size();
-}
+size_t JobQueue::size() const { return jobs_.size(); }
 
 }  // namespace pogo::jobs

@@ -1,26 +1,24 @@
 // A JobQueue is one pool's line of jobs waiting for a worker thread: FIFO, unbounded (dispatch
-// never blocks), with a hand-off tuned for latency. A worker with nothing to do registers itself
-// as idle and waits on its own Signal (spin, yield, then futex); push() hands the job's wake-up
-// to exactly one idle worker, so a burst of N dispatches wakes N workers, and a worker that is
-// still spinning takes the job in well under a microsecond without any syscall.
+// never blocks), with the hand-off of sync::HandoffQueue (sync/handoff_queue.h). A worker with
+// nothing to do registers itself as idle and waits on its own Event (one idle worker spins, the
+// others park on a futex at once); push() hands the job's wake-up to exactly one idle worker, so a
+// burst of N dispatches wakes N workers, and the worker still spinning takes a job in well under a
+// microsecond without any syscall.
 //
 // Jobs whose max_wait deadline has passed are never handed out: take() completes them as
 // Expired. Cancelled jobs are removed (remove()) or skipped. close() fails every queued job with
 // `Pogo pool "NAME" is shutting down`, refuses later pushes and releases every waiting worker.
 //
 // Threads: push()/remove() from request threads; take() from the pool's worker threads (one
-// take() at a time per thread); close() from the thread that stops the pool. Internally one mutex
-// guards the deque and the idle list; the Signals do the waiting outside it.
+// take() at a time per thread); close() from the thread that stops the pool.
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
 #include "pogo/job.h"
+#include "sync/handoff_queue.h"
 
 namespace pogo::jobs {
 
@@ -49,11 +47,7 @@ class JobQueue {
 
  private:
   const std::string pool_name_;
-  const SpinPolicy spin_;
-  mutable std::mutex mu_;
-  std::deque<std::shared_ptr<Job>> jobs_;
-  std::vector<Signal*> idle_;  // workers waiting in take(), most recent last (LIFO: warmest first)
-  bool closed_ = false;
+  sync::HandoffQueue<std::shared_ptr<Job>> jobs_;
 };
 
 }  // namespace pogo::jobs

@@ -12,11 +12,11 @@
 // and how many threads are idle in pop() right now (stalled()), and a thread added by scaling pops
 // with an idle limit: after that long without an exchange it gives up and retires.
 //
-// The hand-off: a PHP thread with nothing to do registers as idle and waits on its own Signal
-// (spin briefly, then park on a futex; sapi/signal.h); push() wakes exactly one idle thread. Only
-// one idle thread spins at a time (the others park at once: on a small machine more spinners
-// would take the cores the loops need), and push() prefers it: it takes the exchange without a
-// syscall on either side, which is most of what a hand-off costs a loop thread otherwise.
+// The hand-off is sync::HandoffQueue's (sync/handoff_queue.h): a PHP thread with nothing to do
+// waits on its own Event (spin briefly, then park on a futex); push() wakes exactly one idle thread,
+// the one spinning if any (only one spins at a time, so the loops keep their cores), which takes
+// the exchange without a syscall on either side. This class adds the policy: 503 for an exchange
+// that waited past max_wait, aborted exchanges dropped, the figures thread scaling reads.
 //
 // Worker restarts (PhpBackend::restart_workers): the queue has an epoch; release_waiters() moves it
 // on and wakes every thread idle in pop(). A worker thread pops with the epoch its script booted
@@ -28,17 +28,12 @@
 // release_waiters() and epoch() any thread.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
 
-#include <vector>
-
-#include "sapi/signal.h"
 #include "server/exchange.h"
+#include "sync/handoff_queue.h"
 
 namespace pogo::sapi {
 
@@ -51,7 +46,7 @@ class RequestQueue {
   // false once closed: the caller answers the exchange itself. With `wake` false no idle thread is
   // woken for it until wake_idle() (the loop's end of turn; see server::Backend::handle_in_turn).
   bool push(std::shared_ptr<server::Exchange> exchange, bool wake = true);
-  // Wakes as many idle threads as there are queued exchanges (the spinning one first).
+  // Wakes an idle thread for each exchange pushed without a wake-up (the spinning one first).
   void wake_idle();
   // The oldest exchange; blocks while the queue is empty and open. nullptr once closed and drained.
   std::shared_ptr<server::Exchange> pop();
@@ -59,7 +54,7 @@ class RequestQueue {
   // With an `epoch` (not kAnyEpoch): nullptr as soon as epoch() is no longer that one.
   static constexpr uint64_t kAnyEpoch = UINT64_MAX;
   std::shared_ptr<server::Exchange> pop(std::chrono::milliseconds idle_limit, bool* idle, uint64_t epoch = kAnyEpoch);
-  uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
+  uint64_t epoch() const { return queue_.epoch(); }
   // Moves the epoch on and wakes every idle thread (the queued exchanges stay).
   void release_waiters();
   // Answers (503) and drops every exchange that waited longer than max_wait. Returns how many.
@@ -79,22 +74,8 @@ class RequestQueue {
   static void drop_abandoned(server::Exchange& exchange);
 
  private:
-  Signal* take_idle();  // with mu_ held: the idle thread to wake, removed from idle_, or nullptr
-
-  struct Entry {
-    std::shared_ptr<server::Exchange> exchange;
-    Clock::time_point queued;
-  };
   std::chrono::milliseconds max_wait_{0};
-  SpinPolicy spin_;
-  mutable std::mutex mu_;
-  std::deque<Entry> queue_;
-  std::vector<Signal*> idle_;  // threads waiting in pop(), most recent last
-  Signal* spinner_ = nullptr;  // the one of them allowed to spin (still in idle_), if any
-  unsigned waiting_ = 0;       // threads in pop() between going idle and being back with the lock
-  bool closed_ = false;
-  std::atomic<uint64_t> epoch_{0};  // written under mu_
-  std::atomic<bool> unannounced_{false};  // pushed without waking anyone since the last wake_idle()
+  sync::HandoffQueue<std::shared_ptr<server::Exchange>> queue_;
 };
 
 }  // namespace pogo::sapi

@@ -1,6 +1,8 @@
 // The layer rules of DESIGN.md, checked on the source tree: server/ knows nothing of PHP, of the
-// SAPI or of Pogo jobs; sapi/ never sees libuv; caddyfile/ includes nothing else of the project.
-// A violation fails with the file, the line and the rule it breaks.
+// SAPI or of Pogo jobs; sapi/ never sees libuv; caddyfile/ and sync/ include nothing else of the
+// project (and sync/ no libuv and no PHP either). A violation fails with the file, the line and the
+// rule it breaks. Also checked on the build: pogo_sapi does not pass pogo_server (libuv's include
+// path and flags) on to its users, and pogo_sync links nothing of ours.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -27,6 +29,10 @@ const std::vector<Rule> kRules = {
           "server/ is the HTTP layer: no PHP, no SAPI, no Pogo jobs"},
         {"sapi", {"<uv.h>", "\"uv.h\""}, "", "sapi/ runs on PHP threads and never sees libuv"},
         {"caddyfile", {}, "\"caddyfile/", "caddyfile/ includes nothing else of the project"},
+        {"sync",
+          {"<uv.h>", "\"uv.h\"", "<php", "<zend", "<Zend/", "<main/", "<TSRM", "<sapi/", "<SAPI.h>"},
+          "\"sync/",
+          "sync/ is a leaf: the standard library only, no libuv, no PHP, nothing of the project"},
 };
 
 // The include target of a line (`"a/b.h"` or `<x.h>`), or empty when the line is no #include.
@@ -84,9 +90,16 @@ TEST_CASE("layers: the checker sees includes and judges them by the rules") {
     CHECK_FALSE(violation(kRules[2], "\"server/log.h\"").empty());
     CHECK(violation(kRules[2], "\"caddyfile/lexer.h\"").empty());
     CHECK(violation(kRules[2], "<string>").empty());
+    CHECK_FALSE(violation(kRules[3], "<uv.h>").empty());
+    CHECK_FALSE(violation(kRules[3], "<php.h>").empty());
+    CHECK_FALSE(violation(kRules[3], "<zend_API.h>").empty());
+    CHECK_FALSE(violation(kRules[3], "\"server/log.h\"").empty());
+    CHECK_FALSE(violation(kRules[3], "\"metrics/counter.h\"").empty());
+    CHECK(violation(kRules[3], "\"sync/event.h\"").empty());
+    CHECK(violation(kRules[3], "<linux/futex.h>").empty());
 }
 
-TEST_CASE("layers: server/, sapi/ and caddyfile/ keep to their rules") {
+TEST_CASE("layers: server/, sapi/, caddyfile/ and sync/ keep to their rules") {
     const fs::path root = POGO_SOURCE_DIR;
     for (const Rule& rule : kRules) {
         INFO(rule.dir);
@@ -94,5 +107,47 @@ TEST_CASE("layers: server/, sapi/ and caddyfile/ keep to their rules") {
         const auto found = scan(root, rule);
         for (const auto& v : found) MESSAGE(v);
         CHECK(found.empty());
+    }
+}
+
+namespace {
+
+// The INTERFACE_LINK_LIBRARIES of a target as CMake recorded them at configure time (see
+// tests/layers/CMakeLists.txt): one `target: item;item;...` line each.
+std::vector<std::string> link_interface(const std::string& target) {
+    std::ifstream in(POGO_LINK_INTERFACES);
+    std::string line;
+    const std::string prefix = target + ": ";
+    while (std::getline(in, line)) {
+        if (line.rfind(prefix, 0) != 0) continue;
+        std::vector<std::string> items;
+        std::string rest = line.substr(prefix.size());
+        for (size_t start = 0; start <= rest.size();) {
+            size_t end = rest.find(';', start);
+            if (end == std::string::npos) end = rest.size();
+            if (end > start) items.push_back(rest.substr(start, end - start));
+            start = end + 1;
+        }
+        return items;
+    }
+    FAIL("no link interface recorded for " << target << " in " << POGO_LINK_INTERFACES);
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("layers: pogo_sapi keeps pogo_server (libuv) to itself; pogo_sync links nothing of ours") {
+    // A static library's PRIVATE dependency is still recorded, wrapped in $<LINK_ONLY:...>: linked,
+    // but no include paths or flags passed on.
+    for (const auto& item : link_interface("pogo_sapi")) {
+        INFO(item);
+        CHECK(item != "pogo_server");
+        CHECK(item.find("UV") == std::string::npos);
+    }
+    for (const auto& item : link_interface("pogo_sync")) {
+        INFO(item);
+        CHECK(item.find("pogo_") == std::string::npos);
+        CHECK(item.find("UV") == std::string::npos);
+        CHECK(item.find("libphp") == std::string::npos);
     }
 }

@@ -110,6 +110,12 @@ TEST_CASE("the worker script stays alive between jobs: statics persist") {
   CHECK(b == a + 1);
 }
 
+TEST_CASE("pool threads run their jobs with a 1 us timer slack (timeouts on time)") {
+  // Linux's default is 50000 ns; the pool thread asked for 1000 before its first job.
+  CHECK(job("TimerSlackJob", "solo") == "1000");
+  CHECK(job("TimerSlackJob", "default") == "1000");
+}
+
 TEST_CASE("a job that throws fails with its message; the worker goes on") {
   std::string boot = job("BootJob", "solo");
   CHECK(job("ThrowingJob", "solo") == "Pogo\\JobException: price service down: ?");

@@ -36,3 +36,14 @@ final class BootJob implements JobInterface
         return self::$boot ??= bin2hex(random_bytes(8));
     }
 }
+
+// The worker thread's timer slack (Linux: how late its timers may fire), as the kernel reports it.
+final class TimerSlackJob implements JobInterface
+{
+    public function handle(array $args): mixed
+    {
+        // /proc/thread-self links to PID/task/TID; the value is in /proc/TID (not in task/TID).
+        $tid = basename((string) readlink('/proc/thread-self'));
+        return (int) trim((string) file_get_contents("/proc/$tid/timerslack_ns"));
+    }
+}

@@ -1,4 +1,4 @@
-#include "sapi/signal.h"
+#include "sync/event.h"
 
 #include <linux/futex.h>
 #include <sched.h>
@@ -9,7 +9,7 @@
 #include <climits>
 #include <ctime>
 
-namespace pogo::sapi {
+namespace pogo::sync {
 namespace {
 
 static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
@@ -38,11 +38,11 @@ void futex_wake_all(std::atomic<uint32_t>& word) {
 
 }  // namespace
 
-void Signal::set() {
+void Event::set() {
   if (word_.exchange(kSet, std::memory_order_acq_rel) == kParked) futex_wake_all(word_);
 }
 
-bool Signal::wait_until(Clock::time_point deadline, const SpinPolicy& policy, SpinState& state) {
+bool Event::wait_until(Clock::time_point deadline, const SpinPolicy& policy, SpinState& state) {
   if (is_set()) return true;
   const auto start = Clock::now();
   if (start >= deadline) return false;
@@ -86,4 +86,4 @@ bool Signal::wait_until(Clock::time_point deadline, const SpinPolicy& policy, Sp
   }
 }
 
-}  // namespace pogo::sapi
+}  // namespace pogo::sync

@@ -1,10 +1,10 @@
-// A Signal is a one-shot (resettable) event between threads that is fast when the waiter is
+// An Event is a one-shot (resettable) wake-up between threads that is fast when the waiter is
 // awake: the waiter spins briefly (pause instruction), then yields its core for a while, and only
 // then parks on a futex. A futex wake costs ~25 us on the target machine, so a hand-off that
 // lands during the spin or yield phase costs well under a microsecond; both phases are bounded
 // (SpinPolicy) so an idle waiter never holds a core on a 2-core machine for long.
 //
-// Threads: set() from any thread; wait_until()/reset() from the one thread that waits on it (its
+// Threads: set() and is_set() from any thread; wait_until()/reset() from the one thread that waits on it (its
 // SpinState belongs to that thread).
 #pragma once
 
@@ -12,7 +12,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace pogo::sapi {
+namespace pogo::sync {
 
 using Clock = std::chrono::steady_clock;
 
@@ -45,13 +45,13 @@ inline void cpu_relax() {
 #endif
 }
 
-class Signal {
+class Event {
  public:
-  Signal() = default;
-  Signal(const Signal&) = delete;
-  Signal& operator=(const Signal&) = delete;
+  Event() = default;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
 
-  // Makes the signal set and wakes the waiter if it is parked. Release: everything written before
+  // Makes the event set and wakes the waiter if it is parked. Release: everything written before
   // set() is visible to the waiter once wait_until() returns true.
   void set();
   bool is_set() const { return word_.load(std::memory_order_acquire) == kSet; }
@@ -66,4 +66,4 @@ class Signal {
   std::atomic<uint32_t> word_{kUnset};
 };
 
-}  // namespace pogo::sapi
+}  // namespace pogo::sync
