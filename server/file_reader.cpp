@@ -27,6 +27,9 @@ FileReader::FileReader(uv_loop_t* loop, int fd, uint64_t offset, uint64_t length
   req_.data = this;
 }
 
+FileReader::FileReader(std::shared_ptr<const std::string> content, uint64_t offset, uint64_t length)
+    : content_(std::move(content)), offset_(offset), remaining_(length) {}
+
 FileReader::~FileReader() {
   if (fd_ >= 0) ::close(fd_);
 }
@@ -40,6 +43,13 @@ FileReader::Status FileReader::next(std::string_view& chunk, std::function<void(
     return Status::Data;
   }
   if (remaining_ == 0) return Status::Done;
+  if (content_) {
+    size_t n = size_t(std::min<uint64_t>(remaining_, kChunk));
+    chunk = std::string_view(content_->data() + offset_, n);
+    offset_ += n;
+    remaining_ -= n;
+    return Status::Data;
+  }
   size_t want = size_t(std::min<uint64_t>(remaining_, buf_size_));
   if (g_nowait_supported.load(std::memory_order_relaxed)) {
     iovec iov{buf_.get(), want};

@@ -2,6 +2,8 @@
 // without blocking the loop: it reads straight from the page cache when the data is there
 // (preadv2 with RWF_NOWAIT) and falls back to libuv's thread pool (uv_fs_read) when it is not.
 // Only one chunk exists at a time, so memory stays at one buffer whatever the file size.
+// A file the open-file cache holds in memory (file_cache.h) is "read" from that shared copy
+// instead: chunks are views into it, no syscall, never Pending.
 //
 // Threads: one loop thread. Must not be destroyed while busy() (a pool read is in flight).
 #pragma once
@@ -11,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace pogo::server {
@@ -21,6 +24,8 @@ class FileReader {
 
   // Takes ownership of `fd`.
   FileReader(uv_loop_t* loop, int fd, uint64_t offset, uint64_t length);
+  // Serves [offset, offset + length) of `content`, which it keeps alive.
+  FileReader(std::shared_ptr<const std::string> content, uint64_t offset, uint64_t length);
   ~FileReader();
   FileReader(const FileReader&) = delete;
   FileReader& operator=(const FileReader&) = delete;
@@ -38,12 +43,13 @@ class FileReader {
  private:
   static void on_read(uv_fs_t* req);
 
-  uv_loop_t* loop_;
-  int fd_;
+  uv_loop_t* loop_ = nullptr;
+  int fd_ = -1;
+  std::shared_ptr<const std::string> content_;  // in-memory mode when set
   uint64_t offset_;
   uint64_t remaining_;
   std::unique_ptr<char[]> buf_;
-  size_t buf_size_;
+  size_t buf_size_ = 0;
   size_t ready_ = 0;  // bytes of a finished pool read waiting in buf_
   bool in_flight_ = false;
   bool failed_ = false;
