@@ -20,6 +20,14 @@ std::atomic<bool> g_nowait_supported{true};
 
 void FileReader::set_page_cache_reads(bool enabled) { g_nowait_supported.store(enabled); }
 
+bool FileReader::page_cache_reads() { return g_nowait_supported.load(std::memory_order_relaxed); }
+
+void FileReader::skip(uint64_t n) {
+  n = std::min(n, remaining_);
+  offset_ += n;
+  remaining_ -= n;
+}
+
 FileReader::FileReader(uv_loop_t* loop, int fd, uint64_t offset, uint64_t length)
     : loop_(loop), fd_(fd), offset_(offset), remaining_(length),
       buf_size_(size_t(std::min<uint64_t>(length ? length : 1, kChunk))) {

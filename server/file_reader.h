@@ -36,6 +36,13 @@ class FileReader {
   Status next(std::string_view& chunk, std::function<void(bool ok)> on_ready);
 
   bool busy() const { return in_flight_; }
+  // The descriptor and position when the next bytes may be sent by other means (sendfile): a
+  // file (not memory), nothing read ahead or in flight. -1 otherwise.
+  int direct_fd() const { return fd_ >= 0 && !in_flight_ && ready_ == 0 && !failed_ ? fd_ : -1; }
+  uint64_t offset() const { return offset_; }
+  // `n` bytes from offset() were sent by other means.
+  void skip(uint64_t n);
+  static bool page_cache_reads();
   // Process-wide: false forces every read through the thread pool (tests of that path).
   static void set_page_cache_reads(bool enabled);
   uint64_t remaining() const { return remaining_; }

@@ -306,6 +306,22 @@ void Stream::drop_file() {
 void Stream::pump_file() {
   for (int turn = 0; turn < kFileChunksPerTurn; ++turn) {
     if (!file_ || host_.stream_blocked(*this)) return;
+    if (int fd = file_->direct_fd(); fd >= 0 && !enc_ && !vulcain_holding_ && file_->remaining() > 0 &&
+                                     FileReader::page_cache_reads()) {
+      int64_t n = host_.stream_sendfile(*this, fd, file_->offset(), file_->remaining());
+      if (n > 0) {
+        file_->skip(uint64_t(n));
+        body_sent_ += uint64_t(n);
+        length_left_ -= std::min<uint64_t>(length_left_, uint64_t(n));
+        if (file_->remaining() == 0) {
+          file_.reset();
+          response_complete();
+          return;
+        }
+        continue;
+      }
+      // 0 (the socket is full) or -1: this chunk goes the read-and-write way.
+    }
     std::string_view chunk;
     FileReader* reader = file_.get();
     auto st = file_->next(chunk, [link = link_, reader](bool ok) {
