@@ -90,6 +90,7 @@ class Connection final : private RequestParser::BodySink, private Transport::Own
   void stream_continue(Stream& s) override;
   void stream_body(Stream& s, std::string_view data) override;
   void stream_file_data(Stream& s, std::string_view data) override;
+  int64_t stream_sendfile(Stream& s, int fd, uint64_t offset, uint64_t length) override;
   void stream_end(Stream& s) override;
   void stream_flush(Stream& s, size_t credit) override;
   bool stream_blocked(const Stream& s) const override;

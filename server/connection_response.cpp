@@ -1,6 +1,11 @@
 // The HTTP/1.1 side of Connection's Stream: response heads, chunked or length framing, 100
 // Continue, writes with the exchange's credit; and the end of each request (keep-alive or
 // close).
+#include <sys/sendfile.h>
+
+#include <algorithm>
+#include <cerrno>
+
 #include "server/connection.h"
 #include "server/http_loop.h"
 #include "server/log.h"
@@ -9,6 +14,7 @@ namespace pogo::server {
 
 namespace {
 constexpr size_t kFlushThreshold = 256 << 10;  // response bytes gathered before writing
+constexpr uint64_t kSendfileChunk = 1 << 20;     // per call, so one big file does not hog the loop
 }  // namespace
 
 Framing Connection::stream_head(Stream& s, const ResponseHead& head, std::optional<uint64_t> length) {
@@ -47,6 +53,23 @@ void Connection::stream_file_data(Stream& s, std::string_view data) {
   } else {
     flush(data.data(), data.size());
   }
+}
+
+int64_t Connection::stream_sendfile(Stream& s, int fd, uint64_t offset, uint64_t length) {
+  // Plaintext with a Content-Length only: TLS must encrypt the bytes, chunked framing wraps them.
+  if (closed_ || transport_.secure() || s.framing().mode != Framing::Length) return -1;
+  if (!out_.empty()) flush();  // the head first
+  if (closed_ || transport_.writes_in_flight() > 0) return -1;
+  uv_os_fd_t sock = -1;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(transport_.tcp()), &sock) != 0) return -1;
+  off_t off = off_t(offset);
+  ssize_t n = ::sendfile(sock, fd, &off, size_t(std::min(length, kSendfileChunk)));
+  if (n > 0) {
+    if (write_idle_deadline_) set_deadline(write_idle_deadline_, hl_.options().write_idle_timeout);
+    return n;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+  return -1;  // unsupported here, the file shrank, or the socket failed: the read path reports it
 }
 
 void Connection::stream_end(Stream& s) {

@@ -20,12 +20,23 @@ std::atomic<bool> g_nowait_supported{true};
 
 void FileReader::set_page_cache_reads(bool enabled) { g_nowait_supported.store(enabled); }
 
+bool FileReader::page_cache_reads() { return g_nowait_supported.load(std::memory_order_relaxed); }
+
+void FileReader::skip(uint64_t n) {
+  n = std::min(n, remaining_);
+  offset_ += n;
+  remaining_ -= n;
+}
+
 FileReader::FileReader(uv_loop_t* loop, int fd, uint64_t offset, uint64_t length)
     : loop_(loop), fd_(fd), offset_(offset), remaining_(length),
       buf_size_(size_t(std::min<uint64_t>(length ? length : 1, kChunk))) {
   buf_.reset(new char[buf_size_]);
   req_.data = this;
 }
+
+FileReader::FileReader(std::shared_ptr<const std::string> content, uint64_t offset, uint64_t length)
+    : content_(std::move(content)), offset_(offset), remaining_(length) {}
 
 FileReader::~FileReader() {
   if (fd_ >= 0) ::close(fd_);
@@ -40,6 +51,13 @@ FileReader::Status FileReader::next(std::string_view& chunk, std::function<void(
     return Status::Data;
   }
   if (remaining_ == 0) return Status::Done;
+  if (content_) {
+    size_t n = size_t(std::min<uint64_t>(remaining_, kChunk));
+    chunk = std::string_view(content_->data() + offset_, n);
+    offset_ += n;
+    remaining_ -= n;
+    return Status::Data;
+  }
   size_t want = size_t(std::min<uint64_t>(remaining_, buf_size_));
   if (g_nowait_supported.load(std::memory_order_relaxed)) {
     iovec iov{buf_.get(), want};

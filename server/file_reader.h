@@ -2,6 +2,8 @@
 // without blocking the loop: it reads straight from the page cache when the data is there
 // (preadv2 with RWF_NOWAIT) and falls back to libuv's thread pool (uv_fs_read) when it is not.
 // Only one chunk exists at a time, so memory stays at one buffer whatever the file size.
+// A file the open-file cache holds in memory (file_cache.h) is "read" from that shared copy
+// instead: chunks are views into it, no syscall, never Pending.
 //
 // Threads: one loop thread. Must not be destroyed while busy() (a pool read is in flight).
 #pragma once
@@ -11,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace pogo::server {
@@ -21,6 +24,8 @@ class FileReader {
 
   // Takes ownership of `fd`.
   FileReader(uv_loop_t* loop, int fd, uint64_t offset, uint64_t length);
+  // Serves [offset, offset + length) of `content`, which it keeps alive.
+  FileReader(std::shared_ptr<const std::string> content, uint64_t offset, uint64_t length);
   ~FileReader();
   FileReader(const FileReader&) = delete;
   FileReader& operator=(const FileReader&) = delete;
@@ -31,6 +36,13 @@ class FileReader {
   Status next(std::string_view& chunk, std::function<void(bool ok)> on_ready);
 
   bool busy() const { return in_flight_; }
+  // The descriptor and position when the next bytes may be sent by other means (sendfile): a
+  // file (not memory), nothing read ahead or in flight. -1 otherwise.
+  int direct_fd() const { return fd_ >= 0 && !in_flight_ && ready_ == 0 && !failed_ ? fd_ : -1; }
+  uint64_t offset() const { return offset_; }
+  // `n` bytes from offset() were sent by other means.
+  void skip(uint64_t n);
+  static bool page_cache_reads();
   // Process-wide: false forces every read through the thread pool (tests of that path).
   static void set_page_cache_reads(bool enabled);
   uint64_t remaining() const { return remaining_; }
@@ -38,12 +50,13 @@ class FileReader {
  private:
   static void on_read(uv_fs_t* req);
 
-  uv_loop_t* loop_;
-  int fd_;
+  uv_loop_t* loop_ = nullptr;
+  int fd_ = -1;
+  std::shared_ptr<const std::string> content_;  // in-memory mode when set
   uint64_t offset_;
   uint64_t remaining_;
   std::unique_ptr<char[]> buf_;
-  size_t buf_size_;
+  size_t buf_size_ = 0;
   size_t ready_ = 0;  // bytes of a finished pool read waiting in buf_
   bool in_flight_ = false;
   bool failed_ = false;

@@ -1,11 +1,9 @@
 #include "server/static_files.h"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <cerrno>
 
 #include "server/http_date.h"
 #include "server/http_text.h"
-#include "server/mime.h"
 #include "server/path_safety.h"
 #include "server/range.h"
 
@@ -52,7 +50,7 @@ bool etag_list_matches(std::string_view list, std::string_view etag) {
   return false;
 }
 
-StaticResponse plan_static_response(const RequestHead& req, const std::string& file) {
+StaticResponse plan_static_response(const RequestHead& req, const std::string& file, FileCache& cache) {
   bool head_method = req.method == "HEAD";
   if (req.method != "GET" && !head_method) {
     StaticResponse r = simple(405);
@@ -60,22 +58,18 @@ StaticResponse plan_static_response(const RequestHead& req, const std::string& f
     return r;
   }
   if (has_php_extension(file)) return simple(404);
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return simple(errno == EACCES ? 403 : 404);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return simple(404);
-  }
+  int error = 0;
+  std::shared_ptr<const CachedFile> f = cache.file(file, &error);
+  if (!f) return simple(error == EACCES ? 403 : 404);
+  const struct stat& st = f->st;
   uint64_t size = uint64_t(st.st_size);
-  std::string etag = make_etag(st);
-  std::string last_modified = format_http_date(st.st_mtim.tv_sec);
+  const std::string& etag = f->etag;
 
   StaticResponse r;
   auto& h = r.head.headers;
   h.push_back({"Accept-Ranges", "bytes"});
   h.push_back({"Etag", etag});
-  h.push_back({"Last-Modified", last_modified});
+  h.push_back({"Last-Modified", f->last_modified});
 
   // Conditionals (RFC 9110 13.2.2): If-None-Match wins over If-Modified-Since.
   bool not_modified = false;
@@ -86,12 +80,11 @@ StaticResponse plan_static_response(const RequestHead& req, const std::string& f
     not_modified = t && st.st_mtim.tv_sec <= *t;
   }
   if (not_modified) {
-    ::close(fd);
     r.head.status = 304;
     return r;
   }
 
-  h.insert(h.begin(), {"Content-Type", std::string(mime_type_for(file))});
+  h.insert(h.begin(), {"Content-Type", std::string(f->content_type)});
   r.head.status = 200;
   r.offset = 0;
   r.length = size;
@@ -106,7 +99,6 @@ StaticResponse plan_static_response(const RequestHead& req, const std::string& f
   if (range) {
     RangeResult rr = parse_range(*range, size);
     if (rr.kind == RangeResult::Unsatisfiable) {
-      ::close(fd);
       StaticResponse u = simple(416);
       u.head.headers.push_back({"Content-Range", "bytes */" + std::to_string(size)});
       u.content_length = 0;
@@ -122,10 +114,12 @@ StaticResponse plan_static_response(const RequestHead& req, const std::string& f
   }
   r.content_length = r.length;
   if (head_method || r.length == 0) {
-    ::close(fd);
     r.length = 0;
+  } else if (f->body) {
+    r.body = f->body;
   } else {
-    r.fd = fd;
+    r.fd = f->dup_fd();
+    if (r.fd < 0) return simple(errno == EACCES ? 403 : 404);
   }
   return r;
 }

@@ -3,8 +3,11 @@
 // (If-None-Match, then If-Modified-Since -> 304), a single Range -> 206 (If-Range honoured),
 // unsatisfiable -> 416 — and open the file for the body. `.php` files are never served.
 //
-// Threads: any (blocking open/fstat of a file whose path was just resolved; the body itself is
-// read later, without blocking, by FileReader).
+// The file's facts (stat, validators, type, and its content when small) come from the open-file
+// cache (file_cache.h), so a warm hit, a HEAD, a Range or a 304 never touches the disk.
+//
+// Threads: the thread that owns `cache` (a loop thread with FileCache::local()); the body is read
+// later, without blocking, by FileReader.
 #pragma once
 
 #include <sys/stat.h>
@@ -14,19 +17,22 @@
 #include <string>
 
 #include "server/exchange.h"
+#include "server/file_cache.h"
 
 namespace pogo::server {
 
 struct StaticResponse {
   ResponseHead head;
-  int fd = -1;  // owned by the caller when >= 0: the file to stream
+  std::shared_ptr<const std::string> body;  // the whole file, in memory: send [offset, offset + length) of it
+  int fd = -1;  // else, owned by the caller when >= 0: the file to stream
   uint64_t offset = 0;
   uint64_t length = 0;                     // body bytes to send from offset
   std::optional<uint64_t> content_length;  // for the Content-Length header (also on HEAD)
 };
 
 // `file`: absolute real path inside the root (from path_safety / script_resolver).
-StaticResponse plan_static_response(const RequestHead& req, const std::string& file);
+StaticResponse plan_static_response(const RequestHead& req, const std::string& file,
+                                    FileCache& cache = FileCache::local());
 
 // The strong validator "<mtime ns base36><size base36>" in quotes.
 std::string make_etag(const struct stat& st);

@@ -261,7 +261,13 @@ void Stream::serve_file(ServeFile f) {
       if (header_name_equals(h.name, "Content-Type")) h.value = std::string(mime_type_for(f.type_of));
   for (auto& h : f.headers) sr.head.headers.push_back(std::move(h));
   if (f.status && sr.head.status == 200) sr.head.status = f.status;
-  if (sr.fd < 0 && !sr.content_length && status_allows_body(sr.head.status)) {
+  bool has_body = sr.fd >= 0 || sr.body;
+  // The body: the cache's copy of a small file, else the open file.
+  auto reader = [&] {
+    return sr.body ? std::make_unique<FileReader>(std::move(sr.body), sr.offset, sr.length)
+                   : std::make_unique<FileReader>(hl_.loop().uv(), sr.fd, sr.offset, sr.length);
+  };
+  if (!has_body && !sr.content_length && status_allows_body(sr.head.status)) {
     mx_error_ = true;  // as Caddy's file_server: a 404 or 403 is a handler error
     if ((sr.head.status == 404 || sr.head.status == 403) &&
         answer_error(sr.head.status, sr.head.status == 404 ? "file not found" : "access forbidden"))
@@ -272,21 +278,22 @@ void Stream::serve_file(ServeFile f) {
     return;
   }
   status_ = sr.head.status;
-  if (sr.fd >= 0 && sr.head.status == 200 && sr.length > 0 && sr.length == sr.content_length.value_or(0) &&
+  if (has_body && sr.head.status == 200 && sr.length > 0 && sr.length == sr.content_length.value_or(0) &&
       vulcain_wants(sr.head, sr.content_length)) {
     // Read whole, then transformed and sent by vulcain_release().
     vulcain_holding_ = true;
     vulcain_head_ = std::move(sr.head);
     vulcain_body_.clear();
-    file_ = std::make_unique<FileReader>(hl_.loop().uv(), sr.fd, sr.offset, sr.length);
+    file_ = reader();
     pump_file();
     return;
   }
   bool encoded = filter_head(sr.head, sr.content_length);
   send_head(sr.head, encoded ? std::nullopt : sr.content_length);
   bool streams = framing_.mode == Framing::Length || (encoded && framing_.mode != Framing::None);
-  if (sr.fd >= 0 && streams && sr.length > 0) {
-    file_ = std::make_unique<FileReader>(hl_.loop().uv(), sr.fd, sr.offset, sr.length);
+  if (has_body && streams && sr.length > 0) {
+    // HTTP/1: the head waits in the output buffer and goes out with the first chunk, one write.
+    file_ = reader();
     pump_file();
     return;
   }
@@ -305,6 +312,22 @@ void Stream::drop_file() {
 void Stream::pump_file() {
   for (int turn = 0; turn < kFileChunksPerTurn; ++turn) {
     if (!file_ || host_.stream_blocked(*this)) return;
+    if (int fd = file_->direct_fd(); fd >= 0 && !enc_ && !vulcain_holding_ && file_->remaining() > 0 &&
+                                     FileReader::page_cache_reads()) {
+      int64_t n = host_.stream_sendfile(*this, fd, file_->offset(), file_->remaining());
+      if (n > 0) {
+        file_->skip(uint64_t(n));
+        body_sent_ += uint64_t(n);
+        length_left_ -= std::min<uint64_t>(length_left_, uint64_t(n));
+        if (file_->remaining() == 0) {
+          file_.reset();
+          response_complete();
+          return;
+        }
+        continue;
+      }
+      // 0 (the socket is full) or -1: this chunk goes the read-and-write way.
+    }
     std::string_view chunk;
     FileReader* reader = file_.get();
     auto st = file_->next(chunk, [link = link_, reader](bool ok) {

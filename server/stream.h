@@ -53,6 +53,11 @@ class StreamHost {
   // them without a copy (a file chunk, valid only during the call).
   virtual void stream_body(Stream& s, std::string_view data) = 0;
   virtual void stream_file_data(Stream& s, std::string_view data) = 0;
+  // Sends up to `length` bytes of `fd` from `offset` straight from the page cache to the socket
+  // (sendfile), after what is queued. Returns the bytes sent; 0 when the socket is full (the
+  // stream sends the next chunk through stream_file_data(), whose queued write waits for it);
+  // -1 when the host cannot (TLS, HTTP/2, chunked framing, a write in flight).
+  virtual int64_t stream_sendfile(Stream&, int /*fd*/, uint64_t /*offset*/, uint64_t /*length*/) { return -1; }
   virtual void stream_end(Stream& s) = 0;  // after the last body byte (framing Chunked or any encoded body)
   // Sends what was queued. `credit` exchange bytes are in it: report them to the exchange once
   // they left (the producer's backpressure).

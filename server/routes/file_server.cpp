@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "server/file_cache.h"
 #include "server/hidden_paths.h"
 #include "server/path_safety.h"
 #include "server/routes/browse.h"
@@ -25,12 +26,7 @@ Respond redirect_to(const Request& r, std::string path) {
   return resp;
 }
 
-bool is_regular(const std::string& path, struct stat* st = nullptr) {
-  struct stat s {};
-  if (::stat(path.c_str(), &s) != 0 || !S_ISREG(s.st_mode)) return false;
-  if (st) *st = s;
-  return true;
-}
+bool is_regular(const std::string& path) { return FileCache::local().is_regular(path); }
 
 const char* sidecar_extension(const std::string& enc) {
   if (enc == "br") return ".br";
@@ -64,7 +60,7 @@ class FileServerHandler final : public Handler {
     if (!resolved_root) return not_found();
     const std::string& real_root = *resolved_root;
     struct stat st {};
-    auto real = resolve_inside_root(real_root, r.head.path, &st);
+    auto real = FileCache::local().resolve(real_root, r.head.path, &st);
     if (!real || is_hidden(*real, spec_.hide) || is_hidden(real_root + r.head.path, spec_.hide))
       return not_found();
     if (spec_.hide_defaults && refuse_hidden(r.head.path, *real, real_root)) return not_found();
@@ -75,9 +71,9 @@ class FileServerHandler final : public Handler {
         std::string candidate = dir + idx;
         if (!is_regular(candidate) || is_hidden(candidate, spec_.hide)) continue;
         if (spec_.canonical_uris && !path.ends_with("/")) return redirect_to(r, redirect_base(r) + "/");
-        char ireal[PATH_MAX];
-        if (!::realpath(candidate.c_str(), ireal) || !is_inside(real_root, ireal)) continue;
-        return serve(r, ireal);
+        auto ireal = FileCache::local().resolve(real_root, candidate.substr(real_root.size()));
+        if (!ireal) continue;
+        return serve(r, *ireal);
       }
       if (!spec_.browse) return not_found();
       if (spec_.canonical_uris && !path.ends_with("/")) return redirect_to(r, redirect_base(r) + "/");

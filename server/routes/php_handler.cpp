@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "server/file_cache.h"
 #include "server/http_text.h"
 #include "server/path_safety.h"
 #include "server/routes/matcher.h"
@@ -16,11 +17,6 @@
 namespace pogo::server {
 
 namespace {
-
-bool is_regular(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 // One `worker` of this php_server/php block: requests reach it by `match` or by its file, and only
 // from this block (FrankenPHP scopes a php_server's workers to it).
@@ -78,7 +74,7 @@ class PhpHandler final : public Handler {
     if (const ScopedWorker* w = matching_worker(h.path)) {
       if (static_ && !ends_with_ascii_nocase(h.path, ".php")) {
         struct stat st {};
-        auto file = resolve_inside_root(real_root, h.path, &st);
+        auto file = FileCache::local().resolve(real_root, h.path, &st);
         bool dir_form = h.path.size() > 1 && h.path.back() == '/';
         if (file && (dir_form ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))) return static_->handle(r);
       }
@@ -87,14 +83,15 @@ class PhpHandler final : public Handler {
     if (use_tries_) {
       const std::string& index = spec_.index.front();
       if (dir_redirect_ && !h.path.ends_with("/")) {
-        // One stat of root/path/INDEX decides the common case (no such file: no redirect); only a
-        // hit is checked against the root the safe way.
+        // One cached stat of root/path/INDEX decides the common case (no such file: no
+        // redirect); only a hit is checked against the root the safe way.
         probe.assign(real_root);
         probe += h.path;
         probe += '/';
         probe += index;
-        auto dir = is_regular(probe) ? resolve_inside_root(real_root, h.path) : std::nullopt;
-        if (dir && is_regular(*dir + "/" + index)) {
+        FileCache& cache = FileCache::local();
+        auto dir = cache.is_regular(probe) ? cache.resolve(real_root, h.path) : std::nullopt;
+        if (dir && cache.is_regular(*dir + "/" + index)) {
           Respond resp;
           resp.status = 308;
           std::string loc = escape_path(r.original_path) + "/";
@@ -116,7 +113,7 @@ class PhpHandler final : public Handler {
     if (split != std::string::npos) {
       std::string script_name = h.path.substr(0, split);
       struct stat st {};
-      auto script = resolve_inside_root(real_root, script_name, &st);
+      auto script = FileCache::local().resolve(real_root, script_name, &st);
       if (!script || !S_ISREG(st.st_mode)) return make_handler_error(404, "script not found");
       if (!backend_) return make_error_response(503);
       h.document_root = real_root;

@@ -6,6 +6,7 @@
 #include <climits>
 #include <unordered_map>
 
+#include "server/file_cache.h"
 #include "server/path_safety.h"
 #include "server/routes/placeholders.h"
 
@@ -127,7 +128,7 @@ std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
     c.match.absolute = root;
     if (clean != "/") c.match.absolute += clean;
     bool last = i + 1 == o.files.size();
-    auto found = resolve_inside_root(real, clean, &c.st);
+    auto found = FileCache::local().resolve(real, clean, &c.st);
     bool ok = found && (want_dir ? S_ISDIR(c.st.st_mode) : S_ISREG(c.st.st_mode));
     if (!ok) {
       if (last && o.policy == "first_exist_fallback") return std::move(c.match);

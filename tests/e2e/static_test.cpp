@@ -147,3 +147,74 @@ TEST_CASE("unknown paths fall back to the front controller index.php") {
         CHECK(r.body == std::string("front controller\nREQUEST_URI=") + path + "\n");
     }
 }
+
+// The open-file cache (server/file_cache) through `pogo run`: a file changed, replaced by rename,
+// deleted or created on disk between requests is what the next requests see (within the cache's
+// 1 s revalidation, polled here with the harness deadline), through php_server and file_server.
+TEST_CASE("pogo run: files changed on disk between requests are served as they are now") {
+    TempDir dir;
+    write_file(dir / "app/page.txt", "version one\n");
+    write_file(dir / "app/swap.css", "body { color: red }\n");
+    write_file(dir / "app/gone.txt", "still here\n");
+    write_file(dir / "app/index.php", "<?php echo 'PHP:' . $_SERVER['REQUEST_URI'];\n");
+    write_file(dir / "files/tiny.txt", "t1");
+    int php_port = free_port(), files_port = free_port();
+    write_file(dir / "Caddyfile", "{\n\tadmin off\n\tauto_https off\n}\n"
+                                  "http://127.0.0.1:" + std::to_string(php_port) + " {\n\troot * " +
+                                      (dir / "app").string() + "\n\tphp_server\n}\n"
+                                  "http://127.0.0.1:" + std::to_string(files_port) + " {\n\troot * " +
+                                      (dir / "files").string() + "\n\tfile_server\n}\n");
+    PogoProcess pogo({"run", "--config", (dir / "Caddyfile").string()});
+    REQUIRE_MESSAGE(pogo.wait_listening(), pogo.describe());
+    HttpClient client;
+    const std::string php = "http://127.0.0.1:" + std::to_string(php_port);
+    const std::string files = "http://127.0.0.1:" + std::to_string(files_port);
+    auto body_is = [&](const std::string& url, const std::string& want) {
+        return poll_until([&] {
+            Response r = client.get(url);
+            return r.status == 200 && r.body == want;
+        });
+    };
+
+    // Both servers up (wait_listening saw the first one's line).
+    REQUIRE(body_is(php + "/page.txt", "version one\n"));
+    REQUIRE(body_is(files + "/tiny.txt", "t1"));
+
+    // Warm: the same bytes twice, with validators that a 304 and a Range answer from.
+    Response first = client.get(php + "/page.txt");
+    INFO(first.describe());
+    REQUIRE(first.status == 200);
+    CHECK(first.body == "version one\n");
+    Response again = client.get(php + "/page.txt");
+    CHECK(again.body == first.body);
+    CHECK(again.header("ETag") == first.header("ETag"));
+    CHECK(client.get(php + "/page.txt", {"If-None-Match: " + first.header("ETag")}).status == 304);
+    Response part = client.get(php + "/page.txt", {"Range: bytes=8-10"});
+    CHECK(part.status == 206);
+    CHECK(part.body == "one");
+    Response head = client.head(php + "/page.txt");
+    CHECK(head.status == 200);
+    CHECK(head.header("Content-Length") == "12");
+    CHECK(head.body.empty());
+
+    // Edited in place (longer), replaced by a rename, deleted, created after a 404.
+    write_file(dir / "app/page.txt", "version two, longer\n");
+    write_file(dir / "app/swap.tmp", "body { color: blue }\n");
+    std::filesystem::rename(dir / "app/swap.tmp", dir / "app/swap.css");
+    std::filesystem::remove(dir / "app/gone.txt");
+    CHECK(client.get(files + "/new.txt").status == 404);
+    write_file(dir / "files/new.txt", "brand new");
+    write_file(dir / "files/tiny.txt", "t2");
+
+    CHECK(body_is(php + "/page.txt", "version two, longer\n"));
+    CHECK(body_is(php + "/swap.css", "body { color: blue }\n"));
+    CHECK(poll_until([&] {  // gone: php_server's try_files falls back to index.php
+        return client.get(php + "/gone.txt").body == "PHP:/gone.txt";
+    }));
+    CHECK(body_is(files + "/new.txt", "brand new"));
+    CHECK(body_is(files + "/tiny.txt", "t2"));
+    Response changed = client.get(php + "/page.txt");
+    CHECK(changed.header("ETag") != first.header("ETag"));
+    CHECK(client.get(php + "/page.txt", {"If-None-Match: " + first.header("ETag")}).status == 200);
+    CHECK(pogo.stop() == 0);
+}
