@@ -30,12 +30,12 @@ cf::Config php_server_config(const PhpServerFlags& flags) {
   g.directive_order = cf::default_directive_order();
   g.admin = "off";  // as FrankenPHP's php-server: no admin endpoint
   g.debug = flags.debug;
-  // FrankenPHP's php-server sets these on its server (10 s to read the headers, 30 s idle, 16 KiB
-  // of headers at most); the other limits keep their defaults, as there.
+  // FrankenPHP's php-server sets these on its server: 10 s to read the headers, 30 s idle. Its
+  // third, 16 KiB of headers at most, is not taken: Pogo's php-server always accepted Caddy's
+  // default (1 MiB), and requests with large cookies or tokens that worked must keep working.
   cf::ServerOptions limits;
   limits.read_header = std::chrono::seconds(10);
   limits.idle = std::chrono::seconds(30);
-  limits.max_header_size = 16 * 1024;
   limits.where = kAt;
   g.servers.push_back(limits);
 
