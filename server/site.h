@@ -18,7 +18,7 @@
 
 #include "server/backend.h"
 #include "server/exchange.h"
-#include "server/routes/request.h"
+#include "server/request.h"
 
 namespace pogo::server {
 

@@ -14,8 +14,8 @@
 
 #include "caddyfile/config.h"
 #include "server/ip_range.h"
+#include "server/request.h"
 #include "server/routes/expression.h"
-#include "server/routes/request.h"
 #include "server/routes/try_files.h"
 
 namespace pogo::server {

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/routes/request.h"
+#include "server/request.h"
 
 namespace pogo::server {
 
