@@ -1,7 +1,7 @@
 #include "server/client_ip.h"
 
 #include "server/exchange.h"
-#include "server/routes/matcher.h"
+#include "server/ip_range.h"
 
 namespace pogo::server {
 

@@ -13,8 +13,8 @@
 
 namespace pogo::server {
 
-HttpLoop::HttpLoop(const ServerOptions& options, const SiteTable& sites)
-    : options_(options), sites_(sites), read_buffer_(new char[kReadBufferSize]) {
+HttpLoop::HttpLoop(const ServerOptions& options)
+    : options_(options), read_buffer_(new char[kReadBufferSize]) {
   auto end_turn = [](auto* handle) { static_cast<HttpLoop*>(handle->data)->end_turn(); };
   before_poll_.init(loop_.uv(), uv_prepare_init);
   before_poll_.get()->data = this;
@@ -44,7 +44,7 @@ void HttpLoop::accepted(int fd, const ListenerSites& listener) {
     return;
   }
   uint64_t id = next_id_++;
-  auto conn = std::make_unique<Connection>(*this, id, listener, listener.sites ? *listener.sites : sites_);
+  auto conn = std::make_unique<Connection>(*this, id, listener, *listener.sites);
   Connection* c = conn.get();
   connections_.emplace(id, std::move(conn));
   peak_open_ = std::max(peak_open_, open_.fetch_add(1, std::memory_order_acq_rel) + 1);

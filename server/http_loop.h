@@ -31,7 +31,7 @@ class HttpLoop {
   // A connection peak worth giving memory back to the system after (about 10 MB of buffers).
   static constexpr size_t kTrimPeak = 1000;
 
-  HttpLoop(const ServerOptions& options, const SiteTable& sites);
+  explicit HttpLoop(const ServerOptions& options);
   ~HttpLoop();
 
   // Takes the fd; connections it accepts are served as `listener` says (which must outlive
@@ -54,7 +54,6 @@ class HttpLoop {
   // ---- loop thread ----
   Loop& loop() { return loop_; }
   const ServerOptions& options() const { return options_; }
-  const SiteTable& sites() const { return sites_; }
   bool draining() const { return draining_; }
   bool last_call() const { return last_call_; }
   Connection* find(uint64_t id);
@@ -72,7 +71,6 @@ class HttpLoop {
   void close_turn_handles();
 
   const ServerOptions& options_;
-  const SiteTable& sites_;
   Loop loop_;
   std::vector<std::unique_ptr<Acceptor>> listeners_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;

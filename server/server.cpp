@@ -20,10 +20,8 @@
 
 namespace pogo::server {
 
-Server::Server(ServerOptions options, Backend* backend) : options_(std::move(options)), backend_(backend) {}
-
 Server::Server(ServerOptions options, std::vector<ListenerSites> listeners)
-    : options_(std::move(options)), backend_(nullptr), listener_sites_(std::move(listeners)) {}
+    : options_(std::move(options)), listener_sites_(std::move(listeners)) {}
 
 Server::~Server() { shutdown(); }
 
@@ -32,23 +30,8 @@ void Server::start(ListenSockets* inherit) {
   // A peer that resets mid-write must be an EPIPE error, not a process-killing SIGPIPE
   // (libuv writes with plain write/writev).
   ::signal(SIGPIPE, SIG_IGN);
-  if (listener_sites_.empty()) {
-    char real[PATH_MAX];
-    if (!::realpath(options_.root.c_str(), real)) throw StartupError("root directory " + options_.root + " does not exist");
-    options_.root = real;
-    if (options_.php && !backend_) throw StartupError("php_server needs a PHP backend");
-    // `pogo php-server`: one catch-all site.
-    auto site = std::make_unique<Site>();
-    if (options_.php)
-      site->chain.push_back(make_php_server_handler(options_.root, backend_, options_.env, options_.hide_defaults));
-    else
-      site->chain.push_back(make_file_server_handler(options_.root, options_.hide_defaults));
-    sites_ = std::make_shared<SiteTable>();
-    sites_->add(std::move(site));
-    for (const auto& text : options_.listen) listener_sites_.push_back({text, sites_});
-  } else {
-    sites_ = listener_sites_.front().sites;
-  }
+  for (const auto& l : listener_sites_)
+    if (!l.sites) throw StartupError("listener " + l.address + " has no sites");
   if (options_.metrics)
     for (size_t i = 0; i < listener_sites_.size(); ++i)
       listener_sites_[i].metrics =
@@ -59,7 +42,7 @@ void Server::start(ListenSockets* inherit) {
   unsigned n = options_.loops ? options_.loops : std::max(1u, std::thread::hardware_concurrency());
 
   std::vector<std::unique_ptr<HttpLoop>> loops;
-  for (unsigned i = 0; i < n; ++i) loops.push_back(std::make_unique<HttpLoop>(options_, *sites_));
+  for (unsigned i = 0; i < n; ++i) loops.push_back(std::make_unique<HttpLoop>(options_));
   std::vector<std::string> bound_addresses;
   std::vector<std::pair<std::string, int>> listen_fds;
   for (const auto& [addr, listener] : addrs) {

@@ -1,8 +1,7 @@
 // A Server is one HTTP server: N event loops (one per CPU by default), each with its own
-// SO_REUSEPORT listening socket per listen address. Each listen address serves a table of sites:
-// for `pogo php-server`, one catch-all site whose handler chain is php_server (scripts to the
-// Backend, everything else static) or file_server; for a Caddyfile, the tables routes/build.h
-// made (several sites per listener, chosen by Host).
+// SO_REUSEPORT listening socket per listen address. Each listen address serves the table of sites
+// routes/build.h made from the configuration (several sites per listener, chosen by Host);
+// `pogo php-server` builds its configuration too (cli/php_server_config.h).
 //
 // Threads: the main thread only (construct, start, addresses, shutdown, destroy).
 #pragma once
@@ -58,8 +57,7 @@ void close_listen_sockets(ListenSockets& sockets);
 
 class Server {  // the controlling thread only (main, or the admin API's under the runtime's lock)
  public:
-  Server(ServerOptions options, Backend* backend);  // backend may be null when php == false
-  // A Caddyfile's listeners (options.listen, root, php and env are not used).
+  // Every listener has its sites.
   Server(ServerOptions options, std::vector<ListenerSites> listeners);
   ~Server();
   Server(const Server&) = delete;
@@ -82,8 +80,6 @@ class Server {  // the controlling thread only (main, or the admin API's under t
 
  private:
   ServerOptions options_;
-  Backend* backend_;
-  std::shared_ptr<SiteTable> sites_;
   std::vector<ListenerSites> listener_sites_;  // stable once started: loops point into it
   std::vector<std::unique_ptr<HttpLoop>> loops_;
   std::vector<std::string> addresses_;

@@ -1,4 +1,5 @@
-// The options of one HTTP server (what `pogo php-server` flags or a Caddyfile site produce).
+// The options of one HTTP server (what a configuration's global options produce; what it serves
+// is in its listeners' sites).
 // Plain data, copied into the Server at construction.
 // Threads: filled on the main thread; read-only afterwards, on any thread.
 #pragma once
@@ -15,11 +16,7 @@
 namespace pogo::server {
 
 struct ServerOptions {
-  std::vector<std::string> listen{"127.0.0.1:8080"};
   unsigned loops = 0;                  // 0 = number of CPUs
-  std::string root = ".";              // document root; made absolute (realpath) by start()
-  bool php = true;                     // php_server semantics (scripts to the backend); false = file server only
-  bool hide_defaults = true;           // never serve what the built-in hide list covers (hidden_paths.h)
   size_t max_header_size = 1 << 20;
   std::optional<uint64_t> max_body_size;
   std::chrono::milliseconds read_header_timeout{10000}, read_body_timeout{0}, write_timeout{0},
@@ -30,9 +27,7 @@ struct ServerOptions {
   std::chrono::milliseconds body_idle_timeout{60000}, write_idle_timeout{60000};
   std::chrono::milliseconds grace_period{15000};
   bool h1 = true, h2 = true, h2c = false;  // `servers { protocols }`: HTTP/1.1, HTTP/2 over TLS, cleartext HTTP/2
-  bool access_log = false;  // one JSON line per request (logger "http.log.access")
   bool log_credentials = false;  // `servers { log_credentials }`: else access logs redact credentials
-  std::vector<std::pair<std::string, std::string>> env;  // copied into RequestHead::env
   // The logger of the server's own lines ("listening", "server stopped"); quiet: none at info
   // (the admin API's server says what it wants itself).
   std::string logger = "http";

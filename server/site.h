@@ -1,8 +1,7 @@
 // A Site is what one server serves for a set of hosts: a chain of handlers run in order on each
 // request until one decides the response. The decision is plain data (an Action), so the
-// connection that executes it stays independent of which handlers exist. `pogo php-server` uses
-// the two handlers below; a Caddyfile's directives are Handlers in server/routes/ that either
-// change the Request and pass, or answer. What they ask of the response (headers, encoding) is
+// connection that executes it stays independent of which handlers exist. A configuration's
+// directives are Handlers in server/routes/ that either change the Request and pass, or answer. What they ask of the response (headers, encoding) is
 // left in the Request's ResponseFilters, which the connection applies to whatever answers.
 //
 // Threads: built on the main thread before the loops start, then immutable; handle() runs on
@@ -19,7 +18,7 @@
 
 #include "server/backend.h"
 #include "server/exchange.h"
-#include "server/routes/request.h"
+#include "server/request.h"
 
 namespace pogo::server {
 
@@ -88,22 +87,13 @@ class SiteTable {
   const Site* find(std::string_view host_header) const;
   // find(), else the first site.
   const Site& match(std::string_view host_header) const;
-  // Answer for hosts no site serves: nullptr falls back to the first site (php-server), a
-  // Caddyfile server answers an empty 200 as Caddy does.
+  // Answer for hosts no site serves: false falls back to the first site (the admin API's
+  // server), a configuration's server answers an empty 200 as Caddy does.
   bool unmatched_host_empty_200 = false;
 
  private:
   std::vector<std::unique_ptr<Site>> sites_;
 };
-
-// php_server: script resolution (script_resolver.h), scripts to `backend`, static files served
-// (except, with `hide_defaults`, what the built-in hide list of hidden_paths.h covers).
-std::unique_ptr<Handler> make_php_server_handler(std::string root, Backend* backend,
-                                                 std::vector<std::pair<std::string, std::string>> env,
-                                                 bool hide_defaults = true);
-// file_server: static files only, never a .php file's source (nor, with `hide_defaults`, what
-// the built-in hide list covers).
-std::unique_ptr<Handler> make_file_server_handler(std::string root, bool hide_defaults = true);
 
 // A small text/plain response.
 Respond make_error_response(int status);

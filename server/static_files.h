@@ -30,7 +30,7 @@ struct StaticResponse {
   std::optional<uint64_t> content_length;  // for the Content-Length header (also on HEAD)
 };
 
-// `file`: absolute real path inside the root (from path_safety / script_resolver).
+// `file`: absolute real path inside the root (from path_safety / the file cache).
 StaticResponse plan_static_response(const RequestHead& req, const std::string& file,
                                     FileCache& cache = FileCache::local());
 

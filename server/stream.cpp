@@ -598,7 +598,7 @@ void Stream::abort() {
 
 void Stream::reset() {
   if (mx_begun_) count_end();
-  if (active_ && status_ && (hl_.options().access_log || filters_.access_log)) log_access();
+  if (active_ && status_ && filters_.access_log) log_access();
   if (ex_) {
     ex_->end_body(false);  // no-op when the body was complete
     ex_.reset();

@@ -25,9 +25,9 @@
 #include "metrics/http.h"
 #include "server/exchange.h"
 #include "server/file_reader.h"
+#include "server/request.h"
 #include "server/response_writer.h"
 #include "server/routes/encode.h"
-#include "server/routes/request.h"
 #include "server/site.h"
 
 namespace pogo::tls {

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "server/routes/request.h"
+#include "server/request.h"
 
 namespace pogo::server {
 

@@ -16,8 +16,8 @@
 
 #include "caddyfile/config.h"
 #include "server/exchange.h"
+#include "server/request.h"
 #include "server/routes/matcher.h"
-#include "server/routes/request.h"
 
 namespace pogo::server {
 

@@ -13,8 +13,9 @@
 #include <vector>
 
 #include "caddyfile/config.h"
+#include "server/ip_range.h"
+#include "server/request.h"
 #include "server/routes/expression.h"
-#include "server/routes/request.h"
 #include "server/routes/try_files.h"
 
 namespace pogo::server {
@@ -28,14 +29,6 @@ bool host_pattern_matches(std::string_view pattern, std::string_view host);
 
 // A header value pattern: "*" any, "pre*", "*suf", "*mid*", else exact (case-sensitive).
 bool value_pattern_matches(std::string_view pattern, std::string_view value);
-
-// IP or CIDR (v4 or v6) containment; false for malformed input.
-bool ip_in_range(std::string_view range, std::string_view ip);
-// True when `range` is a valid IP or CIDR.
-bool valid_ip_range(std::string_view range);
-// `written` (IPs, CIDRs, `private_ranges`) checked and expanded; throws std::runtime_error naming
-// `what` (the matcher or option) and the bad entry.
-std::vector<std::string> ip_ranges(std::string_view what, const std::vector<std::string>& written);
 
 // A Go/PCRE-flavoured pattern as std::regex: `(?P<name>...)`/`(?<name>...)` become plain groups
 // (their names remembered), a leading `(?i)` becomes icase. Throws std::regex_error.

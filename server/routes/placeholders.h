@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/routes/request.h"
+#include "server/request.h"
 
 namespace pogo::server {
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "server/request.h"
 #include "server/routes/placeholders.h"
-#include "server/routes/request.h"
 
 namespace pogo::server {
 

@@ -108,14 +108,19 @@ TEST_CASE("byte ranges: 206 with the right bytes, 416 when unsatisfiable") {
     CHECK(stale.body == content);
 }
 
-TEST_CASE("a directory with index.html serves it") {
+TEST_CASE("php-server: a directory without index.php goes to the front controller; its index.html is a file") {
+    // As php_server in a Caddyfile (and FrankenPHP's try_files {path} {path}/index.php index.php):
+    // {path} wants a file, so "/docs/" falls through to index.php.
     auto server = start_php_server(app_root());
     HttpClient client;
     Response r = client.get(server->url("/docs/"));
     INFO(r.describe());
     CHECK(r.status == 200);
-    CHECK(r.body == read_file(app_root() / "docs" / "index.html"));
-    CHECK(r.header("Content-Type").starts_with("text/html"));
+    CHECK(r.body.starts_with("front controller"));
+    Response file = client.get(server->url("/docs/index.html"));
+    CHECK(file.status == 200);
+    CHECK(file.body == read_file(app_root() / "docs" / "index.html"));
+    CHECK(file.header("Content-Type").starts_with("text/html"));
 }
 
 TEST_CASE("a directory with index.php: 308 to the slash form, which runs the script") {

@@ -1,10 +1,12 @@
 // The layer rules of DESIGN.md, checked on the source tree: server/ knows nothing of PHP, of the
-// SAPI or of Pogo jobs; sapi/ never sees libuv; caddyfile/ and sync/ include nothing else of the
-// project (and sync/ no libuv and no PHP either). A violation fails with the file, the line and the
-// rule it breaks. Also checked on the build: pogo_sapi does not pass pogo_server (libuv's include
-// path and flags) on to its users, and pogo_sync links nothing of ours.
+// SAPI or of Pogo jobs; server/'s core (not server/routes/) includes nothing of server/routes/;
+// sapi/ never sees libuv; caddyfile/ and sync/ include nothing else of the project (and sync/ no
+// libuv and no PHP either). A violation fails with the file, the line and the rule it breaks. Also
+// checked on the build: pogo_sapi does not pass pogo_server (libuv's include path and flags) on to
+// its users, and pogo_sync links nothing of ours.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -20,6 +22,10 @@ struct Rule {
     std::vector<std::string> forbidden;     // include prefixes (after `#include `) it may not use
     std::string allowed_quoted_prefix;      // non-empty: every `#include "..."` must start with it
     std::string why;
+    std::string skip;                       // a subdirectory the rule does not cover ("" for none)
+    // Files still breaking the rule while it is being brought in (issue 12): the list may only
+    // shrink, and a file on it that no longer breaks the rule fails the test too.
+    std::vector<std::string> pending;
 };
 
 const std::vector<Rule> kRules = {
@@ -27,6 +33,14 @@ const std::vector<Rule> kRules = {
           {"\"sapi/", "\"pogo/", "\"cli/", "\"admin/", "<php", "<zend", "<Zend/", "<main/", "<TSRM", "<sapi/"},
           "",
           "server/ is the HTTP layer: no PHP, no SAPI, no Pogo jobs"},
+        {"server",
+          {"\"server/routes/"},
+          "",
+          "server/'s core is below its routes: the dependency runs one way",
+          "server/routes",
+          // What the stream executes still lives in server/routes/ (encode, header_ops, vulcain,
+          // access_log), and Site/SiteTable/Handler are still in the core's site.h.
+          {"server/connection.h", "server/stream.h", "server/stream.cpp"}},
         {"sapi", {"<uv.h>", "\"uv.h\""}, "", "sapi/ runs on PHP threads and never sees libuv"},
         {"caddyfile", {}, "\"caddyfile/", "caddyfile/ includes nothing else of the project"},
         {"sync",
@@ -59,17 +73,23 @@ std::string violation(const Rule& rule, const std::string& target) {
     return {};
 }
 
-std::vector<std::string> scan(const fs::path& root, const Rule& rule) {
+// Violations found, and (in `still_pending`) the pending files that do break the rule.
+std::vector<std::string> scan(const fs::path& root, const Rule& rule, std::vector<std::string>* still_pending = nullptr) {
     std::vector<std::string> out;
     for (const auto& e : fs::recursive_directory_iterator(root / rule.dir)) {
         if (!e.is_regular_file()) continue;
+        const std::string rel = fs::relative(e.path(), root).string();
+        if (!rule.skip.empty() && rel.rfind(rule.skip + "/", 0) == 0) continue;
+        const bool pending = std::find(rule.pending.begin(), rule.pending.end(), rel) != rule.pending.end();
         const std::string ext = e.path().extension().string();
         if (ext != ".h" && ext != ".cpp" && ext != ".hpp" && ext != ".cc") continue;
         std::ifstream in(e.path());
         std::string line;
         for (int n = 1; std::getline(in, line); ++n) {
             std::string v = violation(rule, include_target(line));
-            if (!v.empty()) out.push_back(fs::relative(e.path(), root).string() + ":" + std::to_string(n) + ": " + v);
+            if (v.empty()) continue;
+            if (!pending) out.push_back(rel + ":" + std::to_string(n) + ": " + v);
+            else if (still_pending && (still_pending->empty() || still_pending->back() != rel)) still_pending->push_back(rel);
         }
     }
     return out;
@@ -85,28 +105,36 @@ TEST_CASE("layers: the checker sees includes and judges them by the rules") {
     CHECK_FALSE(violation(kRules[0], "\"sapi/engine.h\"").empty());
     CHECK_FALSE(violation(kRules[0], "<php.h>").empty());
     CHECK(violation(kRules[0], "\"server/loop.h\"").empty());
-    CHECK_FALSE(violation(kRules[1], "<uv.h>").empty());
-    CHECK(violation(kRules[1], "<php.h>").empty());
-    CHECK_FALSE(violation(kRules[2], "\"server/log.h\"").empty());
-    CHECK(violation(kRules[2], "\"caddyfile/lexer.h\"").empty());
-    CHECK(violation(kRules[2], "<string>").empty());
-    CHECK_FALSE(violation(kRules[3], "<uv.h>").empty());
-    CHECK_FALSE(violation(kRules[3], "<php.h>").empty());
-    CHECK_FALSE(violation(kRules[3], "<zend_API.h>").empty());
+    CHECK_FALSE(violation(kRules[2], "<uv.h>").empty());
+    CHECK(violation(kRules[2], "<php.h>").empty());
+    CHECK_FALSE(violation(kRules[1], "\"server/routes/site.h\"").empty());
+    CHECK(violation(kRules[1], "\"server/stream.h\"").empty());
     CHECK_FALSE(violation(kRules[3], "\"server/log.h\"").empty());
-    CHECK_FALSE(violation(kRules[3], "\"metrics/counter.h\"").empty());
-    CHECK(violation(kRules[3], "\"sync/event.h\"").empty());
-    CHECK(violation(kRules[3], "<linux/futex.h>").empty());
+    CHECK(violation(kRules[3], "\"caddyfile/lexer.h\"").empty());
+    CHECK(violation(kRules[3], "<string>").empty());
+    CHECK_FALSE(violation(kRules[4], "<uv.h>").empty());
+    CHECK_FALSE(violation(kRules[4], "<php.h>").empty());
+    CHECK_FALSE(violation(kRules[4], "<zend_API.h>").empty());
+    CHECK_FALSE(violation(kRules[4], "\"server/log.h\"").empty());
+    CHECK_FALSE(violation(kRules[4], "\"metrics/counter.h\"").empty());
+    CHECK(violation(kRules[4], "\"sync/event.h\"").empty());
+    CHECK(violation(kRules[4], "<linux/futex.h>").empty());
 }
 
 TEST_CASE("layers: server/, sapi/, caddyfile/ and sync/ keep to their rules") {
     const fs::path root = POGO_SOURCE_DIR;
     for (const Rule& rule : kRules) {
-        INFO(rule.dir);
+        INFO(rule.dir << ": " << rule.why);
         REQUIRE(fs::is_directory(root / rule.dir));
-        const auto found = scan(root, rule);
+        std::vector<std::string> still_pending;
+        const auto found = scan(root, rule, &still_pending);
         for (const auto& v : found) MESSAGE(v);
         CHECK(found.empty());
+        // A pending file that keeps the rule now comes off the list.
+        std::vector<std::string> pending = rule.pending;
+        std::sort(pending.begin(), pending.end());
+        std::sort(still_pending.begin(), still_pending.end());
+        CHECK(still_pending == pending);
     }
 }
 

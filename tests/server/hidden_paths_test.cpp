@@ -124,8 +124,6 @@ TEST_CASE("every static file server refuses the built-in list unless hide_defaul
     return make_php_handler(spec, PhpKind::server, &backend);
   };
   Server servers[] = {
-      {"php-server", make_php_server_handler(t.root, &backend, {}, true), make_php_server_handler(t.root, &backend, {}, false)},
-      {"php-server file server", make_file_server_handler(t.root, true), make_file_server_handler(t.root, false)},
       {"Caddyfile file_server", file_server(true), file_server(false)},
       {"Caddyfile php_server", php_server(true), php_server(false)},
   };
@@ -150,6 +148,12 @@ TEST_CASE("a root below a directory the list names hides nothing by itself") {
   fs::create_directories(t.base / ".env-sites/www");
   std::ofstream(t.base / ".env-sites/www/page.txt") << "x";
   std::string root = fs::canonical(t.base / ".env-sites/www").string();
-  auto h = make_file_server_handler(root, true);
+  caddyfile::FileServerSpec spec;
+  spec.root = root;
+  auto h = make_file_server_handler(spec, "");
   CHECK(outcome(*h, "/page.txt") == "file");
+  caddyfile::PhpSpec php;
+  php.root = root;
+  NullBackend backend;
+  CHECK(outcome(*make_php_handler(php, PhpKind::server, &backend), "/page.txt") == "file");
 }

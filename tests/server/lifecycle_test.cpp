@@ -23,34 +23,22 @@ using pogo::server::StartupError;
 TEST_CASE("start-up errors are one line") {
   TestServer t;
   ServerOptions o;
-  o.listen = {"127.0.0.1:" + std::to_string(t.port)};
-  o.root = t.root;
-  o.php = false;
-  Server s(o, nullptr);
+  RoutedServer busy = routed_server(site_caddyfile(t.root, "\tfile_server"), o, nullptr,
+                                    {"127.0.0.1:" + std::to_string(t.port)});
   std::string msg;
   try {
-    s.start();
+    busy.server->start();
   } catch (const StartupError& e) {
     msg = e.what();
   }
   CHECK(msg == "listen tcp 127.0.0.1:" + std::to_string(t.port) + ": address already in use");
 
-  ServerOptions m;
-  m.root = "/definitely/not/here";
-  m.php = false;
-  Server s2(m, nullptr);
-  CHECK_THROWS_WITH_AS(s2.start(), "root directory /definitely/not/here does not exist", StartupError);
-
-  ServerOptions bad;
-  bad.listen = {"nonsense"};
-  bad.root = t.root;
-  bad.php = false;
-  Server s3(bad, nullptr);
-  CHECK_THROWS_AS(s3.start(), StartupError);
+  RoutedServer bad = routed_server(site_caddyfile(t.root, "\tfile_server"), o, nullptr, {"nonsense"});
+  CHECK_THROWS_AS(bad.server->start(), StartupError);
 }
 
 TEST_CASE("listen address forms") {
-  TestServer t([](ServerOptions& o) { o.listen = {":0", "[::1]:0", "localhost:0"}; });
+  TestServer t({}, {.listen = {":0", "[::1]:0", "localhost:0"}});
   auto addrs = t.server->addresses();
   REQUIRE(addrs.size() == 3);
   for (const auto& a : addrs) {
@@ -226,7 +214,7 @@ TEST_CASE("access log: one JSON line per request with Caddy's field names") {
     StderrCapture cap;
     pogo::log::set_json(true);
     {
-      TestServer t([](ServerOptions& o) { o.access_log = true; });
+      TestServer t({}, {.directives = "\tlog"});
       CurlOptions o;
       o.headers = {"X-Test: yes"};
       auto r = curl_get(t.url("/style.css?v=1"), o);
@@ -239,7 +227,7 @@ TEST_CASE("access log: one JSON line per request with Caddy's field names") {
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.value("logger", "") == "http.log.access") entry = j;
+    if (!j.is_discarded() && j.value("logger", "").starts_with("http.log.access")) entry = j;
   }
   REQUIRE(entry.is_object());
   CHECK(entry["msg"] == "handled request");

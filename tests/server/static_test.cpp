@@ -65,12 +65,17 @@ TEST_CASE("static files: type, validators, 304, ranges, 416") {
   CHECK(curl_get(t.url("/style.css"), range).status == 206);
 }
 
-TEST_CASE("a large static file arrives intact; directories serve index.html") {
-  TestServer t;
-  auto r = curl_get(t.url("/big.bin"));
-  CHECK(r.status == 200);
-  CHECK(r.header("Content-Type") == "application/octet-stream");
-  CHECK(r.body == big_bin_content());
+TEST_CASE("a large static file arrives intact; file_server's directories serve index.html") {
+  for (bool php : {true, false}) {
+    CAPTURE(php);
+    TestServer t({}, {.php = php});
+    auto r = curl_get(t.url("/big.bin"));
+    CHECK(r.status == 200);
+    CHECK(r.header("Content-Type") == "application/octet-stream");
+    CHECK(r.body == big_bin_content());
+  }
+  // php_server sends a directory without index.php to its front controller (try_files).
+  TestServer t({}, {.php = false});
   auto idx = curl_get(t.url("/static/"));
   CHECK(idx.status == 200);
   CHECK(idx.body == "<h1>static index</h1>\n");
@@ -79,7 +84,7 @@ TEST_CASE("a large static file arrives intact; directories serve index.html") {
 TEST_CASE("traversal attempts never reach a byte outside the root") {
   for (bool php : {true, false}) {
     CAPTURE(php);
-    TestServer t([&](pogo::server::ServerOptions& o) { o.php = php; });
+    TestServer t({}, {.php = php});
     const char* attempts[] = {
         "/../outside/secret.txt",
         "/%2e%2e/outside/secret.txt",
@@ -101,7 +106,7 @@ TEST_CASE("traversal attempts never reach a byte outside the root") {
 }
 
 TEST_CASE("file server mode never serves .php source") {
-  TestServer t([](pogo::server::ServerOptions& o) { o.php = false; });
+  TestServer t({}, {.php = false});
   for (const char* path : {"/index.php", "/INDEX.PHP", "/info.php", "/source.txt", "/app/", "/app/index.php", "/info.php/x"}) {
     CAPTURE(std::string(path));
     auto r = curl_get(t.url(path));

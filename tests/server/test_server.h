@@ -1,5 +1,6 @@
 // A real Server on 127.0.0.1:<ephemeral> over a temporary document root, with FakeBackend as
-// its PHP. The tree:
+// its PHP, built as `pogo run` builds a Caddyfile's site (routed_server.h): `php_server` (with
+// `env APP_ENV test`), or `file_server`. The tree:
 //   index.php echo.php stream.php big.php length.php early.php slow.php forever.php info.php
 //   style.css  big.bin (3 MiB)  static/index.html  app/index.php
 //   escape -> ../outside/secret.txt (symlink out of the root)   source.txt -> info.php
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "fake_backend.h"
+#include "routed_server.h"
 #include "server/server.h"
 
 inline constexpr const char* kPhpSource = "<?php echo 'SOURCE_MARKER';";
@@ -31,14 +33,22 @@ inline std::string big_bin_content() {
   return s;
 }
 
+// What the test's site is, beyond the server's options.
+struct TestSite {
+  std::vector<std::string> listen{"127.0.0.1:0"};
+  bool php = true;         // php_server; false: file_server
+  std::string directives;  // more lines of the site block ("log", ...)
+};
+
 struct TestServer {
   std::filesystem::path base;
   std::string root;
   FakeBackend backend;
-  std::unique_ptr<pogo::server::Server> server;
+  RoutedServer routed;
+  pogo::server::Server* server = nullptr;
   int port = 0;
 
-  explicit TestServer(const std::function<void(pogo::server::ServerOptions&)>& tweak = {}) {
+  explicit TestServer(const std::function<void(pogo::server::ServerOptions&)>& tweak = {}, const TestSite& site = {}) {
     namespace fs = std::filesystem;
     static int counter = 0;
     base = fs::temp_directory_path() / ("pogo-srv-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
@@ -58,13 +68,13 @@ struct TestServer {
     root = fs::canonical(base / "root").string();
 
     pogo::server::ServerOptions o;
-    o.listen = {"127.0.0.1:0"};
     o.loops = 2;
-    o.root = root;
     o.grace_period = std::chrono::seconds(10);
-    o.env = {{"APP_ENV", "test"}};
     if (tweak) tweak(o);
-    server = std::make_unique<pogo::server::Server>(o, o.php ? &backend : nullptr);
+    std::string body = site.php ? "\tphp_server {\n\t\tenv APP_ENV test\n\t}" : "\tfile_server";
+    if (!site.directives.empty()) body += "\n" + site.directives;
+    routed = routed_server(site_caddyfile(root, body), o, site.php ? &backend : nullptr, site.listen);
+    server = routed.server.get();
     server->start();
     auto addr = server->addresses().at(0);
     port = std::stoi(addr.substr(addr.rfind(':') + 1));
@@ -73,7 +83,7 @@ struct TestServer {
   ~TestServer() {
     server->shutdown();
     CHECK(server->closed_cleanly());
-    server.reset();
+    routed.server.reset();
     backend.join();
     std::filesystem::remove_all(base);
   }

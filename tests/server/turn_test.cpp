@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "server/backend.h"
+#include "routed_server.h"
 #include "server/server.h"
 #include "test_client.h"
 
@@ -138,7 +139,8 @@ constexpr size_t kBigFile = 512 << 10;  // a static file streamed in several chu
 struct TurnServer {
   std::filesystem::path root;
   TurnBackend backend;
-  std::unique_ptr<pogo::server::Server> server;
+  RoutedServer routed;
+  pogo::server::Server* server = nullptr;
   int port = 0;
 
   explicit TurnServer(bool on_loop) : backend(on_loop) {
@@ -150,11 +152,10 @@ struct TurnServer {
     for (auto f : {"index.php", "a.php"}) std::ofstream(root / f) << "<?php // served by TurnBackend";
     std::ofstream(root / "big.txt") << std::string(kBigFile, 'f');
     pogo::server::ServerOptions o;
-    o.listen = {"127.0.0.1:0"};
     o.loops = 2;
-    o.root = root.string();
     o.grace_period = std::chrono::seconds(10);
-    server = std::make_unique<pogo::server::Server>(o, &backend);
+    routed = routed_server(site_caddyfile(root.string(), "\tphp_server"), o, &backend);
+    server = routed.server.get();
     server->start();
     auto addr = server->addresses().at(0);
     port = std::stoi(addr.substr(addr.rfind(':') + 1));
@@ -162,7 +163,7 @@ struct TurnServer {
   ~TurnServer() {
     server->shutdown();
     CHECK(server->closed_cleanly());
-    server.reset();
+    routed.server.reset();
     std::filesystem::remove_all(root);
   }
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }

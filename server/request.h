@@ -2,7 +2,8 @@
 // and matcher results that placeholders read (`{http.vars.root}`, `{re.name.1}`,
 // `{file_match.relative}`), and what the chosen handlers ask of the response (header operations,
 // compression, a body limit, an access log). It lives on the loop thread for one request; what
-// the response needs of it is moved into the connection as ResponseFilters.
+// the response needs of it is moved into the connection as ResponseFilters. In the core, not in
+// routes/: the stream makes the Request its routes work on and executes the filters they leave.
 //
 // Threads: the loop thread that parsed the request.
 #pragma once
