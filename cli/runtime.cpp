@@ -220,6 +220,11 @@ admin::LoadResult Runtime::load(cf::Config config, json doc, bool force) {
     std::optional<std::chrono::milliseconds> delay;
     if (!inherit.empty()) delay = current_->plan().shutdown_delay;
     server::close_listen_sockets(inherit);
+    // The new server listens: the old one stops accepting now, so that a client connecting once
+    // the load has been answered reaches the new configuration (not the old one, whose scripts
+    // the grace period would interrupt). Addresses only the old configuration serves keep
+    // accepting through shutdown_delay, as in Caddy.
+    if (!delay && current_->server()) current_->server()->stop_accepting();
     // The old instance drains on a thread of its own: the new one serves meanwhile.
     Retiring r;
     r.instance = std::move(current_);

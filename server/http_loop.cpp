@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <future>
 
 #include "server/backend.h"
 #include "server/connection.h"
@@ -107,6 +108,17 @@ void HttpLoop::drain(bool last_call) {
     for (auto& [id, c] : connections_) all.push_back(c.get());
     for (auto* c : all) c->drain();
   });
+}
+
+void HttpLoop::stop_accepting() {
+  std::promise<void> closed;
+  std::future<void> done = closed.get_future();
+  if (!loop_.post([this, &closed] {
+        close_listeners();
+        closed.set_value();
+      }))
+    return;
+  done.wait();
 }
 
 void HttpLoop::kill() {

@@ -45,6 +45,10 @@ class HttpLoop {
   // that sends its next request at the moment of the hand-over is served, not reset.
   void drain(bool last_call = false);
   static constexpr std::chrono::milliseconds kLastCall{1000};
+  // Closes the listening handles on the loop thread and returns once they are closed: from then on
+  // this loop accepts nothing (a reload's new server takes every new connection). Connections
+  // already accepted go on. No-op when the loop is not running.
+  void stop_accepting();
   // Abort every connection now (grace period over).
   void kill();
   size_t open_connections() const { return open_.load(std::memory_order_acquire); }

@@ -116,6 +116,11 @@ void close_listen_sockets(ListenSockets& sockets) {
   sockets.clear();
 }
 
+void Server::stop_accepting() {
+  if (!started_ || stopped_) return;
+  for (auto& l : loops_) l->stop_accepting();
+}
+
 void Server::shutdown(bool last_call) {
   if (!started_ || stopped_) return;
   stopped_ = true;

@@ -70,6 +70,10 @@ class Server {  // the controlling thread only (main, or the admin API's under t
   // Duplicates of every listening socket, for the next server (call while this one serves).
   ListenSockets duplicate_listen_sockets() const;
   std::vector<std::string> addresses() const;  // actual bound "host:port" strings
+  // Every loop stops accepting before this returns (a reload, once the new server listens on the
+  // same sockets: a connection made after it reaches the new server, never this one); what was
+  // accepted goes on until shutdown().
+  void stop_accepting();
   // Stop accepting; in-flight requests finish within grace_period (then aborted); idle
   // keep-alive connections closed; joins loop threads. `last_call`: the listening sockets were
   // handed to a new server; idle HTTP/1 connections get HttpLoop::kLastCall for one more request.

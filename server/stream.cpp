@@ -50,7 +50,8 @@ std::optional<uint64_t> content_length_of(const ResponseHead& head) {
 struct Stream::Link {
   Stream* stream = nullptr;
   StreamHost* host = nullptr;
-  std::shared_ptr<Mailbox> mailbox;  // the loop's; set once, read by producers' wake-ups
+  std::weak_ptr<Mailbox> mailbox;    // the loop's; set once, read by producers' wake-ups (weak: a
+                                     // task in the mailbox holds the link)
   std::weak_ptr<Link> self;          // for the tasks a wake-up posts
   std::vector<std::unique_ptr<FileReader>> orphans;
 };
@@ -397,9 +398,10 @@ void Stream::start_exchange(Backend* backend, bool stream_body) {
   // A plain function and the link it runs on: no std::function to allocate per request.
   auto wake = [](void* ctx) {
     Link* link = static_cast<Link*>(ctx);
-    link->mailbox->post([keep = link->self.lock()] {
-      if (keep && keep->stream) keep->stream->on_exchange_wake();
-    });
+    if (auto mailbox = link->mailbox.lock())
+      mailbox->post([keep = link->self.lock()] {
+        if (keep && keep->stream) keep->stream->on_exchange_wake();
+      });
   };
   bool has_body = head_.has_body;
   ex_ = std::make_shared<Exchange>(std::move(head_), +wake, link_);

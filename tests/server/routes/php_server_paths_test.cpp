@@ -26,7 +26,10 @@ struct Tree {
   fs::path base;
   std::string root;
   Tree() {
-    base = fs::temp_directory_path() / ("pogo-php-paths-" + std::to_string(::getpid()));
+    // A fresh directory per tree: the loop thread's open-file cache trusts what it saw for up to
+    // a second, and a tree rebuilt at the same path with a file removed would look unchanged.
+    static int counter = 0;
+    base = fs::temp_directory_path() / ("pogo-php-paths-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::remove_all(base);
     for (auto d : {"root/dir", "root/app", "root/static", "root/empty", "root/d.php.old", "outside"})
       fs::create_directories(base / d);
