@@ -1,8 +1,7 @@
-// Serving, the same for `pogo run` and `pogo php-server`: start the PHP engine (with the pogo
-// module), the PHP backend (regular threads + workers), the Pogo pools, then the HTTP server; wait
-// for SIGTERM/SIGINT; stop in the reverse order so that in-flight requests still find their
-// threads and pools. Every start-up failure is one line on stderr and exit code 1. The soft limit
-// of open descriptors is raised first (open_files_limit.h); a shutdown is bounded by a
+// What one configuration serves (ServePlan: the PHP engine's options, the backend's threads and
+// workers, the Pogo pools, the HTTP server to build), the same for `pogo run` and `pogo php-server`;
+// an Instance (instance.h) starts and stops it and the Runtime (runtime.h) runs, reloads and stops
+// instances. begin_shutdown() is every shutdown's first step: a shutdown is bounded by a
 // ShutdownWatch (a second signal exits with 2, scripts are interrupted after the grace period).
 //
 // Threads: main thread only.
@@ -33,8 +32,6 @@ struct ServePlan {
   // Builds the server once the backend exists (nullptr when !php).
   std::function<std::unique_ptr<server::Server>(server::Backend*)> make_server;
 };
-
-int serve(ServePlan& plan);
 
 // The first step of every shutdown (SIGTERM, SIGINT, POST /stop): the log line, the watch that
 // bounds it (emplaced in `watch`), shutdown_delay, then the grace period starts. `sig` 0: asked

@@ -168,6 +168,11 @@ std::optional<std::string> error_value(std::string_view n, const Request& r) {
   return std::nullopt;
 }
 
+// {http.matchers.file.type}: a candidate written with a trailing slash matched a directory.
+const char* file_match_type(const FileMatchVars& m) {
+  return !m.relative.empty() && m.relative.back() == '/' ? "directory" : "file";
+}
+
 std::optional<std::string> other_value(std::string_view n) {
   if (n.starts_with("env.")) {
     const char* v = std::getenv(std::string(n.substr(4)).c_str());
@@ -217,7 +222,7 @@ std::optional<std::string> placeholder_value(std::string_view name, const Reques
     if (field == "relative") return m.relative;
     if (field == "absolute") return m.absolute;
     if (field == "remainder") return m.remainder;
-    if (field == "type") return std::string(!m.relative.empty() && m.relative.back() == '/' ? "directory" : "file");
+    if (field == "type") return std::string(file_match_type(m));
     return std::string();
   }
   if (n == "http.vars.root") return std::string(r.root);
@@ -325,7 +330,7 @@ void Template::append(const Request& r, std::string& out) const {
       case Kind::file_absolute: if (m.set) out += m.absolute; break;
       case Kind::file_remainder: if (m.set) out += m.remainder; break;
       case Kind::file_type:
-        if (m.set) out += !m.relative.empty() && m.relative.back() == '/' ? "directory" : "file";
+        if (m.set) out += file_match_type(m);
         break;
       case Kind::other:
         if (auto it = r.vars.find(p.text); it != r.vars.end()) {
