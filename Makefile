@@ -31,11 +31,12 @@ test-asan: setup
 
 # A Release build of its own, so going between `make test`/`make run` and `make bench` never
 # rebuilds the other's tree. scripts/setup --bench also gives php-fpm the extensions Pogo compiles
-# in (the wordpress section compares like with like); pogo_alloc_count is the alloc section's LD_PRELOAD shim.
+# in (the wordpress section compares like with like); pogo_alloc_count is the alloc section's LD_PRELOAD shim,
+# pogo_fanout_floor the fanout section's machine floor.
 bench:
 	scripts/setup --bench
 	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build $(BUILD_BENCH) -j $(JOBS) --target pogo pogo_alloc_count
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target pogo pogo_alloc_count pogo_fanout_floor
 	bench/run $(BUILD_BENCH)/pogo $(BENCH_ARGS)
 
 # libFuzzer targets (clang): the Caddyfile lexer+parser+config and the HTTP request parser,

@@ -389,6 +389,7 @@ PHP_MINIT_FUNCTION(frankenphp) {
 
 PHP_RSHUTDOWN_FUNCTION(frankenphp) {
   thread_env::clear();  // putenv() does not outlive the PHP request (a worker: its script)
+  finish_response_early();
   return SUCCESS;
 }
 

@@ -1,6 +1,9 @@
 #include "sapi/request.h"
 
 #include "sapi/php_includes.h"
+#if HAVE_PHP_SESSION
+#include <ext/session/php_session.h>
+#endif
 #include "sapi/php_thread.h"
 #include "server/log.h"
 
@@ -109,6 +112,20 @@ bool execute(const char* script) {
 
 RequestContext* current_request() { return t_current; }
 
+void finish_response_early() {
+  RequestContext* ctx = t_current;
+  if (!ctx || !ctx->finish_early || !ctx->exchange || ctx->exchange->finished()) return;
+#if HAVE_PHP_SESSION
+  if (PS(session_status) == php_session_active) return;
+#endif
+  if (!SG(headers_sent)) sapi_send_headers();
+  try {
+    ctx->exchange->finish();
+  } catch (const std::exception& e) {
+    log::error("php", "finishing the response failed", {{"error", e.what()}});
+  }
+}
+
 void install_error_status_hook() {
   if (g_next_error_cb) return;
   g_next_error_cb = zend_error_cb;
@@ -178,6 +195,7 @@ bool execute_script(const char* script) { return execute(script); }
 
 RequestOutcome run_request(RequestContext& ctx) {
   bind_request(ctx);
+  ctx.finish_early = true;
   bool ok = execute(ctx.script.c_str());
   unbind_request(ctx, !ok);
   return ok ? RequestOutcome::Done : RequestOutcome::Broken;

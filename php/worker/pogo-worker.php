@@ -59,17 +59,23 @@ function run(mixed $payload): mixed
     if (!\is_array($payload) || !\array_key_exists('class', $payload) || !\array_key_exists('args', $payload)) {
         throw new \InvalidArgumentException('Invalid Pogo payload.');
     }
+    // Classes that passed the checks below before: a class, once loaded, stays what it is.
+    static $checked = [];
     $class = $payload['class'];
-    if (!\is_string($class) || $class === '' || !\class_exists($class)
-        || !(new \ReflectionClass($class))->isInstantiable()) {
+    $known = \is_string($class) && isset($checked[$class]);
+    if (!$known && (!\is_string($class) || $class === '' || !\class_exists($class)
+        || !(new \ReflectionClass($class))->isInstantiable())) {
         throw new \InvalidArgumentException('Invalid or unknown Pogo job class.');
     }
     $args = $payload['args'];
     if (!\is_array($args)) {
         throw new \InvalidArgumentException('Pogo job args must be an array.');
     }
-    if (!\is_subclass_of($class, JobInterface::class)) {
-        throw new \InvalidArgumentException('Pogo job must implement Pogo\JobInterface.');
+    if (!$known) {
+        if (!\is_subclass_of($class, JobInterface::class)) {
+            throw new \InvalidArgumentException('Pogo job must implement Pogo\JobInterface.');
+        }
+        $checked[$class] = true;
     }
     /** @var JobInterface $job */
     $job = new $class();

@@ -254,6 +254,38 @@ TEST_CASE("sessions persist between requests") {
     CHECK(fresh.body.find(id) == std::string::npos);
 }
 
+// The response is finished during PHP's request shutdown, after the shutdown functions, the
+// destructors and the output buffers, before the rest of the teardown (sapi/request.h,
+// finish_response_early): whatever those produce is still part of the response.
+TEST_CASE("shutdown functions, destructors and open output buffers still reach the response") {
+    TempDir root;
+    write_file(root / "late.php",
+               "<?php\n"
+               "final class Noisy { public function __destruct() { echo '|destructor'; } }\n"
+               "$keep = new Noisy();\n"
+               "ob_start();\n"
+               "register_shutdown_function(function () {\n"
+               "    header('X-Late: shutdown-function');\n"
+               "    echo '|shutdown';\n"
+               "});\n"
+               "echo 'main';\n");
+    write_file(root / "empty.php", "<?php\nhttp_response_code(202);\nheader('X-Empty: yes');\n");
+    auto server = start_php_server(root.path());
+    HttpClient client;
+    for (int i = 0; i < 3; ++i) {  // the same PHP thread, request after request
+        Response r = client.get(server->url("/late.php"));
+        INFO(r.describe());
+        CHECK(r.status == 200);
+        CHECK(r.body == "main|shutdown|destructor");
+        CHECK(r.header("X-Late") == "shutdown-function");
+        Response e = client.get(server->url("/empty.php"));
+        INFO(e.describe());
+        CHECK(e.status == 202);
+        CHECK(e.header("X-Empty") == "yes");
+        CHECK(e.body.empty());
+    }
+}
+
 TEST_CASE("Expect: 100-continue gets an interim 100 before the body is sent") {
     auto server = start_php_server(app_root());
     RawConnection c(server->port());
