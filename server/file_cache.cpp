@@ -75,7 +75,7 @@ int64_t FileCache::now_ms() const {
   return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-std::optional<std::string> FileCache::resolve(const std::string& root, std::string_view clean, struct stat* info) {
+bool FileCache::resolve(const std::string& root, std::string_view clean, std::string* real_out, struct stat* info) {
   key_.assign(root);
   key_.push_back('\0');
   key_.append(clean);
@@ -95,15 +95,16 @@ std::optional<std::string> FileCache::resolve(const std::string& root, std::stri
     }
   }
   const Resolution& r = it->second;
-  if (!r.found) return std::nullopt;
+  if (!r.found) return false;
   if (info) *info = r.st;
-  return r.real;
+  if (real_out) real_out->assign(r.real);
+  return true;
 }
 
 bool FileCache::stat(std::string_view absolute, struct stat* info) {
   if (!absolute.starts_with("/")) return ::stat(std::string(absolute).c_str(), info) == 0;
   static const std::string kSlash = "/";
-  return resolve(kSlash, absolute, info).has_value();
+  return resolve(kSlash, absolute, nullptr, info);
 }
 
 bool FileCache::is_regular(std::string_view absolute) {

@@ -67,8 +67,11 @@ class FileCache {
   // The calling thread's cache.
   static FileCache& local();
 
-  // resolve_inside_root(root, clean, info) through the cache. `root` must be a real path.
-  std::optional<std::string> resolve(const std::string& root, std::string_view clean, struct stat* info = nullptr);
+  // resolve_inside_root(root, clean, info) through the cache. `root` must be a real path. The real
+  // path goes into `*real` when it is given (a buffer the caller keeps: a warm lookup allocates
+  // nothing); false when there is no such path inside the root.
+  bool resolve(const std::string& root, std::string_view clean, std::string* real = nullptr,
+               struct stat* info = nullptr);
   // stat() of an absolute path through the cache (symlinks followed); false when it does not exist.
   bool stat(std::string_view absolute, struct stat* info);
   bool is_regular(std::string_view absolute);

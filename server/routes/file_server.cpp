@@ -60,9 +60,15 @@ class FileServerHandler final : public Handler {
     if (!resolved_root) return not_found();
     const std::string& real_root = *resolved_root;
     struct stat st {};
-    auto real = FileCache::local().resolve(real_root, r.head.path, &st);
-    if (!real || is_hidden(*real, spec_.hide) || is_hidden(real_root + r.head.path, spec_.hide))
-      return not_found();
+    // Per-thread buffers: their capacity stays, so a warm hit allocates nothing here.
+    thread_local std::string real_buf, requested_buf, index_buf;
+    const std::string* real = FileCache::local().resolve(real_root, r.head.path, &real_buf, &st) ? &real_buf : nullptr;
+    if (!real || is_hidden(*real, spec_.hide)) return not_found();
+    if (!spec_.hide.empty()) {
+      requested_buf.assign(real_root);
+      requested_buf += r.head.path;
+      if (is_hidden(requested_buf, spec_.hide)) return not_found();
+    }
     if (spec_.hide_defaults && refuse_hidden(r.head.path, *real, real_root)) return not_found();
     const std::string& path = r.head.path;
     if (S_ISDIR(st.st_mode)) {
@@ -71,9 +77,8 @@ class FileServerHandler final : public Handler {
         std::string candidate = dir + idx;
         if (!is_regular(candidate) || is_hidden(candidate, spec_.hide)) continue;
         if (spec_.canonical_uris && !path.ends_with("/")) return redirect_to(r, redirect_base(r) + "/");
-        auto ireal = FileCache::local().resolve(real_root, candidate.substr(real_root.size()));
-        if (!ireal) continue;
-        return serve(r, *ireal);
+        if (!FileCache::local().resolve(real_root, std::string_view(candidate).substr(real_root.size()), &index_buf)) continue;
+        return serve(r, index_buf);
       }
       if (!spec_.browse) return not_found();
       if (spec_.canonical_uris && !path.ends_with("/")) return redirect_to(r, redirect_base(r) + "/");
@@ -139,10 +144,12 @@ bool is_hidden(std::string_view absolute_path, const std::vector<std::string>& h
       }
       continue;
     }
-    std::string pattern = h;
+    std::string relative_made_absolute;  // rare: a relative path in the list (absolute ones cost no copy)
+    std::string_view pattern = h;
     if (!pattern.empty() && pattern[0] != '/') {
       char cwd[PATH_MAX];
-      if (::getcwd(cwd, sizeof cwd)) pattern = std::string(cwd) + "/" + (pattern.starts_with("./") ? pattern.substr(2) : pattern);
+      if (::getcwd(cwd, sizeof cwd))
+        pattern = relative_made_absolute = std::string(cwd) + "/" + (h.starts_with("./") ? h.substr(2) : h);
     }
     if (absolute_path == pattern || path_pattern_matches(pattern, absolute_path)) return true;
     if (absolute_path.starts_with(pattern) && absolute_path.size() > pattern.size() && absolute_path[pattern.size()] == '/')

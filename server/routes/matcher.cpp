@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "server/exchange.h"
 #include "server/http_text.h"
 #include "server/routes/placeholders.h"
 
@@ -11,11 +12,24 @@ namespace pogo::server {
 
 namespace {
 
-// '*' matches a run of non-'/' bytes, '?' one non-'/' byte.
+char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+
+bool same_nocase(char a, char b) { return lower(a) == lower(b); }
+
+// `needle` in `hay`, ASCII case-insensitively.
+bool contains_nocase(std::string_view hay, std::string_view needle) {
+  if (needle.size() > hay.size()) return false;
+  for (size_t i = 0; i + needle.size() <= hay.size(); ++i)
+    if (header_name_equals(hay.substr(i, needle.size()), needle)) return true;
+  return false;
+}
+
+// '*' matches a run of non-'/' bytes, '?' one non-'/' byte; letters compare ASCII
+// case-insensitively.
 bool glob(std::string_view p, std::string_view s) {
   size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
   while (si < s.size()) {
-    if (pi < p.size() && (p[pi] == '?' ? s[si] != '/' : p[pi] == s[si]) && p[pi] != '*') {
+    if (pi < p.size() && (p[pi] == '?' ? s[si] != '/' : same_nocase(p[pi], s[si])) && p[pi] != '*') {
       ++pi;
       ++si;
     } else if (pi < p.size() && p[pi] == '*') {
@@ -43,16 +57,16 @@ bool wildcard(std::string_view pattern, std::string_view value) {
 
 }  // namespace
 
-bool path_pattern_matches(std::string_view pattern, std::string_view path) {
-  std::string p = ascii_lower(pattern), s = ascii_lower(path);
+// Per request (matchers, hide lists): compares in place, no lowered copies.
+bool path_pattern_matches(std::string_view p, std::string_view s) {
   if (p == "*") return true;
-  if (p.find_first_of("*?") == std::string::npos) return p == s;
+  if (p.find_first_of("*?") == std::string_view::npos) return header_name_equals(p, s);
   bool pre = p.front() == '*', suf = p.back() == '*';
-  std::string_view inner = std::string_view(p).substr(pre ? 1 : 0, p.size() - (pre ? 1 : 0) - (suf && p.size() > 1 ? 1 : 0));
+  std::string_view inner = p.substr(pre ? 1 : 0, p.size() - (pre ? 1 : 0) - (suf && p.size() > 1 ? 1 : 0));
   if (inner.find_first_of("*?") == std::string_view::npos) {
-    if (pre && suf) return s.find(inner) != std::string::npos;
-    if (pre) return s.ends_with(inner);
-    if (suf) return s.starts_with(inner);
+    if (pre && suf) return contains_nocase(s, inner);
+    if (pre) return ends_with_ascii_nocase(s, inner);
+    if (suf) return s.size() >= inner.size() && header_name_equals(s.substr(0, inner.size()), inner);
   }
   return glob(p, s);
 }

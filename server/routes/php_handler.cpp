@@ -74,7 +74,7 @@ class PhpHandler final : public Handler {
     if (const ScopedWorker* w = matching_worker(h.path)) {
       if (static_ && !ends_with_ascii_nocase(h.path, ".php")) {
         struct stat st {};
-        auto file = FileCache::local().resolve(real_root, h.path, &st);
+        bool file = FileCache::local().resolve(real_root, h.path, nullptr, &st);
         bool dir_form = h.path.size() > 1 && h.path.back() == '/';
         if (file && (dir_form ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))) return static_->handle(r);
       }
@@ -90,8 +90,8 @@ class PhpHandler final : public Handler {
         probe += '/';
         probe += index;
         FileCache& cache = FileCache::local();
-        auto dir = cache.is_regular(probe) ? cache.resolve(real_root, h.path) : std::nullopt;
-        if (dir && cache.is_regular(*dir + "/" + index)) {
+        std::string dir;  // only when root/path/INDEX exists: no allocation in the common case
+        if (cache.is_regular(probe) && cache.resolve(real_root, h.path, &dir) && cache.is_regular(dir + "/" + index)) {
           Respond resp;
           resp.status = 308;
           std::string loc = escape_path(r.original_path) + "/";
@@ -113,7 +113,7 @@ class PhpHandler final : public Handler {
     if (split != std::string::npos) {
       std::string script_name = h.path.substr(0, split);
       struct stat st {};
-      auto script = FileCache::local().resolve(real_root, script_name, &st);
+      bool script = FileCache::local().resolve(real_root, script_name, nullptr, &st);
       if (!script || !S_ISREG(st.st_mode)) return make_handler_error(404, "script not found");
       if (!backend_) return make_error_response(503);
       h.document_root = real_root;

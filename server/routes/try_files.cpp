@@ -128,7 +128,7 @@ std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
     c.match.absolute = root;
     if (clean != "/") c.match.absolute += clean;
     bool last = i + 1 == o.files.size();
-    auto found = FileCache::local().resolve(real, clean, &c.st);
+    bool found = FileCache::local().resolve(real, clean, nullptr, &c.st);
     bool ok = found && (want_dir ? S_ISDIR(c.st.st_mode) : S_ISREG(c.st.st_mode));
     if (!ok) {
       if (last && o.policy == "first_exist_fallback") return std::move(c.match);

@@ -50,6 +50,13 @@ TEST_CASE("path patterns as Caddy matches them") {
       {"/wp-content/uploads/*.php", "/wp-content/uploads/evil.php", true},
       {"/wp-content/uploads/*.php", "/wp-content/uploads/2024/evil.php", false},
       {"/file?.txt", "/file1.txt", true},
+      // Letters compare case-insensitively in every form (compared in place, no lowered copies).
+      {"/Exact", "/exact", true},
+      {"*ADMIN*", "/x/Admin/y", true},
+      {"*ADMIN*", "/x/adm/in", false},
+      {"/A/*/C", "/a/B/c", true},
+      {"/file?.TXT", "/FILE1.txt", true},
+      {"/file?.TXT", "/file12.txt", false},
   };
   for (const auto& c : cases) {
     CAPTURE(c.pattern);
