@@ -119,7 +119,9 @@ void Connection::stream_io_begin() { ++pending_ops_; }
 void Connection::stream_io_end() { release_op(); }
 
 void Connection::finish_request() {
-  stream_.reset();  // writes the access-log line
+  RequestHead spent;
+  stream_.reset(&spent);  // writes the access-log line
+  parser_.recycle(std::move(spent));
   phase_ = Phase::Idle;
   request_complete_ = request_has_body_ = false;
   body_paused_ = false;

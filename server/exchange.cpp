@@ -34,6 +34,19 @@ std::string RequestHead::joined_header(std::string_view name) const {
   return out;
 }
 
+void RequestHead::clear_for_reuse() {
+  RequestHead fresh;
+  for (std::string* keep : {&uri, &path, &query, &remote_addr, &local_addr}) keep->clear();
+  fresh.uri.swap(uri);
+  fresh.path.swap(path);
+  fresh.query.swap(query);
+  fresh.remote_addr.swap(remote_addr);
+  fresh.local_addr.swap(local_addr);
+  headers.clear();
+  fresh.headers.swap(headers);
+  *this = std::move(fresh);
+}
+
 namespace {
 // Every exchange's response bytes held in memory, and in spool files: the totals the per-exchange
 // limits are checked against.

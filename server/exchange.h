@@ -83,6 +83,10 @@ struct RequestHead {
   const std::string* header(std::string_view name) const;
   // All values of a header joined with ", " (the CGI convention); empty if absent.
   std::string joined_header(std::string_view name) const;
+  // Empties the head for the next request of its connection, keeping the buffers every request
+  // fills (target, path, query, addresses, the header list's capacity): a warm keep-alive request
+  // allocates nothing for them. Everything else is back to its default.
+  void clear_for_reuse();
 };
 
 struct ResponseHead {

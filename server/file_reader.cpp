@@ -28,21 +28,40 @@ void FileReader::skip(uint64_t n) {
   remaining_ -= n;
 }
 
-FileReader::FileReader(uv_loop_t* loop, int fd, uint64_t offset, uint64_t length)
-    : loop_(loop), fd_(fd), offset_(offset), remaining_(length),
-      buf_size_(size_t(std::min<uint64_t>(length ? length : 1, kChunk))) {
-  buf_.reset(new char[buf_size_]);
-  req_.data = this;
-}
+FileReader::FileReader(uv_loop_t* loop, int fd, uint64_t offset, uint64_t length) { reuse(loop, fd, offset, length); }
 
-FileReader::FileReader(std::shared_ptr<const std::string> content, uint64_t offset, uint64_t length)
-    : content_(std::move(content)), offset_(offset), remaining_(length) {}
+FileReader::FileReader(std::shared_ptr<const std::string> content, uint64_t offset, uint64_t length) {
+  reuse(std::move(content), offset, length);
+}
 
 FileReader::~FileReader() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-FileReader::Status FileReader::next(std::string_view& chunk, std::function<void(bool)> on_ready) {
+void FileReader::reuse(uv_loop_t* loop, int fd, uint64_t offset, uint64_t length) {
+  reuse(nullptr, offset, length);
+  loop_ = loop;
+  fd_ = fd;
+  buf_size_ = size_t(std::min<uint64_t>(length ? length : 1, kChunk));
+  req_ = uv_fs_t{};
+  req_.data = this;
+}
+
+void FileReader::reuse(std::shared_ptr<const std::string> content, uint64_t offset, uint64_t length) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  loop_ = nullptr;
+  content_ = std::move(content);
+  offset_ = offset;
+  remaining_ = length;
+  buf_size_ = 0;
+  ready_ = 0;
+  in_flight_ = failed_ = false;
+  on_ready_ = nullptr;
+  on_ready_ctx_.reset();
+}
+
+FileReader::Status FileReader::next(std::string_view& chunk, ReadyFn on_ready, const std::shared_ptr<void>& ctx) {
   if (failed_) return Status::Failed;
   if (in_flight_) return Status::Pending;
   if (ready_ > 0) {
@@ -59,6 +78,10 @@ FileReader::Status FileReader::next(std::string_view& chunk, std::function<void(
     return Status::Data;
   }
   size_t want = size_t(std::min<uint64_t>(remaining_, buf_size_));
+  if (buf_capacity_ < buf_size_) {
+    buf_.reset(new char[buf_size_]);
+    buf_capacity_ = buf_size_;
+  }
   if (g_nowait_supported.load(std::memory_order_relaxed)) {
     iovec iov{buf_.get(), want};
     ssize_t n = ::preadv2(fd_, &iov, 1, off_t(offset_), RWF_NOWAIT);
@@ -76,7 +99,8 @@ FileReader::Status FileReader::next(std::string_view& chunk, std::function<void(
     // EAGAIN (not cached) and the rest: let the pool do a blocking read.
   }
   uv_buf_t b = uv_buf_init(buf_.get(), unsigned(want));
-  on_ready_ = std::move(on_ready);
+  on_ready_ = on_ready;
+  on_ready_ctx_ = ctx;
   int rc = uv_fs_read(loop_, &req_, fd_, &b, 1, int64_t(offset_), &FileReader::on_read);
   if (rc < 0) {
     failed_ = true;
@@ -98,9 +122,10 @@ void FileReader::on_read(uv_fs_t* req) {
   } else {
     self->failed_ = true;
   }
-  auto cb = std::move(self->on_ready_);
+  ReadyFn cb = self->on_ready_;
+  std::shared_ptr<void> ctx = std::move(self->on_ready_ctx_);
   self->on_ready_ = nullptr;
-  if (cb) cb(n > 0);  // may destroy self
+  if (cb) cb(ctx.get(), self, n > 0);  // may destroy self
 }
 
 }  // namespace pogo::server

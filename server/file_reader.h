@@ -27,13 +27,19 @@ class FileReader {
   // Serves [offset, offset + length) of `content`, which it keeps alive.
   FileReader(std::shared_ptr<const std::string> content, uint64_t offset, uint64_t length);
   ~FileReader();
+  // The same as constructing anew, for a reader that is not busy(): a stream keeps its last one,
+  // so serving the next file allocates nothing (the read buffer is kept when it is large enough).
+  void reuse(uv_loop_t* loop, int fd, uint64_t offset, uint64_t length);
+  void reuse(std::shared_ptr<const std::string> content, uint64_t offset, uint64_t length);
   FileReader(const FileReader&) = delete;
   FileReader& operator=(const FileReader&) = delete;
 
   enum class Status { Data, Pending, Done, Failed };
-  // Data: `chunk` holds the next bytes, valid until the next call. Pending: `on_ready(ok)` runs
-  // later on the loop thread; call next() again then.
-  Status next(std::string_view& chunk, std::function<void(bool ok)> on_ready);
+  // Data: `chunk` holds the next bytes, valid until the next call. Pending: `on_ready(ctx, this,
+  // ok)` runs later on the loop thread (ctx kept alive until then); call next() again then. A plain
+  // function and a shared context: asking for the next chunk allocates nothing.
+  using ReadyFn = void (*)(void* ctx, FileReader* reader, bool ok);
+  Status next(std::string_view& chunk, ReadyFn on_ready, const std::shared_ptr<void>& ctx);
 
   bool busy() const { return in_flight_; }
   // The descriptor and position when the next bytes may be sent by other means (sendfile): a
@@ -53,15 +59,17 @@ class FileReader {
   uv_loop_t* loop_ = nullptr;
   int fd_ = -1;
   std::shared_ptr<const std::string> content_;  // in-memory mode when set
-  uint64_t offset_;
-  uint64_t remaining_;
-  std::unique_ptr<char[]> buf_;
-  size_t buf_size_ = 0;
+  uint64_t offset_ = 0;
+  uint64_t remaining_ = 0;
+  std::unique_ptr<char[]> buf_;  // allocated at the first read (never, when sendfile sends it all)
+  size_t buf_capacity_ = 0;       // of buf_
+  size_t buf_size_ = 0;           // what this file's reads use of it
   size_t ready_ = 0;  // bytes of a finished pool read waiting in buf_
   bool in_flight_ = false;
   bool failed_ = false;
   uv_fs_t req_{};
-  std::function<void(bool)> on_ready_;
+  ReadyFn on_ready_ = nullptr;
+  std::shared_ptr<void> on_ready_ctx_;  // only while a pool read is in flight
 };
 
 }  // namespace pogo::server

@@ -22,25 +22,37 @@ bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
 std::optional<std::string> decode_path(std::string_view raw) {
   std::string out;
+  if (!decode_path(raw, out)) return std::nullopt;
+  return out;
+}
+
+bool decode_path(std::string_view raw, std::string& out) {
+  out.clear();
   out.reserve(raw.size());
   for (size_t i = 0; i < raw.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(raw[i]);
     if (c == '%') {
-      if (i + 2 >= raw.size()) return std::nullopt;
+      if (i + 2 >= raw.size()) return false;
       int hi = hex_value(raw[i + 1]), lo = hex_value(raw[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
+      if (hi < 0 || lo < 0) return false;
       c = static_cast<unsigned char>(hi * 16 + lo);
       i += 2;
     }
-    if (is_control(c)) return std::nullopt;
+    if (is_control(c)) return false;
     out.push_back(static_cast<char>(c));
   }
-  return out;
+  return true;
 }
 
 std::string clean_path(std::string_view decoded) {
-  // Segments are appended to `out` as "/seg"; ".." drops the last one. One allocation.
   std::string out;
+  clean_path(decoded, out);
+  return out;
+}
+
+void clean_path(std::string_view decoded, std::string& out) {
+  // Segments are appended to `out` as "/seg"; ".." drops the last one.
+  out.clear();
   out.reserve(decoded.size() + 1);
   size_t i = 0;
   while (i <= decoded.size()) {
@@ -61,13 +73,18 @@ std::string clean_path(std::string_view decoded) {
     trailing = decoded.back() == '/' || last == "." || last == "..";
   }
   if (out.empty() || trailing) out += '/';
-  return out;
 }
 
 std::optional<std::string> sanitize_path(std::string_view raw) {
-  auto decoded = decode_path(raw);
-  if (!decoded) return std::nullopt;
-  return clean_path(*decoded);
+  std::string out, decoded;
+  if (!sanitize_path(raw, out, decoded)) return std::nullopt;
+  return out;
+}
+
+bool sanitize_path(std::string_view raw, std::string& out, std::string& scratch) {
+  if (!decode_path(raw, scratch)) return false;
+  clean_path(scratch, out);
+  return true;
 }
 
 bool is_inside(std::string_view root, std::string_view real) {

@@ -18,13 +18,18 @@ namespace pogo::server {
 // Percent-decodes once. nullopt for a malformed escape ("%zz", "%4"), a NUL or another control
 // byte (< 0x20 or 0x7f), decoded or raw.
 std::optional<std::string> decode_path(std::string_view raw);
+// The same into `out` (its capacity reused); false where the other gives nullopt.
+bool decode_path(std::string_view raw, std::string& out);
 
 // Lexical cleaning of a decoded path: always starts with '/', no "//", no "." or ".." segments,
 // ".." at the top stays at the top. A trailing slash is kept ("/a/" stays "/a/", "/a/." -> "/a/").
 std::string clean_path(std::string_view decoded);
+void clean_path(std::string_view decoded, std::string& out);  // into `out`, which must not alias `decoded`
 
 // decode_path + clean_path; nullopt when decoding fails.
 std::optional<std::string> sanitize_path(std::string_view raw);
+// Per request: into `out`, decoding in `scratch` (both keep their capacity); false on a bad escape.
+bool sanitize_path(std::string_view raw, std::string& out, std::string& scratch);
 
 // True when `real` equals `root` or lies below it (both absolute, no trailing slash on root
 // except the root "/" itself).

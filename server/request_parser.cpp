@@ -50,11 +50,31 @@ RequestParser::RequestParser(size_t max_header_size) : max_header_size_(max_head
   parser_.data = this;
 }
 
+void RequestParser::recycle(RequestHead&& spent) {
+  std::swap(lines_, spent.headers);  // the spent header lines, by position, with their strings
+  spent.headers.clear();             // the lines before them, emptied: the next head's list
+  recycled_ = std::move(spent);
+}
+
+// Header line number N of this message is read into the strings line N of the last recycled
+// head had: a client sending the same lines each time reuses every buffer (no allocation).
+void RequestParser::prepare_line() {
+  field_.clear();
+  value_.clear();
+  size_t i = head_.headers.size();
+  if (i >= lines_.size()) return;
+  field_.swap(lines_[i].name);
+  value_.swap(lines_[i].value);
+  field_.clear();
+  value_.clear();
+}
+
 int RequestParser::on_message_begin(llhttp_t* p) {
   auto& s = self(p);
-  s.head_ = RequestHead{};
-  s.field_.clear();
-  s.value_.clear();
+  // head_ was moved out to the stream (its buffers went with it); the recycled one has them back.
+  if (s.recycled_.headers.capacity() >= s.head_.headers.capacity()) s.head_ = std::move(s.recycled_);
+  s.head_.clear_for_reuse();
+  s.prepare_line();
   s.in_value_ = false;
   s.head_bytes_ = 0;
   s.body_bytes_ = 0;
@@ -99,10 +119,13 @@ int RequestParser::on_header_value(llhttp_t* p, const char* at, size_t n) {
 
 int RequestParser::on_header_value_complete(llhttp_t* p) {
   auto& s = self(p);
-  if (std::string_view v = trim_ows(s.value_); v.size() != s.value_.size()) s.value_ = std::string(v);
+  if (std::string_view v = trim_ows(s.value_); v.size() != s.value_.size()) {
+    const size_t lead = size_t(v.data() - s.value_.data()), n = v.size();
+    s.value_.erase(lead + n);
+    s.value_.erase(0, lead);
+  }
   s.head_.headers.push_back(Header{std::move(s.field_), std::move(s.value_)});
-  s.field_.clear();
-  s.value_.clear();
+  s.prepare_line();
   return 0;
 }
 

@@ -46,6 +46,9 @@ class RequestParser {
 
   // After Head, until the next request begins. Mutable: routing moves parts out.
   RequestHead& head() { return head_; }
+  // The head of a request whose response is done, given back: the next request is parsed into
+  // its buffers (its header strings too), so a warm keep-alive request allocates nothing here.
+  void recycle(RequestHead&& spent);
   bool keep_alive() const { return keep_alive_; }
   bool expects_continue() const { return expect_continue_; }
   bool chunked() const { return chunked_; }
@@ -75,6 +78,9 @@ class RequestParser {
   size_t max_header_size_;
   BodySink* sink_ = nullptr;
   RequestHead head_;
+  RequestHead recycled_;      // recycle()'d, becomes head_ at the next message
+  std::vector<Header> lines_;  // the recycled head's header lines: their strings serve the next ones
+  void prepare_line();
   std::string field_, value_;
   bool in_value_ = false;
   size_t head_bytes_ = 0;

@@ -30,7 +30,40 @@ StaticResponse simple(int status) {
   return r;
 }
 
+// The loop thread's header list for static heads, given back by recycle_static_headers(): its
+// elements' strings keep their capacity, so a warm hit's head is written without allocating.
+thread_local std::vector<Header> t_spare_headers;
+
+void put(std::vector<Header>& h, size_t& n, std::string_view name, std::string_view value) {
+  if (n < h.size()) {
+    h[n].name.assign(name);
+    h[n].value.assign(value);
+  } else {
+    h.push_back(Header{std::string(name), std::string(value)});
+  }
+  ++n;
+}
+
 }  // namespace
+
+void recycle_static_headers(std::vector<Header>&& headers) {
+  if (headers.capacity() > t_spare_headers.capacity()) t_spare_headers = std::move(headers);
+}
+
+namespace {
+thread_local std::string t_spare_path;
+}  // namespace
+
+std::string take_path_buffer() {
+  std::string s = std::move(t_spare_path);
+  t_spare_path = std::string();
+  s.clear();
+  return s;
+}
+
+void recycle_path_buffer(std::string&& path) {
+  if (path.capacity() > t_spare_path.capacity()) t_spare_path = std::move(path);
+}
 
 std::string make_etag(const struct stat& st) {
   uint64_t ns = uint64_t(st.st_mtim.tv_sec) * 1000000000ull + uint64_t(st.st_mtim.tv_nsec);
@@ -67,10 +100,8 @@ StaticResponse plan_static_response(const RequestHead& req, const std::string& f
 
   StaticResponse r;
   auto& h = r.head.headers;
-  h.reserve(5);  // Content-Type, these three, Content-Range: one allocation for the list
-  h.push_back({"Accept-Ranges", "bytes"});
-  h.push_back({"Etag", etag});
-  h.push_back({"Last-Modified", f->last_modified});
+  h.swap(t_spare_headers);  // the last static head's list, its strings' capacity kept
+  size_t n = 0;
 
   // Conditionals (RFC 9110 13.2.2): If-None-Match wins over If-Modified-Since.
   bool not_modified = false;
@@ -80,12 +111,15 @@ StaticResponse plan_static_response(const RequestHead& req, const std::string& f
     auto t = parse_http_date(*ims);
     not_modified = t && st.st_mtim.tv_sec <= *t;
   }
+  if (!not_modified) put(h, n, "Content-Type", f->content_type);
+  put(h, n, "Accept-Ranges", "bytes");
+  put(h, n, "Etag", etag);
+  put(h, n, "Last-Modified", f->last_modified);
   if (not_modified) {
+    h.resize(n);
     r.head.status = 304;
     return r;
   }
-
-  h.insert(h.begin(), {"Content-Type", std::string(f->content_type)});
   r.head.status = 200;
   r.offset = 0;
   r.length = size;
@@ -109,10 +143,11 @@ StaticResponse plan_static_response(const RequestHead& req, const std::string& f
       r.head.status = 206;
       r.offset = rr.offset;
       r.length = rr.length;
-      h.push_back({"Content-Range", "bytes " + std::to_string(rr.offset) + "-" +
-                                        std::to_string(rr.offset + rr.length - 1) + "/" + std::to_string(size)});
+      put(h, n, "Content-Range", "bytes " + std::to_string(rr.offset) + "-" +
+                                     std::to_string(rr.offset + rr.length - 1) + "/" + std::to_string(size));
     }
   }
+  h.resize(n);
   r.content_length = r.length;
   if (head_method || r.length == 0) {
     r.length = 0;

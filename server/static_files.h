@@ -34,6 +34,14 @@ struct StaticResponse {
 StaticResponse plan_static_response(const RequestHead& req, const std::string& file,
                                     FileCache& cache = FileCache::local());
 
+// A static head's header list, once the head is written: the next plan_static_response() on this
+// thread fills it again in place (no allocation for a warm hit).
+void recycle_static_headers(std::vector<Header>&& headers);
+// The same for the path a file_server hands to the stream (ServeFile::file): taken empty with its
+// capacity, given back once the file is planned.
+std::string take_path_buffer();
+void recycle_path_buffer(std::string&& path);
+
 // The strong validator "<mtime ns base36><size base36>" in quotes.
 std::string make_etag(const struct stat& st);
 

@@ -89,10 +89,9 @@ void Stream::route(const SiteTable& sites, const tls::Challenges* acme, metrics:
   std::string_view path, query;
   split_target(h.uri, path, query);
   if (path.empty()) return respond_error(400, "invalid request target", true);
-  auto clean = sanitize_path(path);
-  if (!clean) return respond_error(400, "invalid characters or escapes in path", true);
-  h.path = std::move(*clean);
-  h.query = std::string(query);
+  thread_local std::string decoded;  // scratch, capacity kept
+  if (!sanitize_path(path, h.path, decoded)) return respond_error(400, "invalid characters or escapes in path", true);
+  h.query.assign(query);
   if (o.max_body_size && h.content_length && *h.content_length > *o.max_body_size)
     return respond_error(413, "request body too large", true);
 
@@ -257,6 +256,7 @@ void Stream::respond_error(int status, const char* reason, bool log_it) {
 void Stream::serve_file(ServeFile f) {
   if (mx_) count_begin(metrics::HttpHandler::FileServer);
   StaticResponse sr = plan_static_response(head(), f.file);
+  recycle_path_buffer(std::move(f.file));  // planned: the path's buffer serves the next file
   if (!f.type_of.empty())
     for (auto& h : sr.head.headers)
       if (header_name_equals(h.name, "Content-Type")) h.value = std::string(mime_type_for(f.type_of));
@@ -265,8 +265,15 @@ void Stream::serve_file(ServeFile f) {
   bool has_body = sr.fd >= 0 || sr.body;
   // The body: the cache's copy of a small file, else the open file.
   auto reader = [&] {
-    return sr.body ? std::make_unique<FileReader>(std::move(sr.body), sr.offset, sr.length)
-                   : std::make_unique<FileReader>(hl_.loop().uv(), sr.fd, sr.offset, sr.length);
+    std::unique_ptr<FileReader> r = std::move(spare_reader_);
+    if (!r)
+      return sr.body ? std::make_unique<FileReader>(std::move(sr.body), sr.offset, sr.length)
+                     : std::make_unique<FileReader>(hl_.loop().uv(), sr.fd, sr.offset, sr.length);
+    if (sr.body)
+      r->reuse(std::move(sr.body), sr.offset, sr.length);
+    else
+      r->reuse(hl_.loop().uv(), sr.fd, sr.offset, sr.length);
+    return r;
   };
   if (!has_body && !sr.content_length && status_allows_body(sr.head.status)) {
     mx_error_ = true;  // as Caddy's file_server: a 404 or 403 is a handler error
@@ -291,6 +298,7 @@ void Stream::serve_file(ServeFile f) {
   }
   bool encoded = filter_head(sr.head, sr.content_length);
   send_head(sr.head, encoded ? std::nullopt : sr.content_length);
+  recycle_static_headers(std::move(sr.head.headers));  // written (HTTP/1) or copied (HTTP/2): reused
   bool streams = framing_.mode == Framing::Length || (encoded && framing_.mode != Framing::None);
   if (has_body && streams && sr.length > 0) {
     // HTTP/1: the head waits in the output buffer and goes out with the first chunk, one write.
@@ -310,6 +318,35 @@ void Stream::drop_file() {
     file_.reset();
 }
 
+void Stream::retire_file() {
+  if (file_ && !file_->busy()) {
+    file_->reuse(nullptr, 0, 0);  // closes its descriptor, drops the cached copy
+    spare_reader_ = std::move(file_);
+  }
+  drop_file();
+}
+
+// A pool read finished (FileReader::next went Pending): `ctx` is the stream's Link.
+void Stream::on_file_ready(void* ctx, FileReader* reader, bool ok) {
+  auto* link = static_cast<Link*>(ctx);
+  auto orphan = std::find_if(link->orphans.begin(), link->orphans.end(),
+                             [reader](const auto& r) { return r.get() == reader; });
+  if (orphan != link->orphans.end()) {  // its stream dropped it meanwhile
+    link->orphans.erase(orphan);
+    link->host->stream_io_end();  // may free the host
+    return;
+  }
+  Stream* s = link->stream;
+  s->host_.stream_io_end();
+  if (!ok) {
+    log::error("http", "reading file failed", {{"remote_ip", s->head().remote_addr}});
+    s->file_.reset();
+    s->host_.stream_failed(*s);
+    return;
+  }
+  s->pump_file();
+}
+
 void Stream::pump_file() {
   for (int turn = 0; turn < kFileChunksPerTurn; ++turn) {
     if (!file_ || host_.stream_blocked(*this)) return;
@@ -321,7 +358,7 @@ void Stream::pump_file() {
         body_sent_ += uint64_t(n);
         length_left_ -= std::min<uint64_t>(length_left_, uint64_t(n));
         if (file_->remaining() == 0) {
-          file_.reset();
+          retire_file();
           response_complete();
           return;
         }
@@ -330,25 +367,7 @@ void Stream::pump_file() {
       // 0 (the socket is full) or -1: this chunk goes the read-and-write way.
     }
     std::string_view chunk;
-    FileReader* reader = file_.get();
-    auto st = file_->next(chunk, [link = link_, reader](bool ok) {
-      auto orphan = std::find_if(link->orphans.begin(), link->orphans.end(),
-                                 [reader](const auto& r) { return r.get() == reader; });
-      if (orphan != link->orphans.end()) {  // its stream dropped it meanwhile
-        link->orphans.erase(orphan);
-        link->host->stream_io_end();  // may free the host
-        return;
-      }
-      Stream* s = link->stream;
-      s->host_.stream_io_end();
-      if (!ok) {
-        log::error("http", "reading file failed", {{"remote_ip", s->head().remote_addr}});
-        s->file_.reset();
-        s->host_.stream_failed(*s);
-        return;
-      }
-      s->pump_file();
-    });
+    auto st = file_->next(chunk, &Stream::on_file_ready, link_);
     switch (st) {
       case FileReader::Status::Data: {
         bool last = file_->remaining() == 0;
@@ -363,7 +382,7 @@ void Stream::pump_file() {
         }
         if (!file_) return;  // the host failed meanwhile
         if (last) {
-          file_.reset();
+          retire_file();
           if (vulcain_holding_) vulcain_release(true);
           response_complete();
           return;
@@ -375,7 +394,7 @@ void Stream::pump_file() {
         host_.stream_io_begin();
         return;
       case FileReader::Status::Done:
-        file_.reset();
+        retire_file();
         if (vulcain_holding_) vulcain_release(true);
         response_complete();
         return;
@@ -598,13 +617,14 @@ void Stream::abort() {
   active_ = false;
 }
 
-void Stream::reset() {
+void Stream::reset(RequestHead* spent) {
   if (mx_begun_) count_end();
   if (active_ && status_ && filters_.access_log) log_access();
   if (ex_) {
     ex_->end_body(false);  // no-op when the body was complete
     ex_.reset();
   }
+  if (spent) *spent = std::move(head_);
   head_ = RequestHead{};
   expects_continue_ = false;
   active_ = false;

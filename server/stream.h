@@ -115,8 +115,9 @@ class Stream {
   void on_output_ready();
   // The client went away: abort the exchange, drop the file.
   void abort();
-  // Back to the state before begin() (HTTP/1 keep-alive reuses the stream).
-  void reset();
+  // Back to the state before begin() (HTTP/1 keep-alive reuses the stream). The request's head
+  // goes to `spent` when given (the parser reuses its buffers), else it is dropped.
+  void reset(RequestHead* spent = nullptr);
 
   const RequestHead& head() const;
   bool active() const { return active_; }
@@ -142,6 +143,8 @@ class Stream {
   void respond(Respond r);
   void serve_file(ServeFile f);
   void pump_file();
+  void retire_file();  // file_ is done: kept as spare_reader_ (or orphaned while busy)
+  static void on_file_ready(void* ctx, FileReader* reader, bool ok);
   bool filter_head(ResponseHead& head, std::optional<uint64_t> length);
   void append_body(std::string_view data);
   void finish_body();
@@ -195,6 +198,7 @@ class Stream {
   std::shared_ptr<Exchange> ex_;
   Exchange::EventQueue events_;
   std::unique_ptr<FileReader> file_;
+  std::unique_ptr<FileReader> spare_reader_;  // the last reader, done: the next file reuses it
   ResponseFilters filters_;                   // from the route
   std::optional<uint64_t> request_max_body_;  // request_body max_size
   bool request_stream_body_ = false;          // request_body buffer off

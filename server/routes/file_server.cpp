@@ -8,6 +8,7 @@
 #include "server/file_cache.h"
 #include "server/hidden_paths.h"
 #include "server/path_safety.h"
+#include "server/static_files.h"
 #include "server/routes/browse.h"
 #include "server/routes/encode.h"
 #include "server/routes/matcher.h"
@@ -105,7 +106,9 @@ class FileServerHandler final : public Handler {
   }
 
   Action serve(const Request& r, const std::string& file) const {
-    ServeFile sf{file};
+    ServeFile sf;
+    sf.file = take_path_buffer();  // the loop thread's buffer: no allocation for a warm hit
+    sf.file.assign(file);
     sf.status = spec_.status;
     if (!spec_.precompressed.empty()) {
       sf.headers.push_back({"Vary", "Accept-Encoding"});

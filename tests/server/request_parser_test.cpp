@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "server/request_parser.h"
 
@@ -64,6 +66,80 @@ TEST_CASE("pipelined requests stop at each message") {
   CHECK(heads == 2);
   CHECK(completes == 2);
   CHECK(p.head().uri == "/b");
+}
+
+TEST_CASE("a recycled head serves the next request: nothing of the previous one is left") {
+  RequestParser p(1 << 20);
+  auto parse = [&](const std::string& req) {
+    auto st = p.feed(req.data(), req.size());
+    REQUIRE(st.kind == RequestParser::Step::Head);
+    RequestHead h = std::move(p.head());  // as the connection does: the stream takes the head
+    st = p.feed(req.data() + st.consumed, req.size() - st.consumed);
+    CHECK(st.kind == RequestParser::Step::Complete);
+    return h;
+  };
+  RequestHead first = parse(
+      "POST /a/long/path/to/something?query=with-some-length HTTP/1.1\r\nHost: example.test\r\n"
+      "User-Agent: a user agent string longer than fifteen bytes\r\nContent-Length: 0\r\n"
+      "X-Padded:   spaced value   \r\n\r\n");
+  CHECK(*first.header("x-padded") == "spaced value");
+  first.path = "/routing/wrote/this/path";
+  first.script_filename = "/srv/index.php";
+  first.env.push_back({"A", "B"});
+  first.client_ip = "203.0.113.9";
+  p.recycle(std::move(first));
+
+  RequestHead second = parse("GET /b HTTP/1.1\r\nHost: h\r\nAccept: text/plain, application/json\r\n\r\n");
+  CHECK(second.method == "GET");
+  CHECK(second.uri == "/b");
+  REQUIRE(second.headers.size() == 2);
+  CHECK(second.headers[0].name == "Host");
+  CHECK(second.headers[0].value == "h");
+  CHECK(second.headers[1].value == "text/plain, application/json");
+  CHECK(second.path.empty());
+  CHECK(second.query.empty());
+  CHECK(second.script_filename.empty());
+  CHECK(second.env.empty());
+  CHECK(second.client_ip.empty());
+  CHECK_FALSE(second.content_length);
+  CHECK_FALSE(second.has_body);
+  CHECK(second.scheme == "http");
+}
+
+TEST_CASE("the same request again and again: once warm, parsing it allocates no new buffer") {
+  RequestParser p(1 << 20);
+  const std::string req =
+      "GET /assets/application-0123456789abcdef.css?v=2024 HTTP/1.1\r\nHost: www.example.test\r\n"
+      "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0\r\n"
+      "Accept: text/css,*/*;q=0.1\r\nAccept-Language: en-US,en;q=0.5\r\n"
+      "Accept-Encoding: gzip, deflate, br, zstd\r\nReferer: https://www.example.test/some/page\r\n\r\n";
+  // The heap buffers a head holds (strings past the small-string capacity).
+  auto buffers = [](const RequestHead& h) {
+    std::vector<const char*> out;
+    auto add = [&](const std::string& s) {
+      if (s.capacity() > 15) out.push_back(s.data());
+    };
+    add(h.uri);
+    for (const auto& x : h.headers) {
+      add(x.name);
+      add(x.value);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  std::vector<const char*> previous;
+  for (int round = 0; round < 6; ++round) {
+    auto st = p.feed(req.data(), req.size());
+    REQUIRE(st.kind == RequestParser::Step::Head);
+    RequestHead h = std::move(p.head());
+    REQUIRE(p.feed(req.data() + st.consumed, req.size() - st.consumed).kind == RequestParser::Step::Complete);
+    CHECK(h.headers.size() == 6);
+    CHECK(*h.header("referer") == "https://www.example.test/some/page");
+    std::vector<const char*> now = buffers(h);
+    if (round == 5) CHECK(now == previous);  // every buffer is one the round before had
+    previous = now;
+    p.recycle(std::move(h));
+  }
 }
 
 TEST_CASE("chunked bodies are decoded") {
