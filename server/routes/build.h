@@ -14,7 +14,7 @@
 #include "server/backend.h"
 #include "server/routes/access_log.h"
 #include "server/server.h"
-#include "server/site.h"
+#include "server/routes/site.h"
 
 namespace pogo::server {
 

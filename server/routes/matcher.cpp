@@ -32,15 +32,6 @@ bool glob(std::string_view p, std::string_view s) {
   return pi == p.size();
 }
 
-bool wildcard(std::string_view pattern, std::string_view value) {
-  if (pattern == "*") return true;
-  bool pre = pattern.starts_with("*"), suf = pattern.size() > 1 && pattern.ends_with("*");
-  if (pre && suf) return value.find(pattern.substr(1, pattern.size() - 2)) != std::string_view::npos;
-  if (pre && pattern.find('*', 1) == std::string_view::npos) return value.ends_with(pattern.substr(1));
-  if (suf && pattern.find('*') == pattern.size() - 1) return value.starts_with(pattern.substr(0, pattern.size() - 1));
-  return pattern == value;
-}
-
 }  // namespace
 
 bool path_pattern_matches(std::string_view pattern, std::string_view path) {
@@ -65,8 +56,6 @@ bool host_pattern_matches(std::string_view pattern, std::string_view host) {
   }
   return p == h;
 }
-
-bool value_pattern_matches(std::string_view pattern, std::string_view value) { return wildcard(pattern, value); }
 
 CompiledRegex compile_regex(const std::string& name, const std::string& pattern) {
   CompiledRegex out;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "caddyfile/config.h"
+#include "server/http_text.h"
 #include "server/ip_range.h"
 #include "server/request.h"
 #include "server/routes/expression.h"
@@ -26,9 +27,6 @@ bool path_pattern_matches(std::string_view pattern, std::string_view path);
 
 // "*.example.com" matches one label; case-insensitive; `host` without port.
 bool host_pattern_matches(std::string_view pattern, std::string_view host);
-
-// A header value pattern: "*" any, "pre*", "*suf", "*mid*", else exact (case-sensitive).
-bool value_pattern_matches(std::string_view pattern, std::string_view value);
 
 // A Go/PCRE-flavoured pattern as std::regex: `(?P<name>...)`/`(?<name>...)` become plain groups
 // (their names remembered), a leading `(?i)` becomes icase. Throws std::regex_error.

@@ -4,7 +4,7 @@
 
 #include <climits>
 
-#include "server/routes/encode.h"
+#include "server/compress.h"
 #include "server/routes/header_ops.h"
 #include "server/routes/placeholders.h"
 #include "server/routes/vulcain.h"
