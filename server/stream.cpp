@@ -7,14 +7,14 @@
 #include <cstdlib>
 #include <random>
 
+#include "server/access_log.h"
+#include "server/header_edit.h"
 #include "server/http_loop.h"
 #include "server/log.h"
 #include "server/mime.h"
 #include "server/path_safety.h"
-#include "server/routes/access_log.h"
-#include "server/routes/header_ops.h"
-#include "server/routes/vulcain.h"
 #include "server/static_files.h"
+#include "server/vulcain_filter.h"
 #include "tls/challenges.h"
 
 namespace pogo::server {

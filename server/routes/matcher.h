@@ -15,6 +15,7 @@
 #include "caddyfile/config.h"
 #include "server/http_text.h"
 #include "server/ip_range.h"
+#include "server/regex.h"
 #include "server/request.h"
 #include "server/routes/expression.h"
 #include "server/routes/try_files.h"
@@ -27,15 +28,6 @@ bool path_pattern_matches(std::string_view pattern, std::string_view path);
 
 // "*.example.com" matches one label; case-insensitive; `host` without port.
 bool host_pattern_matches(std::string_view pattern, std::string_view host);
-
-// A Go/PCRE-flavoured pattern as std::regex: `(?P<name>...)`/`(?<name>...)` become plain groups
-// (their names remembered), a leading `(?i)` becomes icase. Throws std::regex_error.
-struct CompiledRegex {
-  std::string name;  // placeholder name: {re.NAME.N}
-  std::regex re;
-  std::vector<std::string> group_names;  // index = group number; "" when unnamed
-};
-CompiledRegex compile_regex(const std::string& name, const std::string& pattern);
 
 class Matcher {
  public:
