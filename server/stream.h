@@ -1,5 +1,5 @@
 // A Stream is one request and its response, whatever the protocol around it: it routes the
-// request head through the site and produces the response — a direct one (errors, redirects,
+// request head through the listener's Router (server/router.h) and produces the response — a direct one (errors, redirects,
 // `respond`), a static file read chunk by chunk, or a backend's Exchange drained event by event —
 // through the route's response filters (header operations, encode, vulcain) and writes its access-log
 // line. How the bytes travel is the StreamHost's business: HTTP/1.1 serializes them onto the
