@@ -2,7 +2,7 @@
 
 #include "server/listener.h"
 #include "server/log.h"
-#include "server/site.h"
+#include "server/routes/site.h"
 
 namespace pogo::admin {
 

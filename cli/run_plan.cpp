@@ -14,12 +14,12 @@
 #include "caddyfile/log_json.h"
 #include "cli/https.h"
 #include "pogo/config.h"
+#include "server/access_log.h"
 #include "server/ip_range.h"
 #include "server/log.h"
 #include "server/log_filter.h"
 #include "server/log_output.h"
 #include "server/rolling_file.h"
-#include "server/routes/access_log.h"
 #include "server/routes/build.h"
 
 namespace pogo::cli {

@@ -209,7 +209,7 @@ void Connection::on_head() {
   set_deadline(write_deadline_, o.write_timeout);
   arm_timer();
   stream_.begin(std::move(h), parser_.expects_continue(), started_at_);
-  stream_.route(sites_, listener_.acme_challenges.get(), listener_.metrics);
+  stream_.route(router_, listener_.acme_challenges.get(), listener_.metrics);
 }
 
 void Connection::respond_error(int status, const char* reason, bool log_it) {

@@ -24,11 +24,10 @@
 #include "server/exchange.h"
 #include "server/file_reader.h"
 #include "server/loop.h"
-#include "server/request_parser.h"
 #include "server/request.h"
+#include "server/request_parser.h"
 #include "server/response_writer.h"
-#include "server/routes/encode.h"
-#include "server/site.h"
+#include "server/router.h"
 #include "server/stream.h"
 #include "server/transport.h"
 
@@ -41,8 +40,8 @@ class Http2Codec;
 
 class Connection final : private RequestParser::BodySink, private Transport::Owner, private StreamHost {
  public:
-  // `listener` (the sites, TLS or not) outlives the connection; `sites` is its table.
-  Connection(HttpLoop& loop, uint64_t id, const ListenerSites& listener, const SiteTable& sites);
+  // `listener` (the sites, TLS or not) outlives the connection; `router` routes its requests.
+  Connection(HttpLoop& loop, uint64_t id, const ListenerSites& listener, const Router& router);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -122,7 +121,7 @@ class Connection final : private RequestParser::BodySink, private Transport::Own
 
   HttpLoop& hl_;
   const uint64_t id_;
-  const SiteTable& sites_;
+  const Router& router_;
   const ListenerSites& listener_;
   Transport transport_;
   UvHandle<uv_timer_t> timer_;

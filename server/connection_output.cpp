@@ -13,10 +13,10 @@ namespace {
 constexpr uint64_t kLingerMs = 2000;  // reading after our FIN, so the peer sees the response
 }  // namespace
 
-Connection::Connection(HttpLoop& loop, uint64_t id, const ListenerSites& listener, const SiteTable& sites)
+Connection::Connection(HttpLoop& loop, uint64_t id, const ListenerSites& listener, const Router& router)
     : hl_(loop),
       id_(id),
-      sites_(sites),
+      router_(router),
       listener_(listener),
       transport_(loop.loop().uv(), *this, loop.read_buffer(), HttpLoop::kReadBufferSize),
       parser_(loop.options().max_header_size),

@@ -109,7 +109,7 @@ void Http2Codec::on_request(int32_t id, RequestHead head) {
   c_.idle_deadline_ = 0;
   c_.arm_timer();
   s->begin(std::move(head), continue_wanted);
-  s->route(c_.sites_, c_.listener_.acme_challenges.get(), c_.listener_.metrics);
+  s->route(c_.router_, c_.listener_.acme_challenges.get(), c_.listener_.metrics);
 }
 
 void Http2Codec::on_body(int32_t id, const char* data, size_t n) {

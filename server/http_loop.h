@@ -16,7 +16,6 @@
 #include "server/acceptor.h"
 #include "server/loop.h"
 #include "server/server_options.h"
-#include "server/site.h"
 
 namespace pogo::server {
 

@@ -42,4 +42,13 @@ bool ends_with_ascii_nocase(std::string_view s, std::string_view suffix) {
   return true;
 }
 
+bool value_pattern_matches(std::string_view pattern, std::string_view value) {
+  if (pattern == "*") return true;
+  bool pre = pattern.starts_with("*"), suf = pattern.size() > 1 && pattern.ends_with("*");
+  if (pre && suf) return value.find(pattern.substr(1, pattern.size() - 2)) != std::string_view::npos;
+  if (pre && pattern.find('*', 1) == std::string_view::npos) return value.ends_with(pattern.substr(1));
+  if (suf && pattern.find('*') == pattern.size() - 1) return value.starts_with(pattern.substr(0, pattern.size() - 1));
+  return pattern == value;
+}
+
 }  // namespace pogo::server

@@ -1,6 +1,7 @@
 // Small text operations HTTP needs in several places: trimming a field's optional whitespace
 // (RFC 9110 OWS: spaces and tabs), escaping text for an HTML page the server writes itself
-// (directory listings, redirect bodies), and ASCII case folding.
+// (directory listings, redirect bodies), ASCII case folding, and Caddy's header value patterns
+// (request matchers and encode's response matcher both use them).
 //
 // Threads: any (pure functions).
 #pragma once
@@ -21,5 +22,8 @@ std::string ascii_lower(std::string_view s);
 
 // Whether `s` ends with `suffix`, ignoring ASCII case (".PHP" ends with ".php").
 bool ends_with_ascii_nocase(std::string_view s, std::string_view suffix);
+
+// A header value pattern: "*" any, "pre*", "*suf", "*mid*", else exact (case-sensitive).
+bool value_pattern_matches(std::string_view pattern, std::string_view value);
 
 }  // namespace pogo::server

@@ -16,7 +16,7 @@
 #include "server/http_loop.h"
 #include "server/listener.h"
 #include "server/log.h"
-#include "server/site.h"
+#include "server/router.h"
 
 namespace pogo::server {
 

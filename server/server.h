@@ -28,12 +28,13 @@ class Challenges;
 namespace pogo::server {
 
 class HttpLoop;
-class SiteTable;
+class Router;
 
 // One listen address, the sites it serves, and how: plaintext or TLS, which HTTP versions.
 struct ListenerSites {
   std::string address;  // for parse_listen_address: "127.0.0.1:8080", ":8080"
-  std::shared_ptr<SiteTable> sites;
+  // Routes its requests (server/routes/'s SiteTable: its sites, chosen by Host).
+  std::shared_ptr<const Router> sites;
   int port = 0;        // as configured (0: from the address)
   bool https = false;  // its sites are HTTPS: the runtime gives it a TLS context before start
   // TLS: the context each connection's session is made from (null: plaintext), and the object

@@ -7,14 +7,14 @@
 #include <cstdlib>
 #include <random>
 
+#include "server/access_log.h"
+#include "server/header_edit.h"
 #include "server/http_loop.h"
 #include "server/log.h"
 #include "server/mime.h"
 #include "server/path_safety.h"
-#include "server/routes/access_log.h"
-#include "server/routes/header_ops.h"
-#include "server/routes/vulcain.h"
 #include "server/static_files.h"
+#include "server/vulcain_filter.h"
 #include "tls/challenges.h"
 
 namespace pogo::server {
@@ -82,7 +82,7 @@ void Stream::begin(RequestHead head, bool expects_continue, std::chrono::steady_
   started_at_ = started;
 }
 
-void Stream::route(const SiteTable& sites, const tls::Challenges* acme, metrics::HttpServerMetrics* metrics) {
+void Stream::route(const Router& router, const tls::Challenges* acme, metrics::HttpServerMetrics* metrics) {
   mx_ = metrics;
   RequestHead& h = head_;
   const auto& o = hl_.options();
@@ -108,21 +108,15 @@ void Stream::route(const SiteTable& sites, const tls::Challenges* acme, metrics:
   }
   const std::string* host = h.header("Host");
   std::string_view host_view = host ? std::string_view(*host) : std::string_view();
-  const Site* site = sites.find(host_view);
-  if (!site && !sites.unmatched_host_empty_200) site = &sites.match(host_view);
-  Action action = Respond{};  // no site for this host: Caddy's empty 200
-  if (site) {
-    Request rq(h, original_path_);
-    action = site->route(rq);
-    filters_ = std::move(rq.filters);
-    request_max_body_ = rq.max_body_size;
-    request_stream_body_ = rq.stream_body;
-    if (!site->errors.empty()) {
-      error_site_ = site;
-      error_root_.assign(rq.root);
-      error_vars_ = std::move(rq.vars);
-      error_file_match_ = std::move(rq.file_match);
-    }
+  Request rq(h, original_path_);
+  Action action = router.route(host_view, rq, error_routes_);
+  filters_ = std::move(rq.filters);
+  request_max_body_ = rq.max_body_size;
+  request_stream_body_ = rq.stream_body;
+  if (error_routes_) {
+    error_root_.assign(rq.root);
+    error_vars_ = std::move(rq.vars);
+    error_file_match_ = std::move(rq.file_match);
   }
   if (request_max_body_ && h.content_length && *h.content_length > *request_max_body_)
     return respond_error(413, "request body too large", true);
@@ -142,9 +136,8 @@ void Stream::start(Action action) {
 }
 
 bool Stream::answer_error(int status, std::string message, std::string trace) {
-  if (!error_site_ || in_error_route_ || response_started_) return false;
-  const Handler* route = error_site_->error_route(status);
-  if (!route) return false;
+  if (!error_routes_ || in_error_route_ || response_started_) return false;
+  if (!error_routes_->handles(status)) return false;
   in_error_route_ = true;
   stop_sources();  // head_ is now the request as routing left it (rewrites applied)
   deferring_ = false;
@@ -169,7 +162,7 @@ bool Stream::answer_error(int status, std::string message, std::string trace) {
   rq.error = &error_;
   rq.filters.access_log = filters_.access_log;
   rq.filters.user_id = std::move(filters_.user_id);
-  std::optional<Action> a = route->handle(rq);
+  std::optional<Action> a = error_routes_->answer(status, rq);
   filters_ = std::move(rq.filters);
   request_max_body_.reset();
   request_stream_body_ = false;
@@ -651,7 +644,7 @@ void Stream::reset(RequestHead* spent) {
   vulcain_body_.clear();
   ex_credit_ = 0;
   mx_error_ = false;
-  error_site_ = nullptr;
+  error_routes_ = nullptr;
   in_error_route_ = false;
   error_root_.clear();
   error_vars_.clear();

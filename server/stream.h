@@ -1,5 +1,5 @@
 // A Stream is one request and its response, whatever the protocol around it: it routes the
-// request head through the site and produces the response — a direct one (errors, redirects,
+// request head through the listener's Router (server/router.h) and produces the response — a direct one (errors, redirects,
 // `respond`), a static file read chunk by chunk, or a backend's Exchange drained event by event —
 // through the route's response filters (header operations, encode, vulcain) and writes its access-log
 // line. How the bytes travel is the StreamHost's business: HTTP/1.1 serializes them onto the
@@ -23,12 +23,12 @@
 #include <vector>
 
 #include "metrics/http.h"
+#include "server/compress.h"
 #include "server/exchange.h"
 #include "server/file_reader.h"
 #include "server/request.h"
 #include "server/response_writer.h"
-#include "server/routes/encode.h"
-#include "server/site.h"
+#include "server/router.h"
 
 namespace pogo::tls {
 class Challenges;
@@ -93,9 +93,9 @@ class Stream {
   // `started`: when its first byte arrived (the access log's duration).
   void begin(RequestHead head, bool expects_continue,
              std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now());
-  // Sanitizes the path, answers ACME HTTP-01 (when `acme` is set), routes through `sites` and
+  // Sanitizes the path, answers ACME HTTP-01 (when `acme` is set), routes through `router` and
   // starts the response. `metrics`: the listener's server's HTTP metrics, or null (option off).
-  void route(const SiteTable& sites, const tls::Challenges* acme, metrics::HttpServerMetrics* metrics = nullptr);
+  void route(const Router& router, const tls::Challenges* acme, metrics::HttpServerMetrics* metrics = nullptr);
 
   // Request body bytes (the host counted nothing). Returns 0, or the status to reject with (413,
   // 500) — the host then calls respond_error() once it is safe.
@@ -218,9 +218,9 @@ class Stream {
   bool mx_error_ = false;  // an error response the server made (Caddy's middleware error)
   metrics::HttpHandler mx_handler_ = metrics::HttpHandler::StaticResponse;
   std::chrono::steady_clock::time_point mx_head_at_{};  // the response head went out
-  // handle_errors. error_site_ is set only when the routed site has error routes; the request's
+  // handle_errors. error_routes_ is set only when the routed site has error routes; the request's
   // root and variables are kept for them then (never allocated otherwise).
-  const Site* error_site_ = nullptr;  // sites outlive the connections that route to them
+  const ErrorRoutes* error_routes_ = nullptr;  // routers outlive the connections that use them
   bool in_error_route_ = false;
   HttpError error_;
   std::string error_root_;

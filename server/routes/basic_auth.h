@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "caddyfile/config.h"
-#include "server/site.h"
+#include "server/routes/site.h"
 
 namespace pogo::server {
 

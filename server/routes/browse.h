@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "server/site.h"
+#include "server/routes/site.h"
 
 namespace pogo::server {
 

@@ -156,14 +156,18 @@ bool uses_php(const std::vector<cf::Handler>& hs) {
   return false;
 }
 
+// The site tables of out.listeners, by the same index (a listener holds its own as a Router).
+using Tables = std::vector<std::shared_ptr<SiteTable>>;
+
 // The listener on `bind`:`port` ("bind|port" in `index`), made on first use.
-size_t listener_for(BuiltRoutes& out, std::map<std::string, size_t>& index, const std::string& bind, int port,
-                    bool https) {
+size_t listener_for(BuiltRoutes& out, Tables& tables, std::map<std::string, size_t>& index, const std::string& bind,
+                    int port, bool https) {
   auto [it, fresh] = index.emplace(bind + "|" + std::to_string(port), out.listeners.size());
   if (fresh) {
     std::string host = bind;
     if (host.find(':') != std::string::npos && !host.starts_with("[")) host = "[" + host + "]";
-    ListenerSites l{host + ":" + std::to_string(port), std::make_shared<SiteTable>()};
+    tables.push_back(std::make_shared<SiteTable>());
+    ListenerSites l{host + ":" + std::to_string(port), tables.back()};
     l.port = port;
     l.https = https;
     out.listeners.push_back(std::move(l));
@@ -173,14 +177,15 @@ size_t listener_for(BuiltRoutes& out, std::map<std::string, size_t>& index, cons
 
 // Automatic HTTPS's redirects (caddyfile/auto_https.h planned them): a site per host on the HTTP
 // port answering 308 to its HTTPS address. A host the user's own sites serve there is theirs.
-void add_https_redirects(const cf::Config& config, BuiltRoutes& out, std::map<std::string, size_t>& listener_index,
+void add_https_redirects(const cf::Config& config, BuiltRoutes& out, Tables& tables,
+                         std::map<std::string, size_t>& listener_index,
                          std::map<std::string, cf::Location>& claimed) {
   for (const cf::HttpsRedirect& r : config.https.redirects) {
     std::vector<std::string> binds = !r.bind.empty() ? r.bind : config.global.default_bind;
     if (binds.empty()) binds = {""};
     for (const std::string& bind : binds) {
       std::string key = bind + "|" + std::to_string(r.http_port);
-      size_t index = listener_for(out, listener_index, bind, r.http_port, false);
+      size_t index = listener_for(out, tables, listener_index, bind, r.http_port, false);
       if (!claimed.emplace(key + "|" + r.host, r.where).second) continue;
       auto s = std::make_unique<Site>();
       if (!r.host.empty()) s->hosts = {r.host};
@@ -188,7 +193,7 @@ void add_https_redirects(const cf::Config& config, BuiltRoutes& out, std::map<st
       spec.to = r.location;
       spec.status = 308;
       s->chain.push_back(make_redir_handler(spec));
-      out.listeners[index].sites->add(std::move(s));
+      tables[index]->add(std::move(s));
     }
   }
 }
@@ -207,6 +212,7 @@ bool config_uses_php(const cf::Config& config) {
 BuiltRoutes build_routes(const cf::Config& config, Backend* backend) {
   BuiltRoutes out;
   Builder b{config, backend};
+  Tables tables;
   std::map<std::string, size_t> listener_index;                  // "bind|port" -> listeners[i]
   std::map<std::string, cf::Location> claimed;                    // "listener|host" -> first site
   int log_count = 0;
@@ -230,7 +236,7 @@ BuiltRoutes build_routes(const cf::Config& config, Backend* backend) {
       if (!a.path.empty()) fail(a.where, "site address " + a.original + ": a path in a site address is not supported by Pogo");
       for (const std::string& bind : binds) {
         std::string key = bind + "|" + std::to_string(a.port);
-        size_t index = listener_for(out, listener_index, bind, a.port, a.scheme == "https");
+        size_t index = listener_for(out, tables, listener_index, bind, a.port, a.scheme == "https");
         std::string site_host = a.host == "*" ? std::string() : a.host;
         if (auto [c, first] = claimed.emplace(key + "|" + site_host, a.where); !first)
           fail(a.where, "site address " + a.original + " is defined twice for the same listener (first at " +
@@ -256,11 +262,11 @@ BuiltRoutes build_routes(const cf::Config& config, Backend* backend) {
         er.route = b.route(e.handlers, {&e.matchers, &site.matchers});
         s->errors.push_back(std::move(er));
       }
-      out.listeners[i].sites->add(std::move(s));
+      tables[i]->add(std::move(s));
     }
   }
-  add_https_redirects(config, out, listener_index, claimed);
-  for (auto& l : out.listeners) l.sites->unmatched_host_empty_200 = true;
+  add_https_redirects(config, out, tables, listener_index, claimed);
+  for (auto& t : tables) t->unmatched_host_empty_200 = true;
   return out;
 }
 

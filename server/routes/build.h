@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "caddyfile/config.h"
+#include "server/access_log.h"
 #include "server/backend.h"
-#include "server/routes/access_log.h"
+#include "server/routes/site.h"
 #include "server/server.h"
-#include "server/site.h"
 
 namespace pogo::server {
 

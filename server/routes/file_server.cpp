@@ -5,12 +5,12 @@
 #include <climits>
 #include <cstdlib>
 
+#include "server/compress.h"
 #include "server/file_cache.h"
 #include "server/hidden_paths.h"
 #include "server/path_safety.h"
 #include "server/static_files.h"
 #include "server/routes/browse.h"
-#include "server/routes/encode.h"
 #include "server/routes/matcher.h"
 #include "server/routes/try_files.h"
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "caddyfile/config.h"
-#include "server/site.h"
+#include "server/routes/site.h"
 
 namespace pogo::server {
 

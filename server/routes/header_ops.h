@@ -1,50 +1,26 @@
-// The `header` directive's response operations. Operations of a directive without `defer` give
-// headers the response starts with: a producer (PHP, the file server) that sets the same field
-// replaces them, as it would overwrite them in Caddy. Deferred operations (`defer`, or implied by
-// `-Field`, `?Field`, `>Field` and find/replace) run on the final headers just before they are
-// written: set, add, delete (with `*` prefix/suffix globs), default, replace (a regular expression,
-// as Caddy's SearchRegexp, its replacement expanding $1, ${1}, $name, ${name}). The same
-// operations change a request's headers for `request_header` (apply_to_request).
+// The `header` and `request_header` directives' side of header operations: the regexps of a
+// spec compiled once with its handler, and the operations made for one request (placeholders
+// resolved). Applying them is the core's (server/header_edit.h): the stream runs them on the
+// response, request_header's handler on the request.
 //
-// Threads: built per request on its loop thread; immutable afterwards. HeaderFinds: built on the
-// main thread with the handler, then shared read-only.
+// Threads: compile_header_finds() on the main thread with the handler; resolve_header_ops() on
+// the request's loop thread.
 #pragma once
 
 #include <memory>
-#include <string>
-#include <vector>
 
 #include "caddyfile/config.h"
-#include "server/exchange.h"
+#include "server/header_edit.h"
 #include "server/request.h"
-#include "server/routes/matcher.h"
 
 namespace pogo::server {
 
 // One compiled regexp per operation of a spec (nullptr for those that are not replace). Throws
 // std::runtime_error on an invalid regexp.
-using HeaderFinds = std::vector<std::shared_ptr<const CompiledRegex>>;
 HeaderFinds compile_header_finds(const caddyfile::HeaderSpec& spec);
 
-class HeaderOps {
- public:
-  // `spec` with every placeholder resolved for `r` (not in the finds: they are regexps).
-  static std::shared_ptr<const HeaderOps> resolve(const caddyfile::HeaderSpec& spec, const HeaderFinds& finds,
-                                                  const Request& r);
-
-  // request_header: every operation on the request's headers, now.
-  void apply_to_request(std::vector<Header>& headers) const;
-
-  // Every directive's operations, in the order the directives ran, on `headers` (the producer's).
-  static void apply_all(const std::vector<std::shared_ptr<const HeaderOps>>& all, std::vector<Header>& headers);
-
-  std::vector<caddyfile::HeaderOp> ops;
-  HeaderFinds finds;  // parallel to ops
-  const CompiledRegex* find(size_t i) const { return i < finds.size() ? finds[i].get() : nullptr; }
-  bool defer = false;
-};
-
-// Case-insensitive field match with "*" globs at either end.
-bool header_field_matches(std::string_view pattern, std::string_view name);
+// `spec` with every placeholder resolved for `r` (not in the finds: they are regexps).
+std::shared_ptr<const HeaderOps> resolve_header_ops(const caddyfile::HeaderSpec& spec, const HeaderFinds& finds,
+                                                    const Request& r);
 
 }  // namespace pogo::server

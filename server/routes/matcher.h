@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "caddyfile/config.h"
+#include "server/http_text.h"
 #include "server/ip_range.h"
+#include "server/regex.h"
 #include "server/request.h"
 #include "server/routes/expression.h"
 #include "server/routes/try_files.h"
@@ -26,18 +28,6 @@ bool path_pattern_matches(std::string_view pattern, std::string_view path);
 
 // "*.example.com" matches one label; case-insensitive; `host` without port.
 bool host_pattern_matches(std::string_view pattern, std::string_view host);
-
-// A header value pattern: "*" any, "pre*", "*suf", "*mid*", else exact (case-sensitive).
-bool value_pattern_matches(std::string_view pattern, std::string_view value);
-
-// A Go/PCRE-flavoured pattern as std::regex: `(?P<name>...)`/`(?<name>...)` become plain groups
-// (their names remembered), a leading `(?i)` becomes icase. Throws std::regex_error.
-struct CompiledRegex {
-  std::string name;  // placeholder name: {re.NAME.N}
-  std::regex re;
-  std::vector<std::string> group_names;  // index = group number; "" when unnamed
-};
-CompiledRegex compile_regex(const std::string& name, const std::string& pattern);
 
 class Matcher {
  public:

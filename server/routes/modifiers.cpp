@@ -4,7 +4,7 @@
 
 #include <climits>
 
-#include "server/routes/encode.h"
+#include "server/compress.h"
 #include "server/routes/header_ops.h"
 #include "server/routes/placeholders.h"
 #include "server/routes/vulcain.h"
@@ -41,7 +41,7 @@ class HeaderHandler final : public Handler {
  public:
   explicit HeaderHandler(caddyfile::HeaderSpec spec) : spec_(std::move(spec)), finds_(compile_header_finds(spec_)) {}
   std::optional<Action> handle(Request& r) const override {
-    r.filters.header_ops.push_back(HeaderOps::resolve(spec_, finds_, r));
+    r.filters.header_ops.push_back(resolve_header_ops(spec_, finds_, r));
     return std::nullopt;
   }
 
@@ -56,7 +56,7 @@ class RequestHeaderHandler final : public Handler {
   explicit RequestHeaderHandler(caddyfile::HeaderSpec spec)
       : spec_(std::move(spec)), finds_(compile_header_finds(spec_)) {}
   std::optional<Action> handle(Request& r) const override {
-    HeaderOps::resolve(spec_, finds_, r)->apply_to_request(r.head.headers);
+    resolve_header_ops(spec_, finds_, r)->apply_to_request(r.head.headers);
     return std::nullopt;
   }
 

@@ -12,7 +12,7 @@
 
 #include "caddyfile/config.h"
 #include "server/backend.h"
-#include "server/site.h"
+#include "server/routes/site.h"
 
 namespace pogo::server {
 

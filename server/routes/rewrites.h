@@ -9,7 +9,7 @@
 #include <string>
 
 #include "caddyfile/config.h"
-#include "server/site.h"
+#include "server/routes/site.h"
 
 namespace pogo::server {
 

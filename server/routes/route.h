@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "server/routes/matcher.h"
-#include "server/site.h"
+#include "server/routes/site.h"
 
 namespace pogo::server {
 

@@ -12,7 +12,7 @@
 #include "server/hidden_paths.h"
 #include "server/routes/file_server.h"
 #include "server/routes/php_handler.h"
-#include "server/site.h"
+#include "server/routes/site.h"
 
 using namespace pogo::server;
 namespace fs = std::filesystem;

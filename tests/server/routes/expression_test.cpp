@@ -162,7 +162,7 @@ TEST_CASE("header replace finds with a regular expression and expands groups") {
     caddyfile::HeaderSpec spec{{op}, true};
     RequestHead h = head();
     Request r(h);
-    auto ops = HeaderOps::resolve(spec, compile_header_finds(spec), r);
+    auto ops = resolve_header_ops(spec, compile_header_finds(spec), r);
     HeaderOps::apply_all({ops}, hs);
     for (const auto& x : hs)
       if (x.name == "Location") return x.value;
@@ -190,7 +190,7 @@ TEST_CASE("request_header operations change the request's headers") {
                               {Op::remove, "Cookie", "", ""},
                               {Op::replace, "Accept", "application/(\\w+)", "app/$1"}},
                              false};
-  HeaderOps::resolve(spec, compile_header_finds(spec), r)->apply_to_request(h.headers);
+  resolve_header_ops(spec, compile_header_finds(spec), r)->apply_to_request(h.headers);
   CHECK(*h.header("X-Debug") == "0");
   CHECK(*h.header("X-Added") == "GET");
   CHECK(h.header("Cookie") == nullptr);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "server/routes/php_handler.h"
+#include "server/routes/site.h"
 
 using namespace pogo::server;
 namespace fs = std::filesystem;
@@ -145,4 +146,67 @@ TEST_CASE("sites are chosen by Host") {
   CHECK(&t.match("example.org") == pany);
   CHECK(&t.match("[::1]:80") == pany);
   CHECK(&t.match("") == pany);
+}
+
+namespace {
+// Answers every request with its status.
+class Answer : public Handler {
+ public:
+  explicit Answer(int status) : status_(status) {}
+  std::optional<Action> handle(Request&) const override { return Respond{status_}; }
+
+ private:
+  int status_;
+};
+
+int status_of(const Action& a) { return std::get<Respond>(a).status; }
+}  // namespace
+
+TEST_CASE("a SiteTable is the core's Router: the site by Host, its error routes, unmatched hosts") {
+  SiteTable t;
+  auto a = std::make_unique<Site>();
+  a->hosts = {"example.com"};
+  a->chain.push_back(std::make_unique<Answer>(201));
+  ErrorRoute e;
+  e.codes = {404};
+  e.route = std::make_unique<Answer>(299);
+  a->errors.push_back(std::move(e));
+  auto b = std::make_unique<Site>();
+  b->hosts = {"b.test"};
+  b->chain.push_back(std::make_unique<Answer>(202));
+  t.add(std::move(a));
+  t.add(std::move(b));
+  const Router& router = t;
+  RequestHead h;
+  h.path = "/";
+  auto route = [&](std::string_view host, const ErrorRoutes*& errors) {
+    Request r(h);
+    return status_of(router.route(host, r, errors));
+  };
+
+  const ErrorRoutes* errors = nullptr;
+  CHECK(route("EXAMPLE.com:8080", errors) == 201);
+  REQUIRE(errors);
+  CHECK(errors->handles(404));
+  CHECK_FALSE(errors->handles(500));
+  Request r(h);
+  auto answered = errors->answer(404, r);
+  REQUIRE(answered);
+  CHECK(status_of(*answered) == 299);
+  CHECK_FALSE(errors->answer(500, r));
+
+  // A site without handle_errors leaves `errors` alone: nothing is kept per request for it.
+  const ErrorRoutes* none = nullptr;
+  CHECK(route("b.test", none) == 202);
+  CHECK(none == nullptr);
+
+  // A host no site serves: the first site (the admin API's policy), or Caddy's empty 200.
+  CHECK(route("other.test", none) == 201);
+  t.unmatched_host_empty_200 = true;
+  none = nullptr;
+  Request rq(h);
+  Action empty = router.route("other.test", rq, none);
+  CHECK(status_of(empty) == 200);
+  CHECK(std::get<Respond>(empty).body.empty());
+  CHECK(none == nullptr);
 }

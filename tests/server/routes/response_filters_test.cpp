@@ -4,7 +4,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "server/routes/encode.h"
+#include "server/compress.h"
 #include "server/routes/header_ops.h"
 #include "tests/support/gunzip.h"
 #include "tests/support/unbrotli.h"

@@ -1,11 +1,13 @@
 // A Site is what one server serves for a set of hosts: a chain of handlers run in order on each
-// request until one decides the response. The decision is plain data (an Action), so the
-// connection that executes it stays independent of which handlers exist. A configuration's
-// directives are Handlers in server/routes/ that either change the Request and pass, or answer. What they ask of the response (headers, encoding) is
-// left in the Request's ResponseFilters, which the connection applies to whatever answers.
+// request until one decides the response. The decision is plain data (an Action, server/action.h),
+// so the stream that executes it stays independent of which handlers exist. A configuration's
+// directives are Handlers in server/routes/ that either change the Request and pass, or answer.
+// What they ask of the response (headers, encoding) is left in the Request's ResponseFilters,
+// which the stream applies to whatever answers. A SiteTable (the sites of one listener) is the
+// Router the core calls (server/router.h); a Site is the ErrorRoutes of its handle_errors blocks.
 //
-// Threads: built on the main thread before the loops start, then immutable; handle() runs on
-// any loop thread concurrently (handlers keep no per-request state).
+// Threads: built on the main thread before the loops start, then immutable; route() and
+// handle() run on any loop thread concurrently (handlers keep no per-request state).
 #pragma once
 
 #include <memory>
@@ -13,37 +15,13 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
-#include "server/backend.h"
-#include "server/exchange.h"
+#include "server/action.h"
 #include "server/request.h"
+#include "server/router.h"
 
 namespace pogo::server {
-
-// Answer directly (errors, redirects).
-struct Respond {
-  int status = 200;
-  std::vector<Header> headers;
-  std::string body;
-  // A handler error (the error directive, file_server's 404): the site's handle_errors routes may
-  // answer it instead; without one that handles the status, this response goes out as it is.
-  bool error = false;
-  std::string error_message;
-};
-// Serve this file (absolute real path inside the root) with static-file semantics.
-struct ServeFile {
-  std::string file;
-  std::string type_of;          // when set, the Content-Type comes from this name (precompressed sidecars)
-  std::vector<Header> headers;  // added to the file's headers (Content-Encoding, Vary)
-  int status = 0;               // when set, replaces a 200
-};
-// Hand the request (its CGI fields now filled in) to this backend.
-struct ToBackend {
-  Backend* backend = nullptr;
-};
-using Action = std::variant<Respond, ServeFile, ToBackend>;
 
 class Handler {
  public:
@@ -60,7 +38,7 @@ struct ErrorRoute {
   bool handles(int status) const;
 };
 
-class Site {
+class Site final : public ErrorRoutes {
  public:
   std::vector<std::string> hosts;  // empty: any host
   std::vector<std::unique_ptr<Handler>> chain;
@@ -73,13 +51,16 @@ class Site {
 
   // Runs the chain. What handlers ask of the response is left in `r.filters`.
   Action route(Request& r) const;
-  Action route(RequestHead& req) const;
+
+  // ErrorRoutes
+  bool handles(int status) const override { return error_route(status) != nullptr; }
+  std::optional<Action> answer(int status, Request& r) const override;
 };
 
 // The sites of one listener, chosen by the request's Host (port ignored, case-insensitive), most
 // specific first: an exact name, then a "*.example.com" wildcard (one label), then the first site
 // without hosts.
-class SiteTable {
+class SiteTable final : public Router {
  public:
   void add(std::unique_ptr<Site> site) { sites_.push_back(std::move(site)); }
   bool empty() const { return sites_.empty(); }
@@ -91,13 +72,11 @@ class SiteTable {
   // server), a configuration's server answers an empty 200 as Caddy does.
   bool unmatched_host_empty_200 = false;
 
+  // Router: find(), then the site's chain; a host no site serves gets the policy above.
+  Action route(std::string_view host, Request& r, const ErrorRoutes*& errors) const override;
+
  private:
   std::vector<std::unique_ptr<Site>> sites_;
 };
-
-// A small text/plain response.
-Respond make_error_response(int status);
-// make_error_response() marked as a handler error (Respond::error) for handle_errors.
-Respond make_handler_error(int status, std::string message = {});
 
 }  // namespace pogo::server

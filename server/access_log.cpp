@@ -1,4 +1,4 @@
-#include "server/routes/access_log.h"
+#include "server/access_log.h"
 
 #include <unistd.h>
 

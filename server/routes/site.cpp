@@ -1,26 +1,8 @@
-#include "server/site.h"
+#include "server/routes/site.h"
 
 #include "caddyfile/config.h"
-#include "server/response_writer.h"
 
 namespace pogo::server {
-
-Respond make_error_response(int status) {
-  Respond r;
-  r.status = status;
-  if (status_allows_body(status)) {
-    r.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
-    r.body = std::to_string(status) + " " + std::string(reason_phrase(status)) + "\n";
-  }
-  return r;
-}
-
-Respond make_handler_error(int status, std::string message) {
-  Respond r = make_error_response(status);
-  r.error = true;
-  r.error_message = std::move(message);
-  return r;
-}
 
 bool ErrorRoute::handles(int status) const { return caddyfile::handles_status(codes, classes, status); }
 
@@ -37,9 +19,9 @@ Action Site::route(Request& r) const {
   return make_error_response(unhandled_status);
 }
 
-Action Site::route(RequestHead& req) const {
-  Request r(req);
-  return route(r);
+std::optional<Action> Site::answer(int status, Request& r) const {
+  const Handler* h = error_route(status);
+  return h ? h->handle(r) : std::nullopt;
 }
 
 namespace {
@@ -76,6 +58,14 @@ const Site* SiteTable::find(std::string_view host) const {
 const Site& SiteTable::match(std::string_view host) const {
   const Site* s = find(host);
   return s ? *s : *sites_.front();
+}
+
+Action SiteTable::route(std::string_view host, Request& r, const ErrorRoutes*& errors) const {
+  const Site* site = find(host);
+  if (!site && !unmatched_host_empty_200) site = &match(host);
+  if (!site) return Respond{};  // no site for this host: Caddy's empty 200
+  if (!site->errors.empty()) errors = site;
+  return site->route(r);
 }
 
 }  // namespace pogo::server

@@ -2,7 +2,9 @@
 // (request{remote_ip,remote_port,client_ip,proto,method,host,uri,headers}, bytes_read, user_id,
 // duration, size, status, resp_headers), written to stderr, stdout, a file (rolled by size, see
 // RollingFile) or nowhere, as JSON or in the console shape, through Caddy's field filters when the
-// format is `filter`. 5xx responses are logged at ERROR, the rest at INFO.
+// format is `filter`. 5xx responses are logged at ERROR, the rest at INFO. In the core: the
+// stream writes the line; routes/build.cpp opens one per site and a handler puts it in the
+// Request's ResponseFilters.
 //
 // Threads: opened on the main thread at start-up; write() from any loop thread (one write(2) per line).
 #pragma once

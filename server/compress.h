@@ -4,7 +4,9 @@
 // Content-Types —, no Content-Encoding yet, no `no-transform`, a body longer than the minimum
 // length when its length is known), and streaming compressors that turn body chunks into encoded
 // chunks, each update flushed so that streamed output (flush(), server-sent events) reaches the
-// client as it is produced.
+// client as it is produced. In the core, not in server/routes/: the stream encodes the responses
+// (the `encode` directive's handler, in routes/modifiers.cpp, only leaves its choice in the
+// Request's ResponseFilters).
 //
 // Threads: negotiation and matching are pure; a Compressor belongs to one response on its loop thread.
 #pragma once
@@ -30,7 +32,8 @@ std::string negotiate_encoding(std::string_view accept_encoding, const std::vect
 bool compressible_type(std::string_view content_type);
 
 // Caddy's response matcher: one of the status codes (a single digit is a class) and every header
-// condition (a value pattern of value_pattern_matches; no values: present; "!Field": absent).
+// condition (a value pattern of value_pattern_matches, server/http_text.h; no values: present;
+// "!Field": absent).
 bool response_matches(const caddyfile::ResponseMatcherSpec& m, int status, const std::vector<Header>& headers);
 
 // Whether a response with these headers should be encoded (Vary is added by the caller either way

@@ -1,4 +1,4 @@
-#include "server/routes/encode.h"
+#include "server/compress.h"
 
 #include <brotli/encode.h>
 #include <zlib.h>
@@ -9,7 +9,6 @@
 #include <stdexcept>
 
 #include "server/http_text.h"
-#include "server/routes/matcher.h"
 
 namespace pogo::server {
 
