@@ -67,7 +67,7 @@ class Parser {
     return false;
   }
 
-  bool pct(size_t at) { return at + 2 < s_.size() + 0 && is_hex(s_[at + 1]) && is_hex(s_[at + 2]); }
+  bool pct(size_t at) { return at + 2 < s_.size() && is_hex(s_[at + 1]) && is_hex(s_[at + 2]); }
 
   bool literal(std::vector<UriTemplate::Part>* parts) {
     UriTemplate::Part p;
