@@ -2,8 +2,9 @@
 // SAPI or of Pogo jobs; server/'s core (not server/routes/) includes nothing of server/routes/;
 // sapi/ never sees libuv; caddyfile/ and sync/ include nothing else of the project (and sync/ no
 // libuv and no PHP either); mercure/ includes nothing of admin/ or cli/, the layers above it. A
-// violation fails with the file, the line and the rule it breaks. Also checked on the build: pogo_sapi does not pass pogo_server (libuv's include path and flags) on to
-// its users, and pogo_sync links nothing of ours.
+// violation fails with the file, the line and the rule it breaks. Also checked on the build:
+// pogo_sapi does not pass pogo_server (libuv's include path and flags) on to its users, and
+// pogo_sync links nothing of ours.
 #include <doctest/doctest.h>
 
 #include <algorithm>
