@@ -148,7 +148,9 @@ std::unique_ptr<FileHistory> FileHistory::open(const Options& options, std::stri
     if (n == 0) break;
     content.append(buf, static_cast<size_t>(n));
   }
-  if (content.empty()) {
+  // Empty, or cut short while it was being created: (re)start it.
+  if (content.size() < kMagic.size() && kMagic.substr(0, content.size()) == content) {
+    if (!content.empty() && ::ftruncate(fd, 0) != 0) return fail(errno_text(path, "cannot truncate the history file"));
     if (!write_all(fd, kMagic) || ::fsync(fd) != 0) return fail(errno_text(path, "cannot write the history file"));
     content = std::string(kMagic);
   } else if (content.size() < kMagic.size() || content.compare(0, kMagic.size(), kMagic) != 0) {

@@ -174,6 +174,13 @@ std::unique_ptr<JwtVerifier> JwtVerifier::create(std::string_view key, JwtAlg al
   if (is_hmac(alg)) {
     k->secret = std::string(key);
   } else {
+    // A private key would verify too, but it has no business in the hub's configuration: say so
+    // rather than quietly accept it.
+    if (key.find("PRIVATE KEY-----") != std::string_view::npos) {
+      *error = "the JWT key for " + std::string(jwt_alg_name(alg)) +
+               " is a private key: give the hub the public key (or a certificate)";
+      return nullptr;
+    }
     k->pkey = public_key_from_pem(key);
     if (!k->pkey) {
       *error = std::string("the JWT key for ") + std::string(jwt_alg_name(alg)) +
@@ -243,8 +250,12 @@ JwtResult JwtVerifier::verify(std::string_view token, std::chrono::system_clock:
       const double e = exp->get<double>();
       if (!std::isfinite(e)) return fail(JwtError::malformed, "exp is not a finite number");
       if (now_s >= e) return fail(JwtError::expired, "the token expired (exp)");
-      result.expires = std::chrono::system_clock::time_point(
-          std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(e)));
+      // Past what the clock's duration holds (year 2262 in nanoseconds): never, in practice.
+      using Clock = std::chrono::system_clock;
+      const double max_s = std::chrono::duration<double>(Clock::time_point::max().time_since_epoch()).count();
+      result.expires = e >= max_s ? Clock::time_point::max()
+                                  : Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(e)));
     }
     if (auto nbf = claims->find("nbf"); nbf != claims->end()) {
       if (!nbf->is_number()) return fail(JwtError::malformed, "nbf is not a number");

@@ -265,6 +265,15 @@ TEST_CASE("history file: refuses what is not a history file, and unwritable path
     CHECK_FALSE(FileHistory::open({p.string(), 1 << 20, 1 << 20}, &error));
     CHECK(error == p.string() + ": not a Pogo Mercure history file (its first bytes are not POGOMH01)");
     CHECK(read_file(p) == "some other file's contents");  // untouched
+    // Cut short while it was being created: started again.
+    const fs::path cut = dir.path / "cut";
+    write_file(cut, "POGO");
+    FileHistory::LoadStats stats;
+    auto h = open_history(cut, &stats);
+    CHECK(stats.records == 0);
+    h->append(update("1"), nullptr);
+    h.reset();
+    CHECK(ids(open_history(cut)->after("earliest", kAll)) == std::vector<std::string>{"1"});
     CHECK_FALSE(FileHistory::open({(dir.path / "missing" / "h").string(), 1 << 20, 1 << 20}, &error));
     CHECK(error.find("cannot open the history file") != std::string::npos);
 }

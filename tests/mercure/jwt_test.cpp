@@ -243,6 +243,11 @@ TEST_CASE("jwt: exp and nbf against the given clock") {
     auto r = v->verify(sign("HS256", claims, "secret"), kNow + std::chrono::hours(24 * 365));
     CHECK(r.ok());
     CHECK_FALSE(r.expires);
+    // An exp past what the clock can represent is "never", not an overflow.
+    claims["exp"] = 1e300;
+    r = v->verify(sign("HS256", claims, "secret"), kNow);
+    CHECK(r.ok());
+    CHECK(r.expires == std::chrono::system_clock::time_point::max());
     claims["exp"] = "tomorrow";
     CHECK(v->verify(sign("HS256", claims, "secret"), kNow).error == JwtError::malformed);
 }
@@ -286,6 +291,15 @@ TEST_CASE("jwt: unusable keys are refused when the verifier is created") {
     CHECK(error == "the JWT key is not an RSA public key, as RS256 needs");
     CHECK_FALSE(JwtVerifier::create(public_pem(rsa_key().get()), JwtAlg::ES256, &error));
     CHECK(error == "the JWT key is not an EC P-256 public key, as ES256 needs");
+    // A private key is refused with a hint.
+    BIO* bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(bio, rsa_key().get(), nullptr, nullptr, 0, nullptr, nullptr);
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio, &data);
+    const std::string private_pem(data, static_cast<size_t>(len));
+    BIO_free(bio);
+    CHECK_FALSE(JwtVerifier::create(private_pem, JwtAlg::RS256, &error));
+    CHECK(error == "the JWT key for RS256 is a private key: give the hub the public key (or a certificate)");
     Pkey p384(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
     CHECK_FALSE(JwtVerifier::create(public_pem(p384.get()), JwtAlg::ES256, &error));
 }
