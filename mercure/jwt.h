@@ -6,9 +6,9 @@
 // (`none`, or HS256 against an RSA key, the classic confusion) is refused before any key is used.
 // HS256/HS384/HS512 use the configured string itself as the HMAC key (as the reference hub does);
 // RS256/RS512 and ES256 take a PEM public key ("PUBLIC KEY", or PKCS#1 "RSA PUBLIC KEY") or a PEM
-// certificate, whose public key is used (the reference hub accepts both too). `exp` and `nbf`, when
-// present, are checked against the clock the caller passes; tokens without `exp` are accepted, as
-// the reference hub does.
+// certificate, whose public key is used (the reference hub accepts both too); a private key is
+// refused with a hint rather than quietly used. `exp` and `nbf`, when present, are checked against
+// the clock the caller passes; tokens without `exp` are accepted, as the reference hub does.
 //
 // Threads: a JwtVerifier is immutable once created; any thread may call verify() concurrently
 // (each verification uses its own OpenSSL context).

@@ -8,6 +8,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
+#include <openssl/encoder.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
@@ -44,6 +45,19 @@ std::string public_pem(EVP_PKEY* key) {
     long len = BIO_get_mem_data(bio, &data);
     std::string out(data, static_cast<size_t>(len));
     BIO_free(bio);
+    return out;
+}
+
+// The PKCS#1 form of an RSA public key ("RSA PUBLIC KEY").
+std::string pkcs1_public_pem(EVP_PKEY* key) {
+    OSSL_ENCODER_CTX* ctx =
+        OSSL_ENCODER_CTX_new_for_pkey(key, OSSL_KEYMGMT_SELECT_PUBLIC_KEY, "PEM", "type-specific", nullptr);
+    unsigned char* data = nullptr;
+    size_t len = 0;
+    REQUIRE(OSSL_ENCODER_to_data(ctx, &data, &len) == 1);
+    OSSL_ENCODER_CTX_free(ctx);
+    std::string out(reinterpret_cast<char*>(data), len);
+    OPENSSL_free(data);
     return out;
 }
 
@@ -169,10 +183,12 @@ TEST_CASE("jwt: HS256/HS384/HS512 accept a token signed with the secret and extr
     }
 }
 
-TEST_CASE("jwt: RS256/RS512 with a PEM public key or a certificate") {
+TEST_CASE("jwt: RS256/RS512 with a PEM public key (SPKI or PKCS#1) or a certificate") {
     const std::string pem = public_pem(rsa_key().get());
+    const std::string pkcs1 = pkcs1_public_pem(rsa_key().get());
+    REQUIRE(pkcs1.find("-----BEGIN RSA PUBLIC KEY-----") == 0);
     const std::string cert = certificate_pem(rsa_key().get());
-    for (const auto& key : {pem, cert}) {
+    for (const auto& key : {pem, pkcs1, cert}) {
         for (auto [name, alg] : {std::pair{"RS256", JwtAlg::RS256}, {"RS512", JwtAlg::RS512}}) {
             INFO(name);
             auto v = verifier(key, alg);
