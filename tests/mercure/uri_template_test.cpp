@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <random>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -147,4 +149,99 @@ TEST_CASE("uri template: invalid templates say what and where") {
         std::string error;
         CHECK(UriTemplate::compile(ok, &error));
     }
+}
+
+namespace {
+
+// An independent model of the reference hub's matching: the template written as an ECMAScript
+// regular expression by the same rules (see uri_template.h), run by std::regex. Slow and
+// backtracking, fine for the short inputs below.
+std::string regex_quote(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (std::string("\\^$.|?*+()[]{}/-").find(c) != std::string::npos) out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+std::string model_regex(const std::string& tpl) {
+    std::string re;
+    size_t i = 0;
+    while (i < tpl.size()) {
+        if (tpl[i] != '{') {
+            const size_t end = tpl.find('{', i);
+            re += regex_quote(tpl.substr(i, end - i));
+            i = end == std::string::npos ? tpl.size() : end;
+            continue;
+        }
+        const size_t close = tpl.find('}', i);
+        std::string body = tpl.substr(i + 1, close - i - 1);
+        i = close + 1;
+        char op = std::string("+#./;?&").find(body[0]) != std::string::npos ? body[0] : 0;
+        if (op) body = body.substr(1);
+        std::vector<bool> explode;
+        for (size_t start = 0; start <= body.size();) {
+            size_t comma = body.find(',', start);
+            if (comma == std::string::npos) comma = body.size();
+            explode.push_back(body[comma - 1] == '*');
+            start = comma + 1;
+        }
+        const bool reserved = op == '+' || op == '#';
+        const bool named = op == ';' || op == '?' || op == '&';
+        const std::string prefix = op == 0 || op == '+' ? "" : std::string(1, op);
+        const char sep = op == '.' || op == '/' || op == ';' ? op : op == '?' || op == '&' ? '&' : ',';
+        bool any_explode = false;
+        for (bool e : explode) any_explode = any_explode || e;
+        auto value = [&](bool eq) {
+            std::string cls = "A-Za-z0-9\\-._~";
+            if (reserved) cls += ":/?#\\[\\]@!$&'()*+,;=";
+            else cls += eq ? ",=" : ",";
+            return "(?:[" + cls + "]|%[0-9A-Fa-f]{2})*";
+        };
+        std::string e = regex_quote(prefix) + value(named || explode[0]);
+        const size_t max = explode.size() - 1;
+        if (any_explode) e += "(?:" + regex_quote(std::string(1, sep)) + value(true) + ")*";
+        else if (max > 0) e += "(?:" + regex_quote(std::string(1, sep)) + value(named) + "){0," + std::to_string(max) + "}";
+        re += "(?:" + e + ")?";
+    }
+    return re;
+}
+
+}  // namespace
+
+TEST_CASE("uri template: the compiled matcher agrees with a regular-expression model on random inputs") {
+    std::mt19937 rng(20261201);
+    const std::vector<std::string> pieces = {"a",  "b/", ".", "/",  "x=", "{a}", "{+a}", "{#a}", "{.a}", "{/a}",
+                                             "{;a}", "{?a}", "{&a}", "{a,b}", "{/a,b}", "{?a,b}", "{/a*}", "{.a*}",
+                                             "{;a*,b}", "{?a*}", "{a*}", "{+a,b}"};
+    const std::string alphabet = "ab./,=&?;#%4F:+-";
+    size_t matched = 0, total = 0;
+    for (int t = 0; t < 300; ++t) {
+        std::string tpl;
+        const int n = 1 + static_cast<int>(rng() % 4);
+        for (int k = 0; k < n; ++k) tpl += pieces[rng() % pieces.size()];
+        const UriTemplate compiled_tpl = compiled(tpl);
+        const std::regex model(model_regex(tpl));
+        for (int s = 0; s < 200; ++s) {
+            std::string topic;
+            // Half the topics built from the template's own pieces, so matches are not all rare.
+            const int len = static_cast<int>(rng() % 10);
+            for (int k = 0; k < len; ++k) topic += alphabet[rng() % alphabet.size()];
+            if (s % 2) {
+                topic.clear();
+                for (char c : tpl)
+                    if (c != '{' && c != '}' && c != '*' && c != ',') topic += c;
+                    else if (rng() % 2) topic += alphabet[rng() % alphabet.size()];
+            }
+            INFO(tpl << " ~ " << topic << " (model " << model_regex(tpl) << ")");
+            const bool want = std::regex_match(topic, model);
+            CHECK(compiled_tpl.matches(topic) == want);
+            matched += want;
+            ++total;
+        }
+    }
+    // The generator is useful only if both answers occur often.
+    CHECK(matched > total / 10);
+    CHECK(matched < total * 9 / 10);
 }
