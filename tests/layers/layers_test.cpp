@@ -1,9 +1,10 @@
 // The layer rules of DESIGN.md, checked on the source tree: server/ knows nothing of PHP, of the
 // SAPI or of Pogo jobs; server/'s core (not server/routes/) includes nothing of server/routes/;
 // sapi/ never sees libuv; caddyfile/ and sync/ include nothing else of the project (and sync/ no
-// libuv and no PHP either). A violation fails with the file, the line and the rule it breaks. Also
-// checked on the build: pogo_sapi does not pass pogo_server (libuv's include path and flags) on to
-// its users, and pogo_sync links nothing of ours.
+// libuv and no PHP either); mercure/ includes nothing of admin/ or cli/, the layers above it. A
+// violation fails with the file, the line and the rule it breaks. Also checked on the build:
+// pogo_sapi does not pass pogo_server (libuv's include path and flags) on to its users, and
+// pogo_sync links nothing of ours.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -42,6 +43,10 @@ const std::vector<Rule> kRules = {
           {"<uv.h>", "\"uv.h\"", "<php", "<zend", "<Zend/", "<main/", "<TSRM", "<sapi/", "<SAPI.h>"},
           "\"sync/",
           "sync/ is a leaf: the standard library only, no libuv, no PHP, nothing of the project"},
+        {"mercure",
+          {"\"cli/", "\"admin/"},
+          "",
+          "mercure/ is below admin/ and cli/"},
 };
 
 // The include target of a line (`"a/b.h"` or `<x.h>`), or empty when the line is no #include.
@@ -112,6 +117,8 @@ TEST_CASE("layers: the checker sees includes and judges them by the rules") {
     CHECK_FALSE(violation(kRules[4], "\"metrics/counter.h\"").empty());
     CHECK(violation(kRules[4], "\"sync/event.h\"").empty());
     CHECK(violation(kRules[4], "<linux/futex.h>").empty());
+    CHECK_FALSE(violation(kRules[5], "\"admin/api.h\"").empty());
+    CHECK(violation(kRules[5], "\"mercure/update.h\"").empty());
 }
 
 TEST_CASE("layers: every file of server/'s core is held to the routes rule, server/routes/ is not") {
@@ -127,7 +134,7 @@ TEST_CASE("layers: every file of server/'s core is held to the routes rule, serv
     CHECK(found[0].rfind("server/stream.cpp:2: ", 0) == 0);
 }
 
-TEST_CASE("layers: server/, sapi/, caddyfile/ and sync/ keep to their rules") {
+TEST_CASE("layers: server/, sapi/, caddyfile/, sync/ and mercure/ keep to their rules") {
     const fs::path root = POGO_SOURCE_DIR;
     for (const Rule& rule : kRules) {
         INFO(rule.dir << ": " << rule.why);
