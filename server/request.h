@@ -48,6 +48,12 @@ struct FileMatchVars {
   std::string relative;   // the candidate's cleaned path ("/index.php")
   std::string absolute;   // root + relative
   std::string remainder;  // after the split_path delimiter
+  void clear() {  // unset, keeping the strings' capacity
+    set = false;
+    relative.clear();
+    absolute.clear();
+    remainder.clear();
+  }
 };
 
 // The error a handle_errors route answers: what `{err.*}` placeholders read.
@@ -59,12 +65,16 @@ struct HttpError {
 };
 
 struct Request {
-  explicit Request(RequestHead& h) : head(h), original_storage(h.path), original_path(original_storage) {}
-  // `original`: a buffer of the caller's that outlives the request (a stream's, whose capacity is
-  // reused from request to request) to keep the path before rewrites in.
-  Request(RequestHead& h, std::string& original) : head(h) {
+  explicit Request(RequestHead& h)
+      : head(h), original_storage(h.path), original_path(original_storage), file_match(file_match_storage) {}
+  // `original` and `file_match_buffer`: buffers of the caller's that outlive the request (a
+  // stream's, whose capacity is reused from request to request) for the path before rewrites and
+  // for what try_files found.
+  Request(RequestHead& h, std::string& original, FileMatchVars& file_match_buffer)
+      : head(h), file_match(file_match_buffer) {
     original.assign(h.path);
     original_path = original;
+    file_match.clear();
   }
   Request(const Request&) = delete;
   Request& operator=(const Request&) = delete;
@@ -77,7 +87,8 @@ struct Request {
   // (`path index.php`) matches it; h.path keeps its '/' for everything else. Stale once h.path moves.
   std::string relative_rewrite;
   std::map<std::string, std::string> vars;  // placeholders set by matchers and handlers, by full name
-  FileMatchVars file_match;               // {http.matchers.file.*}
+  FileMatchVars file_match_storage;       // (the one-argument constructor's)
+  FileMatchVars& file_match;              // {http.matchers.file.*}
   // `root` directive: absolute; "" = the current directory. A view of the handler's own text (a
   // literal root, compiled at start-up) or of root_storage (one with placeholders): either
   // outlives the request.

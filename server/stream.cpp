@@ -108,7 +108,7 @@ void Stream::route(const Router& router, const tls::Challenges* acme, metrics::H
   }
   const std::string* host = h.header("Host");
   std::string_view host_view = host ? std::string_view(*host) : std::string_view();
-  Request rq(h, original_path_);
+  Request rq(h, original_path_, file_match_);
   Action action = router.route(host_view, rq, error_routes_);
   filters_ = std::move(rq.filters);
   request_max_body_ = rq.max_body_size;
@@ -155,7 +155,7 @@ bool Stream::answer_error(int status, std::string message, std::string trace) {
   head_.has_body = false;  // whatever the body was, it was read, refused or left
   head_.content_length.reset();
   expects_continue_ = false;
-  Request rq(head_, original_path_);
+  Request rq(head_, original_path_, file_match_);
   rq.root = error_root_;
   rq.vars = std::move(error_vars_);
   rq.file_match = std::move(error_file_match_);

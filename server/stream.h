@@ -225,6 +225,7 @@ class Stream {
   HttpError error_;
   std::string error_root_;
   std::map<std::string, std::string> error_vars_;
+  FileMatchVars file_match_;  // the routed Request's {file_match.*}: capacity kept across requests
   FileMatchVars error_file_match_;
   std::string original_path_;  // the Request's path before rewrites (capacity kept across requests)
 };

@@ -21,6 +21,16 @@ struct Candidate {
   struct stat st {};
 };
 
+// Empty, keeping the strings' capacity.
+void reset(FileMatch& m) {
+  m.relative.clear();
+  m.absolute.clear();
+  m.remainder.clear();
+  m.query.clear();
+  m.has_query = false;
+  m.status = 0;
+}
+
 std::string cwd() {
   char buf[PATH_MAX];
   return ::getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
@@ -83,27 +93,32 @@ std::string_view effective_root(const Template& own, const Request& r, std::stri
   return root;
 }
 
-std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
+const FileMatch* try_files(const TryFilesOptions& o, Request& r) {
   thread_local std::string root_buf, text;
+  // Two candidates: the one being looked at, and the best so far (the size and time policies).
+  thread_local Candidate slots[2];
+  int cur = 0, chosen = -1;
   std::string_view root = effective_root(o.root, r, root_buf);
   const std::string* resolved = real_root(root);
   std::string real_buf;
   if (!resolved) real_buf = root;
   const std::string& real = resolved ? *resolved : real_buf;
-  std::optional<Candidate> chosen;
   for (size_t i = 0; i < o.files.size(); ++i) {
     o.files[i].expand_into(r, text);
     if (text.size() > 1 && text[0] == '=') {
       // "=404": only meaningful when reached (first_exist) — it ends the search with that status
       if (o.policy != "first_exist" && o.policy != "first_exist_fallback") continue;
-      FileMatch m;
+      FileMatch& m = slots[cur].match;
+      reset(m);
       m.status = std::atoi(text.c_str() + 1);
       if (m.status < 100 || m.status > 999) continue;
-      return m;
+      return &m;
     }
-    Candidate c;
+    Candidate& c = slots[cur];
+    reset(c.match);
+    c.st = {};
     if (auto q = text.find('?'); q != std::string::npos) {
-      c.match.query = text.substr(q + 1);
+      c.match.query.assign(text, q + 1);
       c.match.has_query = true;
       text.resize(q);
     }
@@ -117,43 +132,48 @@ std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r) {
     if (!o.split_path.empty()) {
       size_t pos = split_position(text, o.split_path);
       if (pos != std::string::npos) {
-        c.match.remainder = text.substr(pos);
+        c.match.remainder.assign(text, pos);
         text.resize(pos);
         want_dir = false;
       }
     }
     if (text.empty() || text[0] != '/') text.insert(text.begin(), '/');
-    c.match.relative = clean_path(text);
+    clean_path(text, c.match.relative);
     const std::string& clean = c.match.relative;
-    c.match.absolute = root;
+    c.match.absolute.assign(root);
     if (clean != "/") c.match.absolute += clean;
     bool last = i + 1 == o.files.size();
     bool found = FileCache::local().resolve(real, clean, nullptr, &c.st);
     bool ok = found && (want_dir ? S_ISDIR(c.st.st_mode) : S_ISREG(c.st.st_mode));
     if (!ok) {
-      if (last && o.policy == "first_exist_fallback") return std::move(c.match);
+      if (last && o.policy == "first_exist_fallback") return &c.match;
       continue;
     }
-    if (o.policy == "first_exist" || o.policy == "first_exist_fallback") return std::move(c.match);
-    bool better = !chosen;
-    if (chosen) {
-      if (o.policy == "smallest_size") better = c.st.st_size < chosen->st.st_size;
-      else if (o.policy == "largest_size") better = c.st.st_size > chosen->st.st_size;
+    if (o.policy == "first_exist" || o.policy == "first_exist_fallback") return &c.match;
+    bool better = chosen < 0;
+    if (!better) {
+      const struct stat& best = slots[chosen].st;
+      if (o.policy == "smallest_size") better = c.st.st_size < best.st_size;
+      else if (o.policy == "largest_size") better = c.st.st_size > best.st_size;
       else if (o.policy == "most_recently_modified")
-        better = c.st.st_mtim.tv_sec > chosen->st.st_mtim.tv_sec ||
-                 (c.st.st_mtim.tv_sec == chosen->st.st_mtim.tv_sec && c.st.st_mtim.tv_nsec > chosen->st.st_mtim.tv_nsec);
+        better = c.st.st_mtim.tv_sec > best.st_mtim.tv_sec ||
+                 (c.st.st_mtim.tv_sec == best.st_mtim.tv_sec && c.st.st_mtim.tv_nsec > best.st_mtim.tv_nsec);
     }
-    if (better) chosen = std::move(c);
+    if (better) {
+      chosen = cur;
+      cur = 1 - cur;  // the next candidate goes to the other slot
+    }
   }
-  if (chosen) return std::move(chosen->match);
-  return std::nullopt;
+  return chosen >= 0 ? &slots[chosen].match : nullptr;
 }
 
-void set_file_match_placeholders(FileMatch& m, Request& r) {
+
+
+void set_file_match_placeholders(const FileMatch& m, Request& r) {
   r.file_match.set = true;
-  r.file_match.relative = std::move(m.relative);
-  r.file_match.absolute = std::move(m.absolute);
-  r.file_match.remainder = std::move(m.remainder);
+  r.file_match.relative.assign(m.relative);
+  r.file_match.absolute.assign(m.absolute);
+  r.file_match.remainder.assign(m.remainder);
 }
 
 }  // namespace pogo::server

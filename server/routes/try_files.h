@@ -32,10 +32,12 @@ struct TryFilesOptions {
   Template root;  // empty = the request's root
 };
 
-std::optional<FileMatch> try_files(const TryFilesOptions& o, Request& r);
+// The match, or nullptr. It lives in the loop thread's buffers (kept across calls, so a warm lookup
+// allocates nothing) and is valid until the next try_files() on this thread: use it at once.
+const FileMatch* try_files(const TryFilesOptions& o, Request& r);
 
-// Sets {http.matchers.file.relative|absolute|remainder|type} (moves the strings out of `m`).
-void set_file_match_placeholders(FileMatch& m, Request& r);
+// Sets {http.matchers.file.relative|absolute|remainder|type} (copied into the request's buffers).
+void set_file_match_placeholders(const FileMatch& m, Request& r);
 
 // The position just after the first delimiter in `path` that ends the path or a segment
 // (ASCII case-insensitive), or npos.
