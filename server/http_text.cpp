@@ -24,22 +24,22 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
-namespace {
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
-}  // namespace
-
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = ascii_lower(c);
   return out;
 }
 
+bool starts_with_ascii_nocase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (ascii_lower(s[i]) != ascii_lower(prefix[i])) return false;
+  return true;
+}
+
 bool ends_with_ascii_nocase(std::string_view s, std::string_view suffix) {
   if (s.size() < suffix.size()) return false;
-  s.remove_prefix(s.size() - suffix.size());
-  for (size_t i = 0; i < s.size(); ++i)
-    if (ascii_lower(s[i]) != ascii_lower(suffix[i])) return false;
-  return true;
+  return starts_with_ascii_nocase(s.substr(s.size() - suffix.size()), suffix);
 }
 
 bool value_pattern_matches(std::string_view pattern, std::string_view value) {

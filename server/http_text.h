@@ -19,8 +19,10 @@ std::string html_escape(std::string_view s);
 
 // `s` with A-Z turned into a-z (paths, hosts, schemes: ASCII, whatever the locale).
 std::string ascii_lower(std::string_view s);
+inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
 
-// Whether `s` ends with `suffix`, ignoring ASCII case (".PHP" ends with ".php").
+// Whether `s` starts / ends with `affix`, ignoring ASCII case (".PHP" ends with ".php").
+bool starts_with_ascii_nocase(std::string_view s, std::string_view prefix);
 bool ends_with_ascii_nocase(std::string_view s, std::string_view suffix);
 
 // A header value pattern: "*" any, "pre*", "*suf", "*mid*", else exact (case-sensitive).

@@ -59,12 +59,10 @@ void RequestParser::recycle(RequestHead&& spent) {
 // Header line number N of this message is read into the strings line N of the last recycled
 // head had: a client sending the same lines each time reuses every buffer (no allocation).
 void RequestParser::prepare_line() {
-  field_.clear();
-  value_.clear();
-  size_t i = head_.headers.size();
-  if (i >= lines_.size()) return;
-  field_.swap(lines_[i].name);
-  value_.swap(lines_[i].value);
+  if (size_t i = head_.headers.size(); i < lines_.size()) {
+    field_.swap(lines_[i].name);
+    value_.swap(lines_[i].value);
+  }
   field_.clear();
   value_.clear();
 }

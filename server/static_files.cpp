@@ -33,6 +33,7 @@ StaticResponse simple(int status) {
 // The loop thread's header list for static heads, given back by recycle_static_headers(): its
 // elements' strings keep their capacity, so a warm hit's head is written without allocating.
 thread_local std::vector<Header> t_spare_headers;
+thread_local std::string t_spare_path;  // the same for ServeFile's path (take_path_buffer)
 
 void put(std::vector<Header>& h, size_t& n, std::string_view name, std::string_view value) {
   if (n < h.size()) {
@@ -50,13 +51,9 @@ void recycle_static_headers(std::vector<Header>&& headers) {
   if (headers.capacity() > t_spare_headers.capacity()) t_spare_headers = std::move(headers);
 }
 
-namespace {
-thread_local std::string t_spare_path;
-}  // namespace
-
 std::string take_path_buffer() {
-  std::string s = std::move(t_spare_path);
-  t_spare_path = std::string();
+  std::string s;
+  s.swap(t_spare_path);
   s.clear();
   return s;
 }

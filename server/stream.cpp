@@ -258,10 +258,7 @@ void Stream::serve_file(ServeFile f) {
   bool has_body = sr.fd >= 0 || sr.body;
   // The body: the cache's copy of a small file, else the open file.
   auto reader = [&] {
-    std::unique_ptr<FileReader> r = std::move(spare_reader_);
-    if (!r)
-      return sr.body ? std::make_unique<FileReader>(std::move(sr.body), sr.offset, sr.length)
-                     : std::make_unique<FileReader>(hl_.loop().uv(), sr.fd, sr.offset, sr.length);
+    std::unique_ptr<FileReader> r = spare_reader_ ? std::move(spare_reader_) : std::make_unique<FileReader>(nullptr, 0, 0);
     if (sr.body)
       r->reuse(std::move(sr.body), sr.offset, sr.length);
     else

@@ -49,6 +49,13 @@ class FileServerHandler final : public Handler {
  public:
   FileServerHandler(caddyfile::FileServerSpec spec, std::string caddyfile_path)
       : spec_(std::move(spec)), root_(spec_.root) {
+    // A relative path with a slash is taken from the working directory at start-up, as Caddy
+    // does: once here, not on every request.
+    for (std::string& h : spec_.hide) {
+      if (h.find('/') == std::string::npos || h.starts_with("/")) continue;
+      char cwd[PATH_MAX];
+      if (::getcwd(cwd, sizeof cwd)) h = std::string(cwd) + "/" + (h.starts_with("./") ? h.substr(2) : h);
+    }
     if (!caddyfile_path.empty()) {
       char real[PATH_MAX];
       spec_.hide.push_back(::realpath(caddyfile_path.c_str(), real) ? std::string(real) : caddyfile_path);
@@ -63,17 +70,18 @@ class FileServerHandler final : public Handler {
     struct stat st {};
     // Per-thread buffers: their capacity stays, so a warm hit allocates nothing here.
     thread_local std::string real_buf, requested_buf, index_buf;
-    const std::string* real = FileCache::local().resolve(real_root, r.head.path, &real_buf, &st) ? &real_buf : nullptr;
-    if (!real || is_hidden(*real, spec_.hide)) return not_found();
+    if (!FileCache::local().resolve(real_root, r.head.path, &real_buf, &st) || is_hidden(real_buf, spec_.hide))
+      return not_found();
+    const std::string& real = real_buf;
     if (!spec_.hide.empty()) {
       requested_buf.assign(real_root);
       requested_buf += r.head.path;
       if (is_hidden(requested_buf, spec_.hide)) return not_found();
     }
-    if (spec_.hide_defaults && refuse_hidden(r.head.path, *real, real_root)) return not_found();
+    if (spec_.hide_defaults && refuse_hidden(r.head.path, real, real_root)) return not_found();
     const std::string& path = r.head.path;
     if (S_ISDIR(st.st_mode)) {
-      std::string dir = *real + (real->back() == '/' ? "" : "/");
+      std::string dir = real + (real.back() == '/' ? "" : "/");
       for (const auto& idx : spec_.index) {
         std::string candidate = dir + idx;
         if (!is_regular(candidate) || is_hidden(candidate, spec_.hide)) continue;
@@ -95,8 +103,8 @@ class FileServerHandler final : public Handler {
       std::string base = redirect_base(r);
       return redirect_to(r, base.substr(0, base.size() - 1));
     }
-    if (has_php_extension(*real) || has_php_extension(path)) return not_found();
-    return serve(r, *real);
+    if (has_php_extension(real) || has_php_extension(path)) return not_found();
+    return serve(r, real);
   }
 
  private:
@@ -147,13 +155,7 @@ bool is_hidden(std::string_view absolute_path, const std::vector<std::string>& h
       }
       continue;
     }
-    std::string relative_made_absolute;  // rare: a relative path in the list (absolute ones cost no copy)
-    std::string_view pattern = h;
-    if (!pattern.empty() && pattern[0] != '/') {
-      char cwd[PATH_MAX];
-      if (::getcwd(cwd, sizeof cwd))
-        pattern = relative_made_absolute = std::string(cwd) + "/" + (h.starts_with("./") ? h.substr(2) : h);
-    }
+    const std::string& pattern = h;  // absolute: the handler made relative ones so at start-up
     if (absolute_path == pattern || path_pattern_matches(pattern, absolute_path)) return true;
     if (absolute_path.starts_with(pattern) && absolute_path.size() > pattern.size() && absolute_path[pattern.size()] == '/')
       return true;

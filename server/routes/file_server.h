@@ -19,7 +19,8 @@
 namespace pogo::server {
 
 // Caddy's hide rule: a pattern without '/' is matched against every path component; one with '/'
-// against the whole absolute path (glob) or as its prefix.
+// (absolute: the file_server handler resolves relative ones at start-up) against the whole
+// absolute path (glob) or as its prefix.
 bool is_hidden(std::string_view absolute_path, const std::vector<std::string>& hide);
 
 // `hide` gets the Caddyfile itself added, as Caddy does.

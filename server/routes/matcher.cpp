@@ -12,15 +12,10 @@ namespace pogo::server {
 
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
-
-bool same_nocase(char a, char b) { return lower(a) == lower(b); }
-
 // `needle` in `hay`, ASCII case-insensitively.
 bool contains_nocase(std::string_view hay, std::string_view needle) {
-  if (needle.size() > hay.size()) return false;
   for (size_t i = 0; i + needle.size() <= hay.size(); ++i)
-    if (header_name_equals(hay.substr(i, needle.size()), needle)) return true;
+    if (starts_with_ascii_nocase(hay.substr(i), needle)) return true;
   return false;
 }
 
@@ -29,7 +24,7 @@ bool contains_nocase(std::string_view hay, std::string_view needle) {
 bool glob(std::string_view p, std::string_view s) {
   size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
   while (si < s.size()) {
-    if (pi < p.size() && (p[pi] == '?' ? s[si] != '/' : same_nocase(p[pi], s[si])) && p[pi] != '*') {
+    if (pi < p.size() && (p[pi] == '?' ? s[si] != '/' : ascii_lower(p[pi]) == ascii_lower(s[si])) && p[pi] != '*') {
       ++pi;
       ++si;
     } else if (pi < p.size() && p[pi] == '*') {
@@ -57,7 +52,7 @@ bool path_pattern_matches(std::string_view p, std::string_view s) {
   if (inner.find_first_of("*?") == std::string_view::npos) {
     if (pre && suf) return contains_nocase(s, inner);
     if (pre) return ends_with_ascii_nocase(s, inner);
-    if (suf) return s.size() >= inner.size() && header_name_equals(s.substr(0, inner.size()), inner);
+    if (suf) return starts_with_ascii_nocase(s, inner);
   }
   return glob(p, s);
 }

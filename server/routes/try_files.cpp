@@ -167,8 +167,6 @@ const FileMatch* try_files(const TryFilesOptions& o, Request& r) {
   return chosen >= 0 ? &slots[chosen].match : nullptr;
 }
 
-
-
 void set_file_match_placeholders(const FileMatch& m, Request& r) {
   r.file_match.set = true;
   r.file_match.relative.assign(m.relative);
