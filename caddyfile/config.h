@@ -315,9 +315,40 @@ struct FileServerSpec {
     int status = 0;
 };
 
+struct ProxyTransportSpec {  // reverse_proxy's `transport http { }`; unset: Caddy's defaults
+    std::optional<Duration> dial_timeout;             // 3s
+    std::optional<Duration> response_header_timeout;  // none
+    std::optional<uint64_t> read_buffer;              // bytes read from the upstream at once
+    bool keepalive = true;                            // `keepalive off`
+    std::optional<Duration> keepalive_idle;           // `keepalive 30s`: 2m
+    std::optional<int> keepalive_idle_conns;          // per upstream and loop: 32
+};
+struct ReverseProxySpec {
+    std::vector<std::string> upstreams;  // "host:port" (IPv6 in brackets), normalised from what was written
+    HeaderSpec header_up, header_down;
+    std::vector<std::string> trusted_proxies;  // ranges as written (`private_ranges` kept)
+    ProxyTransportSpec transport;
+    // load balancing
+    std::string lb_policy = "random";  // random round_robin least_conn first ip_hash client_ip_hash uri_hash header
+    std::string lb_header;             // `lb_policy header FIELD`
+    int lb_retries = 0;
+    std::optional<Duration> lb_try_duration, lb_try_interval;
+    // passive health checks
+    std::optional<Duration> fail_duration;
+    int max_fails = 1;
+    std::vector<int> unhealthy_status;  // codes; 1-5: a class ("5xx")
+    // active health checks
+    std::string health_uri;
+    std::optional<Duration> health_interval, health_timeout;
+    int health_status = 2;  // a code, or a class
+    // `flush_interval`: "-1", a duration ("100ms"), or "" (unset). Pogo passes every read on at
+    // once, which is what -1 asks and never later than an interval would.
+    std::string flush_interval;
+};
+
 using HandlerSpec = std::variant<RootSpec, VarsSpec, HeaderSpec, RequestBodySpec, RedirSpec, RewriteSpec, UriSpec, TryFilesSpec,
                                  BasicAuthSpec, EncodeSpec, VulcainSpec, SubrouteSpec, RespondSpec, ErrorSpec, PhpSpec,
-                                 FileServerSpec>;
+                                 FileServerSpec, ReverseProxySpec>;
 
 struct Handler {
     std::string directive;  // its name as written (basicauth is stored as basic_auth)

@@ -5,6 +5,8 @@
 #include <map>
 
 #include "caddyfile/config_from_json_parts.h"
+#include "caddyfile/directives/directives.h"
+#include "caddyfile/error.h"
 #include "caddyfile/expression.h"
 #include "caddyfile/global_options.h"
 
@@ -111,23 +113,87 @@ HeaderOp::Op header_op(const std::string& s) {
     return HeaderOp::Op::set;
 }
 
+std::vector<HeaderOp> read_header_ops(Object& o, const std::string& key) {
+    std::vector<HeaderOp> out;
+    if (const json* ops = o.get(key))
+        for (size_t i = 0; i < as_array(*ops, o.at(key)).size(); ++i) {
+            Object op((*ops)[i], child(o.at(key), i));
+            HeaderOp h;
+            h.op = header_op(op.one_of("op", "set", {"set", "add", "remove", "default", "replace"}));
+            h.field = op.str("field");
+            h.value = op.str("value");
+            h.replacement = op.str("replacement");
+            op.finish();
+            out.push_back(std::move(h));
+        }
+    return out;
+}
+
+ReverseProxySpec read_reverse_proxy(Object& o) {
+    ReverseProxySpec s;
+    s.upstreams = o.strings("upstreams");
+    if (s.upstreams.empty()) fail(o.at("upstreams"), "reverse_proxy: no upstreams given");
+    for (size_t i = 0; i < s.upstreams.size(); ++i) {
+        try {
+            s.upstreams[i] = directives::upstream_address(Token{s.upstreams[i]});
+        } catch (const Error& e) {
+            fail(child(o.at("upstreams"), i), e.message());
+        }
+    }
+    s.header_up.ops = read_header_ops(o, "header_up");
+    s.header_down.ops = read_header_ops(o, "header_down");
+    s.trusted_proxies = o.strings("trusted_proxies");
+    s.lb_policy = o.one_of("lb_policy", "random",
+                           {"random", "round_robin", "least_conn", "first", "ip_hash", "client_ip_hash", "uri_hash", "header"});
+    s.lb_header = o.str("lb_header");
+    if (s.lb_policy == "header" && s.lb_header.empty()) fail(o.at("lb_header"), "lb_policy header needs a header field");
+    s.lb_retries = o.integer("lb_retries", 0, 0);
+    s.lb_try_duration = o.duration("lb_try_duration");
+    s.lb_try_interval = o.duration("lb_try_interval");
+    s.fail_duration = o.duration("fail_duration");
+    s.max_fails = o.integer("max_fails", 1, 1);
+    if (const json* u = o.get("unhealthy_status"))
+        for (size_t i = 0; i < as_array(*u, o.at("unhealthy_status")).size(); ++i) {
+            int c = int(as_int((*u)[i], child(o.at("unhealthy_status"), i), 1, 999));
+            if (c > 5 && c < 100) fail(child(o.at("unhealthy_status"), i), "expected a status class 1-5 or a code 100-999");
+            s.unhealthy_status.push_back(c);
+        }
+    s.health_uri = o.str("health_uri");
+    s.health_interval = o.duration("health_interval");
+    s.health_timeout = o.duration("health_timeout");
+    s.health_status = o.integer("health_status", 2, 1, 999);
+    if (s.health_status > 5 && s.health_status < 100) fail(o.at("health_status"), "expected a status class 1-5 or a code 100-999");
+    s.flush_interval = o.str("flush_interval");
+    if (!s.flush_interval.empty() && s.flush_interval != "-1") {
+        try {
+            s.flush_interval = format_duration(parse_duration(s.flush_interval));
+        } catch (const std::invalid_argument& e) {
+            fail(o.at("flush_interval"), e.what());
+        }
+    }
+    if (const json* t = o.get("transport")) {
+        Object to(*t, o.at("transport"));
+        s.transport.dial_timeout = to.duration("dial_timeout");
+        s.transport.response_header_timeout = to.duration("response_header_timeout");
+        s.transport.read_buffer = to.size("read_buffer");
+        if (s.transport.read_buffer && *s.transport.read_buffer == 0) fail(to.at("read_buffer"), "must be more than 0");
+        s.transport.keepalive = to.boolean("keepalive", true);
+        s.transport.keepalive_idle = to.duration("keepalive_idle");
+        if (to.get("keepalive_idle_conns"))
+            s.transport.keepalive_idle_conns = to.integer("keepalive_idle_conns", 32, 0);
+        to.finish();
+    }
+    return s;
+}
+
 // The directive's own fields, by directive name.
 HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const Context& ctx) {
     if (d == "root") return RootSpec{o.str("path")};
+    if (d == "reverse_proxy") return read_reverse_proxy(o);
     if (d == "vars") return VarsSpec{o.pairs("vars")};
     if (d == "header" || d == "request_header") {
         HeaderSpec s;
-        if (const json* ops = o.get("ops"))
-            for (size_t i = 0; i < as_array(*ops, o.at("ops")).size(); ++i) {
-                Object op((*ops)[i], child(o.at("ops"), i));
-                HeaderOp h;
-                h.op = header_op(op.one_of("op", "set", {"set", "add", "remove", "default", "replace"}));
-                h.field = op.str("field");
-                h.value = op.str("value");
-                h.replacement = op.str("replacement");
-                op.finish();
-                s.ops.push_back(std::move(h));
-            }
+        s.ops = read_header_ops(o, "ops");
         s.defer = o.boolean("defer", false);
         return s;
     }

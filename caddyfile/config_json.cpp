@@ -74,17 +74,19 @@ const char* op_name(HeaderOp::Op op) {
     return "?";
 }
 
+json header_ops_json(const HeaderSpec& s) {
+    json ops = json::array();
+    for (const HeaderOp& o : s.ops)
+        ops.push_back({{"op", op_name(o.op)}, {"field", o.field}, {"value", o.value}, {"replacement", o.replacement}});
+    return ops;
+}
+
 json spec_json(const HandlerSpec& spec) {
     return std::visit(
         overloaded{
             [](const RootSpec& s) -> json { return {{"path", s.path}}; },
             [](const VarsSpec& s) -> json { return {{"vars", kv(s.vars)}}; },
-            [](const HeaderSpec& s) -> json {
-                json ops = json::array();
-                for (const HeaderOp& o : s.ops)
-                    ops.push_back({{"op", op_name(o.op)}, {"field", o.field}, {"value", o.value}, {"replacement", o.replacement}});
-                return {{"ops", ops}, {"defer", s.defer}};
-            },
+            [](const HeaderSpec& s) -> json { return {{"ops", header_ops_json(s)}, {"defer", s.defer}}; },
             [](const RequestBodySpec& s) -> json {
                 return {{"max_size", s.max_size ? json(*s.max_size) : json(nullptr)}, {"buffer", s.buffer}};
             },
@@ -133,6 +135,34 @@ json spec_json(const HandlerSpec& spec) {
                         {"index", s.index},
                         {"browse", s.browse},     {"precompressed", s.precompressed},
                         {"pass_thru", s.pass_thru}, {"canonical_uris", s.canonical_uris}, {"status", s.status}};
+            },
+            [](const ReverseProxySpec& s) -> json {
+                const ProxyTransportSpec& t = s.transport;
+                auto opt = [](const std::optional<Duration>& d) { return duration(d); };
+                return {{"upstreams", s.upstreams},
+                        {"lb_policy", s.lb_policy},
+                        {"lb_header", s.lb_header},
+                        {"lb_retries", s.lb_retries},
+                        {"lb_try_duration", opt(s.lb_try_duration)},
+                        {"lb_try_interval", opt(s.lb_try_interval)},
+                        {"fail_duration", opt(s.fail_duration)},
+                        {"max_fails", s.max_fails},
+                        {"unhealthy_status", s.unhealthy_status},
+                        {"health_uri", s.health_uri},
+                        {"health_interval", opt(s.health_interval)},
+                        {"health_timeout", opt(s.health_timeout)},
+                        {"health_status", s.health_status},
+                        {"flush_interval", s.flush_interval},
+                        {"header_up", header_ops_json(s.header_up)},
+                        {"header_down", header_ops_json(s.header_down)},
+                        {"trusted_proxies", s.trusted_proxies},
+                        {"transport",
+                         {{"dial_timeout", duration(t.dial_timeout)},
+                          {"response_header_timeout", duration(t.response_header_timeout)},
+                          {"read_buffer", t.read_buffer ? json(*t.read_buffer) : json(nullptr)},
+                          {"keepalive", t.keepalive},
+                          {"keepalive_idle", duration(t.keepalive_idle)},
+                          {"keepalive_idle_conns", t.keepalive_idle_conns ? json(*t.keepalive_idle_conns) : json(nullptr)}}}};
             },
         },
         spec);

@@ -35,6 +35,7 @@ const char* to_string(HttpHandler h) {
     case HttpHandler::StaticResponse: return "static_response";
     case HttpHandler::FileServer: return "file_server";
     case HttpHandler::Php: return "php";
+    case HttpHandler::ReverseProxy: return "reverse_proxy";
   }
   return "?";
 }

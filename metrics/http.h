@@ -30,8 +30,8 @@
 
 namespace pogo::metrics {
 
-enum class HttpHandler : uint8_t { StaticResponse, FileServer, Php };
-inline constexpr size_t kHttpHandlers = 3;
+enum class HttpHandler : uint8_t { StaticResponse, FileServer, Php, ReverseProxy };
+inline constexpr size_t kHttpHandlers = 4;
 const char* to_string(HttpHandler h);
 
 // Caddy's method label: an index into GET HEAD PUT POST DELETE CONNECT OPTIONS TRACE PATCH OTHER.

@@ -1,5 +1,6 @@
 // What a route decided for one request, as plain data the stream carries out: answer directly
-// (Respond), serve a file (ServeFile) or hand the request to a backend (ToBackend). The core's
+// (Respond), serve a file (ServeFile), hand the request to a backend (ToBackend) or proxy it to an
+// HTTP upstream (ToProxy, server/proxy.h). The core's
 // vocabulary: server/routes/ produces Actions, the Stream executes them, and neither needs the
 // other's types to do so.
 //
@@ -12,6 +13,7 @@
 
 #include "server/backend.h"
 #include "server/exchange.h"
+#include "server/proxy.h"
 
 namespace pogo::server {
 
@@ -36,7 +38,7 @@ struct ServeFile {
 struct ToBackend {
   Backend* backend = nullptr;
 };
-using Action = std::variant<Respond, ServeFile, ToBackend>;
+using Action = std::variant<Respond, ServeFile, ToBackend, ToProxy>;
 
 // A small text/plain response.
 Respond make_error_response(int status);

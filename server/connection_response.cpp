@@ -108,7 +108,7 @@ void Connection::stream_body_unused(Stream&) {
 }
 
 void Connection::stream_body_wanted(Stream& s) {
-  if (closed_ || !body_paused_ || !s.exchange() || !s.exchange()->body_wants_more()) return;
+  if (closed_ || !body_paused_ || !s.body_wanted()) return;
   body_paused_ = false;
   start_reading();
   parse_pending();

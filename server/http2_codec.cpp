@@ -219,7 +219,7 @@ void Http2Codec::stream_body_unused(Stream&) {}
 
 void Http2Codec::stream_body_wanted(Stream& s) {
   auto it = held_.find(s.id);
-  if (it == held_.end() || !s.exchange() || !s.exchange()->body_wants_more()) return;
+  if (it == held_.end() || !s.body_wanted()) return;
   session_.consume(s.id, it->second);
   held_.erase(it);
   send();

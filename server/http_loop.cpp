@@ -30,6 +30,7 @@ HttpLoop::~HttpLoop() {
   // Handles still owned (never started): closed here on the owning thread, run to completion.
   close_listeners();
   close_turn_handles();
+  upstreams_.close_all();
 }
 
 void HttpLoop::add_listener(int fd, const ListenerSites& listener) {
@@ -139,6 +140,7 @@ bool HttpLoop::stop() {
     std::vector<Connection*> all;
     for (auto& [id, c] : connections_) all.push_back(c.get());
     for (auto* c : all) c->kill();
+    upstreams_.close_all();  // after the kills: an aborted proxy call gives nothing back
   });
 }
 

@@ -16,6 +16,7 @@
 #include "server/acceptor.h"
 #include "server/loop.h"
 #include "server/server_options.h"
+#include "server/upstream_pool.h"
 
 namespace pogo::server {
 
@@ -66,6 +67,8 @@ class HttpLoop {
   // this loop turn: after the turn's I/O callbacks (uv_check), or before the loop blocks
   // (uv_prepare) for what timers and write callbacks handed over.
   void hand_to(Backend* backend, std::shared_ptr<Exchange> exchange);
+  // This loop's idle keep-alive connections to reverse_proxy upstreams.
+  UpstreamPool& upstream_pool() { return upstreams_; }
 
  private:
   void accepted(int fd, const ListenerSites& listener);
@@ -86,6 +89,7 @@ class HttpLoop {
   std::vector<Backend*> turn_backends_;  // handed an exchange this turn
   UvHandle<uv_prepare_t> before_poll_;
   UvHandle<uv_check_t> after_poll_;
+  UpstreamPool upstreams_;
 };
 
 }  // namespace pogo::server

@@ -120,7 +120,8 @@ void Stream::route(const Router& router, const tls::Challenges* acme, metrics::H
   }
   if (request_max_body_ && h.content_length && *h.content_length > *request_max_body_)
     return respond_error(413, "request body too large", true);
-  if (h.has_body && !std::holds_alternative<ToBackend>(action)) host_.stream_body_unused(*this);
+  if (h.has_body && !std::holds_alternative<ToBackend>(action) && !std::holds_alternative<ToProxy>(action))
+    host_.stream_body_unused(*this);
   start(std::move(action));
 }
 
@@ -130,6 +131,8 @@ void Stream::start(Action action) {
     respond(std::move(*r));
   } else if (auto* f = std::get_if<ServeFile>(&action)) {
     serve_file(std::move(*f));
+  } else if (auto* p = std::get_if<ToProxy>(&action)) {
+    start_proxy(std::move(*p));
   } else {
     start_exchange(std::get<ToBackend>(action).backend, request_stream_body_);
   }
@@ -183,6 +186,10 @@ int Stream::push_body(const char* data, size_t n, bool* paused) {
     body_error_reason_ = "request body too large";
     return 413;
   }
+  if (proxy_) {
+    if (!proxy_->push_body(data, n)) *paused = true;
+    return 0;
+  }
   if (!ex_) return 0;
   switch (ex_->push_body(data, n)) {
     case Exchange::Push::More:
@@ -199,6 +206,7 @@ int Stream::push_body(const char* data, size_t n, bool* paused) {
 }
 
 void Stream::end_body(bool complete) {
+  if (proxy_) proxy_->end_body(complete);
   if (ex_) ex_->end_body(complete);
   if (Backend* b = pending_backend_) {
     pending_backend_ = nullptr;
@@ -448,6 +456,7 @@ void Stream::on_exchange_wake() {
 }
 
 void Stream::on_output_ready() {
+  if (proxy_) proxy_->output_ready();
   if (file_ && !file_->busy()) pump_file();
   if (ex_ && !events_.empty()) drain_events();
 }
@@ -600,6 +609,7 @@ void Stream::stop_sources() {
   pending_backend_ = nullptr;
   events_.clear();
   drop_file();
+  retire_proxy();
 }
 
 void Stream::abort() {
@@ -614,6 +624,7 @@ void Stream::reset(RequestHead* spent) {
     ex_->end_body(false);  // no-op when the body was complete
     ex_.reset();
   }
+  retire_proxy();
   if (spent) *spent = std::move(head_);
   head_ = RequestHead{};
   expects_continue_ = false;

@@ -26,6 +26,7 @@
 #include "server/compress.h"
 #include "server/exchange.h"
 #include "server/file_reader.h"
+#include "server/proxy_call.h"
 #include "server/request.h"
 #include "server/response_writer.h"
 #include "server/router.h"
@@ -81,7 +82,7 @@ class StreamHost {
   virtual void stream_io_end() = 0;  // may free the host
 };
 
-class Stream {
+class Stream final : private ProxyCall::Sink {
  public:
   Stream(HttpLoop& loop, StreamHost& host);
   ~Stream();  // a file read in flight is left to finish on its own
@@ -104,7 +105,10 @@ class Stream {
   // The body ended; `complete` false if cut short.
   void end_body(bool complete);
   uint64_t body_bytes() const { return body_bytes_; }
-  bool wants_body() const { return ex_ != nullptr || pending_backend_ != nullptr; }
+  bool wants_body() const { return ex_ != nullptr || pending_backend_ != nullptr || proxy_ != nullptr; }
+  // The producer of the response (an exchange's backend, a proxy call) paused the request body
+  // and can take more now: the host may read it again.
+  bool body_wanted();
 
   // A server-made error (bad request, limit, backend failure); after a started response the host
   // ends the stream abruptly instead.
@@ -123,7 +127,9 @@ class Stream {
   bool active() const { return active_; }
   bool response_started() const { return response_started_; }
   bool response_done() const { return response_done_; }
-  bool has_exchange() const { return ex_ != nullptr; }
+  // A producer is at work on the response (a backend's exchange, or a proxy call): a client that
+  // leaves cancels it.
+  bool has_exchange() const { return ex_ != nullptr || (proxy_ != nullptr && !response_done_); }
   const std::shared_ptr<Exchange>& exchange() const { return ex_; }
   int status() const { return status_; }
   const Framing& framing() const { return framing_; }
@@ -176,6 +182,16 @@ class Stream {
   void drop_file();
   // Aborts the exchange and drops the file: nothing more comes from them.
   void stop_sources();
+  // reverse_proxy (stream_proxy.cpp): the call runs on this loop, reporting through the Sink.
+  void start_proxy(ToProxy p);
+  void retire_proxy();  // aborted, and freed once the current call into it has returned
+  void proxy_interim(ResponseHead& head) override;
+  void proxy_head(ResponseHead& head) override;
+  bool proxy_data(std::string_view data) override;
+  void proxy_flush() override;
+  void proxy_end() override;
+  void proxy_failed(int status, const std::string& message) override;
+  void proxy_body_wanted() override;
 
   HttpLoop& hl_;
   StreamHost& host_;
@@ -197,6 +213,7 @@ class Stream {
   uint64_t length_left_ = 0;
   std::shared_ptr<Exchange> ex_;
   Exchange::EventQueue events_;
+  std::unique_ptr<ProxyCall> proxy_;
   std::unique_ptr<FileReader> file_;
   std::unique_ptr<FileReader> spare_reader_;  // the last reader, done: the next file reuses it
   ResponseFilters filters_;                   // from the route

@@ -35,5 +35,13 @@ HandlerSpec php_server(DirectiveInput& in);
 HandlerSpec php(DirectiveInput& in);
 HandlerSpec php_fastcgi(DirectiveInput& in);
 HandlerSpec file_server(DirectiveInput& in);
+HandlerSpec reverse_proxy(DirectiveInput& in);
+
+// One header operation line (`header`, `request_header`, reverse_proxy's header_up/down) added to
+// `spec`; `request`: it edits a request's headers.
+void add_header_op(const std::vector<Token>& line, HeaderSpec& spec, bool request);
+// An upstream address as reverse_proxy takes it (`host:port`, `http://host[:port]`, `:port`),
+// as "host:port" (IPv6 in brackets). Fails at `t` for what Pogo cannot dial.
+std::string upstream_address(const Token& t);
 
 }  // namespace caddyfile::directives

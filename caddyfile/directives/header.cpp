@@ -4,9 +4,7 @@
 
 namespace caddyfile::directives {
 
-namespace {
-
-void add_op(const std::vector<Token>& t, HeaderSpec& spec, bool request = false) {
+void add_header_op(const std::vector<Token>& t, HeaderSpec& spec, bool request) {
     std::string field = t[0].text;
     HeaderOp op;
     char prefix = field.empty() ? '\0' : field[0];
@@ -47,14 +45,12 @@ void add_op(const std::vector<Token>& t, HeaderSpec& spec, bool request = false)
     spec.ops.push_back(std::move(op));
 }
 
-}  // namespace
-
 HandlerSpec header(DirectiveInput& in) {
     HeaderSpec spec;
     if (!in.args.empty()) {
         std::vector<Token> line;
         for (size_t i = 0; i < in.args.size(); ++i) line.push_back(in.args[i]);
-        add_op(line, spec);
+        add_header_op(line, spec, false);
     }
     for (const Segment& sub : in.seg.block) {
         if (sub.has_block) fail(sub.open, "header: a header line does not take a block");
@@ -63,7 +59,7 @@ HandlerSpec header(DirectiveInput& in) {
             continue;
         }
         if (sub.name().is("match")) fail(sub.name(), "header: response matchers (match) are not supported by Pogo");
-        add_op(sub.tokens, spec);
+        add_header_op(sub.tokens, spec, false);
     }
     if (spec.ops.empty()) fail(in.seg.name(), "missing argument for \"header\"");
     return spec;
@@ -75,7 +71,7 @@ HandlerSpec request_header(DirectiveInput& in) {
     std::vector<Token> line;
     for (size_t i = 0; i < in.args.size(); ++i) line.push_back(in.args[i]);
     HeaderSpec spec;
-    add_op(line, spec, true);
+    add_header_op(line, spec, true);
     spec.defer = false;  // a request's headers are changed at once
     return spec;
 }

@@ -14,6 +14,7 @@
 #include "server/routes/php_handler.h"
 #include "server/routes/placeholders.h"
 #include "server/routes/respond.h"
+#include "server/routes/reverse_proxy.h"
 #include "server/routes/rewrites.h"
 #include "server/routes/route.h"
 
@@ -140,6 +141,9 @@ struct Builder {
     spec.root = absolute_root(spec.root);
     PhpKind kind = h.directive == "php" ? PhpKind::php : h.directive == "php_fastcgi" ? PhpKind::fastcgi : PhpKind::server;
     return make_php_handler(std::move(spec), kind, backend);
+  }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::ReverseProxySpec& s, const Scope&) {
+    return make_reverse_proxy_handler(s);
   }
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::FileServerSpec& s, const Scope&) {
     cf::FileServerSpec spec = s;

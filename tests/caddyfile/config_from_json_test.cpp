@@ -128,6 +128,42 @@ const char* const kInline[] = {
     ":80 {\n\t@get method GET\n\thandle_path /api/* {\n\t\t@post method POST\n\t\trespond @post 1\n\t\trespond @get 2\n\t}\n"
     "\troute {\n\t\tfile_server\n\t\troot * /srv\n\t}\n\thandle {\n\t\tfile_server\n\t\troot * /srv\n\t}\n}",
     ":80 {\n\tencode zstd br gzip\n\tphp_fastcgi localhost:9000\n}",
+    R"(:80 {
+	reverse_proxy /api/* localhost:9000 http://[::1]:9001 :9002 {
+		to 10.0.0.1
+		flush_interval 100ms
+		header_up Host {upstream_hostport}
+		header_up -X-Drop
+		header_up X-Version ^v(.*)$ version-$1
+		header_down +X-Via pogo
+		trusted_proxies private_ranges 192.0.2.0/24
+		transport http {
+			dial_timeout 2s
+			response_header_timeout 30s
+			read_buffer 16KiB
+			keepalive 90s
+			keepalive_idle_conns 8
+		}
+	}
+	reverse_proxy app:8080 app:8081 {
+		lb_policy header X-Tenant
+		lb_retries 2
+		lb_try_duration 5s
+		lb_try_interval 100ms
+		fail_duration 30s
+		max_fails 3
+		unhealthy_status 5xx 429
+		health_uri /healthz?full=1
+		health_interval 10s
+		health_timeout 2s
+		health_status 2xx
+		flush_interval -1
+		transport http {
+			keepalive off
+		}
+	}
+}
+)",
     R"({
 	debug
 	http_port 8080
@@ -512,8 +548,18 @@ TEST_CASE("config_from_json: bad documents name the JSON path") {
          "config: /global/auto_https: expected one of on, off, disable_redirects, disable_certs, ignore_loaded_certs, "
          "prefer_wildcard, got \"sometimes\""},
         {[](json& d) { d["global"]["pogo"] = json::object(); }, "config: /global/pogo: the pogo pools live in /apps/pogo"},
-        {[](json& d) { d["sites"][0]["handlers"][0]["directive"] = "reverse_proxy"; },
-         "config: /sites/0/handlers/0/directive: directive \"reverse_proxy\" is not supported by Pogo"},
+        {[](json& d) { d["sites"][0]["handlers"][0]["directive"] = "forward_auth"; },
+         "config: /sites/0/handlers/0/directive: directive \"forward_auth\" is not supported by Pogo"},
+        {[](json& d) { d["sites"][0]["handlers"][0] = {{"directive", "reverse_proxy"}, {"upstreams", {"https://x"}}}; },
+         "config: /sites/0/handlers/0/upstreams/0: reverse_proxy: https upstreams are not supported by Pogo yet "
+         "(plaintext HTTP/1.1 only): \"https://x\""},
+        {[](json& d) { d["sites"][0]["handlers"][0] = {{"directive", "reverse_proxy"}, {"upstreams", json::array()}}; },
+         "config: /sites/0/handlers/0/upstreams: reverse_proxy: no upstreams given"},
+        {[](json& d) {
+             d["sites"][0]["handlers"][0] = {{"directive", "reverse_proxy"}, {"upstreams", {"a:1"}},
+                                             {"transport", {{"keepalive_idle", "soon"}}}};
+         },
+         "config: /sites/0/handlers/0/transport/keepalive_idle: invalid duration \"soon\""},
         {[](json& d) { d["sites"][0]["handlers"][0]["match"] = "@nope"; },
          "config: /sites/0/handlers/0/match: matcher \"@nope\" is not defined"},
         {[](json& d) { d["sites"][0]["matchers"]["spa"]["expression"] = "{path}.exists(x, true)"; },

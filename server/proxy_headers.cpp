@@ -1,0 +1,155 @@
+#include "server/proxy_headers.h"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+namespace pogo::server {
+
+namespace {
+
+constexpr std::array<std::string_view, 10> kHopByHop = {
+    "Connection",  "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+    "Te",          "Trailer",          "Transfer-Encoding", "Upgrade",     "Alt-Svc",
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Every value of `name`, joined with ", " (several fields fold into one, as Go's Header.Values).
+// `present` tells whether the field was there at all.
+std::string all_values(const std::vector<Header>& hs, std::string_view name, bool& present) {
+  std::string out;
+  present = false;
+  for (const auto& h : hs) {
+    if (!header_name_equals(h.name, name)) continue;
+    if (present) out += ", ";
+    out += h.value;
+    present = true;
+  }
+  return out;
+}
+
+std::string last_value(const std::vector<Header>& hs, std::string_view name) {
+  std::string out;
+  for (const auto& h : hs)
+    if (header_name_equals(h.name, name)) out = h.value;
+  return out;
+}
+
+void set_field(std::vector<Header>& hs, std::string_view name, std::string value) {
+  std::erase_if(hs, [&](const Header& h) { return header_name_equals(h.name, name); });
+  hs.push_back({std::string(name), std::move(value)});
+}
+
+bool replace_all(std::string& s, std::string_view from, std::string_view to) {
+  bool any = false;
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+    any = true;
+  }
+  return any;
+}
+
+}  // namespace
+
+void strip_hop_by_hop(std::vector<Header>& headers, bool keep_te_trailers) {
+  // Fields the Connection header names are this hop's too.
+  std::vector<std::string> named;
+  for (const auto& h : headers) {
+    if (!header_name_equals(h.name, "Connection")) continue;
+    std::string_view v = h.value;
+    while (!v.empty()) {
+      size_t comma = v.find(',');
+      std::string_view item = trim(v.substr(0, comma));
+      if (!item.empty()) named.emplace_back(item);
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  std::erase_if(headers, [&](const Header& h) {
+    if (keep_te_trailers && header_name_equals(h.name, "Te") && header_name_equals(trim(h.value), "trailers"))
+      return false;
+    for (std::string_view hop : kHopByHop)
+      if (header_name_equals(h.name, hop)) return true;
+    for (const auto& n : named)
+      if (header_name_equals(h.name, n)) return true;
+    return false;
+  });
+}
+
+std::string fill_upstream_placeholders(std::string text, const UpstreamAddress& u) {
+  if (text.find('{') == std::string::npos) return text;
+  const std::string port = std::to_string(u.port);
+  replace_all(text, "{http.reverse_proxy.upstream.hostport}", u.hostport);
+  replace_all(text, "{upstream_hostport}", u.hostport);
+  replace_all(text, "{http.reverse_proxy.upstream.host}", u.host);
+  replace_all(text, "{http.reverse_proxy.upstream.port}", port);
+  replace_all(text, "{http.reverse_proxy.upstream.address}", u.hostport);
+  return text;
+}
+
+std::vector<Header> upstream_request_headers(const RequestHead& h, const ToProxy& p, const UpstreamAddress& u,
+                                             bool trusted) {
+  std::vector<Header> out = h.headers;
+  strip_hop_by_hop(out, true);
+  // Framing is the proxy's to write; Expect is answered here (the client got its 100 Continue).
+  std::erase_if(out, [](const Header& f) {
+    return header_name_equals(f.name, "Content-Length") || header_name_equals(f.name, "Expect");
+  });
+
+  // As Caddy: the peer's address, appended to what a trusted proxy said; else what the client
+  // claimed is dropped.
+  bool present = false;
+  std::string xff = h.remote_addr;
+  std::string prior = all_values(out, "X-Forwarded-For", present);
+  if (trusted && present && !prior.empty()) xff = prior + ", " + xff;
+  set_field(out, "X-Forwarded-For", std::move(xff));
+  std::string proto = h.scheme == "https" ? "https" : "http";
+  if (std::string prior_proto = last_value(out, "X-Forwarded-Proto"); trusted && !prior_proto.empty())
+    proto = std::move(prior_proto);
+  set_field(out, "X-Forwarded-Proto", std::move(proto));
+  const std::string* host = h.header("Host");
+  std::string fwd_host = host ? *host : std::string();
+  if (std::string prior_host = last_value(out, "X-Forwarded-Host"); trusted && !prior_host.empty())
+    fwd_host = std::move(prior_host);
+  set_field(out, "X-Forwarded-Host", std::move(fwd_host));
+
+  if (p.header_up) {
+    p.header_up->apply_to_request(out);
+    for (auto& f : out) f.value = fill_upstream_placeholders(std::move(f.value), u);
+  }
+  return out;
+}
+
+std::string upstream_request_head(const RequestHead& h, const ToProxy& p, const UpstreamAddress& u, bool trusted) {
+  std::string out;
+  out.reserve(512);
+  out += h.method;
+  out += ' ';
+  out += p.target;
+  out += " HTTP/1.1\r\n";
+  bool has_host = false;
+  for (const auto& f : upstream_request_headers(h, p, u, trusted)) {
+    if (header_name_equals(f.name, "Host")) {
+      if (has_host) continue;  // one Host only
+      has_host = true;
+    }
+    out += f.name;
+    out += ": ";
+    out += f.value;
+    out += "\r\n";
+  }
+  if (!has_host) out += "Host: " + u.hostport + "\r\n";  // HTTP/1.0 clients may send none
+  if (h.content_length)
+    out += "Content-Length: " + std::to_string(*h.content_length) + "\r\n";
+  else if (h.has_body)
+    out += "Transfer-Encoding: chunked\r\n";
+  out += "\r\n";
+  return out;
+}
+
+}  // namespace pogo::server

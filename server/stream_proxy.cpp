@@ -1,0 +1,76 @@
+// The reverse_proxy side of Stream: a ProxyCall runs the request against its upstream and reports
+// here as the Sink; its response goes through the same filters and framing as a backend's
+// (handle_event), and an upstream that fails before its head is a handler error (502, 504) that
+// handle_errors may answer.
+#include "server/http_loop.h"
+#include "server/log.h"
+#include "server/stream.h"
+
+namespace pogo::server {
+
+void Stream::start_proxy(ToProxy p) {
+  if (mx_) count_begin(metrics::HttpHandler::ReverseProxy);
+  proxy_ = std::make_unique<ProxyCall>(hl_, static_cast<ProxyCall::Sink&>(*this), std::move(p), head_);
+  // The upstream gets no Expect: the client is told to go on at once, as for a backend.
+  if (expects_continue_) host_.stream_continue(*this);
+  if (proxy_) proxy_->start();
+}
+
+void Stream::retire_proxy() {
+  if (!proxy_) return;
+  proxy_->abort();
+  // The call may be on the stack below us (its callback ended the response): freed next turn.
+  std::shared_ptr<ProxyCall> retired(std::move(proxy_));
+  hl_.loop().post([retired] {});
+}
+
+bool Stream::body_wanted() {
+  if (proxy_) return proxy_->body_wants_more();
+  return ex_ && ex_->body_wants_more();
+}
+
+void Stream::proxy_interim(ResponseHead& head) {
+  Exchange::Event ev{Exchange::Event::Interim, std::move(head), {}};
+  handle_event(ev);
+}
+
+void Stream::proxy_head(ResponseHead& head) {
+  Exchange::Event ev{Exchange::Event::Head, std::move(head), {}};
+  handle_event(ev);
+}
+
+bool Stream::proxy_data(std::string_view data) {
+  if (!active_ || response_done_) return false;
+  on_response_data(data);
+  return host_.stream_blocked(*this);
+}
+
+void Stream::proxy_flush() {
+  if (active_ && !response_done_) flush();
+}
+
+void Stream::proxy_end() {
+  Exchange::Event ev{Exchange::Event::End, {}, {}};
+  handle_event(ev);
+  response_complete();
+}
+
+void Stream::proxy_failed(int status, const std::string& message) {
+  if (response_started_) {  // the head went out: the client must see the response was cut
+    host_.stream_failed(*this);
+    return;
+  }
+  // A head held back (encode's minimum length, vulcain) is dropped with the rest.
+  deferring_ = false;
+  deferred_body_.clear();
+  vulcain_holding_ = false;
+  vulcain_body_.clear();
+  mx_error_ = true;
+  retire_proxy();
+  if (head_.has_body) host_.stream_body_unused(*this);  // the rest of it is not worth forwarding
+  start(make_handler_error(status, message));
+}
+
+void Stream::proxy_body_wanted() { host_.stream_body_wanted(*this); }
+
+}  // namespace pogo::server

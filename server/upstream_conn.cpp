@@ -1,0 +1,380 @@
+#include "server/upstream_conn.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace pogo::server {
+
+struct UpstreamConn::WriteReq {
+  uv_write_t req;
+  UpstreamConn* conn;
+  std::string data;
+};
+
+UpstreamConn::UpstreamConn(uv_loop_t* loop, Client* client, char* read_buf, size_t read_size)
+    : loop_(loop), client_(client), read_buf_(read_buf), read_size_(read_size) {
+  llhttp_settings_init(&settings_);
+  settings_.on_message_begin = &UpstreamConn::on_message_begin;
+  settings_.on_header_field = &UpstreamConn::on_header_field;
+  settings_.on_header_value = &UpstreamConn::on_header_value;
+  settings_.on_headers_complete = &UpstreamConn::on_headers_complete;
+  settings_.on_body = &UpstreamConn::on_body;
+  settings_.on_message_complete = &UpstreamConn::on_message_complete;
+  reset_parser();
+}
+
+void UpstreamConn::reset_parser() {
+  llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
+  parser_.data = this;
+  complete_ = reusable_ = got_bytes_ = false;
+}
+
+UpstreamConn* UpstreamConn::dial(uv_loop_t* loop, const std::string& host, uint16_t port, Client* client,
+                                 char* read_buf, size_t read_size, uint64_t dial_timeout_ms) {
+  auto* c = new UpstreamConn(loop, client, read_buf, read_size);
+  c->hostport_ = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  c->tcp_ = new uv_tcp_t;
+  c->timer_ = new uv_timer_t;
+  uv_tcp_init(loop, c->tcp_);
+  uv_timer_init(loop, c->timer_);
+  c->tcp_->data = c->timer_->data = c;
+  c->ops_ = 2;  // the two handles, until their close callbacks
+  if (dial_timeout_ms) uv_timer_start(c->timer_, &UpstreamConn::on_timer, dial_timeout_ms, 0);
+
+  sockaddr_storage sa{};
+  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&sa)) == 0 ||
+      uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&sa)) == 0) {
+    c->connect_to(reinterpret_cast<const sockaddr*>(&sa));
+    return c;
+  }
+  // A name: resolved in libuv's thread pool (getaddrinfo blocks).
+  auto* req = new uv_getaddrinfo_t;
+  req->data = c;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  std::string service = std::to_string(port);
+  ++c->ops_;
+  int rc = uv_getaddrinfo(
+      loop, req,
+      [](uv_getaddrinfo_t* r, int status, addrinfo* res) {
+        auto* conn = static_cast<UpstreamConn*>(r->data);
+        delete r;
+        bool closed = conn->closed_;
+        conn->release_op();
+        if (closed) {
+          if (res) uv_freeaddrinfo(res);
+          return;
+        }
+        if (status < 0 || !res) {
+          conn->fail("lookup " + conn->hostport_ + ": " + uv_strerror(status));
+        } else {
+          conn->connect_to(res->ai_addr);
+        }
+        if (res) uv_freeaddrinfo(res);
+      },
+      host.c_str(), service.c_str(), &hints);
+  if (rc < 0) {
+    delete req;
+    --c->ops_;
+    c->fail_later("lookup " + c->hostport_ + ": " + uv_strerror(rc));
+  }
+  return c;
+}
+
+void UpstreamConn::connect_to(const sockaddr* addr) {
+  auto* req = new uv_connect_t;
+  req->data = this;
+  ++ops_;
+  int rc = uv_tcp_connect(req, tcp_, addr, [](uv_connect_t* r, int status) {
+    auto* c = static_cast<UpstreamConn*>(r->data);
+    delete r;
+    bool closed = c->closed_;
+    c->release_op();
+    if (closed) return;
+    if (status < 0) {
+      c->fail("dial tcp " + c->hostport_ + ": connect: " + uv_strerror(status));
+      return;
+    }
+    c->connected_ = true;
+    uv_timer_stop(c->timer_);
+    uv_tcp_nodelay(c->tcp_, 1);
+    c->start_reading();
+    std::string pending = std::move(c->pending_);
+    c->pending_.clear();
+    c->queued_ = 0;
+    c->write(pending);
+    if (!c->client_ || c->closed_) return;
+    c->client_->upstream_connected();
+    // A request body paused while dialing waits for a drain: everything went out at once.
+    if (c->client_ && !c->closed_ && c->queued_ == 0) c->client_->upstream_drained();
+  });
+  if (rc < 0) {
+    delete req;
+    --ops_;
+    fail_later("dial tcp " + hostport_ + ": connect: " + uv_strerror(rc));
+  }
+}
+
+void UpstreamConn::fail_later(std::string what) {
+  later_error_ = std::move(what);
+  uv_timer_start(timer_, &UpstreamConn::on_timer, 0, 0);
+}
+
+void UpstreamConn::on_timer(uv_timer_t* t) {
+  auto* c = static_cast<UpstreamConn*>(t->data);
+  if (c->closed_) return;
+  if (!c->later_error_.empty()) return c->fail(c->later_error_);
+  if (!c->client_) return c->lost();  // idle too long in the pool
+  if (!c->connected_) c->fail("dial tcp " + c->hostport_ + ": i/o timeout", true);
+}
+
+void UpstreamConn::fail(const std::string& what, bool timeout) {
+  if (closed_) return;
+  Client* client = client_;
+  close();
+  if (client) client->upstream_failed(what, timeout);
+}
+
+void UpstreamConn::lost() {
+  auto fn = on_lost_;
+  void* ctx = lost_ctx_;
+  on_lost_ = nullptr;
+  close();
+  if (fn) fn(ctx, this);
+}
+
+void UpstreamConn::attach(Client* client, bool head_request) {
+  uv_timer_stop(timer_);
+  on_lost_ = nullptr;
+  client_ = client;
+  head_request_ = head_request;
+  reset_parser();
+  resume_reading();
+}
+
+void UpstreamConn::park(void (*on_lost)(void*, UpstreamConn*), void* ctx, uint64_t idle_ms) {
+  client_ = nullptr;
+  on_lost_ = on_lost;
+  lost_ctx_ = ctx;
+  reset_parser();
+  resume_reading();
+  if (idle_ms) uv_timer_start(timer_, &UpstreamConn::on_timer, idle_ms, 0);
+}
+
+// ---------------------------------------------------------------- writing
+
+void UpstreamConn::write(std::initializer_list<std::string_view> parts) {
+  size_t total = 0;
+  for (std::string_view p : parts) total += p.size();
+  if (closed_ || total == 0) return;
+  if (!connected_) {
+    for (std::string_view p : parts) pending_.append(p);
+    queued_ += total;
+    return;
+  }
+  size_t sent = 0;
+  if (queued_ == 0) {
+    uv_buf_t bufs[8];
+    unsigned n = 0;
+    for (std::string_view p : parts)
+      if (!p.empty() && n < 8) bufs[n++] = uv_buf_init(const_cast<char*>(p.data()), unsigned(p.size()));
+    int k = uv_try_write(reinterpret_cast<uv_stream_t*>(tcp_), bufs, n);
+    if (k > 0) sent = size_t(k);
+    if (sent == total) return;
+    // Anything else (the socket is full, or broken): the queued write reports it.
+  }
+  std::string rest;
+  rest.reserve(total - sent);
+  for (std::string_view p : parts) {
+    size_t skip = std::min(sent, p.size());
+    sent -= skip;
+    rest.append(p.substr(skip));
+  }
+  const size_t len = rest.size();
+  auto* w = new WriteReq{{}, this, std::move(rest)};
+  w->req.data = w;
+  uv_buf_t b = uv_buf_init(w->data.data(), unsigned(w->data.size()));
+  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(tcp_), &b, 1, [](uv_write_t* r, int status) {
+    auto* w = static_cast<WriteReq*>(r->data);
+    UpstreamConn* c = w->conn;
+    size_t n = w->data.size();
+    delete w;
+    bool closed = c->closed_;
+    c->release_op();
+    if (closed) return;
+    c->queued_ -= n;
+    if (status < 0) {
+      c->fail("write to " + c->hostport_ + ": " + uv_strerror(status));
+      return;
+    }
+    if (c->queued_ == 0 && c->client_) c->client_->upstream_drained();
+  });
+  if (rc < 0) {
+    delete w;
+    fail_later("write to " + hostport_ + ": " + uv_strerror(rc));
+    return;
+  }
+  ++ops_;
+  queued_ += len;
+}
+
+// ---------------------------------------------------------------- reading
+
+void UpstreamConn::start_reading() {
+  if (closed_ || reading_ || !connected_) return;
+  reading_ = true;
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(tcp_),
+      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+        auto* c = static_cast<UpstreamConn*>(h->data);
+        *buf = uv_buf_init(c->read_buf_, unsigned(c->read_size_));
+      },
+      [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) { static_cast<UpstreamConn*>(s->data)->on_read(n, buf); });
+}
+
+void UpstreamConn::pause_reading() {
+  paused_ = true;
+  if (reading_ && !closed_) {
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(tcp_));
+    reading_ = false;
+  }
+}
+
+void UpstreamConn::resume_reading() {
+  paused_ = false;
+  start_reading();
+}
+
+void UpstreamConn::on_read(ssize_t n, const uv_buf_t* buf) {
+  if (closed_ || n == 0) return;
+  if (!client_) {  // parked: the upstream closed it (or talks out of turn)
+    lost();
+    return;
+  }
+  if (n > 0) {
+    parse(buf->base, size_t(n));
+    return;
+  }
+  if (n != UV_EOF) {
+    fail("read from " + hostport_ + ": " + uv_strerror(int(n)));
+    return;
+  }
+  // The upstream closed: the end of a body that runs until the close, or a response cut short.
+  eof_ = true;
+  if (llhttp_finish(&parser_) != HPE_OK || !complete_) {
+    fail(got_bytes_ ? "upstream " + hostport_ + " closed the connection before the response ended"
+                    : "upstream " + hostport_ + " closed the connection without a response");
+    return;
+  }
+  reusable_ = false;
+  complete_ = false;
+  Client* c = client_;
+  close();
+  c->upstream_complete();
+}
+
+void UpstreamConn::parse(const char* data, size_t n) {
+  got_bytes_ = true;
+  llhttp_errno_t err = llhttp_execute(&parser_, data, n);
+  if (closed_) return;
+  if (err == HPE_PAUSED) {
+    // Stopped at the end of the response: bytes after it are not a response to anything we sent.
+    const char* stop = llhttp_get_error_pos(&parser_);
+    if (stop && stop < data + n) reusable_ = false;
+    llhttp_resume(&parser_);
+  } else if (err != HPE_OK) {
+    fail(!later_error_.empty() ? later_error_
+                               : "malformed response from " + hostport_ + ": " + llhttp_errno_name(err) + " (" +
+                                     llhttp_get_error_reason(&parser_) + ")");
+    return;
+  }
+  if (complete_) {
+    complete_ = false;
+    client_->upstream_complete();
+  } else if (client_) {
+    client_->upstream_read_done();
+  }
+}
+
+int UpstreamConn::on_message_begin(llhttp_t* p) {
+  auto* c = static_cast<UpstreamConn*>(p->data);
+  c->head_ = ResponseHead{};
+  c->field_.clear();
+  c->in_value_ = false;
+  return 0;
+}
+
+int UpstreamConn::on_header_field(llhttp_t* p, const char* at, size_t n) {
+  auto* c = static_cast<UpstreamConn*>(p->data);
+  if (c->in_value_) {  // a new field begins
+    c->field_.clear();
+    c->in_value_ = false;
+  }
+  c->field_.append(at, n);
+  return 0;
+}
+
+int UpstreamConn::on_header_value(llhttp_t* p, const char* at, size_t n) {
+  auto* c = static_cast<UpstreamConn*>(p->data);
+  if (!c->in_value_) {
+    c->head_.headers.push_back({c->field_, {}});
+    c->in_value_ = true;
+  }
+  c->head_.headers.back().value.append(at, n);
+  return 0;
+}
+
+int UpstreamConn::on_headers_complete(llhttp_t* p) {
+  auto* c = static_cast<UpstreamConn*>(p->data);
+  c->field_.clear();
+  c->in_value_ = false;
+  c->head_.status = p->status_code;
+  if (c->head_.status == 101) {
+    c->later_error_ = "upstream " + c->hostport_ + " switched protocols, which this proxy does not pass on";
+    return -1;
+  }
+  if (c->head_.status >= 100 && c->head_.status < 200) {
+    if (c->client_) c->client_->upstream_interim(c->head_);
+    return 0;
+  }
+  if (c->client_) c->client_->upstream_head(c->head_);
+  return c->head_request_ ? 1 : 0;  // 1: no body follows, whatever the head says
+}
+
+int UpstreamConn::on_body(llhttp_t* p, const char* at, size_t n) {
+  auto* c = static_cast<UpstreamConn*>(p->data);
+  if (c->client_ && !c->closed_) c->client_->upstream_data(std::string_view(at, n));
+  return 0;
+}
+
+int UpstreamConn::on_message_complete(llhttp_t* p) {
+  auto* c = static_cast<UpstreamConn*>(p->data);
+  if (c->head_.status >= 100 && c->head_.status < 200) return 0;  // the final response follows
+  c->complete_ = true;
+  c->reusable_ = llhttp_should_keep_alive(p) != 0 && !c->eof_;
+  return HPE_PAUSED;
+}
+
+// ---------------------------------------------------------------- closing
+
+void UpstreamConn::close() {
+  if (closed_) return;
+  closed_ = true;
+  client_ = nullptr;
+  auto closed = [](uv_handle_t* h) {
+    auto* c = static_cast<UpstreamConn*>(h->data);
+    if (h->type == UV_TCP) delete reinterpret_cast<uv_tcp_t*>(h);
+    else delete reinterpret_cast<uv_timer_t*>(h);
+    c->release_op();
+  };
+  uv_close(reinterpret_cast<uv_handle_t*>(tcp_), closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(timer_), closed);
+}
+
+// One callback fewer to come; the last one after close() frees the connection.
+void UpstreamConn::release_op() {
+  if (--ops_ == 0 && closed_) delete this;
+}
+
+}  // namespace pogo::server

@@ -1,0 +1,130 @@
+// An UpstreamConn is one client connection from a loop to a reverse_proxy upstream (plaintext
+// HTTP/1.1): it dials (names resolved in libuv's pool, never on the loop), writes request bytes
+// (uv_try_write first, a queued write for the rest: queued() is what the proxy's upload
+// backpressure watches) and parses responses with llhttp in response mode, reporting to its
+// current Client. Between requests it sits in the loop's UpstreamPool, still reading so that an
+// upstream closing it is noticed.
+//
+// Lifetime: made by dial(), ended by close(), which frees it once its handles are closed (never
+// inside a call into it), so a Client may call close() from any of its callbacks.
+//
+// Threads: the loop thread that dialed it, only.
+#pragma once
+
+#include <llhttp.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/exchange.h"
+
+namespace pogo::server {
+
+class UpstreamConn {
+ public:
+  class Client {
+   public:
+    virtual void upstream_connected() = 0;
+    // Dialing, writing or reading failed, or the upstream closed before the response ended.
+    // `timeout`: the dial timed out. The connection is closed already.
+    virtual void upstream_failed(const std::string& what, bool timeout) = 0;
+    virtual void upstream_interim(ResponseHead& head) = 0;  // 1xx other than 101
+    virtual void upstream_head(ResponseHead& head) = 0;
+    virtual void upstream_data(std::string_view data) = 0;
+    virtual void upstream_complete() = 0;  // the response ended (after the parser returned)
+    virtual void upstream_drained() = 0;   // queued() fell to 0
+    virtual void upstream_read_done() = 0;  // what one read brought was handed over: a time to flush
+
+   protected:
+    ~Client() = default;
+  };
+
+  // Starts connecting to host:port (a name or an IP literal) for `client`. Never null; failures
+  // come back through upstream_failed() (later, never inside this call).
+  // `read_buf`: where reads land (read_size bytes), shared by whatever reads on this loop thread
+  // only inside its own callbacks (the loop's read buffer) or owned by the caller beyond the
+  // connection's life.
+  static UpstreamConn* dial(uv_loop_t* loop, const std::string& host, uint16_t port, Client* client,
+                            char* read_buf, size_t read_size, uint64_t dial_timeout_ms);
+
+  // Hands the connection to `client` for a new request (it came out of the pool).
+  void attach(Client* client, bool head_request);
+  // The response to a HEAD request has no body, whatever its head says.
+  void set_head_request(bool head) { head_request_ = head; }
+  // Back to the pool: no client, reading only to notice a close; `on_lost` runs (once) when the
+  // upstream closes it or sends anything, after which the connection closes itself.
+  // After `idle_ms` parked (0: never), the connection is lost too.
+  void park(void (*on_lost)(void* ctx, UpstreamConn* c), void* ctx, uint64_t idle_ms);
+
+  void write(std::string_view data) { write({data}); }
+  // Several pieces in one system call when the socket takes them (a chunk: size, data, CRLF).
+  void write(std::initializer_list<std::string_view> parts);
+  size_t queued() const { return queued_; }
+  void pause_reading();
+  void resume_reading();
+  // The last response ended cleanly and both sides want to keep the connection.
+  bool reusable() const { return reusable_ && !closed_ && queued_ == 0; }
+  bool connected() const { return connected_; }
+  bool closed() const { return closed_; }
+  bool got_response_bytes() const { return got_bytes_; }
+  // Closes (idempotent); the memory goes once the handles are closed.
+  void close();
+
+ private:
+  UpstreamConn(uv_loop_t* loop, Client* client, char* read_buf, size_t read_size);
+  ~UpstreamConn() = default;
+  struct WriteReq;
+
+  void connect_to(const sockaddr* addr);
+  void fail(const std::string& what, bool timeout = false);
+  void fail_later(std::string what);  // from the timer: never inside the caller's call
+  void lost();
+  static void on_timer(uv_timer_t* t);
+  void on_read(ssize_t n, const uv_buf_t* buf);
+  void parse(const char* data, size_t n);
+  void start_reading();
+  void release_op();
+  void reset_parser();
+
+  static int on_message_begin(llhttp_t* p);
+  static int on_header_field(llhttp_t* p, const char* at, size_t n);
+  static int on_header_value(llhttp_t* p, const char* at, size_t n);
+  static int on_headers_complete(llhttp_t* p);
+  static int on_body(llhttp_t* p, const char* at, size_t n);
+  static int on_message_complete(llhttp_t* p);
+
+  uv_loop_t* loop_;
+  Client* client_;
+  uv_tcp_t* tcp_ = nullptr;  // heap, freed in its close callback
+  uv_timer_t* timer_ = nullptr;
+  int ops_ = 0;  // handles and requests that still call back
+  char* read_buf_;
+  size_t read_size_;
+  std::string hostport_;   // for messages
+  std::string pending_;    // written before the connection was up
+  std::string later_error_;
+  std::string field_;      // the header field being parsed
+  llhttp_t parser_;
+  llhttp_settings_t settings_;
+  ResponseHead head_;
+  bool in_value_ = false;
+  bool head_request_ = false;
+  bool connected_ = false;
+  bool reading_ = false;
+  bool paused_ = false;
+  bool closed_ = false;
+  bool complete_ = false;   // a message ended inside the current parse
+  bool reusable_ = false;
+  bool got_bytes_ = false;
+  bool eof_ = false;
+  size_t queued_ = 0;
+  void (*on_lost_)(void*, UpstreamConn*) = nullptr;
+  void* lost_ctx_ = nullptr;
+};
+
+}  // namespace pogo::server

@@ -1,0 +1,406 @@
+// reverse_proxy through `pogo run`, against real upstreams the test starts on loopback (a small
+// Node HTTP server, tests/fixtures/proxy/upstream.js): the request and response heads as Caddy
+// forwards them (X-Forwarded-*, Host, hop-by-hop fields, header_up / header_down, trusted
+// proxies), the keep-alive pool, chunked and Content-Length bodies both ways, HEAD, an unreachable
+// upstream (502 and a log line), a slow one (504 after response_header_timeout), and a large
+// upload and download streamed with the server's memory staying flat.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+
+#include "tests/e2e/command.h"
+#include "tests/e2e/common.h"
+
+using namespace e2e;
+namespace fs = std::filesystem;
+
+namespace {
+
+// `node upstream.js` as a child: started, its port read from its first line, killed at the end.
+class NodeUpstream {
+public:
+    explicit NodeUpstream(std::string name = "upstream", int health_status = 200) {
+        std::string node = require_tool("node");
+        int out[2];
+        REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+        std::string script = (fixtures_dir() / "proxy/upstream.js").string();
+        std::string env = "UPSTREAM_NAME=" + name;
+        std::string health = "HEALTH_STATUS=" + std::to_string(health_status);
+        pid_ = ::fork();
+        REQUIRE(pid_ >= 0);
+        if (pid_ == 0) {
+            ::dup2(out[1], 1);
+            ::putenv(env.data());
+            ::putenv(health.data());
+            ::execl(node.c_str(), node.c_str(), script.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        ::close(out[1]);
+        fd_ = out[0];
+        std::string got;
+        auto deadline = Clock::now() + kDeadline;
+        while (got.find('\n') == std::string::npos && Clock::now() < deadline) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 100) <= 0) continue;
+            char buf[256];
+            ssize_t n = ::read(fd_, buf, sizeof buf);
+            if (n <= 0) break;
+            got.append(buf, size_t(n));
+        }
+        REQUIRE_MESSAGE(got.starts_with("listening "), "node upstream did not start: " + got);
+        port_ = std::stoi(got.substr(10));
+    }
+    ~NodeUpstream() { kill(); }
+    NodeUpstream(const NodeUpstream&) = delete;
+    NodeUpstream& operator=(const NodeUpstream&) = delete;
+
+    int port() const { return port_; }
+    std::string hostport() const { return "127.0.0.1:" + std::to_string(port_); }
+    void kill() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+            pid_ = -1;
+        }
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+private:
+    pid_t pid_ = -1;
+    int fd_ = -1;
+    int port_ = 0;
+};
+
+std::unique_ptr<PogoProcess> start_pogo(const TempDir& dir, const std::string& site, const std::string& global = "") {
+    write_file(dir / "Caddyfile", "{\n\tadmin off\n\tauto_https off\n" + global + "}\n:{$PORT} {\n" + site + "}\n");
+    auto pogo = std::make_unique<PogoProcess>(std::vector<std::string>{"run", "--config", (dir / "Caddyfile").string()},
+                                              std::vector<std::string>{"PORT=" + std::to_string(free_port())});
+    REQUIRE_MESSAGE(pogo->wait_listening(), pogo->describe());
+    return pogo;
+}
+
+// A process's peak resident memory (VmHWM), in KiB.
+long peak_rss_kib(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("reverse_proxy forwards the request as Caddy does: X-Forwarded-*, Host, no hop-by-hop fields") {
+    NodeUpstream up;
+    TempDir dir;
+    auto pogo = start_pogo(dir, "\treverse_proxy " + up.hostport() + "\n");
+    HttpClient client;
+    Response r = client.get(pogo->url("/echo?x=1&y=%2F"),
+                            {"X-Forwarded-For: 6.6.6.6", "X-Forwarded-Proto: https", "X-Forwarded-Host: evil.example",
+                             "Connection: X-Hop", "X-Hop: 1", "Proxy-Authorization: Basic eA==", "X-App: kept",
+                             "TE: trailers"});
+    INFO(r.describe());
+    REQUIRE(r.status == 200);
+    json j = body_json(r);
+    CHECK(j["method"] == "GET");
+    CHECK(j["url"] == "/echo?x=1&y=%2F");  // the target as the client wrote it
+    CHECK(j["headers"]["host"] == pogo->address());  // the client's Host, unchanged
+    // The client is not a trusted proxy: what it claimed is replaced.
+    CHECK(j["headers"]["x-forwarded-for"] == "127.0.0.1");
+    CHECK(j["headers"]["x-forwarded-proto"] == "http");
+    CHECK(j["headers"]["x-forwarded-host"] == pogo->address());
+    CHECK(j["headers"]["x-app"] == "kept");
+    CHECK(j["headers"]["te"] == "trailers");
+    CHECK_FALSE(j["headers"].contains("x-hop"));
+    CHECK_FALSE(j["headers"].contains("proxy-authorization"));
+
+    // The response's hop-by-hop fields (and those its Connection names) stay with the upstream.
+    Response hop = client.get(pogo->url("/hop"));
+    INFO(hop.describe());
+    CHECK(hop.status == 200);
+    CHECK(hop.body == "hop");
+    CHECK(hop.header("X-Kept") == "yes");
+    CHECK_FALSE(hop.has_header("X-Private"));
+    CHECK_FALSE(hop.has_header("Keep-Alive"));
+
+    // An upstream's own status and body pass as they are.
+    Response missing = client.get(pogo->url("/status?code=418"));
+    CHECK(missing.status == 418);
+    CHECK(missing.body == "status 418");
+    CHECK(missing.header("X-Upstream") == "upstream");
+}
+
+TEST_CASE("reverse_proxy: trusted proxies keep their X-Forwarded-* values; header_up and header_down") {
+    NodeUpstream up;
+    TempDir dir;
+    auto pogo = start_pogo(dir,
+                           "\thandle /trusted/* {\n\t\turi strip_prefix /trusted\n\t\treverse_proxy {\n\t\t\tto " +
+                               up.hostport() +
+                               "\n\t\t\ttrusted_proxies private_ranges\n\t\t}\n\t}\n"
+                               "\thandle {\n\t\treverse_proxy " + up.hostport() + " {\n"
+                               "\t\t\theader_up Host {upstream_hostport}\n"
+                               "\t\t\theader_up X-Path {path}\n"
+                               "\t\t\theader_up -X-Drop\n"
+                               "\t\t\theader_up X-Version ^v([0-9]+)$ version-$1\n"
+                               "\t\t\theader_down -X-Upstream\n"
+                               "\t\t\theader_down X-Via pogo\n"
+                               "\t\t}\n\t}\n");
+    HttpClient client;
+    Response t = client.get(pogo->url("/trusted/echo"),
+                            {"X-Forwarded-For: 6.6.6.6", "X-Forwarded-Proto: https", "X-Forwarded-Host: app.example"});
+    INFO(t.describe());
+    REQUIRE(t.status == 200);
+    json tj = body_json(t);
+    CHECK(tj["url"] == "/echo");  // rewritten by uri strip_prefix
+    CHECK(tj["headers"]["x-forwarded-for"] == "6.6.6.6, 127.0.0.1");
+    CHECK(tj["headers"]["x-forwarded-proto"] == "https");
+    CHECK(tj["headers"]["x-forwarded-host"] == "app.example");
+
+    Response h = client.get(pogo->url("/echo"), {"X-Drop: 1", "X-Version: v7"});
+    INFO(h.describe());
+    REQUIRE(h.status == 200);
+    json hj = body_json(h);
+    CHECK(hj["headers"]["host"] == up.hostport());
+    CHECK(hj["headers"]["x-path"] == "/echo");
+    CHECK(hj["headers"]["x-version"] == "version-7");
+    CHECK_FALSE(hj["headers"].contains("x-drop"));
+    CHECK(h.header("X-Via") == "pogo");
+
+    Response s = client.get(pogo->url("/status?code=201"));
+    CHECK(s.status == 201);
+    CHECK_FALSE(s.has_header("X-Upstream"));
+    CHECK(s.header("X-Via") == "pogo");
+}
+
+TEST_CASE("reverse_proxy keeps upstream connections alive, unless keepalive is off") {
+    NodeUpstream up;
+    TempDir dir;
+    auto pogo = start_pogo(dir, "\thandle_path /pooled/* {\n\t\treverse_proxy " + up.hostport() +
+                                    "\n\t}\n"
+                                    "\thandle {\n\t\treverse_proxy " + up.hostport() +
+                                    " {\n\t\t\ttransport http {\n\t\t\t\tkeepalive off\n\t\t\t}\n\t\t}\n\t}\n");
+    HttpClient client;  // one client connection: one loop, one pool
+    std::set<long> pooled, fresh;
+    for (int i = 0; i < 4; ++i) {
+        Response a = client.get(pogo->url("/pooled/echo"));
+        INFO(a.describe());
+        REQUIRE(a.status == 200);
+        pooled.insert(body_json(a)["port"].get<long>());
+        // HEAD: a Content-Length and no body, and the pooled connection stays usable after it.
+        Response h = client.head(pogo->url("/pooled/download?bytes=10&cl=1"));
+        CHECK(h.status == 200);
+        CHECK(h.header("Content-Length") == "10");
+        CHECK(h.body.empty());
+        Response b = client.get(pogo->url("/echo"));
+        REQUIRE(b.status == 200);
+        fresh.insert(body_json(b)["port"].get<long>());
+    }
+    CHECK(pooled.size() == 1);
+    CHECK(fresh.size() == 4);
+}
+
+TEST_CASE("reverse_proxy: chunked and Content-Length bodies both ways") {
+    NodeUpstream up;
+    TempDir dir;
+    auto pogo = start_pogo(dir, "\treverse_proxy " + up.hostport() + "\n");
+    HttpClient client;
+    Response cl = client.post_raw(pogo->url("/upload"), std::string(100000, 'x'), "application/octet-stream");
+    INFO(cl.describe());
+    REQUIRE(cl.status == 200);
+    json clj = body_json(cl);
+    CHECK(clj["bytes"] == 100000);
+    CHECK(clj["headers"]["content-length"] == "100000");
+    CHECK_FALSE(clj["headers"].contains("transfer-encoding"));
+
+    Request chunked;
+    chunked.method = "POST";
+    chunked.url = pogo->url("/upload");
+    chunked.headers = {"Transfer-Encoding: chunked", "Content-Type: text/plain"};
+    chunked.body = std::string(70000, 'y');
+    chunked.has_body = true;
+    Response ch = client.perform(chunked);
+    INFO(ch.describe());
+    REQUIRE(ch.status == 200);
+    json chj = body_json(ch);
+    CHECK(chj["bytes"] == 70000);
+    CHECK(chj["headers"]["transfer-encoding"] == "chunked");
+    CHECK_FALSE(chj["headers"].contains("content-length"));
+
+    Response pieces = client.get(pogo->url("/chunks"));
+    CHECK(pieces.status == 200);
+    CHECK(pieces.body == "one,two,three");
+    CHECK(pieces.header("Transfer-Encoding") == "chunked");
+
+    Response sized = client.get(pogo->url("/download?bytes=300000&cl=1"));
+    CHECK(sized.status == 200);
+    CHECK(sized.header("Content-Length") == "300000");
+    CHECK(sized.body.size() == 300000);
+    CHECK(sized.body.substr(0, 5) == "abcde");
+}
+
+TEST_CASE("reverse_proxy: an unreachable upstream is a 502 and a log line; a slow one a 504") {
+    NodeUpstream up;
+    TempDir dir;
+    const int closed_port = free_port();  // nobody listens there
+    auto pogo = start_pogo(dir, "\treverse_proxy /down/* 127.0.0.1:" + std::to_string(closed_port) +
+                                    "\n\treverse_proxy " + up.hostport() +
+                                    " {\n\t\ttransport http {\n\t\t\tresponse_header_timeout 300ms\n\t\t}\n\t}\n");
+    HttpClient client;
+    Response down = client.get(pogo->url("/down/x"));
+    INFO(down.describe());
+    CHECK(down.status == 502);
+    CHECK(pogo->wait_stderr("dial tcp 127.0.0.1:" + std::to_string(closed_port)));
+    CHECK(pogo->stderr_text().find("\"status\":502") != std::string::npos);
+
+    // The connection stays usable for the next request.
+    Response ok = client.get(pogo->url("/slow?ms=0"));
+    CHECK(ok.status == 200);
+    CHECK(ok.body == "slow");
+
+    Response slow = client.get(pogo->url("/slow?ms=5000"));
+    INFO(slow.describe());
+    CHECK(slow.status == 504);
+    CHECK(pogo->wait_stderr("timeout awaiting response headers"));
+}
+
+TEST_CASE("reverse_proxy streams a 200 MB download and a 100 MB upload with flat memory") {
+    NodeUpstream up;
+    TempDir dir;
+    auto pogo = start_pogo(dir, "\treverse_proxy " + up.hostport() + "\n");
+    std::string curl = require_tool("curl");
+    HttpClient client;
+    REQUIRE(client.get(pogo->url("/echo")).status == 200);  // warm: threads and buffers exist
+    long before = peak_rss_kib(pogo->pid());
+    REQUIRE(before > 0);
+    const long long n = 200LL << 20;  // downloaded
+    const long long m = 100LL << 20;  // uploaded
+
+    CommandOptions o;
+    o.timeout = milliseconds(120000);
+    CommandResult down = run_command({curl, "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                                      pogo->url("/download?bytes=" + std::to_string(n))},
+                                     o);
+    INFO(down.describe());
+    CHECK(down.out == "200 " + std::to_string(n));
+
+    // The upload streams from a pipe, chunked: neither curl nor the test holds it.
+    CommandResult upl = run_command({"/bin/sh", "-c",
+                                     "head -c " + std::to_string(m) + " /dev/zero | " + curl +
+                                         " -sS -T - -X POST -H 'Content-Type: application/octet-stream' " +
+                                         pogo->url("/upload")},
+                                    o);
+    INFO(upl.describe());
+    json j = json::parse(upl.out, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    CHECK(j["bytes"] == m);
+
+    long after = peak_rss_kib(pogo->pid());
+    CAPTURE(before);
+    CAPTURE(after);
+    // Each direction holds a few hundred KiB in flight; 300 MB passed through.
+    CHECK(after - before < 48 * 1024);
+}
+
+namespace {
+
+std::string name_of(const Response& r) {
+    json j = json::parse(r.body, nullptr, false);
+    return j.is_discarded() || !j.contains("name") ? "status " + std::to_string(r.status) : j["name"].get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("reverse_proxy lb_policy: round_robin, first, header, uri_hash, ip_hash, least_conn") {
+    NodeUpstream a("a"), b("b");
+    TempDir dir;
+    const std::string ups = a.hostport() + " " + b.hostport();
+    std::string site;
+    for (const char* p : {"round_robin", "first", "header X-Tenant", "uri_hash", "ip_hash", "least_conn"}) {
+        std::string prefix = std::string(p).substr(0, std::string(p).find(' '));
+        site += "\thandle_path /" + prefix + "/* {\n\t\treverse_proxy " + ups + " {\n\t\t\tlb_policy " + p + "\n\t\t}\n\t}\n";
+    }
+    auto pogo = start_pogo(dir, site);
+    HttpClient client;
+    std::vector<std::string> rr;
+    for (int i = 0; i < 6; ++i) rr.push_back(name_of(client.get(pogo->url("/round_robin/echo"))));
+    CAPTURE(rr[0] + rr[1] + rr[2] + rr[3] + rr[4] + rr[5]);
+    CHECK(rr[0] != rr[1]);
+    for (int i = 2; i < 6; ++i) CHECK(rr[i] == rr[i - 2]);
+    for (int i = 0; i < 3; ++i) CHECK(name_of(client.get(pogo->url("/first/echo"))) == "a");
+    for (const char* tenant : {"t1", "t2", "t3"}) {
+        std::string first = name_of(client.get(pogo->url("/header/echo"), {std::string("X-Tenant: ") + tenant}));
+        CHECK((first == "a" || first == "b"));
+        for (int i = 0; i < 3; ++i)
+            CHECK(name_of(client.get(pogo->url("/header/echo"), {std::string("X-Tenant: ") + tenant})) == first);
+    }
+    std::string by_uri = name_of(client.get(pogo->url("/uri_hash/echo?k=1")));
+    std::string by_ip = name_of(client.get(pogo->url("/ip_hash/echo")));
+    for (int i = 0; i < 3; ++i) {
+        CHECK(name_of(client.get(pogo->url("/uri_hash/echo?k=1"))) == by_uri);
+        CHECK(name_of(client.get(pogo->url("/ip_hash/echo"))) == by_ip);
+        std::string least = name_of(client.get(pogo->url("/least_conn/echo")));
+        CHECK((least == "a" || least == "b"));
+    }
+}
+
+TEST_CASE("reverse_proxy: an upstream killed mid-run is retried around, then skipped (passive health)") {
+    NodeUpstream a("a"), b("b");
+    TempDir dir;
+    const std::string ups = a.hostport() + " " + b.hostport();
+    auto pogo = start_pogo(dir, "\thandle_path /retry/* {\n\t\treverse_proxy " + ups +
+                                    " {\n\t\t\tlb_policy round_robin\n\t\t\tlb_retries 1\n\t\t}\n\t}\n"
+                                    "\thandle_path /passive/* {\n\t\treverse_proxy " + ups +
+                                    " {\n\t\t\tlb_policy round_robin\n\t\t\tfail_duration 1m\n\t\t}\n\t}\n");
+    HttpClient client;
+    std::set<std::string> seen;
+    for (int i = 0; i < 4; ++i) {
+        Response r = client.get(pogo->url("/retry/echo"));
+        REQUIRE(r.status == 200);
+        seen.insert(name_of(r));
+        REQUIRE(client.get(pogo->url("/passive/echo")).status == 200);
+    }
+    CHECK(seen == std::set<std::string>{"a", "b"});
+    b.kill();
+    // With a retry, every request is answered: a dial error is safe to send elsewhere.
+    for (int i = 0; i < 6; ++i) {
+        Response r = client.get(pogo->url("/retry/echo"));
+        INFO(r.describe());
+        CHECK(r.status == 200);
+        CHECK(name_of(r) == "a");
+    }
+    // Without one, b fails once (502), then fail_duration keeps it out of the rotation.
+    int failures = 0;
+    for (int i = 0; i < 6; ++i) {
+        Response r = client.get(pogo->url("/passive/echo"));
+        if (r.status == 502) {
+            ++failures;
+            continue;
+        }
+        CHECK(r.status == 200);
+        CHECK(name_of(r) == "a");
+    }
+    CHECK(failures == 1);
+    CHECK(pogo->wait_stderr("dial tcp " + b.hostport()));
+}
+
+TEST_CASE("reverse_proxy: an upstream failing its active health check gets no requests") {
+    NodeUpstream a("a"), b("b", 503);
+    TempDir dir;
+    auto pogo = start_pogo(dir, "\treverse_proxy " + a.hostport() + " " + b.hostport() +
+                                    " {\n\t\tlb_policy round_robin\n\t\thealth_uri /health\n"
+                                    "\t\thealth_interval 200ms\n\t\thealth_timeout 2s\n\t}\n");
+    HttpClient client;
+    // Once b's first check failed, round_robin passes it by: four in a row from a.
+    CHECK(poll_until([&] {
+        for (int i = 0; i < 4; ++i)
+            if (name_of(client.get(pogo->url("/echo"))) != "a") return false;
+        return true;
+    }));
+    CHECK(pogo->wait_stderr("unhealthy upstream"));
+    CHECK(pogo->stderr_text().find(b.hostport()) != std::string::npos);
+}

@@ -1,0 +1,103 @@
+// The heads a reverse proxy forwards (server/proxy_headers.h): hop-by-hop fields in both
+// directions, X-Forwarded-* for trusted and untrusted peers, header_up with the upstream's
+// placeholders, and the framing of the request line and body.
+#include <doctest/doctest.h>
+
+#include "server/proxy_headers.h"
+
+using namespace pogo::server;
+
+namespace {
+
+RequestHead head_with(std::vector<Header> headers) {
+  RequestHead h;
+  h.method = "POST";
+  h.uri = "/a?b=1";
+  h.remote_addr = "10.1.2.3";
+  h.headers = std::move(headers);
+  return h;
+}
+
+std::string value(const std::vector<Header>& hs, std::string_view name) {
+  std::string out;
+  for (const auto& h : hs)
+    if (header_name_equals(h.name, name)) out += (out.empty() ? "" : "|") + h.value;
+  return out;
+}
+
+UpstreamAddress upstream() { return UpstreamAddress{"::1", 8080, "[::1]:8080"}; }
+
+}  // namespace
+
+TEST_CASE("proxy headers: hop-by-hop fields, and those Connection names, are dropped") {
+  std::vector<Header> hs = {{"Connection", "close, X-A , x-b"}, {"X-A", "1"}, {"X-B", "2"},
+                            {"Keep-Alive", "5"}, {"Upgrade", "websocket"}, {"Alt-Svc", "h3"},
+                            {"TE", "trailers"}, {"Transfer-Encoding", "chunked"}, {"X-C", "3"}};
+  std::vector<Header> request = hs;
+  strip_hop_by_hop(request, true);
+  CHECK(request.size() == 2);
+  CHECK(value(request, "TE") == "trailers");  // gRPC's, kept on requests
+  CHECK(value(request, "X-C") == "3");
+  strip_hop_by_hop(hs);
+  REQUIRE(hs.size() == 1);
+  CHECK(hs[0].name == "X-C");
+}
+
+TEST_CASE("proxy headers: X-Forwarded-* replace an untrusted peer's, extend a trusted one's") {
+  RequestHead h = head_with({{"Host", "app.example"}, {"X-Forwarded-For", "1.1.1.1"}, {"X-Forwarded-For", "2.2.2.2"},
+               {"X-Forwarded-Proto", "https"}, {"X-Forwarded-Host", "front.example"}});
+  ToProxy p;
+  auto untrusted = upstream_request_headers(h, p, upstream(), false);
+  CHECK(value(untrusted, "X-Forwarded-For") == "10.1.2.3");
+  CHECK(value(untrusted, "X-Forwarded-Proto") == "http");
+  CHECK(value(untrusted, "X-Forwarded-Host") == "app.example");
+  CHECK(value(untrusted, "Host") == "app.example");
+  auto trusted = upstream_request_headers(h, p, upstream(), true);
+  CHECK(value(trusted, "X-Forwarded-For") == "1.1.1.1, 2.2.2.2, 10.1.2.3");
+  CHECK(value(trusted, "X-Forwarded-Proto") == "https");
+  CHECK(value(trusted, "X-Forwarded-Host") == "front.example");
+  RequestHead tls = head_with({});
+  tls.scheme = "https";
+  CHECK(value(upstream_request_headers(tls, p, upstream(), false), "X-Forwarded-Proto") == "https");
+}
+
+TEST_CASE("proxy headers: header_up runs last, with the upstream's placeholders") {
+  auto ops = std::make_shared<HeaderOps>();
+  using Op = caddyfile::HeaderOp::Op;
+  ops->ops = {{Op::set, "Host", "{upstream_hostport}", ""},
+        {Op::set, "X-Up", "{http.reverse_proxy.upstream.host} {http.reverse_proxy.upstream.port}", ""},
+        {Op::remove, "X-Forwarded-Host", "", ""}};
+  ToProxy p;
+  p.header_up = ops;
+  auto hs = upstream_request_headers(head_with({{"Host", "app.example"}}), p, upstream(), false);
+  CHECK(value(hs, "Host") == "[::1]:8080");
+  CHECK(value(hs, "X-Up") == "::1 8080");
+  CHECK(value(hs, "X-Forwarded-Host") == "");
+  CHECK(value(hs, "X-Forwarded-For") == "10.1.2.3");
+}
+
+TEST_CASE("proxy headers: the request line and the body's framing") {
+  ToProxy p;
+  p.target = "/a?b=1";
+  RequestHead sized = head_with({{"Host", "h"}, {"Content-Length", "5"}, {"Expect", "100-continue"}});
+  sized.content_length = 5;
+  sized.has_body = true;
+  std::string s = upstream_request_head(sized, p, upstream(), false);
+  CHECK(s.starts_with("POST /a?b=1 HTTP/1.1\r\nHost: h\r\n"));
+  CHECK(s.find("Content-Length: 5\r\n") != std::string::npos);
+  CHECK(s.find("Expect") == std::string::npos);
+  CHECK(s.find("Transfer-Encoding") == std::string::npos);
+  CHECK(s.ends_with("\r\n\r\n"));
+
+  RequestHead chunked = head_with({{"Host", "h"}, {"Transfer-Encoding", "chunked"}});
+  chunked.has_body = true;
+  s = upstream_request_head(chunked, p, upstream(), false);
+  CHECK(s.find("Transfer-Encoding: chunked\r\n") != std::string::npos);
+  CHECK(s.find("Content-Length") == std::string::npos);
+
+  RequestHead old = head_with({});  // HTTP/1.0 without Host: the upstream's
+  old.method = "GET";
+  s = upstream_request_head(old, p, upstream(), false);
+  CHECK(s.find("Host: [::1]:8080\r\n") != std::string::npos);
+  CHECK(s.find("Transfer-Encoding") == std::string::npos);
+}
