@@ -276,6 +276,7 @@ void ProxyCall::end_body(bool complete) {
     conn_ = nullptr;
     done_ = true;
     timer_.close();
+    release_upstream();
     return;
   }
   if (chunked_) conn_->write("0\r\n\r\n");
@@ -355,13 +356,11 @@ void ProxyCall::upstream_complete() {
   UpstreamConn* c = conn_;
   conn_ = nullptr;
   // Kept for the next request only when this one was sent whole.
-  if (c) {
-    if (c->closed()) {
-    } else if (body_ended_ && body_complete_ && !body_paused_) {
+  if (c && !c->closed()) {
+    if (body_ended_ && body_complete_ && !body_paused_)
       hl_.upstream_pool().put(upstream_, c, *p_.settings);
-    } else {
+    else
       c->close();
-    }
   }
   sink_.proxy_end();
 }

@@ -262,7 +262,8 @@ void UpstreamConn::on_read(ssize_t n, const uv_buf_t* buf) {
   }
   // The upstream closed: the end of a body that runs until the close, or a response cut short.
   eof_ = true;
-  if (llhttp_finish(&parser_) != HPE_OK || !complete_) {
+  llhttp_errno_t end = llhttp_finish(&parser_);  // HPE_PAUSED: on_message_complete stopped it
+  if ((end != HPE_OK && end != HPE_PAUSED) || !complete_) {
     fail(got_bytes_ ? "upstream " + hostport_ + " closed the connection before the response ended"
                     : "upstream " + hostport_ + " closed the connection without a response");
     return;

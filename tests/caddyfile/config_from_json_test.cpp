@@ -128,42 +128,6 @@ const char* const kInline[] = {
     ":80 {\n\t@get method GET\n\thandle_path /api/* {\n\t\t@post method POST\n\t\trespond @post 1\n\t\trespond @get 2\n\t}\n"
     "\troute {\n\t\tfile_server\n\t\troot * /srv\n\t}\n\thandle {\n\t\tfile_server\n\t\troot * /srv\n\t}\n}",
     ":80 {\n\tencode zstd br gzip\n\tphp_fastcgi localhost:9000\n}",
-    R"(:80 {
-	reverse_proxy /api/* localhost:9000 http://[::1]:9001 :9002 {
-		to 10.0.0.1
-		flush_interval 100ms
-		header_up Host {upstream_hostport}
-		header_up -X-Drop
-		header_up X-Version ^v(.*)$ version-$1
-		header_down +X-Via pogo
-		trusted_proxies private_ranges 192.0.2.0/24
-		transport http {
-			dial_timeout 2s
-			response_header_timeout 30s
-			read_buffer 16KiB
-			keepalive 90s
-			keepalive_idle_conns 8
-		}
-	}
-	reverse_proxy app:8080 app:8081 {
-		lb_policy header X-Tenant
-		lb_retries 2
-		lb_try_duration 5s
-		lb_try_interval 100ms
-		fail_duration 30s
-		max_fails 3
-		unhealthy_status 5xx 429
-		health_uri /healthz?full=1
-		health_interval 10s
-		health_timeout 2s
-		health_status 2xx
-		flush_interval -1
-		transport http {
-			keepalive off
-		}
-	}
-}
-)",
     R"({
 	debug
 	http_port 8080
@@ -380,6 +344,42 @@ b.localhost {
 )CF",
     // Octane's error page: the status being handled.
     ":80 {\n\trespond hi\n\thandle_errors {\n\t\trespond \"{err.status_code} {err.status_text}\" {err.status_code}\n\t}\n}",
+    R"(:80 {
+	reverse_proxy /api/* localhost:9000 http://[::1]:9001 :9002 {
+		to 10.0.0.1
+		flush_interval 100ms
+		header_up Host {upstream_hostport}
+		header_up -X-Drop
+		header_up X-Version ^v(.*)$ version-$1
+		header_down +X-Via pogo
+		trusted_proxies private_ranges 192.0.2.0/24
+		transport http {
+			dial_timeout 2s
+			response_header_timeout 30s
+			read_buffer 16KiB
+			keepalive 90s
+			keepalive_idle_conns 8
+		}
+	}
+	reverse_proxy app:8080 app:8081 {
+		lb_policy header X-Tenant
+		lb_retries 2
+		lb_try_duration 5s
+		lb_try_interval 100ms
+		fail_duration 30s
+		max_fails 3
+		unhealthy_status 5xx 429
+		health_uri /healthz?full=1
+		health_interval 10s
+		health_timeout 2s
+		health_status 2xx
+		flush_interval -1
+		transport http {
+			keepalive off
+		}
+	}
+}
+)",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.

@@ -243,6 +243,28 @@ TEST_CASE("reverse_proxy: chunked and Content-Length bodies both ways") {
     CHECK(sized.body.substr(0, 5) == "abcde");
 }
 
+TEST_CASE("reverse_proxy passes each event of a stream on at once (flush_interval -1)") {
+    NodeUpstream up;
+    TempDir dir;
+    auto pogo = start_pogo(dir, "\treverse_proxy " + up.hostport() + " {\n\t\tflush_interval -1\n\t}\n");
+    const fs::path gate = dir / "gate";
+    // The upstream sends its second event only once the client has seen the first: a proxy that
+    // held the first back would leave the stream stuck until the upstream's own timeout.
+    HttpClient client;
+    Request req;
+    req.url = pogo->url("/sse?gate=" + url_encode(gate.string()));
+    std::string seen;
+    req.on_data = [&](std::string_view piece) {
+        seen.append(piece);
+        if (seen.find("data: first\n\n") != std::string::npos && !fs::exists(gate)) write_file(gate, "open");
+    };
+    Response r = client.perform(req);
+    INFO(r.describe());
+    CHECK(r.status == 200);
+    CHECK(r.header("Content-Type") == "text/event-stream");
+    CHECK(r.body == "data: first\n\ndata: second\n\n");
+}
+
 TEST_CASE("reverse_proxy: an unreachable upstream is a 502 and a log line; a slow one a 504") {
     NodeUpstream up;
     TempDir dir;
