@@ -272,7 +272,7 @@ TEST_CASE("reverse_proxy passes each event of a stream on at once (flush_interva
     CHECK(r.body == "data: first\n\ndata: second\n\n");
 }
 
-TEST_CASE("reverse_proxy: an unreachable upstream is a 502 and a log line; a slow one a 504") {
+TEST_CASE("reverse_proxy: an unreachable upstream is a 502 and a log line, one cut short ends the response, a slow one a 504") {
     NodeUpstream up;
     TempDir dir;
     const int closed_port = free_port();  // nobody listens there
@@ -290,6 +290,14 @@ TEST_CASE("reverse_proxy: an unreachable upstream is a 502 and a log line; a slo
     Response ok = client.get(pogo->url("/slow?ms=0"));
     CHECK(ok.status == 200);
     CHECK(ok.body == "slow");
+
+    // An upstream that dies after its head: the client must not take the start for the whole.
+    HttpClient cut_client;
+    Response cut = cut_client.get(pogo->url("/cut"));
+    INFO(cut.describe());
+    CHECK(cut.status == 0);
+    CHECK(cut.body.size() < 1000);
+    CHECK(client.get(pogo->url("/slow?ms=0")).status == 200);
 
     Response slow = client.get(pogo->url("/slow?ms=5000"));
     INFO(slow.describe());
