@@ -250,6 +250,42 @@ TEST_CASE("reverse_proxy: chunked and Content-Length bodies both ways") {
     CHECK(sized.body.substr(0, 5) == "abcde");
 }
 
+TEST_CASE("reverse_proxy serves HTTP/2 clients: the head, a streamed upload, a download") {
+    NodeUpstream up;
+    TempDir dir;
+    auto pogo = start_pogo(dir, "\treverse_proxy " + up.hostport() + "\n", "\tservers {\n\t\tprotocols h1 h2 h2c\n\t}\n");
+    // One client per request: libcurl cannot reuse an h2c prior-knowledge connection.
+    HttpClient client, client2, client3;
+    Request get;
+    get.url = v4(*pogo, "/echo");
+    get.http2_prior_knowledge = true;
+    Response r = client.perform(get);
+    INFO(r.describe());
+    REQUIRE(r.status == 200);
+    CHECK(r.http_version == "HTTP/2");
+    json j = body_json(r);
+    CHECK(j["headers"]["host"] == "127.0.0.1:" + std::to_string(pogo->port()));
+    CHECK(j["headers"]["x-forwarded-for"] == "127.0.0.1");
+
+    Request post;
+    post.method = "POST";
+    post.url = v4(*pogo, "/upload");
+    post.http2_prior_knowledge = true;
+    post.body = std::string(3 << 20, 'z');  // past the stream window and the proxy's upload queue
+    post.has_body = true;
+    Response u = client2.perform(post);
+    INFO(u.describe());
+    REQUIRE(u.status == 200);
+    CHECK(body_json(u)["bytes"] == 3 << 20);
+
+    Request down;
+    down.url = v4(*pogo, "/download?bytes=2000000");
+    down.http2_prior_knowledge = true;
+    Response d = client3.perform(down);
+    CHECK(d.status == 200);
+    CHECK(d.body.size() == 2000000);
+}
+
 TEST_CASE("reverse_proxy passes each event of a stream on at once (flush_interval -1)") {
     NodeUpstream up;
     TempDir dir;
