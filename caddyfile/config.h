@@ -261,6 +261,7 @@ struct RequestBodySpec {
 };
 struct RedirSpec { std::string to; int status = 302; bool html = false; };
 struct RewriteSpec { std::string to; };
+struct MethodSpec { std::string method; };  // `method`: the request's method from here on (upper case)
 struct UriSpec { std::string op; std::vector<std::string> args; };  // strip_prefix strip_suffix replace path_regexp query
 struct TryFilesSpec { std::vector<std::string> files; std::string policy = "first_exist"; };
 struct BasicAuthSpec { std::string hash = "bcrypt"; std::string realm = "restricted"; KeyValues accounts; };
@@ -348,7 +349,7 @@ struct ReverseProxySpec {
 
 using HandlerSpec = std::variant<RootSpec, VarsSpec, HeaderSpec, RequestBodySpec, RedirSpec, RewriteSpec, UriSpec, TryFilesSpec,
                                  BasicAuthSpec, EncodeSpec, VulcainSpec, SubrouteSpec, RespondSpec, ErrorSpec, PhpSpec,
-                                 FileServerSpec, ReverseProxySpec>;
+                                 FileServerSpec, ReverseProxySpec, MethodSpec>;
 
 struct Handler {
     std::string directive;  // its name as written (basicauth is stored as basic_auth)

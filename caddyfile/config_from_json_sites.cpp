@@ -206,6 +206,12 @@ HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const
         return s;
     }
     if (d == "rewrite") return RewriteSpec{o.str("to")};
+    if (d == "method") {
+        MethodSpec s{o.str("method")};
+        if (s.method.empty() || s.method.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ-_") != std::string::npos)
+            fail(o.at("method"), "expected an upper-case method, got " + show(json(s.method)));
+        return s;
+    }
     if (d == "uri")
         return UriSpec{o.one_of("op", "", {"strip_prefix", "strip_suffix", "replace", "path_regexp", "query"}), o.strings("args")};
     if (d == "try_files") {

@@ -92,6 +92,7 @@ json spec_json(const HandlerSpec& spec) {
             },
             [](const RedirSpec& s) -> json { return {{"to", s.to}, {"status", s.status}, {"html", s.html}}; },
             [](const RewriteSpec& s) -> json { return {{"to", s.to}}; },
+            [](const MethodSpec& s) -> json { return {{"method", s.method}}; },
             [](const UriSpec& s) -> json { return {{"op", s.op}, {"args", s.args}}; },
             [](const TryFilesSpec& s) -> json { return {{"files", s.files}, {"policy", s.policy}}; },
             [](const BasicAuthSpec& s) -> json {

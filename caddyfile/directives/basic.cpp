@@ -1,4 +1,6 @@
-// root, vars, request_body, redir, rewrite, uri, try_files: one-line directives that set or change things.
+// root, vars, request_body, redir, rewrite, method, uri, try_files: one-line directives that set or change things.
+#include <cctype>
+
 #include "caddyfile/directives/directives.h"
 
 namespace caddyfile::directives {
@@ -68,6 +70,19 @@ HandlerSpec rewrite(DirectiveInput& in) {
     in.args.no_block();
     in.args.expect_args(1, 1);
     return RewriteSpec{in.args.text(0)};
+}
+
+// method [matcher] METHOD: as Caddy's rewrite of the method, in upper case.
+HandlerSpec method(DirectiveInput& in) {
+    in.args.no_block();
+    in.args.expect_args(1, 1);
+    std::string m = in.args.text(0);
+    for (char& c : m) {
+        if (!std::isalpha(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+            fail(in.args[0], "method: invalid method " + quoted(in.args.text(0)));
+        c = char(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return MethodSpec{m};
 }
 
 HandlerSpec uri(DirectiveInput& in) {

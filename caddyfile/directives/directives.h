@@ -18,6 +18,7 @@ HandlerSpec root(DirectiveInput& in);
 HandlerSpec request_body(DirectiveInput& in);
 HandlerSpec redir(DirectiveInput& in);
 HandlerSpec rewrite(DirectiveInput& in);
+HandlerSpec method(DirectiveInput& in);
 HandlerSpec uri(DirectiveInput& in);
 HandlerSpec try_files(DirectiveInput& in);
 HandlerSpec header(DirectiveInput& in);

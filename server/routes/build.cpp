@@ -117,6 +117,9 @@ struct Builder {
     return make_rewrite_handler(s.to);
   }
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::UriSpec& s, const Scope&) { return make_uri_handler(s); }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::MethodSpec& s, const Scope&) {
+    return make_method_handler(s.method);
+  }
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::TryFilesSpec& s, const Scope&) {
     return make_try_files_handler(s);
   }

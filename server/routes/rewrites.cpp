@@ -229,6 +229,22 @@ class RedirHandler final : public Handler {
 }  // namespace
 
 std::unique_ptr<Handler> make_rewrite_handler(std::string to) { return std::make_unique<RewriteHandler>(std::move(to)); }
+
+namespace {
+class MethodHandler final : public Handler {
+ public:
+  explicit MethodHandler(std::string method) : method_(std::move(method)) {}
+  std::optional<Action> handle(Request& r) const override {
+    r.head.method = method_;
+    return std::nullopt;
+  }
+
+ private:
+  std::string method_;
+};
+}  // namespace
+
+std::unique_ptr<Handler> make_method_handler(std::string method) { return std::make_unique<MethodHandler>(std::move(method)); }
 std::unique_ptr<Handler> make_uri_handler(const caddyfile::UriSpec& spec) { return std::make_unique<UriHandler>(spec); }
 std::unique_ptr<Handler> make_try_files_handler(caddyfile::TryFilesSpec spec) {
   return std::make_unique<TryFilesHandler>(std::move(spec));

@@ -37,6 +37,8 @@ PathRegexpOp make_path_regexp_op(const std::string& pattern, const std::string& 
 std::string html_redirect_body(std::string_view to);
 
 std::unique_ptr<Handler> make_rewrite_handler(std::string to);
+// method: the request's method from here on (matchers, the backend, the proxy's upstream request).
+std::unique_ptr<Handler> make_method_handler(std::string method);
 // Throws std::runtime_error for what cannot be honoured (a `uri query` operation it does not know).
 std::unique_ptr<Handler> make_uri_handler(const caddyfile::UriSpec& spec);
 std::unique_ptr<Handler> make_try_files_handler(caddyfile::TryFilesSpec spec);

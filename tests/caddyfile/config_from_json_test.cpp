@@ -361,6 +361,7 @@ b.localhost {
 			keepalive_idle_conns 8
 		}
 	}
+	method /as-put/* put
 	reverse_proxy app:8080 app:8081 {
 		lb_policy header X-Tenant
 		lb_retries 2

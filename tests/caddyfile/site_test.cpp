@@ -345,6 +345,8 @@ TEST_CASE("sites: errors") {
         {":80 {\n\tfoo bar\n}", "2: unrecognized directive \"foo\""},
         {":80 {\n\tforward_auth localhost:9000\n}", "2: directive \"forward_auth\" is not supported by Pogo"},
         {":80 {\n\treverse_proxy\n}", "2: reverse_proxy: no upstreams given"},
+        {":80 {\n\tmethod\n}", "2: missing argument for \"method\""},
+        {":80 {\n\tmethod G/T\n}", "2: method: invalid method \"G/T\""},
         {":80 {\n\treverse_proxy https://api.example.com\n}",
          "2: reverse_proxy: https upstreams are not supported by Pogo yet (plaintext HTTP/1.1 only): \"https://api.example.com\""},
         {":80 {\n\treverse_proxy localhost:99999\n}", "2: reverse_proxy: invalid port in upstream address \"localhost:99999\""},

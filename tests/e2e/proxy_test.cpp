@@ -104,8 +104,13 @@ long peak_rss_kib(pid_t pid) {
 TEST_CASE("reverse_proxy forwards the request as Caddy does: X-Forwarded-*, Host, no hop-by-hop fields") {
     NodeUpstream up;
     TempDir dir;
-    auto pogo = start_pogo(dir, "\treverse_proxy " + up.hostport() + "\n");
+    auto pogo = start_pogo(dir, "\thandle_path /as-put/* {\n\t\tmethod put\n\t\treverse_proxy " + up.hostport() +
+                                    "\n\t}\n\treverse_proxy " + up.hostport() + "\n");
     HttpClient client;
+    // `method` changes what goes upstream.
+    Response put = client.get(pogo->url("/as-put/echo"));
+    INFO(put.describe());
+    CHECK(body_json(put)["method"] == "PUT");
     Response r = client.get(v4(*pogo, "/echo?x=1&y=%2F"),
                             {"X-Forwarded-For: 6.6.6.6", "X-Forwarded-Proto: https", "X-Forwarded-Host: evil.example",
                              "Connection: X-Hop", "X-Hop: 1", "Proxy-Authorization: Basic eA==", "X-App: kept",
