@@ -36,7 +36,7 @@ test-asan: setup
 bench:
 	scripts/setup --bench
 	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build $(BUILD_BENCH) -j $(JOBS) --target pogo pogo_alloc_count pogo_fanout_floor
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target pogo pogo_alloc_count pogo_fanout_floor pogo_mercure_bench
 	bench/run $(BUILD_BENCH)/pogo $(BENCH_ARGS)
 
 # libFuzzer targets (clang): the Caddyfile lexer+parser+config and the HTTP request parser,

@@ -17,7 +17,7 @@ int cmd_help(const Args&) {
       "                      send a Caddyfile to a running pogo's admin API\n"
       "  stop [--config Caddyfile] [--address ADDR]\n"
       "                      ask a running pogo to stop\n"
-      "  php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--watch[=PATTERN]]... [--access-log] [--no-hide-defaults] [--debug]\n"
+      "  php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--watch[=PATTERN]]... [--access-log] [--no-hide-defaults] [--mercure] [--debug]\n"
       "                      serve DIR (default: .) on ADDR (default: :8080)\n"
       "  php-cli SCRIPT [ARGS...] | -r CODE [ARGS...] | -i\n"
       "                      run a PHP script (or code, or phpinfo()) with this binary's PHP\n"

@@ -35,5 +35,6 @@ HandlerSpec php_server(DirectiveInput& in);
 HandlerSpec php(DirectiveInput& in);
 HandlerSpec php_fastcgi(DirectiveInput& in);
 HandlerSpec file_server(DirectiveInput& in);
+HandlerSpec mercure(DirectiveInput& in);
 
 }  // namespace caddyfile::directives

@@ -14,7 +14,7 @@ Parser find(const std::string& name) {
         {"route", route},         {"respond", respond},           {"error", error},
         {"php_server", php_server}, {"php", php},                 {"php_fastcgi", php_fastcgi},
         {"file_server", file_server}, {"vulcain", vulcain},       {"request_header", request_header},
-        {"vars", vars},
+        {"vars", vars},           {"mercure", mercure},
     };
     auto it = table.find(name);
     return it == table.end() ? nullptr : it->second;
@@ -24,7 +24,7 @@ bool is_unsupported(const std::string& name) {
     static const std::set<std::string> names = {
         "tracing", "map", "fs", "log_append", "skip_log", "log_skip", "log_name", "copy_response_headers",
         "method", "forward_auth", "push", "intercept", "templates", "invoke", "abort",
-        "copy_response", "metrics", "reverse_proxy", "acme_server", "mercure", "rate_limit",
+        "copy_response", "metrics", "reverse_proxy", "acme_server", "rate_limit",
     };
     return names.count(name) > 0;
 }
