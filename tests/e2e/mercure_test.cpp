@@ -4,7 +4,13 @@
 // script, a worker script and a Pogo job. Private updates, refused tokens, CORS, reconnection with
 // Last-Event-ID (also after a restart, from the history file), the subscriptions API, and
 // subscribers told to come back when the server stops.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/hmac.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <atomic>
 #include <nlohmann/json.hpp>
@@ -349,4 +355,165 @@ TEST_CASE("mercure: the history file survives a restart; stopping tells subscrib
     CHECK(curl.out.find("one") == std::string::npos);
     CHECK(curl.out.find("retry: 1000\n\n") != std::string::npos);
     CHECK(curl.exit_code == 0);
+}
+
+namespace {
+
+// The subscriber ids the subscriptions API lists at `hub` (empty on any failure).
+std::vector<std::string> subscriber_ids(HttpClient& c, const std::string& hub) {
+    const std::string watcher = subscriber_token({"/.well-known/mercure/subscriptions{/topic}{/subscriber}"});
+    Response api = c.get(hub + "/subscriptions", {"Authorization: Bearer " + watcher});
+    std::vector<std::string> out;
+    if (api.status != 200) return out;
+    json doc = json::parse(api.body);
+    for (auto& s : doc["subscriptions"]) out.push_back(s["subscriber"]);
+    return out;
+}
+
+// A subscriber that reads nothing: a small receive buffer, the request sent, then silence.
+int silent_subscriber(int port, const std::string& query) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(uint16_t(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    std::string req = "GET /.well-known/mercure?" + query + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    REQUIRE(::write(fd, req.data(), req.size()) == ssize_t(req.size()));
+    return fd;
+}
+
+}  // namespace
+
+TEST_CASE("mercure: slow subscribers are dropped, write_timeout, subscription events, metrics, reload keeps the hub") {
+    TempDir dir;
+    const int p1 = free_port(), p2 = free_port(), admin = free_port();
+    const std::string caddyfile = "{\n\tadmin 127.0.0.1:" + std::to_string(admin) + "\n\tauto_https off\n}\n" +
+                                  "http://127.0.0.1:" + std::to_string(p1) + " {\n\tmercure {\n\t\tpublisher_jwt " + kPublisherKey +
+                                  "\n\t\tsubscriber_jwt " + kSubscriberKey +
+                                  "\n\t\tanonymous\n\t\tsubscriptions\n\t\tdispatch_timeout 1s\n\t}\n}\n" +
+                                  "http://127.0.0.1:" + std::to_string(p2) + " {\n\tmercure {\n\t\tpublisher_jwt " + kPublisherKey +
+                                  "\n\t\tsubscriber_jwt " + kSubscriberKey +
+                                  "\n\t\tanonymous\n\t\tsubscriptions\n\t\twrite_timeout 1s\n\t}\n}\n";
+    write_file(dir / "Caddyfile", caddyfile);
+    Hub h1;  // for its url helpers: the process is started here
+    h1.port = p1;
+    PogoProcess pogo({"run", "--config", (dir / "Caddyfile").string()});
+    REQUIRE_MESSAGE(pogo.wait_listening(), pogo.describe());
+    HttpClient c;
+    const std::string hub1 = h1.hub(), hub2 = "http://127.0.0.1:" + std::to_string(p2) + "/.well-known/mercure";
+    const std::string topic = "https://example.com/slow";
+
+    // Subscription events: a watcher sees itself arrive, then the others come and go.
+    NodeSubscriber watcher(h1, "topic=" + url_encode("/.well-known/mercure/subscriptions{/topic}{/subscriber}"), 4,
+                           {"Authorization: Bearer " + subscriber_token({"/.well-known/mercure/subscriptions{/topic}{/subscriber}"})});
+    watcher.wait_ready();
+    NodeSubscriber fast(h1, "topic=" + url_encode(topic), 40);
+    fast.wait_ready();
+    int silent = silent_subscriber(p1, "topic=" + url_encode(topic));
+    REQUIRE(poll_until([&] { return subscriber_ids(c, hub1).size() == 3; }));
+
+    // 40 updates of 100 KB: the silent one falls behind and is dropped; the fast one gets them all.
+    const std::string big(100000, 'x');
+    for (int i = 0; i < 40; ++i)
+        REQUIRE(publish(c, h1, {{"topic", topic}, {"data", big}, {"id", "urn:big:" + std::to_string(i)}}, publisher_token()).status == 200);
+    auto got = fast.events();
+    INFO(fast.result.describe().substr(0, 2000));
+    REQUIRE(got.size() == 40);
+    CHECK(got[39]["id"] == "urn:big:39");
+    CHECK(got[39]["data"].get<std::string>().size() == big.size());
+    CHECK(pogo.wait_stderr("slow subscriber dropped"));
+    ::close(silent);
+    auto events = watcher.events();
+    REQUIRE(events.size() == 4);
+    std::vector<bool> active;
+    for (size_t i = 0; i < events.size(); ++i) {
+        json d = json::parse(events[i]["data"].get<std::string>());
+        CHECK(d["type"] == "Subscription");
+        CHECK(d["topic"] == (i == 0 ? "/.well-known/mercure/subscriptions{/topic}{/subscriber}" : topic));
+        active.push_back(d["active"]);
+    }
+    CHECK(active == std::vector<bool>{true, true, true, false});
+
+    // write_timeout: the stream ends after a second; the client comes back and still gets updates.
+    Hub h2;
+    h2.port = p2;
+    NodeSubscriber timed(h2, "topic=" + url_encode(topic), 1, {}, 1);
+    timed.wait_ready();
+    std::vector<std::string> first;
+    REQUIRE(poll_until([&] { return (first = subscriber_ids(c, hub2)).size() == 1; }));
+    REQUIRE(poll_until([&] {
+        auto now = subscriber_ids(c, hub2);
+        return now.size() == 1 && now[0] != first[0];
+    }));
+    REQUIRE(c.post_form(hub2, {{"topic", topic}, {"data", "after the timeout"}}, {"Authorization: Bearer " + publisher_token()}).status == 200);
+    auto lines = timed.lines();
+    INFO(timed.result.describe());
+    int opens = 0, closes = 0;
+    for (auto& l : lines) {
+        opens += l.contains("open");
+        closes += l.contains("closed");
+    }
+    CHECK(opens == 2);
+    CHECK(closes == 1);
+    CHECK(lines.back()["data"] == "after the timeout");
+
+    // The hub's metrics, beside the others.
+    Response m = c.get("http://127.0.0.1:" + std::to_string(admin) + "/metrics");
+    CHECK(m.body.find("mercure_subscribers_connected") != std::string::npos);
+    CHECK(m.body.find("mercure_updates_total") != std::string::npos);
+    CHECK(m.body.find("pogo_mercure_subscribers_dropped_total 1") != std::string::npos);
+
+    // A reload that keeps the mercure block keeps the hub: its subscriber is told to come back,
+    // reconnects with its Last-Event-ID, and misses nothing.
+    NodeSubscriber kept(h1, "topic=" + url_encode(topic), 2, {}, 1);
+    kept.wait_ready();
+    REQUIRE(poll_until([&] { return (first = subscriber_ids(c, hub1)).size() == 1; }));
+    REQUIRE(publish(c, h1, {{"topic", topic}, {"data", "before"}, {"id", "urn:r:1"}}, publisher_token()).status == 200);
+    write_file(dir / "Caddyfile", caddyfile + "http://127.0.0.1:" + std::to_string(free_port()) + " {\n\trespond ok\n}\n");
+    ::kill(pogo.pid(), SIGUSR1);
+    REQUIRE(poll_until([&] {
+        auto now = subscriber_ids(c, hub1);
+        return now.size() == 1 && now[0] != first[0];
+    }));
+    REQUIRE(publish(c, h1, {{"topic", topic}, {"data", "after"}, {"id", "urn:r:2"}}, publisher_token()).status == 200);
+    auto r = kept.lines();
+    INFO(kept.result.describe());
+    std::vector<std::string> ids;
+    bool retried = false;
+    for (auto& l : r) {
+        if (l.contains("event")) ids.push_back(l["id"]);
+        if (l.contains("retry")) retried = l["retry"] == 1000;
+    }
+    CHECK(ids == std::vector<std::string>{"urn:r:1", "urn:r:2"});
+    CHECK(retried);
+    CHECK(pogo.stop() == 0);
+}
+
+TEST_CASE("mercure: php-server --mercure takes its keys from the environment") {
+    TempDir dir;
+    write_file(dir / "p.php", "<?php echo mercure_publish('https://example.com/cli', 'from php-server');");
+    RunResult missing = run_pogo({"php-server", "--mercure", "--root", dir.path().string(), "--listen", "127.0.0.1:0"},
+                                 {"MERCURE_PUBLISHER_JWT_KEY="});
+    CHECK(missing.exit_code != 0);
+    CHECK(missing.err.find("--mercure: the MERCURE_PUBLISHER_JWT_KEY environment variable must be set") != std::string::npos);
+
+    auto pogo = start_php_server(dir.path(), {"--mercure"},
+                                 {"MERCURE_PUBLISHER_JWT_KEY=" + kPublisherKey, "MERCURE_SUBSCRIBER_JWT_KEY=" + kSubscriberKey});
+    Hub h;
+    h.port = pogo->port();
+    NodeSubscriber sub(h, "topic=" + url_encode("https://example.com/cli"), 1,
+                       {"Authorization: Bearer " + subscriber_token({"https://example.com/cli"})});
+    sub.wait_ready();
+    HttpClient c;
+    Response r = c.get(pogo->url("/p.php"));
+    REQUIRE(r.status == 200);
+    auto ev = sub.events();
+    REQUIRE(ev.size() == 1);
+    CHECK(ev[0]["data"] == "from php-server");
+    CHECK(ev[0]["id"] == r.body);
+    // Anonymous subscribers are refused: php-server's hub, like FrankenPHP's, has no `anonymous`.
+    CHECK(c.head(h.hub() + "?topic=x").status == 401);
 }
