@@ -64,7 +64,9 @@ std::string key_of(const caddyfile::MercureSpec& s) {
 
 std::mutex g_mu;
 std::map<std::string, std::weak_ptr<Hub>> g_hubs;
-std::shared_ptr<Hub> g_publish_hub;
+// Weak: the running configuration's endpoints own the hub; the process's last one ends with them,
+// before static destruction (its dispatcher thread and metrics must not outlive main()).
+std::weak_ptr<Hub> g_publish_hub;
 
 }  // namespace
 
@@ -117,7 +119,7 @@ void set_publish_hub(std::shared_ptr<Hub> hub) {
 
 std::shared_ptr<Hub> publish_hub() {
   std::lock_guard lk(g_mu);
-  return g_publish_hub;
+  return g_publish_hub.lock();
 }
 
 }  // namespace pogo::mercure
