@@ -186,10 +186,6 @@ bool compressible_type(std::string_view ct) {
       "font/otf*",                 "image/svg+xml*",            "image/vnd.microsoft.icon*",
       "image/x-icon*",             "multipart/bag*",            "multipart/mixed*",
       "text/*"};
-  // An event stream (Mercure, a PHP script's Server-Sent Events) lives on flushes: a compressor
-  // would hold its events back. Caddy flushes its encoder on every Flush instead; Pogo leaves
-  // the stream uncompressed, which keeps each event on the wire at once.
-  if (value_pattern_matches("text/event-stream*", ct)) return false;
   for (const char* p : patterns)
     if (value_pattern_matches(p, ct)) return true;
   return false;
