@@ -171,9 +171,9 @@ int cmd_reload(const Args& args) {
   }
 }
 
-// The admin address for stop and health (see the top of the file); "" with an error printed
-// when the Caddyfile cannot be read.
-bool resolve_address(const AdminArgs& a, std::string& address) {
+// The admin address for stop and health (see the top of the file); false, with the error
+// printed, when the Caddyfile cannot be read.
+static bool resolve_address(const AdminArgs& a, std::string& address) {
   address = a.address;
   if (address.empty()) {
     std::string file = a.config.empty() && exists("Caddyfile") ? "Caddyfile" : a.config;

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <regex>
 #include <set>
@@ -74,21 +75,38 @@ private:
 };
 
 // One request/response on a Unix socket (HAProxy's stats socket, Redis): what the peer wrote
-// until it closed, or "" when nothing listens.
-std::string unix_exchange(const fs::path& path, const std::string& request) {
+// until `complete` says the answer is whole or the peer closed (HAProxy closes after one
+// command; Redis does not), or "" when nothing listens. The receive timeout only bounds a peer
+// that stopped answering.
+std::string unix_exchange(const fs::path& path, const std::string& request,
+                          const std::function<bool(const std::string&)>& complete = nullptr) {
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     sockaddr_un a{};
     a.sun_family = AF_UNIX;
     std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
     std::string out;
     if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
         ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size())) {
-        ::shutdown(fd, SHUT_WR);
         char buf[4096];
-        for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, size_t(n));
+        for (ssize_t n; !(complete && complete(out)) && (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+            out.append(buf, size_t(n));
     }
     ::close(fd);
     return out;
+}
+
+// A Redis command's whole reply, for replies of one line or an array of one-line strings.
+std::string redis_command(const fs::path& socket, const std::string& command) {
+    return unix_exchange(socket, command + "\r\n", [](const std::string& out) {
+        if (out.empty() || out.find("\r\n") == std::string::npos) return false;
+        if (out[0] != '*') return true;
+        long items = std::atol(out.c_str() + 1);
+        size_t lines = 0;
+        for (size_t p = 0; (p = out.find("\r\n", p)) != std::string::npos; p += 2) ++lines;
+        return lines >= size_t(1 + 2 * items);
+    });
 }
 
 // The app every replica serves (each says which it is: $_SERVER['REPLICA'], php_server's env):
@@ -141,7 +159,7 @@ struct Cluster {
             std::vector<std::string>{redis_bin, "--port", "0", "--unixsocket", redis_socket.string(), "--save", "",
                                      "--appendonly", "no", "--dir", dir.path().string()},
             dir / "redis.log");
-        REQUIRE_MESSAGE(poll_until([&] { return unix_exchange(redis_socket, "PING\r\n").rfind("+PONG", 0) == 0; }),
+        REQUIRE_MESSAGE(poll_until([&] { return redis_command(redis_socket, "PING").rfind("+PONG", 0) == 0; }),
                         redis->log());
         for (int i = 0; i < kReplicas; ++i) {
             ports.push_back(free_port());
@@ -377,8 +395,6 @@ TEST_CASE("behind HAProxy: three replicas, the real client and scheme, a rolling
         return false;
     }));
     std::string out = wrk.stop();
-    INFO(out);
-    INFO(c.describe());
     WrkSummary s = parse_wrk(out);
     long retries = 0, redispatches = 0, response_errors = 0, connect_errors = 0;
     for (auto& row : c.stats()) {
@@ -392,6 +408,8 @@ TEST_CASE("behind HAProxy: three replicas, the real client and scheme, a rolling
                                   << s.timeout << "; non-2xx " << s.non_2xx << "; HAProxy retries " << retries
                                   << ", redispatches " << redispatches << ", connect errors " << connect_errors
                                   << ", response errors " << response_errors);
+    INFO(out);
+    INFO(c.describe());
     CHECK(s.requests > 0);
     CHECK(s.connect == 0);
     CHECK(s.read == 0);
@@ -431,6 +449,9 @@ TEST_CASE("sessions in Redis: logged in through one replica, still logged in thr
     // The session lives in Redis, nowhere else: without the cookie there is none.
     HttpClient stranger;
     CHECK(body_json(stranger.get(c.direct(1, "/login.php")))["user"] == nullptr);
-    std::string keys = unix_exchange(c.redis_socket, "KEYS PHPREDIS_SESSION:*\r\n");
+    std::string keys = redis_command(c.redis_socket, "KEYS PHPREDIS_SESSION:*");
+    INFO(keys);
+    // Two sessions: ada's (the id she had before logging in was regenerated away) and the stranger's.
+    CHECK(keys.rfind("*2\r\n", 0) == 0);
     CHECK(keys.find("PHPREDIS_SESSION:") != std::string::npos);
 }
