@@ -119,6 +119,8 @@ echo json_encode([
     'remote_addr' => $_SERVER['REMOTE_ADDR'],
     'forwarded_proto' => $_SERVER['HTTP_X_FORWARDED_PROTO'] ?? null,
     'https' => $_SERVER['HTTPS'] ?? null,
+    // APCu, compiled in with phpredis: a per-replica cache, counting this replica's requests.
+    'apcu' => function_exists('apcu_inc') ? apcu_inc('who') : null,
 ]);
 )");
     write_file(dir / "login.php", R"(<?php
@@ -361,6 +363,7 @@ TEST_CASE("behind HAProxy: three replicas, the real client and scheme, a rolling
         json who = body_json(r);
         CHECK(who["remote_addr"] == kClientAddress);
         CHECK(who["forwarded_proto"] == "https");
+        CHECK(who["apcu"] == 1);  // the first request each replica sees (round robin)
         served_by.insert(who["replica"].get<std::string>());
     }
     CHECK(served_by.size() == size_t(kReplicas));  // round robin reached every replica
