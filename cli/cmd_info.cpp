@@ -17,6 +17,8 @@ int cmd_help(const Args&) {
       "                      send a Caddyfile to a running pogo's admin API\n"
       "  stop [--config Caddyfile] [--address ADDR]\n"
       "                      ask a running pogo to stop\n"
+      "  health [--config Caddyfile] [--address ADDR] [--ready] [--timeout SECONDS]\n"
+      "                      probe a running pogo's admin API (/metrics, or /ready): exit 0 when it answers 2xx\n"
       "  php-server [--listen ADDR] [--root DIR] [--worker FILE[,N]]... [--watch[=PATTERN]]... [--access-log] [--no-hide-defaults] [--mercure] [--debug]\n"
       "                      serve DIR (default: .) on ADDR (default: :8080)\n"
       "  php-cli SCRIPT [ARGS...] | -r CODE [ARGS...] | -i\n"

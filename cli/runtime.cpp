@@ -129,6 +129,9 @@ int Runtime::run(cf::Config config) {
         }
       }
     }
+    // Readiness fails first, while everything still serves: a load balancer polling /ready takes
+    // this replica out during shutdown_delay, before the listeners close.
+    draining_ = true;
     sd_notify_stopping();
     watcher.reset();
     std::lock_guard lock(mu_);
