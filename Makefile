@@ -7,7 +7,7 @@ BENCH_ARGS ?=       # e.g. BENCH_ARGS="--quick" or "--section classic --connecti
 JOBS       ?= $(shell nproc)
 LISTEN     ?= 127.0.0.1:8080
 
-.PHONY: all setup build run test test-asan bench fuzz clean
+.PHONY: all setup build run test test-asan bench fuzz image clean
 
 all: build
 
@@ -36,7 +36,7 @@ test-asan: setup
 bench:
 	scripts/setup --bench
 	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build $(BUILD_BENCH) -j $(JOBS) --target pogo pogo_alloc_count pogo_fanout_floor
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target pogo pogo_alloc_count pogo_fanout_floor pogo_mercure_bench
 	bench/run $(BUILD_BENCH)/pogo $(BENCH_ARGS)
 
 # libFuzzer targets (clang): the Caddyfile lexer+parser+config and the HTTP request parser,
@@ -52,6 +52,13 @@ fuzz:
 	  $(BUILD_FUZZ)/corpus/caddyfile tests/caddyfile/fixtures
 	$(BUILD_FUZZ)/tests/server/server_fuzz_request -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	  $(BUILD_FUZZ)/corpus/request tests/server/fuzz_corpus
+
+# The production image (Dockerfile) with docker or podman, whichever can build; says why when
+# neither can. IMAGE_ARGS="--build-arg PHP_VERSION=..." passes build arguments.
+IMAGE      ?= pogo
+IMAGE_ARGS ?=
+image:
+	scripts/build-image -t $(IMAGE) $(IMAGE_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_BENCH) $(BUILD_FUZZ)

@@ -78,6 +78,7 @@ std::pair<std::string_view, std::string_view> route_label(const std::string& p) 
   if (p == "/adapt") return {"adapt", "/adapt"};
   if (p == "/stop") return {"stop", "/stop"};
   if (p == "/metrics") return {"metrics", "/metrics"};
+  if (p == "/ready") return {"ready", "/ready"};
   if (p == "/frankenphp/workers/restart") return {"frankenphp", "/frankenphp/workers/restart"};
   if (p == "/frankenphp/threads") return {"frankenphp", "/frankenphp/threads"};
   return {"unknown", "unknown"};
@@ -122,7 +123,8 @@ ApiResponse Api::handle(const ApiRequest& r) {
     for (const auto& h : r.head->headers) headers[h.name].push_back(h.value);
     fields["headers"] = headers;
   }
-  if (r.path == "/metrics") log::debug("admin.api", "received request", fields);
+  // Probes come every few seconds from every balancer: not worth an info line each.
+  if (r.path == "/metrics" || r.path == "/ready") log::debug("admin.api", "received request", fields);
   else log::info("admin.api", "received request", fields);
   ApiResponse out;
   try {
@@ -188,6 +190,20 @@ ApiResponse Api::route(const ApiRequest& r) {
     ApiResponse out;
     out.headers.push_back({"Content-Type", "text/plain; version=0.0.4; charset=utf-8"});
     out.body = control_.metrics();
+    return out;
+  }
+  if (p == "/ready") {
+    // A draining process is not failing: the 503 is the answer, not an error to log.
+    require_method(r, {"GET", "HEAD"});
+    ApiResponse out;
+    out.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
+    out.headers.push_back({"Cache-Control", "no-store"});
+    if (control_.ready()) {
+      out.body = "ready\n";
+    } else {
+      out.status = 503;
+      out.body = "shutting down\n";
+    }
     return out;
   }
   if (p == "/frankenphp/workers/restart") {

@@ -6,7 +6,9 @@
 //   POST /load                              a whole configuration: JSON, or text/caddyfile
 //   POST /adapt                             a Caddyfile as JSON: {"result": ..., "warnings": [...]}
 //   POST /stop                              stop the process after answering
-//   GET /metrics                            Prometheus metrics
+//   GET /metrics                            Prometheus metrics (the liveness probe)
+//   GET /ready                              200 while serving, 503 once a shutdown began (the
+//                                           readiness probe of a load balancer; Caddy has none)
 //   POST /frankenphp/workers/restart        restart every worker's threads
 //   GET /frankenphp/threads                 the PHP threads' states
 //

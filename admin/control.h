@@ -37,6 +37,9 @@ class Control {
   virtual nlohmann::json threads() = 0;
   // The Prometheus text exposition.
   virtual std::string metrics() = 0;
+  // Whether a load balancer should send this process new requests: false from the moment a
+  // shutdown begins (SIGTERM, SIGINT, POST /stop), while it still serves through shutdown_delay.
+  virtual bool ready() = 0;
 };
 
 }  // namespace pogo::admin

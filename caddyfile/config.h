@@ -284,6 +284,24 @@ struct VulcainSpec {  // vulcain { max_pushes N; early_hints [bool] }
     int max_pushes = -1;     // -1: no limit; 0: every Link says nopush (Pogo never pushes)
     bool early_hints = true;  // send the Link headers in a 103 first (the Caddyfile's default)
 };
+// `mercure { ... }`: the built-in Mercure hub. Keys are kept as written ({env.*} placeholders are
+// resolved when the hub starts); an empty algorithm means HS256.
+struct MercureSpec {
+    std::string publisher_key, publisher_alg;
+    std::string subscriber_key, subscriber_alg;
+    bool anonymous = false;
+    bool subscriptions = false;
+    std::vector<std::string> publish_origins;
+    std::vector<std::string> cors_origins;
+    Duration heartbeat = std::chrono::seconds(40);
+    Duration write_timeout = std::chrono::seconds(600);   // 0: subscriptions never time out
+    Duration dispatch_timeout = std::chrono::seconds(5);  // 0: a slow subscriber is never dropped
+    std::string transport = "local";  // local (memory) or bolt (a history file)
+    std::string transport_path;        // bolt: the history file ("" = mercure.db in the data dir)
+    uint64_t history_size = 0;         // bolt `size`: updates kept (0: the byte budget alone)
+    uint64_t cache_size_approx = 0;    // accepted for compatibility (0: default)
+    bool demo = false;                 // accepted; Pogo serves no demo UI and says so
+};
 struct SubrouteSpec {  // handle, handle_path, route
     std::vector<NamedMatcher> matchers;  // defined inside the block
     std::vector<Handler> handlers;
@@ -349,7 +367,7 @@ struct ReverseProxySpec {
 
 using HandlerSpec = std::variant<RootSpec, VarsSpec, HeaderSpec, RequestBodySpec, RedirSpec, RewriteSpec, UriSpec, TryFilesSpec,
                                  BasicAuthSpec, EncodeSpec, VulcainSpec, SubrouteSpec, RespondSpec, ErrorSpec, PhpSpec,
-                                 FileServerSpec, ReverseProxySpec, MethodSpec>;
+                                 FileServerSpec, ReverseProxySpec, MethodSpec, MercureSpec>;
 
 struct Handler {
     std::string directive;  // its name as written (basicauth is stored as basic_auth)

@@ -1,5 +1,6 @@
 // The sites of a configuration document: addresses, matchers, handlers (each directive's own
 // fields, as config_json.cpp writes them), access logs, TLS.
+#include <set>
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -281,6 +282,39 @@ HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const
         VulcainSpec s;
         s.max_pushes = o.integer("max_pushes", -1, -1, 1 << 30);
         s.early_hints = o.boolean("early_hints", true);
+        return s;
+    }
+    if (d == "mercure") {
+        MercureSpec s;
+        auto jwt = [&](const std::string& key, std::string* k, std::string* alg) {
+            const json* j = o.get(key);
+            if (!j) return;
+            Object jo(*j, o.at(key));
+            *k = jo.str("key");
+            *alg = jo.str("alg");
+            static const std::set<std::string> algs = {"", "HS256", "HS384", "HS512", "RS256", "RS512", "ES256"};
+            if (alg->find('{') == std::string::npos && !algs.count(*alg))
+                fail(jo.at("alg"), "expected HS256, HS384, HS512, RS256, RS512 or ES256, got " + show(json(*alg)));
+            jo.finish();
+        };
+        jwt("publisher_jwt", &s.publisher_key, &s.publisher_alg);
+        jwt("subscriber_jwt", &s.subscriber_key, &s.subscriber_alg);
+        s.anonymous = o.boolean("anonymous", false);
+        s.subscriptions = o.boolean("subscriptions", false);
+        s.publish_origins = o.strings("publish_origins");
+        s.cors_origins = o.strings("cors_origins");
+        s.heartbeat = o.duration("heartbeat").value_or(s.heartbeat);
+        s.write_timeout = o.duration("write_timeout").value_or(s.write_timeout);
+        s.dispatch_timeout = o.duration("dispatch_timeout").value_or(s.dispatch_timeout);
+        if (const json* t = o.get("transport")) {
+            Object to(*t, o.at("transport"));
+            s.transport = to.one_of("name", "local", {"local", "bolt"});
+            s.transport_path = to.str("path");
+            s.history_size = to.size("size").value_or(0);
+            to.finish();
+        }
+        s.cache_size_approx = o.size("cache_size_approx").value_or(0);
+        s.demo = o.boolean("demo", false);
         return s;
     }
     if (d == "handle" || d == "handle_path" || d == "route") {

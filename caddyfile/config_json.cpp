@@ -131,6 +131,20 @@ json spec_json(const HandlerSpec& spec) {
                 if (!s.upstream.empty()) out["ignored_upstream"] = s.upstream;
                 return out;
             },
+            [](const MercureSpec& s) -> json {
+                return {{"publisher_jwt", {{"key", s.publisher_key}, {"alg", s.publisher_alg}}},
+                        {"subscriber_jwt", {{"key", s.subscriber_key}, {"alg", s.subscriber_alg}}},
+                        {"anonymous", s.anonymous},
+                        {"subscriptions", s.subscriptions},
+                        {"publish_origins", s.publish_origins},
+                        {"cors_origins", s.cors_origins},
+                        {"heartbeat", format_duration(s.heartbeat)},
+                        {"write_timeout", format_duration(s.write_timeout)},
+                        {"dispatch_timeout", format_duration(s.dispatch_timeout)},
+                        {"transport", {{"name", s.transport}, {"path", s.transport_path}, {"size", s.history_size}}},
+                        {"cache_size_approx", s.cache_size_approx},
+                        {"demo", s.demo}};
+            },
             [](const FileServerSpec& s) -> json {
                 return {{"root", s.root},         {"hide", s.hide},          {"hide_defaults", s.hide_defaults},
                         {"index", s.index},

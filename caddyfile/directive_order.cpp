@@ -11,7 +11,7 @@ const std::vector<std::string>& default_directive_order() {
     static const std::vector<std::string> order = {
         "tracing", "map", "vars", "fs", "root", "log_append", "skip_log", "log_skip", "log_name",
         "header", "copy_response_headers", "request_body", "redir", "method", "rewrite", "uri", "try_files",
-        "basic_auth", "forward_auth", "request_header", "encode", "vulcain", "push", "intercept", "templates", "invoke",
+        "basic_auth", "forward_auth", "request_header", "encode", "mercure", "vulcain", "push", "intercept", "templates", "invoke",
         "handle", "handle_path", "route", "abort", "error", "copy_response", "respond", "metrics", "reverse_proxy",
         "php_fastcgi", "php", "php_server", "file_server", "acme_server",
     };

@@ -25,7 +25,7 @@ namespace {
 int usage(const std::string& why) {
   std::fprintf(stderr,
                "pogo php-server: %s\nusage: pogo php-server [--listen ADDR] [--root DIR] [--domain NAME] "
-               "[--worker FILE[,N]]... [--watch[=PATTERN]]... [--access-log] [--no-compress] [--no-hide-defaults] "
+               "[--worker FILE[,N]]... [--watch[=PATTERN]]... [--access-log] [--no-compress] [--no-hide-defaults] [--mercure] "
                "[--debug]\n",
                why.c_str());
   return 2;
@@ -112,8 +112,7 @@ int cmd_php_server(const Args& args) {
     } else if (a == "--http-redirect") {
       http_redirect = true;
     } else if (a == "--mercure" || a == "-m") {
-      std::fprintf(stderr, "pogo php-server: --mercure: Pogo has no built-in Mercure hub\n");
-      return 1;
+      flags.mercure = true;
     } else {
       return usage("unknown option " + a);
     }

@@ -19,6 +19,7 @@ int cmd_trust(const Args& args);    // install the local CA's root into the syst
 int cmd_untrust(const Args& args);  // and remove it
 int cmd_reload(const Args& args);   // send a Caddyfile to a running pogo's admin API
 int cmd_stop(const Args& args);     // ask a running pogo to stop (POST /stop)
+int cmd_health(const Args& args);   // probe a running pogo's admin API: /metrics, or /ready (exit 0 on 2xx)
 
 // Blocks SIGTERM/SIGINT/SIGHUP in the calling thread (call before any thread starts, so every
 // thread inherits the mask) and ignores SIGPIPE.

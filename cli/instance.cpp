@@ -87,6 +87,7 @@ void Instance::stop(bool last_call) {
   std::optional<GraceWatchdog> watchdog;
   if (backend_ || pools_) watchdog.emplace(interrupt_group_, plan_.grace_period);
   // Reverse order: in-flight requests finish (their jobs still run), then PHP threads, then pools.
+  if (server_ && plan_.before_shutdown) plan_.before_shutdown();
   if (server_) server_->shutdown(last_call);
   server_.reset();
   if (backend_) backend_->stop();

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     if (cmd == "untrust") return cmd_untrust(rest);
     if (cmd == "reload") return cmd_reload(rest);
     if (cmd == "stop") return cmd_stop(rest);
+    if (cmd == "health") return cmd_health(rest);
     if (cmd == "php-cli") return cmd_php_cli(argc - 2, argv + 2);
     if (cmd == "version" || cmd == "--version" || cmd == "-v") return cmd_version(rest);
     if (cmd == "build-info") return cmd_build_info(rest);

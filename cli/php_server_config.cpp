@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include "cli/php_server_config.h"
 
 #include <cctype>
@@ -95,6 +96,23 @@ cf::Config php_server_config(const PhpServerFlags& flags) {
     cf::EncodeSpec e;
     e.formats = {"zstd", "br", "gzip"};
     h.spec = e;
+    site.handlers.push_back(std::move(h));
+  }
+  if (flags.mercure) {
+    // FrankenPHP's --mercure: both keys from the environment, required.
+    for (const char* var : {"MERCURE_PUBLISHER_JWT_KEY", "MERCURE_SUBSCRIBER_JWT_KEY"}) {
+      const char* v = std::getenv(var);
+      if (!v || !*v) fail(std::string("--mercure: the ") + var + " environment variable must be set");
+    }
+    cf::Handler h;
+    h.directive = "mercure";
+    h.where = kAt;
+    cf::MercureSpec m;
+    m.publisher_key = "{env.MERCURE_PUBLISHER_JWT_KEY}";
+    m.publisher_alg = "{env.MERCURE_PUBLISHER_JWT_ALG}";
+    m.subscriber_key = "{env.MERCURE_SUBSCRIBER_JWT_KEY}";
+    m.subscriber_alg = "{env.MERCURE_SUBSCRIBER_JWT_ALG}";
+    h.spec = m;
     site.handlers.push_back(std::move(h));
   }
   cf::Handler php;

@@ -33,6 +33,7 @@ struct PhpServerFlags {
   bool debug = false;
   bool compress = true;       // false: --no-compress
   bool hide_defaults = true;  // false: --no-hide-defaults
+  bool mercure = false;       // --mercure: the hub, keys from MERCURE_{PUBLISHER,SUBSCRIBER}_JWT_{KEY,ALG}
 };
 
 // Throws caddyfile::Error (an unusable listen address) naming the flag.

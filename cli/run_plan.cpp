@@ -1,5 +1,7 @@
 #include "cli/run_plan.h"
 
+#include "mercure/endpoint.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -220,7 +222,10 @@ ServePlan plan_for(const cf::Config& written) {
   server::ServerOptions opts = server_options(config.global);
   if (config.sites.empty()) fail({config.source, 1}, "no site to serve: the Caddyfile has no site block");
   // Every configuration error surfaces before anything starts.
-  server::build_routes(config, nullptr);
+  server::build_routes(config, nullptr, [](const cf::MercureSpec& spec) -> server::Backend* {
+    mercure::hub_options(spec);  // the keys parse: an error names the block's line
+    return nullptr;
+  });
 
   ServePlan plan;
   plan.php = server::config_uses_php(config) || config.global.frankenphp.present || config.global.pogo.present;
@@ -233,13 +238,21 @@ ServePlan plan_for(const cf::Config& written) {
   // contexts and certificate renewal (HttpsRuntime outlives the server: the plan holds it).
   struct Kept {
     cf::Config config;
+    std::vector<std::unique_ptr<mercure::HubEndpoint>> hubs;  // before routes: they point to them
     server::BuiltRoutes routes;
     std::unique_ptr<HttpsRuntime> https;
   };
   auto kept = std::make_shared<Kept>();
   kept->config = config;
   plan.make_server = [kept, opts](server::Backend* backend) {
-    kept->routes = server::build_routes(kept->config, backend);
+    kept->hubs.clear();
+    auto hubs = [&kept](const cf::MercureSpec& spec) -> server::Backend* {
+      kept->hubs.push_back(std::make_unique<mercure::HubEndpoint>(mercure::acquire_hub(spec)));
+      return kept->hubs.back().get();
+    };
+    kept->routes = server::build_routes(kept->config, backend, hubs);
+    // mercure_publish() reaches the first hub of the configuration now starting.
+    mercure::set_publish_hub(kept->hubs.empty() ? nullptr : kept->hubs.front()->hub());
     for (auto& l : kept->routes.listeners) {
       l.h1 = opts.h1;
       l.h2 = opts.h2;
@@ -247,6 +260,9 @@ ServePlan plan_for(const cf::Config& written) {
     }
     kept->https = std::make_unique<HttpsRuntime>(kept->config, kept->routes.listeners);
     return std::make_unique<server::Server>(opts, kept->routes.listeners);
+  };
+  plan.before_shutdown = [kept] {
+    for (auto& hub : kept->hubs) hub->close();
   };
   return plan;
 }

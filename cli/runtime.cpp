@@ -21,6 +21,7 @@
 #include "cli/systemd_notify.h"
 #include "cli/shutdown_watch.h"
 #include "metrics/registry.h"
+#include "mercure/php_module.h"
 #include "pogo/module.h"
 #include "sapi/script_interrupt.h"
 #include "server/file_watcher.h"
@@ -36,6 +37,7 @@ namespace {
 
 sapi::EngineOptions with_pogo_module(sapi::EngineOptions e) {
   e.extra_modules.push_back(jobs::module_entry());
+  e.extra_modules.push_back(mercure::module_entry());
   return e;
 }
 
@@ -127,6 +129,9 @@ int Runtime::run(cf::Config config) {
         }
       }
     }
+    // Readiness fails first, while everything still serves: a load balancer polling /ready takes
+    // this replica out during shutdown_delay, before the listeners close.
+    draining_ = true;
     sd_notify_stopping();
     watcher.reset();
     std::lock_guard lock(mu_);

@@ -54,6 +54,7 @@ class Runtime : public admin::Control {
   void restart_workers() override;
   nlohmann::json threads() override;
   std::string metrics() override;
+  bool ready() override { return !draining_.load(); }
 
  private:
   // mu_ held. Makes `config` (whose JSON is `doc`) the running configuration.
@@ -80,6 +81,7 @@ class Runtime : public admin::Control {
   std::string admin_wanted_;  // mu_: the address the running configuration asks for
   std::atomic<bool> admin_changed_{false};
   std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> draining_{false};  // set once a shutdown begins: /ready answers 503
 };
 
 }  // namespace pogo::cli

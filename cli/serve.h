@@ -31,6 +31,9 @@ struct ServePlan {
   std::chrono::milliseconds grace_period{15000};
   // Builds the server once the backend exists (nullptr when !php).
   std::function<std::unique_ptr<server::Server>(server::Backend*)> make_server;
+  // Before the server drains: ends the responses that never end on their own (Mercure
+  // subscriptions, told to reconnect), so the grace period waits for real requests only.
+  std::function<void()> before_shutdown;
 };
 
 // The first step of every shutdown (SIGTERM, SIGINT, POST /stop): the log line, the watch that

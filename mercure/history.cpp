@@ -11,7 +11,7 @@ uint64_t History::append(std::shared_ptr<const Update> u, std::string* /*persist
   ++it->second.count;
   entries_.push_back(Entry{seq, size, std::move(u)});
   bytes_ += size;
-  while (bytes_ > budget_ && !entries_.empty()) evict_front();
+  while (!entries_.empty() && (bytes_ > budget_ || (max_count_ && entries_.size() > max_count_))) evict_front();
   return seq;
 }
 

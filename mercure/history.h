@@ -38,7 +38,8 @@ namespace pogo::mercure {
 
 class History {
  public:
-  explicit History(size_t budget_bytes) : budget_(budget_bytes) {}
+  // `max_count`: updates kept at most (the bolt transport's `size`), 0 for the byte budget alone.
+  explicit History(size_t budget_bytes, size_t max_count = 0) : budget_(budget_bytes), max_count_(max_count) {}
   virtual ~History() = default;
   History(const History&) = delete;
   History& operator=(const History&) = delete;
@@ -81,6 +82,7 @@ class History {
   void evict_front();
 
   const size_t budget_;
+  const size_t max_count_;
   mutable std::mutex mu_;
   std::deque<Entry> entries_;  // consecutive sequence numbers, oldest first
   std::unordered_map<std::string, IdInfo> ids_;

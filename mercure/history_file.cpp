@@ -119,7 +119,7 @@ bool FileHistory::decode(std::string_view payload, Update* out) {
 }
 
 FileHistory::FileHistory(const Options& options, int fd, size_t file_bytes)
-    : History(options.budget_bytes), options_(options), fd_(fd), file_bytes_(file_bytes) {}
+    : History(options.budget_bytes, options.max_count), options_(options), fd_(fd), file_bytes_(file_bytes) {}
 
 FileHistory::~FileHistory() {
   if (fd_ >= 0) {

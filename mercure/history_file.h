@@ -34,6 +34,7 @@ class FileHistory : public History {
     std::string path;
     size_t budget_bytes = 1 << 20;       // in memory, as History's
     size_t max_file_bytes = 16u << 20;   // compaction threshold
+    size_t max_count = 0;                // updates kept, as History's (0: no count limit)
   };
   struct LoadStats {
     size_t records = 0;         // read back from the file (before the memory budget applies)

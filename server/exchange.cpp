@@ -232,6 +232,38 @@ bool Exchange::write(std::string_view data) {
   return true;
 }
 
+Exchange::TryWrite Exchange::try_write(std::string_view data, size_t limit) {
+  if (finished_) return TryWrite::Aborted;
+  if (!head_sent_) send_head(ResponseHead{});
+  {
+    std::lock_guard lk(mu_);
+    if (aborted()) return TryWrite::Aborted;
+    if (response_in_flight_ > limit || !spool_.empty() ||
+        g_response_memory.load(std::memory_order_relaxed) >= kResponseMemoryTotal)
+      return TryWrite::Full;
+    response_in_flight_ += data.size();
+    g_response_memory.fetch_add(data.size(), std::memory_order_relaxed);
+    if (!events_.empty() && events_.back().kind == Event::Data && events_.back().data.size() < 16384)
+      events_.back().data.append(data);
+    else
+      events_.push_back(Event{Event::Data, {}, std::string(data)});
+  }
+  quiet_ = true;
+  wake();
+  return TryWrite::Written;
+}
+
+void Exchange::fail() {
+  if (finished_) return;
+  if (!head_sent_) send_head(ResponseHead{});
+  finished_ = true;
+  {
+    std::lock_guard lk(mu_);
+    events_.push_back(Event{Event::Failed, {}, {}});
+  }
+  wake();
+}
+
 void Exchange::finish() {
   if (finished_) return;
   if (!head_sent_) send_head(ResponseHead{});

@@ -149,7 +149,7 @@ class Exchange {
 
   // One event of the response, in production order.
   struct Event {
-    enum Kind { Interim, Head, Data, Spooled, End } kind;
+    enum Kind { Interim, Head, Data, Spooled, End, Failed } kind;
     ResponseHead head;    // Interim, Head
     std::string data;     // Data
     uint64_t spooled = 0; // Spooled: this many bytes wait in the spool, read them with read_spooled()
@@ -202,6 +202,14 @@ class Exchange {
   // Queues body bytes, sending a default head (200) first if none was sent. Blocks while the
   // response pipe is over capacity. Returns false (dropping the bytes) once aborted.
   bool write(std::string_view data);
+  // For producers that must never wait (a hub writing to many subscribers): queues the bytes and
+  // wakes the loop, unless more than `limit` bytes already wait for the client (Full: nothing was
+  // queued, try again later) or the exchange was aborted. Never spools, never blocks.
+  enum class TryWrite { Written, Full, Aborted };
+  TryWrite try_write(std::string_view data, size_t limit);
+  // Ends the response abruptly, the body incomplete (the connection is closed): for a producer
+  // giving up on a client that does not read. Later writes are dropped.
+  void fail();
   // Wakes the loop for what was queued since the last wake-up (PHP's flush()).
   void flush();
   // Completes the response (idempotent). Later writes are dropped and return true: the script may

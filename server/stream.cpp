@@ -493,6 +493,12 @@ void Stream::drain_events() {
       flush();
       continue;
     }
+    if (front.kind == Exchange::Event::Failed) {  // the producer gave up on this client
+      events_.clear();
+      flush();
+      host_.stream_failed(*this);
+      return;
+    }
     Exchange::Event ev = std::move(front);
     events_.pop_front();
     bool ended = ev.kind == Exchange::Event::End;
@@ -542,6 +548,7 @@ void Stream::handle_event(Exchange::Event& ev) {
       on_response_data(ev.data);
       break;
     case Exchange::Event::Spooled:  // drain_events() reads these back itself
+    case Exchange::Event::Failed:
       break;
     case Exchange::Event::End:
       if (vulcain_holding_) vulcain_release(true);

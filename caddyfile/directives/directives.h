@@ -44,5 +44,6 @@ void add_header_op(const std::vector<Token>& line, HeaderSpec& spec, bool reques
 // An upstream address as reverse_proxy takes it (`host:port`, `http://host[:port]`, `:port`),
 // as "host:port" (IPv6 in brackets). Fails at `t` for what Pogo cannot dial.
 std::string upstream_address(const Token& t);
+HandlerSpec mercure(DirectiveInput& in);
 
 }  // namespace caddyfile::directives

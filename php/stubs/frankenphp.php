@@ -42,3 +42,12 @@ function apache_response_headers(): array|false {}
 
 /** @param array<string, mixed> $context */
 function frankenphp_log(string $message, int $level = 0, array $context = []): void {}
+
+/**
+ * Publishes an update to the built-in Mercure hub (the `mercure` block of the running
+ * configuration) and returns its id. Throws RuntimeException when no hub is configured or the
+ * update is refused.
+ *
+ * @param string|list<string> $topics
+ */
+function mercure_publish(string|array $topics, string $data = '', bool $private = false, ?string $id = null, ?string $type = null, ?int $retry = null): string {}

@@ -10,6 +10,7 @@
 #include "caddyfile/error.h"
 #include "server/routes/basic_auth.h"
 #include "server/routes/file_server.h"
+#include "server/routes/hub_route.h"
 #include "server/routes/modifiers.h"
 #include "server/routes/php_handler.h"
 #include "server/routes/placeholders.h"
@@ -56,6 +57,7 @@ class AccessLogHandler final : public Handler {
 struct Builder {
   const cf::Config& config;
   Backend* backend;
+  const HubBackends& hubs;
 
   using Scope = std::vector<const std::vector<cf::NamedMatcher>*>;  // innermost first
 
@@ -148,6 +150,15 @@ struct Builder {
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::ReverseProxySpec& s, const Scope&) {
     return make_reverse_proxy_handler(s);
   }
+  std::unique_ptr<Handler> make(const cf::Handler& h, const cf::MercureSpec& s, const Scope&) {
+    if (!hubs) return make_hub_route(nullptr);
+    try {
+      return make_hub_route(hubs(s));
+    } catch (const std::exception& e) {
+      fail(h.where, e.what());
+    }
+    return nullptr;
+  }
   std::unique_ptr<Handler> make(const cf::Handler&, const cf::FileServerSpec& s, const Scope&) {
     cf::FileServerSpec spec = s;
     spec.root = absolute_root(spec.root);
@@ -216,9 +227,9 @@ bool config_uses_php(const cf::Config& config) {
   return false;
 }
 
-BuiltRoutes build_routes(const cf::Config& config, Backend* backend) {
+BuiltRoutes build_routes(const cf::Config& config, Backend* backend, const HubBackends& hubs) {
   BuiltRoutes out;
-  Builder b{config, backend};
+  Builder b{config, backend, hubs};
   Tables tables;
   std::map<std::string, size_t> listener_index;                  // "bind|port" -> listeners[i]
   std::map<std::string, cf::Location> claimed;                    // "listener|host" -> first site

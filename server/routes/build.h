@@ -6,6 +6,7 @@
 // Threads: main thread, at start-up.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,8 +24,14 @@ struct BuiltRoutes {
   std::vector<std::shared_ptr<AccessLog>> access_logs;  // kept alive for the handlers that write to them
 };
 
-// `backend` may be null when no site uses PHP. Throws caddyfile::Error.
-BuiltRoutes build_routes(const caddyfile::Config& config, Backend* backend);
+// The backend of a `mercure` block's hub, made by the caller (cli/ wires mercure/ in): what the
+// block's route hands /.well-known/mercure requests to. May throw std::exception, reported at the
+// block's file:line.
+using HubBackends = std::function<Backend*(const caddyfile::MercureSpec& spec)>;
+
+// `backend` may be null when no site uses PHP; `hubs` empty when the configuration is only
+// checked. Throws caddyfile::Error.
+BuiltRoutes build_routes(const caddyfile::Config& config, Backend* backend, const HubBackends& hubs = {});
 
 // True when some handler (at any depth) is php_server, php or php_fastcgi.
 bool config_uses_php(const caddyfile::Config& config);

@@ -184,3 +184,23 @@ TEST_CASE("stop, metrics, workers/restart, threads, and wrong methods") {
   CHECK(missing.status == 404);
   CHECK(error_of(missing) == "resource not found: /nothing/here");
 }
+
+TEST_CASE("GET /ready: 200 while serving, 503 once the shutdown began; the Host check still applies") {
+  test::TestControl control;
+  Api api(control, "localhost:2019");
+  ApiResponse up = call(api, Call("GET", "/ready"));
+  CHECK(up.status == 200);
+  CHECK(up.body == "ready\n");
+  CHECK(header(up, "Cache-Control") == "no-store");
+  CHECK(call(api, Call("HEAD", "/ready")).status == 200);
+
+  control.is_ready = false;
+  ApiResponse draining = call(api, Call("GET", "/ready"));
+  CHECK(draining.status == 503);
+  CHECK(draining.body == "shutting down\n");
+  // Liveness is another question: the draining process still answers /metrics.
+  CHECK(call(api, Call("GET", "/metrics")).status == 200);
+
+  CHECK(call(api, Call("POST", "/ready")).status == 405);
+  CHECK(call(api, Call("GET", "/ready", {{"Host", "evil.example:2019"}})).status == 403);
+}

@@ -44,6 +44,8 @@ class TestControl : public Control {
                           {"ReservedThreadCount", 0}};
   }
   std::string metrics() override { return "# HELP x y\n# TYPE x gauge\nx 1\n"; }
+  std::atomic<bool> is_ready{true};
+  bool ready() override { return is_ready.load(); }
 
  private:
   std::mutex mu_;

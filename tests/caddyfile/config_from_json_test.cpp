@@ -403,6 +403,8 @@ TEST_CASE("config_from_json: every fixture Caddyfile comes back identical") {
          {{"SERVER_NAME", "shop.example.com"}, {"CADDY_GLOBAL_OPTIONS", "email ops@example.com"}}},
         {kFixtures + "/real/frankenphp-docker.Caddyfile", {{"CADDY_GLOBAL_OPTIONS", "auto_https off"}}},
         {kFixtures + "/real/laravel.Caddyfile", {}},
+        {kFixtures + "/real/mercure.Caddyfile", {}},
+        {kFixtures + "/real/mercure.Caddyfile", {{"MERCURE_TRANSPORT_URL", "local://local"}}},
         {kFixtures + "/real/symfony.Caddyfile", {}},
         {kFixtures + "/real/wordpress.Caddyfile", {}},
         {kFixtures + "/real/multisite.Caddyfile", {}},

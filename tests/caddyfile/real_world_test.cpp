@@ -106,9 +106,54 @@ TEST_CASE("FrankenPHP's Docker Caddyfile: environment decides") {
     Config off = load_config(kDir + "/frankenphp-docker.Caddyfile", options({{"CADDY_GLOBAL_OPTIONS", "auto_https off"}}));
     CHECK(off.sites[0].addresses[0].scheme == "http");
     CHECK(off.https.certificates.empty());
+    // symfony-docker's way of enabling the hub: its site gets a mercure block.
+    Config hub = load_config(kDir + "/frankenphp-docker.Caddyfile",
+                             options({{"SERVER_NAME", ":80"}, {"CADDY_SERVER_EXTRA_DIRECTIVES", "mercure {\nanonymous\n}"}}));
+    bool found = false;
+    for (const Handler& h : hub.sites[0].handlers)
+        if (const auto* m = std::get_if<MercureSpec>(&h.spec)) found = m->anonymous;
+    CHECK(found);
     CHECK(load_error("frankenphp-docker.Caddyfile",
-                     {{"SERVER_NAME", ":80"}, {"CADDY_SERVER_EXTRA_DIRECTIVES", "mercure {\n}"}}) ==
-          kDir + "/frankenphp-docker.Caddyfile:31: directive \"mercure\" is not supported by Pogo");
+                     {{"SERVER_NAME", ":80"}, {"CADDY_SERVER_EXTRA_DIRECTIVES", "mercure {\nsubscriber_jwks_url https://x\n}"}}) ==
+          kDir + "/frankenphp-docker.Caddyfile:31: mercure subscriber_jwks_url: keys fetched from a JWKS URL are not "
+                 "supported by Pogo; give the key itself");
+}
+
+TEST_CASE("mercure: the hub's options, as symfony-docker writes them") {
+    Config c = load_config(kDir + "/mercure.Caddyfile", options());
+    const MercureSpec* m = nullptr;
+    for (const Handler& h : c.sites[0].handlers)
+        if (const auto* spec = std::get_if<MercureSpec>(&h.spec)) m = spec;
+    REQUIRE(m != nullptr);
+    CHECK(m->transport == "bolt");
+    CHECK(m->transport_path == "mercure.db");
+    CHECK(m->publisher_key == "{env.MERCURE_PUBLISHER_JWT_KEY}");
+    CHECK(m->publisher_alg == "{env.MERCURE_PUBLISHER_JWT_ALG}");
+    CHECK(m->anonymous);
+    CHECK(m->subscriptions);
+    CHECK(m->cors_origins == std::vector<std::string>{"https://app.example.com"});
+    CHECK(m->publish_origins == std::vector<std::string>{"*"});
+    CHECK(m->heartbeat == std::chrono::seconds(15));
+    CHECK(m->write_timeout == std::chrono::seconds(600));
+    Config local = load_config(kDir + "/mercure.Caddyfile",
+                               options({{"MERCURE_TRANSPORT_URL", "bolt:///data/m.db?size=1000&cleanup_frequency=0.4"}}));
+    for (const Handler& h : local.sites[0].handlers)
+        if (const auto* spec = std::get_if<MercureSpec>(&h.spec)) {
+            CHECK(spec->transport_path == "/data/m.db");
+            CHECK(spec->history_size == 1000);
+        }
+    const std::pair<const char*, const char*> bad[] = {
+        {"transport_url redis://x", "mercure transport_url: unsupported transport \"redis://x\" (Pogo's hub has local:// and bolt://)"},
+        {"publisher_jwt k PS256", "mercure publisher_jwt: unsupported algorithm \"PS256\" (expected HS256, HS384, HS512, RS256, RS512 or ES256)"},
+        {"heartbeat soon", "mercure heartbeat: "},
+        {"ui", "mercure ui: Pogo's hub has no debugging UI"},
+        {"transport redis", "mercure transport: unsupported transport \"redis\" (Pogo's hub has local and bolt)"},
+    };
+    for (const auto& [extra, message] : bad) {
+        CAPTURE(extra);
+        std::string e = load_error("mercure.Caddyfile", {{"MERCURE_EXTRA_DIRECTIVES", extra}});
+        CHECK(e.find(kDir + "/mercure.Caddyfile:18: " + message) == 0);
+    }
 }
 
 TEST_CASE("multi-site Caddyfile: snippets, matchers, pools") {

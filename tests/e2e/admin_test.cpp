@@ -286,3 +286,24 @@ TEST_CASE("CADDY_ADMIN sets the address when the Caddyfile does not; admin off t
     CHECK(pogo.stderr_text().find("admin endpoint started") == std::string::npos);
     CHECK(pogo.stop() == 0);
 }
+
+TEST_CASE("pogo health probes the admin API: /metrics (liveness), --ready (readiness); exit 1 when nothing answers") {
+    AdminRun run;
+    run.start();
+    const std::string address = "127.0.0.1:" + std::to_string(run.admin_port);
+    // No --address: the admin option of ./Caddyfile (run.start() made its directory the cwd).
+    RunResult live = run_pogo({"health"});
+    CHECK_MESSAGE(live.exit_code == 0, live.err);
+    CHECK(live.out == "pogo health: " + address + "/metrics answered 200\n");
+    RunResult ready = run_pogo({"health", "--ready", "--address", address, "--timeout", "2.5"});
+    CHECK_MESSAGE(ready.exit_code == 0, ready.err);
+    CHECK(ready.out == "pogo health: " + address + "/ready answered 200\n");
+
+    RunResult nothing = run_pogo({"health", "--address", "127.0.0.1:" + std::to_string(free_port())});
+    CHECK(nothing.exit_code == 1);
+    CHECK(nothing.err.find("is pogo running with its admin API there?") != std::string::npos);
+    RunResult usage = run_pogo({"health", "--timeout", "soon"});
+    CHECK(usage.exit_code == 2);
+    CHECK(usage.err.find("--timeout takes a number of seconds, not \"soon\"") != std::string::npos);
+    CHECK(run.pogo->stop() == 0);
+}

@@ -71,6 +71,10 @@ public:
         if (!req_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, req_.ca_file.c_str());
         for (auto& r : req_.resolve) resolve_ = curl_slist_append(resolve_, r.c_str());
         if (resolve_) curl_easy_setopt(c, CURLOPT_RESOLVE, resolve_);
+        if (!req_.local_address.empty()) {
+            interface_ = "host!" + req_.local_address;
+            curl_easy_setopt(c, CURLOPT_INTERFACE, interface_.c_str());
+        }
         if (req_.max_recv_speed > 0)
             curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(req_.max_recv_speed));
 
@@ -144,6 +148,7 @@ private:
     Response resp_;
     curl_slist* headers_ = nullptr;
     curl_slist* resolve_ = nullptr;
+    std::string interface_;
     curl_mime* mime_ = nullptr;
 };
 

@@ -78,6 +78,9 @@ struct Request {
     bool http2_prior_knowledge = false;
     // CURLOPT_ACCEPT_ENCODING when non-empty ("gzip", "zstd"): sent, and the body decoded.
     std::string accept_encoding;
+    // The source address to connect from ("127.0.0.9": any 127/8 address is this machine's), so a
+    // client behind a proxy on loopback has an address of its own.
+    std::string local_address;
 };
 
 std::string url_encode(std::string_view s);

@@ -1,5 +1,5 @@
 // The Caddyfiles people deploy, run unchanged by `pogo run`: one test per shape of FrankenPHP's
-// image Caddyfile, symfony-docker's, API Platform's and three generations of Laravel Octane's
+// image Caddyfile, symfony-docker's (with its Mercure hub), API Platform's and three generations of Laravel Octane's
 // stub (written here after their shapes, with the environment those projects set). Each runs on a
 // tiny app in a temp dir (tests/e2e/php_app.h: a front controller that is also the worker script,
 // a static asset) and checks what a deployment relies on: static files before PHP, unknown paths
@@ -83,6 +83,19 @@ const char* const kSymfonyDocker = R"CF({
 	root {$APP_DIR}/public
 	encode zstd br gzip
 
+	mercure {
+		# Publisher JWT key
+		publisher_jwt {env.MERCURE_PUBLISHER_JWT_KEY} {env.MERCURE_PUBLISHER_JWT_ALG}
+		# Subscriber JWT key
+		subscriber_jwt {env.MERCURE_SUBSCRIBER_JWT_KEY} {env.MERCURE_SUBSCRIBER_JWT_ALG}
+		# Allow anonymous subscribers (double-check that it's what you want)
+		anonymous
+		# Enable the subscription API (double-check that it's what you want)
+		subscriptions
+		# Extra directives
+		{$MERCURE_EXTRA_DIRECTIVES}
+	}
+
 	vulcain
 
 	{$CADDY_SERVER_EXTRA_DIRECTIVES}
@@ -130,6 +143,19 @@ const char* const kApiPlatform = R"CF({
 
 	root {$APP_DIR}/public
 	encode zstd br gzip
+
+	mercure {
+		# Publisher JWT key
+		publisher_jwt {env.MERCURE_PUBLISHER_JWT_KEY} {env.MERCURE_PUBLISHER_JWT_ALG}
+		# Subscriber JWT key
+		subscriber_jwt {env.MERCURE_SUBSCRIBER_JWT_KEY} {env.MERCURE_SUBSCRIBER_JWT_ALG}
+		# Allow anonymous subscribers (double-check that it's what you want)
+		anonymous
+		# Enable the subscription API (double-check that it's what you want)
+		subscriptions
+		# Extra directives
+		{$MERCURE_EXTRA_DIRECTIVES}
+	}
 
 	vulcain
 
@@ -397,7 +423,9 @@ TEST_CASE("symfony-docker's Caddyfile: global worker, not-file rewrite to the fr
     // Compose sets SERVER_NAME to "localhost, php:80"; auto_https off keeps them on plain HTTP here.
     auto pogo = start_in(dir.path(), {"SERVER_NAME=127.0.0.1:" + std::to_string(port) + ", php:" + std::to_string(port),
                                       "CADDY_GLOBAL_OPTIONS=auto_https off", "APP_DIR=" + dir.path().string(),
-                                      "FRANKENPHP_WORKER_CONFIG=num 1", "CADDY_SERVER_LOG_OPTIONS=output file " + log.string()});
+                                      "FRANKENPHP_WORKER_CONFIG=num 1", "CADDY_SERVER_LOG_OPTIONS=output file " + log.string(),
+                                      "MERCURE_PUBLISHER_JWT_KEY=!ChangeThisMercureHubJWTSecretKey!",
+                                      "MERCURE_SUBSCRIBER_JWT_KEY=!ChangeThisMercureHubJWTSecretKey!"});
     HttpClient client;
     const std::string site = base(port);
 
@@ -422,8 +450,11 @@ TEST_CASE("symfony-docker's Caddyfile: global worker, not-file rewrite to the fr
     CHECK(r.status == 200);
     CHECK(r.body == "body{color:red}\n");
     CHECK(client.get(site + "/other.php").status == 404);
-    // Mercure's path is left alone (no hub here): nothing serves it.
-    CHECK(client.get(site + "/.well-known/mercure?topic=x").status == 404);
+    // Mercure's path is the hub's (the rewrite leaves it alone): an anonymous subscription opens.
+    r = client.head(site + "/.well-known/mercure?topic=x");
+    CHECK(r.status == 200);
+    CHECK(r.header("Content-Type") == "text/event-stream");
+    CHECK(client.get(site + "/.well-known/mercure").status == 400);  // no topic
     check_compression(client, site, dir / "public");
 
     std::string text;
@@ -443,7 +474,9 @@ TEST_CASE("API Platform's Caddyfile: worker imported through FRANKENPHP_CONFIG, 
     write_file(dir / "worker.Caddyfile", kApiPlatformWorker);
     int port = free_port();
     auto pogo = start_in(dir.path(), {"SERVER_NAME=http://127.0.0.1:" + std::to_string(port),
-                                      "APP_DIR=" + dir.path().string(), "FRANKENPHP_CONFIG=import worker.Caddyfile"});
+                                      "APP_DIR=" + dir.path().string(), "FRANKENPHP_CONFIG=import worker.Caddyfile",
+                                      "MERCURE_PUBLISHER_JWT_KEY=!ChangeThisMercureHubJWTSecretKey!",
+                                      "MERCURE_SUBSCRIBER_JWT_KEY=!ChangeThisMercureHubJWTSecretKey!"});
     HttpClient client;
     const std::string site = base(port);
 
