@@ -81,6 +81,13 @@ void Connection::on_transport_data(const char* data, size_t n) {
     h2_->receive(data, n);
     return;
   }
+  if (tunnel_) {
+    if (!stream_.tunnel_data(data, n) && !closed_) {
+      body_paused_ = true;
+      stop_reading();
+    }
+    return;
+  }
   if (h2c_probe_) {
     // Cleartext HTTP/2 with prior knowledge starts with the client preface; anything else is
     // HTTP/1.

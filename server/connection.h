@@ -2,7 +2,8 @@
 // closing sequence, and the protocol spoken on it. HTTP/1.x is parsed here, one request at a
 // time (pipelined bytes wait, buffered, until the current response is fully queued), each request
 // a Stream that routes and responds; the connection owns the keep-alive decision and the
-// limits. HTTP/2 (ALPN "h2", or the cleartext preface where h2c is enabled) hands the connection
+// limits; a WebSocket handshake that reverse_proxy's upstream accepts turns the connection into
+// a byte tunnel until either side closes. HTTP/2 (ALPN "h2", or the cleartext preface where h2c is enabled) hands the connection
 // to an Http2Codec, which runs many Streams at once. A request body bound for a backend is
 // received whole before the backend gets the exchange (unless the route streams it), so a slow
 // client never holds a PHP thread. Its memory is freed only after its socket and timer handles
@@ -86,6 +87,7 @@ class Connection final : private RequestParser::BodySink, private Transport::Own
   // the stream's output, in HTTP/1.1
   Framing stream_head(Stream& s, const ResponseHead& head, std::optional<uint64_t> length) override;
   void stream_interim(Stream& s, const ResponseHead& head) override;
+  bool stream_upgrade(Stream& s, const ResponseHead& head) override;
   void stream_continue(Stream& s) override;
   void stream_body(Stream& s, std::string_view data) override;
   void stream_file_data(Stream& s, std::string_view data) override;
@@ -133,6 +135,7 @@ class Connection final : private RequestParser::BodySink, private Transport::Own
   std::unique_ptr<Http2Codec> h2_;  // HTTP/2: everything past the transport
   std::string pending_;  // received, not yet parsed bytes
   Phase phase_ = Phase::Idle;
+  bool tunnel_ = false;     // a proxied upgrade (WebSocket): bytes go to the stream unparsed
   bool h2c_probe_ = false;  // h2c allowed and no request yet: the first bytes may be the preface
   bool in_parse_ = false;
   bool request_complete_ = false;

@@ -31,6 +31,26 @@ Framing Connection::stream_head(Stream& s, const ResponseHead& head, std::option
 
 void Connection::stream_interim(Stream&, const ResponseHead& head) { serialize_interim(out_, head); }
 
+bool Connection::stream_upgrade(Stream&, const ResponseHead& head) {
+  if (h2_ || closed_) return false;
+  serialize_interim(out_, head);
+  tunnel_ = true;
+  keep_alive_ = false;
+  // A tunnel lives as long as its two ends talk: the request's deadlines no longer apply.
+  body_deadline_ = body_idle_deadline_ = write_deadline_ = 0;
+  arm_timer();
+  flush();
+  if (closed_) return true;
+  // What the client sent after its handshake, before the answer, is the new protocol's already.
+  if (!pending_.empty()) {
+    std::string early = std::move(pending_);
+    pending_.clear();
+    if (!stream_.tunnel_data(early.data(), early.size())) body_paused_ = true;
+  }
+  if (!closed_ && !body_paused_) start_reading();
+  return true;
+}
+
 void Connection::stream_continue(Stream&) {
   out_ += "HTTP/1.1 100 Continue\r\n\r\n";
   flush();
@@ -111,7 +131,7 @@ void Connection::stream_body_wanted(Stream& s) {
   if (closed_ || !body_paused_ || !s.body_wanted()) return;
   body_paused_ = false;
   start_reading();
-  parse_pending();
+  if (!tunnel_) parse_pending();
 }
 
 void Connection::stream_io_begin() { ++pending_ops_; }

@@ -142,6 +142,7 @@ void ProxyCall::start() {
   for (const std::string& range : s.trusted_proxies)
     if (!trusted_ && ip_in_range(range, head_.remote_addr)) trusted_ = true;
   chunked_ = head_.has_body && !head_.content_length;
+  upgrade_ = upgrade_type(head_);
   if (!head_.has_body) body_ended_ = body_complete_ = true;
   if (!try_upstream()) retry_or_fail(503, "no upstreams available", true);
 }
@@ -210,6 +211,7 @@ void ProxyCall::send_request(bool fresh) {
                                uint64_t(s.dial_timeout.count()));
     conn_->set_head_request(head_request);
   }
+  conn_->set_upgrade_request(!upgrade_.empty());
   conn_->write(head_bytes_);
   if (conn_->connected()) arm_header_timer();
 }
@@ -333,6 +335,30 @@ void ProxyCall::upstream_head(ResponseHead& head) {
   strip_hop_by_hop(head.headers);
   if (p_.header_down) p_.header_down->apply_to_request(head.headers);  // every operation, at once
   sink_.proxy_head(head);
+}
+
+void ProxyCall::upstream_upgraded(ResponseHead& head) {
+  if (done_) return;
+  got_head_ = true;
+  if (timer_) uv_timer_stop(timer_.get());
+  // As Go's proxy: the upstream must switch to the protocol the client asked for.
+  const std::string* to = nullptr;
+  for (const auto& f : head.headers)
+    if (header_name_equals(f.name, "Upgrade")) to = &f.value;
+  if (!to || !header_name_equals(*to, upgrade_)) {
+    if (conn_) conn_->close();
+    conn_ = nullptr;
+    fail(502, "upstream " + upstream_->hostport + " switched to protocol " + (to ? *to : std::string("(none)")) +
+                  " when " + upgrade_ + " was requested");
+    return;
+  }
+  tunnel_ = true;
+  strip_hop_by_hop(head.headers);
+  if (p_.header_down) p_.header_down->apply_to_request(head.headers);
+  head.headers.push_back({"Connection", "Upgrade"});
+  head.headers.push_back({"Upgrade", upgrade_});
+  log::debug("http.handlers.reverse_proxy", "upgrade", {{"upstream", upstream_->hostport}, {"protocol", upgrade_}});
+  sink_.proxy_upgrade(head);
 }
 
 void ProxyCall::upstream_data(std::string_view data) {

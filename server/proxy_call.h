@@ -10,6 +10,10 @@
 // another as lb_retries / lb_try_duration allow, when nothing of the request can have been taken
 // (a dial error, or a GET that sent no body), and counts against the upstream (fail_duration).
 //
+// A request asking to switch protocols (a WebSocket handshake over HTTP/1.1) goes up with its
+// Upgrade field; a 101 answer turns the call into a byte tunnel both ways, with the same
+// backpressure, until either side closes.
+//
 // Threads: the request's loop thread only. The stream owns it and must not destroy it inside
 // one of the sink's calls (it retires it and frees it later).
 #pragma once
@@ -36,6 +40,10 @@ class ProxyCall final : private UpstreamConn::Client {
    public:
     virtual void proxy_interim(ResponseHead& head) = 0;
     virtual void proxy_head(ResponseHead& head) = 0;
+    // The upstream switched protocols (101) as the client asked: the head to pass on; then
+    // proxy_data() carries the upstream's bytes as they are and push_body() takes the client's,
+    // until proxy_end() (the upstream closed) or abort().
+    virtual void proxy_upgrade(ResponseHead& head) = 0;
     // Body bytes. Returns true when the client is behind: the upstream is not read again until
     // output_ready().
     virtual bool proxy_data(std::string_view data) = 0;
@@ -75,6 +83,7 @@ class ProxyCall final : private UpstreamConn::Client {
   void upstream_failed(const std::string& what, bool timeout) override;
   void upstream_interim(ResponseHead& head) override;
   void upstream_head(ResponseHead& head) override;
+  void upstream_upgraded(ResponseHead& head) override;
   void upstream_data(std::string_view data) override;
   void upstream_complete() override;
   void upstream_drained() override;
@@ -112,6 +121,8 @@ class ProxyCall final : private UpstreamConn::Client {
   bool body_complete_ = false;
   bool body_paused_ = false;
   bool got_head_ = false;
+  std::string upgrade_;  // the protocol the client asks to switch to ("": none)
+  bool tunnel_ = false;  // switched: bytes pass as they are
   bool done_ = false;  // complete, failed or aborted: no more sink calls
 };
 

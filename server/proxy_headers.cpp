@@ -81,6 +81,27 @@ void strip_hop_by_hop(std::vector<Header>& headers, bool keep_te_trailers) {
   });
 }
 
+std::string upgrade_type(const RequestHead& h) {
+  if (h.http_major != 1 || h.http_minor < 1 || h.has_body) return {};
+  bool asks = false;
+  for (const auto& f : h.headers) {
+    if (!header_name_equals(f.name, "Connection")) continue;
+    std::string_view v = f.value;
+    while (!v.empty() && !asks) {
+      size_t comma = v.find(',');
+      if (header_name_equals(trim(v.substr(0, comma)), "upgrade")) asks = true;
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  if (!asks) return {};
+  const std::string* up = h.header("Upgrade");
+  if (!up) return {};
+  std::string_view type = trim(*up);
+  if (type.empty() || header_name_equals(type, "h2c")) return {};
+  return std::string(type);
+}
+
 std::string fill_upstream_placeholders(std::string text, const UpstreamAddress& u) {
   if (text.find('{') == std::string::npos) return text;
   const std::string port = std::to_string(u.port);
@@ -96,6 +117,10 @@ std::vector<Header> upstream_request_headers(const RequestHead& h, const ToProxy
                                              bool trusted) {
   std::vector<Header> out = h.headers;
   strip_hop_by_hop(out, true);
+  if (std::string up = upgrade_type(h); !up.empty()) {  // as Go's proxy: the upgrade goes on
+    out.push_back({"Connection", "Upgrade"});
+    out.push_back({"Upgrade", std::move(up)});
+  }
   // Framing is the proxy's to write; Expect is answered here (the client got its 100 Continue).
   std::erase_if(out, [](const Header& f) {
     return header_name_equals(f.name, "Content-Length") || header_name_equals(f.name, "Expect");

@@ -21,12 +21,18 @@ namespace pogo::server {
 // stays (gRPC needs it).
 void strip_hop_by_hop(std::vector<Header>& headers, bool keep_te_trailers = false);
 
+// The protocol a request asks to switch to (its Upgrade field, when its Connection field names
+// "upgrade"), for the proxy to pass on: "" when it asks for none, comes over HTTP/2 or HTTP/1.0,
+// has a body, or asks for h2c (cleartext HTTP/2 is this server's own business, as in Caddy).
+std::string upgrade_type(const RequestHead& h);
+
 // `text` with the upstream placeholders ({http.reverse_proxy.upstream.hostport|host|port|address},
 // {upstream_hostport}) replaced for `u`.
 std::string fill_upstream_placeholders(std::string text, const UpstreamAddress& u);
 
 // The header fields sent upstream for `h` (without framing fields): `trusted` says the client's
-// peer is a trusted proxy, whose X-Forwarded-* values are kept and extended.
+// peer is a trusted proxy, whose X-Forwarded-* values are kept and extended. A request asking for
+// an upgrade (upgrade_type()) keeps `Connection: Upgrade` and its Upgrade field.
 std::vector<Header> upstream_request_headers(const RequestHead& h, const ToProxy& p, const UpstreamAddress& u,
                                              bool trusted);
 

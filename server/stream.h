@@ -49,6 +49,10 @@ class StreamHost {
   // framing.length bytes), Chunked or UntilClose (the body runs until stream_end()).
   virtual Framing stream_head(Stream& s, const ResponseHead& head, std::optional<uint64_t> length) = 0;
   virtual void stream_interim(Stream& s, const ResponseHead& head) = 0;  // 1xx (not 100)
+  // A 101 the proxy passes on: the head goes out, then the connection is a tunnel (the client's
+  // bytes go to tunnel_data(), the upstream's come as body with framing UntilClose). False when
+  // this protocol cannot switch (HTTP/2).
+  virtual bool stream_upgrade(Stream&, const ResponseHead&) { return false; }
   virtual void stream_continue(Stream& s) = 0;                          // the client awaits 100
   // Body bytes, already encoded and cut to the framing's length; stream_file_data() may write
   // them without a copy (a file chunk, valid only during the call).
@@ -102,6 +106,9 @@ class Stream final : private ProxyCall::Sink {
   // 500) — the host then calls respond_error() once it is safe.
   int push_body(const char* data, size_t n, bool* paused);
   const char* body_error_reason() const { return body_error_reason_; }
+  // After stream_upgrade(): bytes of the client's new protocol, for the upstream. False: read no
+  // more until the host's stream_body_wanted().
+  bool tunnel_data(const char* data, size_t n);
   // The body ended; `complete` false if cut short.
   void end_body(bool complete);
   uint64_t body_bytes() const { return body_bytes_; }
@@ -187,6 +194,7 @@ class Stream final : private ProxyCall::Sink {
   void retire_proxy();  // aborted, and freed once the current call into it has returned
   void proxy_interim(ResponseHead& head) override;
   void proxy_head(ResponseHead& head) override;
+  void proxy_upgrade(ResponseHead& head) override;
   bool proxy_data(std::string_view data) override;
   void proxy_flush() override;
   void proxy_end() override;

@@ -39,6 +39,27 @@ void Stream::proxy_head(ResponseHead& head) {
   handle_event(ev);
 }
 
+void Stream::proxy_upgrade(ResponseHead& head) {
+  if (!active_ || response_started_) return;
+  // Only header operations apply to a switch of protocols: nothing encodes or holds a tunnel.
+  status_ = head.status;
+  if (!filters_.header_ops.empty()) HeaderOps::apply_all(filters_.header_ops, head.headers);
+  if (filters_.access_log) resp_headers_ = head.headers;
+  if (!host_.stream_upgrade(*this, head)) {
+    proxy_failed(502, "the client's connection cannot switch protocols");
+    return;
+  }
+  if (mx_) mx_head_at_ = std::chrono::steady_clock::now();
+  framing_ = Framing{Framing::UntilClose, 0, false};
+  response_started_ = true;
+}
+
+bool Stream::tunnel_data(const char* data, size_t n) {
+  if (!proxy_ || response_done_) return true;  // the tunnel is closing: dropped
+  body_bytes_ += n;
+  return proxy_->push_body(data, n);
+}
+
 bool Stream::proxy_data(std::string_view data) {
   if (!active_ || response_done_) return false;
   on_response_data(data);

@@ -252,12 +252,23 @@ void UpstreamConn::on_read(ssize_t n, const uv_buf_t* buf) {
     lost();
     return;
   }
+  if (n > 0 && tunnel_) {
+    client_->upstream_data(std::string_view(buf->base, size_t(n)));
+    if (!closed_ && client_) client_->upstream_read_done();
+    return;
+  }
   if (n > 0) {
     parse(buf->base, size_t(n));
     return;
   }
   if (n != UV_EOF) {
     fail("read from " + hostport_ + ": " + uv_strerror(int(n)));
+    return;
+  }
+  if (tunnel_) {  // the upstream ended the tunnel
+    Client* c = client_;
+    close();
+    c->upstream_complete();
     return;
   }
   // The upstream closed: the end of a body that runs until the close, or a response cut short.
@@ -279,6 +290,15 @@ void UpstreamConn::parse(const char* data, size_t n) {
   got_bytes_ = true;
   llhttp_errno_t err = llhttp_execute(&parser_, data, n);
   if (closed_) return;
+  if (tunnel_ && err == HPE_PAUSED) {  // the 101's head ended: what follows is the new protocol's
+    const char* stop = llhttp_get_error_pos(&parser_);
+    reusable_ = false;
+    client_->upstream_upgraded(head_);
+    if (closed_ || !client_) return;
+    if (stop && stop >= data && stop < data + n) client_->upstream_data(std::string_view(stop, size_t(data + n - stop)));
+    if (!closed_ && client_) client_->upstream_read_done();
+    return;
+  }
   if (err == HPE_PAUSED) {
     // Stopped at the end of the response: bytes after it are not a response to anything we sent.
     const char* stop = llhttp_get_error_pos(&parser_);
@@ -331,6 +351,10 @@ int UpstreamConn::on_headers_complete(llhttp_t* p) {
   c->field_.clear();
   c->in_value_ = false;
   c->head_.status = p->status_code;
+  if (c->head_.status == 101 && c->upgrade_request_ && c->client_) {
+    c->tunnel_ = true;
+    return HPE_PAUSED;  // parse() hands the head over, then the bytes after it as they are
+  }
   if (c->head_.status == 101) {
     c->later_error_ = "upstream " + c->hostport_ + " switched protocols, which this proxy does not pass on";
     return -1;

@@ -1,5 +1,5 @@
 // An UpstreamConn is one client connection from a loop to a reverse_proxy upstream (plaintext
-// HTTP/1.1): it dials (names resolved in libuv's pool, never on the loop), writes request bytes
+// HTTP/1.1, or a tunnel once a WebSocket upgrade succeeded): it dials (names resolved in libuv's pool, never on the loop), writes request bytes
 // (uv_try_write first, a queued write for the rest: queued() is what the proxy's upload
 // backpressure watches) and parses responses with llhttp in response mode, reporting to its
 // current Client. Between requests it sits in the loop's UpstreamPool, still reading so that an
@@ -35,6 +35,10 @@ class UpstreamConn {
     virtual void upstream_failed(const std::string& what, bool timeout) = 0;
     virtual void upstream_interim(ResponseHead& head) = 0;  // 1xx other than 101
     virtual void upstream_head(ResponseHead& head) = 0;
+    // A 101 to a request that asked for an upgrade: from here on the connection is a byte tunnel;
+    // what the upstream sends comes through upstream_data() as it is, its close through
+    // upstream_complete(). Called after the parser returned.
+    virtual void upstream_upgraded(ResponseHead& head) = 0;
     virtual void upstream_data(std::string_view data) = 0;
     virtual void upstream_complete() = 0;  // the response ended (after the parser returned)
     virtual void upstream_drained() = 0;   // queued() fell to 0
@@ -56,6 +60,9 @@ class UpstreamConn {
   void attach(Client* client, bool head_request);
   // The response to a HEAD request has no body, whatever its head says.
   void set_head_request(bool head) { head_request_ = head; }
+  // The request asks to switch protocols: a 101 answer turns the connection into a tunnel (any
+  // other 101 is a broken response).
+  void set_upgrade_request(bool upgrade) { upgrade_request_ = upgrade; }
   // Back to the pool: no client, reading only to notice a close; `on_lost` runs (once) when the
   // upstream closes it or sends anything, after which the connection closes itself.
   // After `idle_ms` parked (0: never), the connection is lost too.
@@ -114,6 +121,8 @@ class UpstreamConn {
   ResponseHead head_;
   bool in_value_ = false;
   bool head_request_ = false;
+  bool upgrade_request_ = false;
+  bool tunnel_ = false;  // switched protocols: bytes pass unparsed
   bool connected_ = false;
   bool reading_ = false;
   bool paused_ = false;

@@ -2,8 +2,9 @@
 // Node HTTP server, tests/fixtures/proxy/upstream.js): the request and response heads as Caddy
 // forwards them (X-Forwarded-*, Host, hop-by-hop fields, header_up / header_down, trusted
 // proxies), the keep-alive pool, chunked and Content-Length bodies both ways, HEAD, an unreachable
-// upstream (502 and a log line), a slow one (504 after response_header_timeout), and a large
-// upload and download streamed with the server's memory staying flat.
+// upstream (502 and a log line), a slow one (504 after response_header_timeout), a large
+// upload and download streamed with the server's memory staying flat, and a WebSocket echo
+// through the tunnel a 101 opens.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 
 #include "tests/e2e/command.h"
 #include "tests/e2e/common.h"
+#include "tests/e2e/raw_client.h"
 
 using namespace e2e;
 namespace fs = std::filesystem;
@@ -98,6 +100,54 @@ long peak_rss_kib(pid_t pid) {
         if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
     return 0;
 }
+
+// One WebSocket frame as a client sends it (masked, RFC 6455 section 5.2).
+std::string ws_frame(int opcode, std::string_view payload) {
+    std::string f(1, char(0x80 | opcode));
+    const uint64_t n = payload.size();
+    if (n < 126) {
+        f += char(0x80 | n);
+    } else if (n < 65536) {
+        f += char(0x80 | 126);
+        f += char(n >> 8);
+        f += char(n & 0xff);
+    } else {
+        f += char(0x80 | 127);
+        for (int i = 7; i >= 0; --i) f += char((n >> (8 * i)) & 0xff);
+    }
+    const char mask[4] = {0x12, 0x34, 0x56, 0x78};
+    f.append(mask, 4);
+    for (size_t i = 0; i < n; ++i) f += char(payload[i] ^ mask[i % 4]);
+    return f;
+}
+
+// The (unmasked) frames a server sent, from the first byte after its head: opcode and payload.
+std::vector<std::pair<int, std::string>> ws_messages(std::string_view bytes) {
+    std::vector<std::pair<int, std::string>> out;
+    while (bytes.size() >= 2) {
+        const int opcode = bytes[0] & 0x0f;
+        uint64_t n = uint8_t(bytes[1]) & 0x7f;
+        size_t at = 2;
+        if (n == 126) {
+            if (bytes.size() < 4) break;
+            n = (uint64_t(uint8_t(bytes[2])) << 8) | uint8_t(bytes[3]);
+            at = 4;
+        } else if (n == 127) {
+            if (bytes.size() < 10) break;
+            n = 0;
+            for (size_t i = 2; i < 10; ++i) n = (n << 8) | uint8_t(bytes[i]);
+            at = 10;
+        }
+        if (bytes.size() < at + n) break;
+        out.emplace_back(opcode, std::string(bytes.substr(at, size_t(n))));
+        bytes.remove_prefix(at + size_t(n));
+    }
+    return out;
+}
+
+const std::string kWsHandshake =
+    "GET /ws HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
 }  // namespace
 
@@ -481,4 +531,59 @@ TEST_CASE("reverse_proxy: an upstream failing its active health check gets no re
     }));
     CHECK(pogo->wait_stderr("unhealthy upstream"));
     CHECK(pogo->stderr_text().find(b.hostport()) != std::string::npos);
+}
+
+TEST_CASE("reverse_proxy passes a WebSocket through: the 101, messages both ways, a large one, the close") {
+    NodeUpstream up("ws-upstream");
+    TempDir dir;
+    auto pogo = start_pogo(dir, "\treverse_proxy " + up.hostport() + "\n");
+
+    RawConnection c(pogo->port());
+    REQUIRE(c.connected());
+    // The handshake and a first message in one write: bytes behind the head are the new protocol's.
+    REQUIRE(c.send(kWsHandshake + ws_frame(1, "early bird")));
+    REQUIRE_MESSAGE(c.read_until("early bird"), c.received());
+    const size_t head_end = c.received().find("\r\n\r\n");
+    REQUIRE(head_end != std::string::npos);
+    RawResponse head = parse_response(c.received().substr(0, head_end + 4), true);
+    CHECK(head.status == 101);
+    // The accept value RFC 6455 gives for this key: the upstream's handshake reached the client.
+    CHECK(head.header("Sec-WebSocket-Accept") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    CHECK(head.header("Upgrade") == "websocket");
+    CHECK(head.header("Connection") == "Upgrade");
+    CHECK(head.header("X-Upstream") == "ws-upstream");
+    CHECK(head.header("Content-Length").empty());
+    CHECK(head.header("Transfer-Encoding").empty());
+
+    REQUIRE(c.send(ws_frame(1, "ping one")));
+    REQUIRE(c.read_until("ping one"));
+    std::string big;
+    for (int i = 0; big.size() < 3000000; ++i) big += std::to_string(i) + ",";
+    big += "end of big";
+    REQUIRE(c.send(ws_frame(2, big)));
+    REQUIRE(c.read_until("end of big"));
+    REQUIRE(c.send(ws_frame(8, std::string("\x03\xe8", 2))));
+    CHECK(c.read_until_closed());
+
+    auto msgs = ws_messages(std::string_view(c.received()).substr(head_end + 4));
+    REQUIRE(msgs.size() == 5);
+    CHECK(msgs[0] == std::pair<int, std::string>{1, "hello ws-upstream"});
+    CHECK(msgs[1] == std::pair<int, std::string>{1, "early bird"});
+    CHECK(msgs[2] == std::pair<int, std::string>{1, "ping one"});
+    CHECK(msgs[3].first == 2);
+    CHECK(msgs[3].second == big);
+    CHECK(msgs[4] == std::pair<int, std::string>{8, std::string("\x03\xe8", 2)});
+
+    // Refused by the upstream: its answer goes back as it is, and the connection ends with it.
+    RawResult refused = raw_exchange(pogo->port(), "GET /ws?refuse=1 HTTP/1.1\r\nHost: localhost\r\n"
+                                                   "Connection: Upgrade\r\nUpgrade: websocket\r\n"
+                                                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+    CHECK(refused.closed);
+    RawResponse r = parse_response(refused.received);
+    CHECK(r.status == 403);
+    CHECK(r.body == "refused");
+
+    // The server is still well after both.
+    HttpClient client;
+    CHECK(client.get(v4(*pogo, "/echo")).status == 200);
 }

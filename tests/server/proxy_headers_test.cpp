@@ -101,3 +101,34 @@ TEST_CASE("proxy headers: the request line and the body's framing") {
   CHECK(s.find("Host: [::1]:8080\r\n") != std::string::npos);
   CHECK(s.find("Transfer-Encoding") == std::string::npos);
 }
+
+TEST_CASE("proxy headers: a WebSocket handshake keeps its upgrade going up, anything else loses it") {
+  RequestHead h = head_with({{"Host", "example.com"}, {"Connection", "keep-alive, Upgrade"},
+                             {"Upgrade", "websocket"}, {"Sec-WebSocket-Key", "k"}});
+  h.method = "GET";
+  h.http_major = 1;
+  h.http_minor = 1;
+  CHECK(upgrade_type(h) == "websocket");
+  ToProxy p;
+  auto up = upstream_request_headers(h, p, upstream(), false);
+  CHECK(value(up, "Connection") == "Upgrade");
+  CHECK(value(up, "Upgrade") == "websocket");
+  CHECK(value(up, "Sec-WebSocket-Key") == "k");
+
+  RequestHead no_token = h;  // Upgrade without Connection naming it: a hop-by-hop field, dropped
+  no_token.headers = {{"Host", "example.com"}, {"Upgrade", "websocket"}};
+  CHECK(upgrade_type(no_token).empty());
+  CHECK(value(upstream_request_headers(no_token, p, upstream(), false), "Upgrade").empty());
+
+  RequestHead h2c = h;  // cleartext HTTP/2 is the server's own business
+  h2c.headers = {{"Connection", "Upgrade, HTTP2-Settings"}, {"Upgrade", "h2c"}};
+  CHECK(upgrade_type(h2c).empty());
+
+  RequestHead old = h;  // HTTP/1.0 cannot switch
+  old.http_minor = 0;
+  CHECK(upgrade_type(old).empty());
+
+  RequestHead with_body = h;
+  with_body.has_body = true;
+  CHECK(upgrade_type(with_body).empty());
+}
