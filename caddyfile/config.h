@@ -341,9 +341,17 @@ struct ProxyTransportSpec {  // reverse_proxy's `transport http { }`; unset: Cad
     bool keepalive = true;                            // `keepalive off`
     std::optional<Duration> keepalive_idle;           // `keepalive 30s`: 2m
     std::optional<int> keepalive_idle_conns;          // per upstream and loop: 32
+    // HTTPS upstreams: `tls` (or an https:// upstream address), and how the upstream's
+    // certificate is checked.
+    bool tls = false;
+    bool tls_insecure_skip_verify = false;
+    std::string tls_server_name;                    // sent and verified instead of the upstream's host
+    std::vector<std::string> tls_trusted_ca_certs;  // PEM files replacing the system's trust store
 };
 struct ReverseProxySpec {
-    std::vector<std::string> upstreams;  // "host:port" (IPv6 in brackets), normalised from what was written
+    // "host:port" (IPv6 in brackets), normalised from what was written; an address with
+    // placeholders stays as written (resolved per request).
+    std::vector<std::string> upstreams;
     HeaderSpec header_up, header_down;
     std::vector<std::string> trusted_proxies;  // ranges as written (`private_ranges` kept)
     ProxyTransportSpec transport;

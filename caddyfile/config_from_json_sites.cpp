@@ -134,9 +134,12 @@ ReverseProxySpec read_reverse_proxy(Object& o) {
     ReverseProxySpec s;
     s.upstreams = o.strings("upstreams");
     if (s.upstreams.empty()) fail(o.at("upstreams"), "reverse_proxy: no upstreams given");
+    bool https = false;
     for (size_t i = 0; i < s.upstreams.size(); ++i) {
         try {
-            s.upstreams[i] = directives::upstream_address(Token{s.upstreams[i]});
+            std::string scheme;
+            s.upstreams[i] = directives::upstream_address(Token{s.upstreams[i]}, &scheme);
+            https = https || scheme == "https";
         } catch (const Error& e) {
             fail(child(o.at("upstreams"), i), e.message());
         }
@@ -182,8 +185,13 @@ ReverseProxySpec read_reverse_proxy(Object& o) {
         s.transport.keepalive_idle = to.duration("keepalive_idle");
         if (to.get("keepalive_idle_conns"))
             s.transport.keepalive_idle_conns = to.integer("keepalive_idle_conns", 32, 0);
+        s.transport.tls = to.boolean("tls", false);
+        s.transport.tls_insecure_skip_verify = to.boolean("tls_insecure_skip_verify", false);
+        s.transport.tls_server_name = to.str("tls_server_name");
+        s.transport.tls_trusted_ca_certs = to.strings("tls_trusted_ca_certs");
         to.finish();
     }
+    if (https) s.transport.tls = true;
     return s;
 }
 

@@ -177,7 +177,11 @@ json spec_json(const HandlerSpec& spec) {
                           {"read_buffer", t.read_buffer ? json(*t.read_buffer) : json(nullptr)},
                           {"keepalive", t.keepalive},
                           {"keepalive_idle", duration(t.keepalive_idle)},
-                          {"keepalive_idle_conns", t.keepalive_idle_conns ? json(*t.keepalive_idle_conns) : json(nullptr)}}}};
+                          {"keepalive_idle_conns", t.keepalive_idle_conns ? json(*t.keepalive_idle_conns) : json(nullptr)},
+                          {"tls", t.tls},
+                          {"tls_insecure_skip_verify", t.tls_insecure_skip_verify},
+                          {"tls_server_name", t.tls_server_name},
+                          {"tls_trusted_ca_certs", t.tls_trusted_ca_certs}}}};
             },
         },
         spec);

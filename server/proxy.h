@@ -14,19 +14,30 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <openssl/types.h>
 
 #include "server/header_edit.h"
 
 namespace pogo::server {
 
-// One upstream of a reverse_proxy: a plaintext HTTP/1.1 server.
+// One upstream of a reverse_proxy: an HTTP/1.1 server (over TLS when the settings say so).
 struct UpstreamAddress {
   std::string host;  // a name or an IP literal, without brackets
   uint16_t port = 80;
   std::string hostport;  // as Caddy's {http.reverse_proxy.upstream.hostport} shows it ("[::1]:8080")
+  // Written with placeholders: resolved for each request (ToProxy::resolved), never pooled (each
+  // request may go elsewhere) and not actively health-checked; hostport is the text as written.
+  bool dynamic = false;
 };
+
+// "host", "host:port", "[v6]:port", optionally after "http://": the address a dynamic upstream
+// expanded to, or nullopt when it is not one (empty, a path, a bad port).
+std::optional<UpstreamAddress> parse_upstream_address(std::string_view text);
 
 // Caddy's lb_policy names; random is its default.
 enum class LbPolicy { random, round_robin, least_conn, first, ip_hash, client_ip_hash, uri_hash, header };
@@ -61,6 +72,11 @@ struct ProxySettings {
   std::unique_ptr<UpstreamHealth[]> health;
   mutable std::atomic<uint64_t> next{0};  // round_robin's cursor
 
+  // HTTPS upstreams (an https:// address, or `transport http { tls }`): every upstream is dialed
+  // with TLS from this context; the name sent and verified is tls_server_name, else the upstream's host.
+  std::shared_ptr<SSL_CTX> tls;
+  std::string tls_server_name;
+
   std::chrono::milliseconds dial_timeout{3000};         // Caddy's default
   std::chrono::milliseconds response_header_timeout{0};  // 0: none
   size_t read_buffer = 0;  // bytes read from the upstream at once; 0: the loop's buffer (64 KiB), also the cap
@@ -79,6 +95,9 @@ struct ToProxy {
   // placeholders ({http.reverse_proxy.upstream.*}, {upstream_hostport}), filled once it is chosen.
   std::shared_ptr<const HeaderOps> header_up;
   std::shared_ptr<const HeaderOps> header_down;  // on the upstream's response headers
+  // When some upstreams are dynamic: every upstream of the settings, in order, with those
+  // resolved for this request (empty otherwise: the settings' own are used).
+  std::vector<UpstreamAddress> resolved;
 };
 
 // A status matches `want` (a code, or 1-5 for a class).

@@ -82,7 +82,7 @@ size_t ProxyCall::pick_upstream() const {
     uint64_t best = 0;
     for (size_t i = 0; i < n; ++i) {
       if (!upstream_available(s, i)) continue;
-      uint64_t w = fnv1a(key, s.upstreams[i].hostport);
+      uint64_t w = fnv1a(key, (p_.resolved.empty() ? s.upstreams[i] : p_.resolved[i]).hostport);
       if (chosen == std::string::npos || w > best) {
         best = w;
         chosen = i;
@@ -153,7 +153,7 @@ bool ProxyCall::try_upstream() {
   if (i == std::string::npos) return false;
   ++tries_;
   index_ = i;
-  upstream_ = &s.upstreams[i];
+  upstream_ = p_.resolved.empty() ? &s.upstreams[i] : &p_.resolved[i];
   s.health[i].in_flight.fetch_add(1, std::memory_order_relaxed);
   counted_ = true;
   got_head_ = false;
@@ -198,7 +198,7 @@ void ProxyCall::retry_or_fail(int status, const std::string& what, bool dial_err
 // On a pooled connection unless `fresh` (the pooled one just failed), else a new one.
 void ProxyCall::send_request(bool fresh) {
   const ProxySettings& s = *p_.settings;
-  conn_ = fresh ? nullptr : hl_.upstream_pool().take(upstream_);
+  conn_ = fresh || upstream_->dynamic ? nullptr : hl_.upstream_pool().take(upstream_);
   reused_ = conn_ != nullptr;
   bool head_request = head_.method == "HEAD";
   if (conn_) {
@@ -208,7 +208,8 @@ void ProxyCall::send_request(bool fresh) {
     size_t size = HttpLoop::kReadBufferSize;
     if (s.read_buffer && s.read_buffer < size) size = s.read_buffer;
     conn_ = UpstreamConn::dial(hl_.loop().uv(), upstream_->host, upstream_->port, this, buf, size,
-                               uint64_t(s.dial_timeout.count()));
+                               uint64_t(s.dial_timeout.count()), s.tls.get(),
+                               s.tls_server_name.empty() ? upstream_->host : s.tls_server_name);
     conn_->set_head_request(head_request);
   }
   conn_->set_upgrade_request(!upgrade_.empty());
@@ -383,7 +384,7 @@ void ProxyCall::upstream_complete() {
   conn_ = nullptr;
   // Kept for the next request only when this one was sent whole.
   if (c && !c->closed()) {
-    if (body_ended_ && body_complete_ && !body_paused_)
+    if (body_ended_ && body_complete_ && !body_paused_ && !upstream_->dynamic)
       hl_.upstream_pool().put(upstream_, c, *p_.settings);
     else
       c->close();

@@ -81,6 +81,39 @@ void strip_hop_by_hop(std::vector<Header>& headers, bool keep_te_trailers) {
   });
 }
 
+std::optional<UpstreamAddress> parse_upstream_address(std::string_view a) {
+  a = trim(a);
+  if (a.starts_with("http://")) a.remove_prefix(7);
+  UpstreamAddress u;
+  std::string_view host = a, port = "80";
+  if (a.starts_with("[")) {
+    size_t close = a.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = a.substr(1, close - 1);
+    std::string_view rest = a.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') return std::nullopt;
+      port = rest.substr(1);
+    }
+  } else if (size_t colon = a.rfind(':'); colon != std::string_view::npos) {
+    if (a.find(':') != colon) return std::nullopt;  // IPv6 without brackets
+    host = a.substr(0, colon);
+    port = a.substr(colon + 1);
+  }
+  if (host.empty() || port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  for (unsigned char c : host)
+    if (c <= ' ' || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '@' || c == '{' || c == '}')
+      return std::nullopt;
+  int p = std::stoi(std::string(port));
+  if (p < 1 || p > 65535) return std::nullopt;
+  u.host = std::string(host);
+  u.port = uint16_t(p);
+  bool v6 = host.find(':') != std::string_view::npos;
+  u.hostport = (v6 ? "[" + u.host + "]" : u.host) + ":" + std::to_string(p);
+  return u;
+}
+
 std::string upgrade_type(const RequestHead& h) {
   if (h.http_major != 1 || h.http_minor < 1 || h.has_body) return {};
   bool asks = false;

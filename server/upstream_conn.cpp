@@ -30,8 +30,11 @@ void UpstreamConn::reset_parser() {
 }
 
 UpstreamConn* UpstreamConn::dial(uv_loop_t* loop, const std::string& host, uint16_t port, Client* client,
-                                 char* read_buf, size_t read_size, uint64_t dial_timeout_ms) {
+                                 char* read_buf, size_t read_size, uint64_t dial_timeout_ms, SSL_CTX* tls,
+                                 const std::string& tls_name) {
   auto* c = new UpstreamConn(loop, client, read_buf, read_size);
+  c->tls_ctx_ = tls;
+  c->tls_name_ = tls_name;
   c->hostport_ = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
   c->tcp_ = new uv_tcp_t;
   c->timer_ = new uv_timer_t;
@@ -96,24 +99,58 @@ void UpstreamConn::connect_to(const sockaddr* addr) {
       c->fail("dial tcp " + c->hostport_ + ": connect: " + uv_strerror(status));
       return;
     }
-    c->connected_ = true;
-    uv_timer_stop(c->timer_);
-    uv_tcp_nodelay(c->tcp_, 1);
-    c->start_reading();
-    std::string pending = std::move(c->pending_);
-    c->pending_.clear();
-    c->queued_ = 0;
-    c->write(pending);
-    if (!c->client_ || c->closed_) return;
-    c->client_->upstream_connected();
-    // A request body paused while dialing waits for a drain: everything went out at once.
-    if (c->client_ && !c->closed_ && c->queued_ == 0) c->client_->upstream_drained();
+    c->on_tcp_connected();
   });
   if (rc < 0) {
     delete req;
     --ops_;
     fail_later("dial tcp " + hostport_ + ": connect: " + uv_strerror(rc));
   }
+}
+
+void UpstreamConn::on_tcp_connected() {
+  tcp_up_ = true;
+  uv_tcp_nodelay(tcp_, 1);
+  if (!tls_ctx_) {
+    ready();
+    return;
+  }
+  // The handshake runs within the dial timeout; the request waits in pending_ until it is done.
+  try {
+    tls_ = std::make_unique<tls::Session>(tls::Session::Client{}, tls_ctx_, tls_name_);
+  } catch (const std::exception& e) {
+    fail(e.what());
+    return;
+  }
+  tls::Session::Result r = tls_->start();
+  send_tls_output();
+  if (closed_) return;
+  if (r == tls::Session::Result::Error) {
+    fail("TLS handshake with " + hostport_ + ": " + tls_->error());
+    return;
+  }
+  start_reading();
+}
+
+void UpstreamConn::ready() {
+  connected_ = true;
+  uv_timer_stop(timer_);
+  start_reading();
+  std::string pending = std::move(pending_);
+  pending_.clear();
+  queued_ -= pending.size();  // what remains is handshake bytes still being written
+  write(pending);
+  if (!client_ || closed_) return;
+  client_->upstream_connected();
+  // A request body paused while dialing waits for a drain: everything went out at once.
+  if (client_ && !closed_ && queued_ == 0) client_->upstream_drained();
+}
+
+void UpstreamConn::send_tls_output() {
+  if (!tls_ || tls_->output().empty() || closed_) return;
+  std::string out = std::move(tls_->output());
+  tls_->output().clear();
+  write_raw({out});
 }
 
 void UpstreamConn::fail_later(std::string what) {
@@ -126,7 +163,9 @@ void UpstreamConn::on_timer(uv_timer_t* t) {
   if (c->closed_) return;
   if (!c->later_error_.empty()) return c->fail(c->later_error_);
   if (!c->client_) return c->lost();  // idle too long in the pool
-  if (!c->connected_) c->fail("dial tcp " + c->hostport_ + ": i/o timeout", true);
+  if (!c->connected_)
+    c->fail(c->tcp_up_ ? "TLS handshake with " + c->hostport_ + ": timeout" : "dial tcp " + c->hostport_ + ": i/o timeout",
+            true);
 }
 
 void UpstreamConn::fail(const std::string& what, bool timeout) {
@@ -173,6 +212,23 @@ void UpstreamConn::write(std::initializer_list<std::string_view> parts) {
     queued_ += total;
     return;
   }
+  if (!tls_) {
+    write_raw(parts);
+    return;
+  }
+  for (std::string_view p : parts) {
+    if (!p.empty() && tls_->send(p.data(), p.size()) == tls::Session::Result::Error) {
+      fail_later("TLS write to " + hostport_ + ": " + tls_->error());
+      return;
+    }
+  }
+  send_tls_output();
+}
+
+void UpstreamConn::write_raw(std::initializer_list<std::string_view> parts) {
+  size_t total = 0;
+  for (std::string_view p : parts) total += p.size();
+  if (closed_ || total == 0) return;
   size_t sent = 0;
   if (queued_ == 0) {
     uv_buf_t bufs[8];
@@ -222,7 +278,7 @@ void UpstreamConn::write(std::initializer_list<std::string_view> parts) {
 // ---------------------------------------------------------------- reading
 
 void UpstreamConn::start_reading() {
-  if (closed_ || reading_ || !connected_) return;
+  if (closed_ || reading_ || !tcp_up_) return;
   reading_ = true;
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(tcp_),
@@ -248,21 +304,55 @@ void UpstreamConn::resume_reading() {
 
 void UpstreamConn::on_read(ssize_t n, const uv_buf_t* buf) {
   if (closed_ || n == 0) return;
-  if (!client_) {  // parked: the upstream closed it (or talks out of turn)
-    lost();
-    return;
-  }
-  if (n > 0 && tunnel_) {
-    client_->upstream_data(std::string_view(buf->base, size_t(n)));
-    if (!closed_ && client_) client_->upstream_read_done();
+  if (n > 0 && tls_) {
+    tls_plain_.clear();
+    tls::Session::Result r = tls_->receive(buf->base, size_t(n), tls_plain_);
+    send_tls_output();  // handshake messages, a key update's answer
+    if (closed_) return;
+    if (r == tls::Session::Result::Error) {
+      fail((connected_ ? "TLS read from " : "TLS handshake with ") + hostport_ + ": " + tls_->error());
+      return;
+    }
+    if (!connected_ && tls_->handshake_done()) {
+      ready();
+      if (closed_) return;
+    }
+    // Parked, a session ticket is no reason to drop the connection; anything it decrypts to is.
+    if (!tls_plain_.empty()) take(tls_plain_.data(), tls_plain_.size());
+    if (r == tls::Session::Result::Closed && !closed_) on_eof();
     return;
   }
   if (n > 0) {
-    parse(buf->base, size_t(n));
+    take(buf->base, size_t(n));
+    return;
+  }
+  if (!client_) {  // parked: the upstream closed it
+    lost();
     return;
   }
   if (n != UV_EOF) {
     fail("read from " + hostport_ + ": " + uv_strerror(int(n)));
+    return;
+  }
+  on_eof();
+}
+
+void UpstreamConn::take(const char* data, size_t n) {
+  if (!client_) {  // parked: the upstream talks out of turn
+    lost();
+    return;
+  }
+  if (tunnel_) {
+    client_->upstream_data(std::string_view(data, n));
+    if (!closed_ && client_) client_->upstream_read_done();
+    return;
+  }
+  parse(data, n);
+}
+
+void UpstreamConn::on_eof() {
+  if (!client_) {
+    lost();
     return;
   }
   if (tunnel_) {  // the upstream ended the tunnel

@@ -1,5 +1,5 @@
-// An UpstreamConn is one client connection from a loop to a reverse_proxy upstream (plaintext
-// HTTP/1.1, or a tunnel once a WebSocket upgrade succeeded): it dials (names resolved in libuv's pool, never on the loop), writes request bytes
+// An UpstreamConn is one client connection from a loop to a reverse_proxy upstream (HTTP/1.1 in
+// plaintext or over TLS, or a tunnel once a WebSocket upgrade succeeded): it dials (names resolved in libuv's pool, never on the loop), writes request bytes
 // (uv_try_write first, a queued write for the rest: queued() is what the proxy's upload
 // backpressure watches) and parses responses with llhttp in response mode, reporting to its
 // current Client. Between requests it sits in the loop's UpstreamPool, still reading so that an
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "server/exchange.h"
+#include "tls/session.h"
 
 namespace pogo::server {
 
@@ -53,8 +54,11 @@ class UpstreamConn {
   // `read_buf`: where reads land (read_size bytes), shared by whatever reads on this loop thread
   // only inside its own callbacks (the loop's read buffer) or owned by the caller beyond the
   // connection's life.
+  // `tls`: speak TLS (an HTTPS upstream), with `tls_name` as the name to send and verify; the
+  // connection counts as connected once the handshake is done (its failures are dial failures).
   static UpstreamConn* dial(uv_loop_t* loop, const std::string& host, uint16_t port, Client* client,
-                            char* read_buf, size_t read_size, uint64_t dial_timeout_ms);
+                            char* read_buf, size_t read_size, uint64_t dial_timeout_ms, SSL_CTX* tls = nullptr,
+                            const std::string& tls_name = {});
 
   // Hands the connection to `client` for a new request (it came out of the pool).
   void attach(Client* client, bool head_request);
@@ -88,6 +92,13 @@ class UpstreamConn {
   struct WriteReq;
 
   void connect_to(const sockaddr* addr);
+  void on_tcp_connected();
+  void ready();  // connected (and the TLS handshake done): what waited goes out
+  // Writes bytes as they are (ciphertext, or plaintext without TLS).
+  void write_raw(std::initializer_list<std::string_view> parts);
+  void send_tls_output();
+  void take(const char* data, size_t n);  // plaintext from the upstream
+  void on_eof();
   void fail(const std::string& what, bool timeout = false);
   void fail_later(std::string what);  // from the timer: never inside the caller's call
   void lost();
@@ -123,6 +134,11 @@ class UpstreamConn {
   bool head_request_ = false;
   bool upgrade_request_ = false;
   bool tunnel_ = false;  // switched protocols: bytes pass unparsed
+  bool tcp_up_ = false;  // the TCP connection is established
+  SSL_CTX* tls_ctx_ = nullptr;  // the route's, which outlives its connections
+  std::string tls_name_;
+  std::unique_ptr<tls::Session> tls_;
+  std::string tls_plain_;  // what one read decrypted to
   bool connected_ = false;
   bool reading_ = false;
   bool paused_ = false;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "server/log.h"
+#include "tls/session.h"
 
 namespace pogo::server {
 
@@ -53,6 +54,7 @@ void HealthChecker::run() {
   while (!stop_.load()) {
     lk.unlock();
     for (size_t i = 0; i < s_.upstreams.size() && !stop_.load(); ++i) {
+      if (s_.upstreams[i].dynamic) continue;  // no fixed address to check
       bool ok = check(s_.upstreams[i]);
       if (stop_.load()) break;
       s_.health[i].check_failed.store(!ok, std::memory_order_relaxed);
@@ -84,22 +86,62 @@ bool HealthChecker::check(const UpstreamAddress& u) const {
       socklen_t len = sizeof err;
       connected = ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
     }
+    // Bytes to the socket, and from it, each wait bounded by the deadline.
+    auto send_all = [&](std::string_view b) {
+      size_t sent = 0;
+      while (sent < b.size() && wait_for(fd, POLLOUT, deadline, stop_)) {
+        ssize_t n = ::send(fd, b.data() + sent, b.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) return false;
+        sent += size_t(n);
+      }
+      return sent == b.size();
+    };
+    auto recv_some = [&](std::string& out) {
+      if (!wait_for(fd, POLLIN, deadline, stop_)) return false;
+      char buf[4096];
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      out.append(buf, size_t(n));
+      return true;
+    };
+    std::unique_ptr<tls::Session> tls;
+    if (connected && s_.tls) {  // an HTTPS upstream: the handshake first, as a proxied request's
+      try {
+        tls = std::make_unique<tls::Session>(tls::Session::Client{}, s_.tls.get(),
+                                             s_.tls_server_name.empty() ? u.host : s_.tls_server_name);
+        bool up = tls->start() == tls::Session::Result::Ok;
+        std::string plain, in;
+        while (up && !tls->handshake_done()) {
+          up = send_all(tls->output());
+          tls->output().clear();
+          in.clear();
+          up = up && recv_some(in) && tls->receive(in.data(), in.size(), plain) == tls::Session::Result::Ok;
+        }
+        connected = up && send_all(tls->output());
+        tls->output().clear();
+      } catch (const std::exception&) {
+        connected = false;
+      }
+    }
     if (connected) {
       std::string req = "GET " + s_.health_uri + " HTTP/1.1\r\nHost: " + u.hostport +
                         "\r\nUser-Agent: pogo-health-check\r\nConnection: close\r\n\r\n";
-      size_t sent = 0;
-      while (sent < req.size() && wait_for(fd, POLLOUT, deadline, stop_)) {
-        ssize_t n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) break;
-        sent += size_t(n);
+      bool sent = true;
+      if (tls) {
+        sent = tls->send(req.data(), req.size()) == tls::Session::Result::Ok && send_all(tls->output());
+        tls->output().clear();
+      } else {
+        sent = send_all(req);
       }
-      std::string got;
-      while (sent == req.size() && got.find("\r\n") == std::string::npos && got.size() < 4096 &&
-             wait_for(fd, POLLIN, deadline, stop_)) {
-        char buf[1024];
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        got.append(buf, size_t(n));
+      std::string got, in;
+      while (sent && got.find("\r\n") == std::string::npos && got.size() < 4096) {
+        in.clear();
+        if (!recv_some(in)) break;
+        if (!tls) {
+          got += in;
+        } else if (tls->receive(in.data(), in.size(), got) == tls::Session::Result::Error) {
+          break;
+        }
       }
       // "HTTP/1.x NNN ..."
       if (got.size() >= 12 && got.starts_with("HTTP/1.")) {

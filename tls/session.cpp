@@ -1,5 +1,6 @@
 #include "tls/session.h"
 
+#include <arpa/inet.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -96,6 +97,45 @@ Session::Session(SSL_CTX* ctx, std::string local_ip) {
   if (!local_ip.empty()) ServerContext::set_name_without_sni(ssl_, std::move(local_ip));
 }
 
+Session::Session(Client, SSL_CTX* ctx, const std::string& peer_name) : client_(true) {
+  ssl_ = SSL_new(ctx);
+  in_ = BIO_new(BIO_s_mem());
+  out_ = BIO_new(BIO_s_mem());
+  if (!ssl_ || !in_ || !out_) {
+    SSL_free(ssl_);
+    BIO_free(in_);
+    BIO_free(out_);
+    throw Error("TLS: cannot create a connection: " + take_openssl_errors());
+  }
+  BIO_set_mem_eof_return(in_, -1);
+  SSL_set_bio(ssl_, in_, out_);
+  SSL_set_connect_state(ssl_);
+  unsigned char buf[16];
+  bool ip = inet_pton(AF_INET, peer_name.c_str(), buf) == 1 || inet_pton(AF_INET6, peer_name.c_str(), buf) == 1;
+  bool ok = true;
+  if (ip) {
+    ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), peer_name.c_str()) == 1;
+  } else if (!peer_name.empty()) {
+    ok = SSL_set_tlsext_host_name(ssl_, peer_name.c_str()) == 1 && SSL_set1_host(ssl_, peer_name.c_str()) == 1;
+  }
+  static const unsigned char kAlpn[] = "\x08http/1.1";
+  ok = ok && SSL_set_alpn_protos(ssl_, kAlpn, sizeof kAlpn - 1) == 0;
+  if (!ok) {
+    SSL_free(ssl_);
+    throw Error("TLS: cannot prepare a connection to " + peer_name + ": " + take_openssl_errors());
+  }
+}
+
+Session::Result Session::start() {
+  ERR_clear_error();
+  int r = SSL_do_handshake(ssl_);
+  drain_output();
+  if (r == 1) return Result::Ok;
+  int e = SSL_get_error(ssl_, r);
+  if (e == SSL_ERROR_WANT_READ) return Result::Ok;
+  return fail("TLS handshake", e);
+}
+
 Session::~Session() { SSL_free(ssl_); }
 
 void Session::note_first_bytes(const char* data, size_t n) {
@@ -135,7 +175,7 @@ Session::Result Session::fail(const char* during, int ssl_error) {
 Session::Result Session::receive(const char* data, size_t n, std::string& plain) {
   if (failed_) return Result::Error;
   if (closed_) return Result::Closed;  // nothing may follow close_notify
-  note_first_bytes(data, n);
+  if (!client_) note_first_bytes(data, n);
   for (size_t at = 0; at < n;) {
     size_t chunk = std::min(n - at, static_cast<size_t>(INT_MAX));
     size_t written = 0;

@@ -1,4 +1,4 @@
-// A Session is one server-side TLS connection with no I/O of its own: the caller hands it the
+// A Session is one TLS connection (server side; client side for HTTPS upstreams) with no I/O of its own: the caller hands it the
 // ciphertext read from the socket and writes out what it produces. Between the two sit two
 // OpenSSL memory BIOs, so the event loop owns every read and write and a Session never blocks.
 //
@@ -31,6 +31,13 @@ class Session {
   // connected to, as text) chooses the site and certificate when the client sends no SNI, as
   // clients of https://127.0.0.1 do. Throws tls::Error if OpenSSL cannot allocate the connection.
   explicit Session(SSL_CTX* ctx, std::string local_ip = "");
+  // A client-side session (reverse_proxy to an HTTPS upstream), in connect state, offering ALPN
+  // http/1.1. `peer_name` (a host name or an IP literal) is sent as SNI when it is a name and is
+  // what the peer's certificate must be for, when `ctx` verifies peers. Call start() first.
+  struct Client {};
+  Session(Client, SSL_CTX* ctx, const std::string& peer_name);
+  // Client: the first handshake flight (the ClientHello) into output().
+  Result start();
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -75,6 +82,7 @@ class Session {
   std::array<char, 5> first_{};
   size_t first_len_ = 0;
   bool plaintext_http_ = false;
+  bool client_ = false;
   bool failed_ = false;
   bool closed_ = false;
   bool shut_down_ = false;

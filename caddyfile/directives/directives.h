@@ -43,7 +43,9 @@ HandlerSpec reverse_proxy(DirectiveInput& in);
 void add_header_op(const std::vector<Token>& line, HeaderSpec& spec, bool request);
 // An upstream address as reverse_proxy takes it (`host:port`, `http://host[:port]`, `:port`),
 // as "host:port" (IPv6 in brackets). Fails at `t` for what Pogo cannot dial.
-std::string upstream_address(const Token& t);
+// `scheme` (when given) gets what the address was written with: "" (none), "http" or "https"
+// (wss is https, ws http); an https address defaults to port 443.
+std::string upstream_address(const Token& t, std::string* scheme = nullptr);
 HandlerSpec mercure(DirectiveInput& in);
 
 }  // namespace caddyfile::directives

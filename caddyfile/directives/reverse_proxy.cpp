@@ -1,5 +1,6 @@
 // reverse_proxy [matcher] [UPSTREAMS...] { to; header_up; header_down; trusted_proxies;
-// transport http { dial_timeout response_header_timeout read_buffer keepalive keepalive_idle_conns } }
+// transport http { dial_timeout response_header_timeout read_buffer keepalive keepalive_idle_conns
+// tls tls_insecure_skip_verify tls_server_name tls_trusted_ca_certs tls_trust_pool } }
 // Caddy's other sub-directives are refused by name until Pogo has them.
 #include <arpa/inet.h>
 
@@ -85,8 +86,32 @@ void parse_transport(const Segment& sub, ProxyTransportSpec& t) {
             // Pogo pools per upstream, so both bound the same thing.
             o.expect_args(1, 1);
             t.keepalive_idle_conns = parse_int(o[0], "transport http " + n, 0);
-        } else if (n == "tls" || n.starts_with("tls_")) {
-            fail(o.name(), "reverse_proxy transport http: " + n + ": Pogo proxies to plaintext HTTP upstreams only");
+        } else if (n == "tls") {
+            o.expect_args(0, 0);
+            t.tls = true;
+        } else if (n == "tls_insecure_skip_verify") {
+            o.expect_args(0, 0);
+            t.tls = t.tls_insecure_skip_verify = true;
+        } else if (n == "tls_server_name") {
+            o.expect_args(1, 1);
+            t.tls = true;
+            t.tls_server_name = o.text(0);
+        } else if (n == "tls_trusted_ca_certs" || n == "tls_trust_pool") {
+            // Caddy's older form lists PEM files; tls_trust_pool takes a source, and Pogo has `file`.
+            size_t from = 0;
+            if (n == "tls_trust_pool") {
+                o.expect_args(2, 1024);
+                if (o.text(0) != "file")
+                    fail(o[0], "reverse_proxy transport http tls_trust_pool: Pogo has the file source only, got " +
+                                   quoted(o.text(0)));
+                from = 1;
+            } else {
+                o.expect_args(1, 1024);
+            }
+            t.tls = true;
+            for (size_t i = from; i < o.size(); ++i) t.tls_trusted_ca_certs.push_back(o.text(i));
+        } else if (n.starts_with("tls_")) {
+            fail(o.name(), "reverse_proxy transport http: " + n + " is not supported by Pogo yet");
         } else if (n == "write_buffer" || n == "max_response_header" || n == "proxy_protocol" ||
                    n == "dial_fallback_delay" || n == "expect_continue_timeout" || n == "resolvers" ||
                    n == "keepalive_interval" || n == "versions" || n == "compression" || n == "max_conns_per_host" ||
@@ -100,24 +125,35 @@ void parse_transport(const Segment& sub, ProxyTransportSpec& t) {
 
 }  // namespace
 
-std::string upstream_address(const Token& t) {
+std::string upstream_address(const Token& t, std::string* scheme_out) {
     std::string a = t.text;
-    if (a.find('{') != std::string::npos)
-        fail(t, "reverse_proxy: placeholders in upstream addresses are not supported by Pogo yet: " + quoted(a));
-    std::string scheme = "http";
+    if (scheme_out) scheme_out->clear();
+    if (a.find('{') != std::string::npos) {
+        // A dynamic address, resolved per request ({http.request.header.X}, {vars.upstream}...):
+        // kept as written; what it expands to is checked then (a bad one is a 502). Its scheme is
+        // the transport's (`transport http { tls }` for HTTPS).
+        if (size_t at = a.find("://"); at != std::string::npos && at < a.find('{') && a.substr(0, at) != "http")
+            fail(t, "reverse_proxy: an upstream address with placeholders may only have the http scheme: " +
+                        quoted(t.text));
+        return a;
+    }
+    std::string scheme;
     if (size_t at = a.find("://"); at != std::string::npos) {
         scheme = a.substr(0, at);
         a = a.substr(at + 3);
     }
-    if (scheme == "https" || scheme == "h2c" || scheme == "wss")
-        fail(t, "reverse_proxy: " + scheme + " upstreams are not supported by Pogo yet (plaintext HTTP/1.1 only): " +
-                    quoted(t.text));
-    if (scheme != "http" && scheme != "ws") fail(t, "reverse_proxy: unsupported upstream scheme " + quoted(scheme));
+    if (scheme == "h2c")
+        fail(t, "reverse_proxy: h2c upstreams are not supported by Pogo yet (HTTP/1.1 only): " + quoted(t.text));
+    if (scheme == "ws") scheme = "http";
+    if (scheme == "wss") scheme = "https";
+    if (!scheme.empty() && scheme != "http" && scheme != "https")
+        fail(t, "reverse_proxy: unsupported upstream scheme " + quoted(scheme));
+    if (scheme_out) *scheme_out = scheme;
     if (a.starts_with("unix/") || a.starts_with("srv+"))
         fail(t, "reverse_proxy: unix socket and SRV upstreams are not supported by Pogo yet: " + quoted(t.text));
     if (a.find('/') != std::string::npos)
         fail(t, "reverse_proxy: an upstream address cannot have a path (use rewrite): " + quoted(t.text));
-    std::string host = a, port = "80";
+    std::string host = a, port = scheme == "https" ? "443" : "80";
     if (a.starts_with("[")) {
         size_t close = a.find(']');
         if (close == std::string::npos) fail(t, "reverse_proxy: invalid upstream address " + quoted(t.text));
@@ -144,7 +180,17 @@ std::string upstream_address(const Token& t) {
 
 HandlerSpec reverse_proxy(DirectiveInput& in) {
     ReverseProxySpec spec;
-    for (size_t i = 0; i < in.args.size(); ++i) spec.upstreams.push_back(upstream_address(in.args[i]));
+    // As Caddy: one transport for every upstream, so http:// and https:// do not mix, and an
+    // https:// address turns TLS on.
+    const Token* first_http = nullptr;
+    const Token* first_https = nullptr;
+    auto add_upstream = [&](const Token& t) {
+        std::string scheme;
+        spec.upstreams.push_back(upstream_address(t, &scheme));
+        if (scheme == "http" && !first_http) first_http = &t;
+        if (scheme == "https" && !first_https) first_https = &t;
+    };
+    for (size_t i = 0; i < in.args.size(); ++i) add_upstream(in.args[i]);
     for (const Segment& sub : in.seg.block) {
         SegmentReader s(sub);
         const std::string& n = s.name().text;
@@ -155,7 +201,7 @@ HandlerSpec reverse_proxy(DirectiveInput& in) {
         s.no_block();
         if (n == "to") {
             s.expect_args(1, 1024);
-            for (size_t i = 0; i < s.size(); ++i) spec.upstreams.push_back(upstream_address(s[i]));
+            for (size_t i = 0; i < s.size(); ++i) add_upstream(s[i]);
         } else if (n == "header_up" || n == "header_down") {
             if (s.empty()) fail(s.name(), "missing argument for \"" + n + "\"");
             bool up = n == "header_up";
@@ -231,6 +277,14 @@ HandlerSpec reverse_proxy(DirectiveInput& in) {
         }
     }
     if (spec.upstreams.empty()) fail(in.seg.name(), "reverse_proxy: no upstreams given");
+    if (first_https) {
+        if (first_http)
+            fail(*first_http, "reverse_proxy: " + quoted(first_http->text) +
+                                  " is http:// while another upstream is https://; they share one transport");
+        spec.transport.tls = true;
+    } else if (first_http && spec.transport.tls) {
+        fail(*first_http, "reverse_proxy: " + quoted(first_http->text) + " is http:// but the transport has tls");
+    }
     return spec;
 }
 

@@ -5,10 +5,14 @@
 #include <stdexcept>
 
 #include "server/ip_range.h"
+#include "server/log.h"
 #include "server/path_safety.h"
 #include "server/proxy.h"
+#include "server/proxy_headers.h"
 #include "server/routes/header_ops.h"
+#include "server/routes/placeholders.h"
 #include "server/upstream_health.h"
+#include "tls/client_context.h"
 
 namespace pogo::server {
 
@@ -18,8 +22,13 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
 UpstreamAddress address_of(const std::string& hostport) {
-  // caddyfile/ normalised it: "host:port" or "[v6]:port".
+  // caddyfile/ normalised it: "host:port" or "[v6]:port"; or kept it with its placeholders.
   UpstreamAddress u;
+  if (has_placeholders(hostport)) {
+    u.hostport = hostport;
+    u.dynamic = true;
+    return u;
+  }
   size_t colon = hostport.rfind(':');
   u.host = hostport.substr(0, colon);
   if (u.host.starts_with("[")) u.host = u.host.substr(1, u.host.size() - 2);
@@ -27,6 +36,8 @@ UpstreamAddress address_of(const std::string& hostport) {
   u.hostport = hostport;
   return u;
 }
+
+std::string quoted_text(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 LbPolicy policy(const std::string& name) {
   if (name == "round_robin") return LbPolicy::round_robin;
@@ -43,7 +54,11 @@ class ReverseProxyHandler final : public Handler {
  public:
   explicit ReverseProxyHandler(const caddyfile::ReverseProxySpec& spec)
       : up_(spec.header_up), down_(spec.header_down) {
-    for (const auto& a : spec.upstreams) settings_.upstreams.push_back(address_of(a));
+    for (const auto& a : spec.upstreams) {
+      settings_.upstreams.push_back(address_of(a));
+      dynamic_.emplace_back(settings_.upstreams.back().dynamic ? a : std::string());
+      any_dynamic_ = any_dynamic_ || settings_.upstreams.back().dynamic;
+    }
     const auto& t = spec.transport;
     if (t.dial_timeout) settings_.dial_timeout = duration_cast<milliseconds>(*t.dial_timeout);
     if (t.response_header_timeout)
@@ -52,6 +67,13 @@ class ReverseProxyHandler final : public Handler {
     settings_.keepalive = t.keepalive;
     if (t.keepalive_idle) settings_.keepalive_idle = duration_cast<milliseconds>(*t.keepalive_idle);
     if (t.keepalive_idle_conns) settings_.keepalive_idle_conns = size_t(*t.keepalive_idle_conns);
+    if (t.tls) {
+      tls::ClientOptions o;
+      o.verify = !t.tls_insecure_skip_verify;
+      o.trusted_ca_files = t.tls_trusted_ca_certs;
+      settings_.tls = tls::make_client_context(o);  // a CA file that cannot be read stops the start
+      settings_.tls_server_name = t.tls_server_name;
+    }
     settings_.trusted_proxies = ip_ranges("reverse_proxy trusted_proxies", spec.trusted_proxies);
     settings_.lb_policy = policy(spec.lb_policy);
     settings_.lb_header = spec.lb_header;
@@ -90,6 +112,21 @@ class ReverseProxyHandler final : public Handler {
       p.target += '?';
       p.target += r.head.query;
     }
+    if (any_dynamic_) {
+      p.resolved = settings_.upstreams;
+      for (size_t i = 0; i < dynamic_.size(); ++i) {
+        if (dynamic_[i].empty()) continue;
+        std::string text = dynamic_[i].expand(r);
+        auto u = parse_upstream_address(text);
+        if (!u) {
+          std::string what = "invalid upstream address " + quoted_text(text) + " (from " + dynamic_[i].text() + ")";
+          log::error("http.log.error", what, {{"logger_detail", "reverse_proxy"}, {"status", 502}, {"uri", r.head.uri}});
+          return make_handler_error(502, std::move(what));
+        }
+        u->dynamic = true;
+        p.resolved[i] = std::move(*u);
+      }
+    }
     if (!up_.ops.empty()) p.header_up = resolve_header_ops(up_, up_finds_, r);
     if (!down_.ops.empty()) p.header_down = resolve_header_ops(down_, down_finds_, r);
     return Action(std::move(p));
@@ -97,6 +134,8 @@ class ReverseProxyHandler final : public Handler {
 
  private:
   ProxySettings settings_;
+  std::vector<Template> dynamic_;  // per upstream: its address's template, or empty (a fixed one)
+  bool any_dynamic_ = false;
   caddyfile::HeaderSpec up_, down_;
   HeaderFinds up_finds_, down_finds_;
   std::unique_ptr<HealthChecker> checker_;  // last: stopped before the settings it reads go

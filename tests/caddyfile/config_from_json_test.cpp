@@ -362,6 +362,18 @@ b.localhost {
 		}
 	}
 	method /as-put/* put
+	reverse_proxy /dyn/* {http.request.header.X-Backend} http://{vars.pool}:8080 fixed:80
+	reverse_proxy /tls/* https://api.example.com wss://[::1]:8443 {
+		transport http {
+			tls_server_name internal.example
+			tls_trusted_ca_certs /etc/ssl/private-ca.pem
+		}
+	}
+	reverse_proxy /insecure/* 10.0.0.9:443 {
+		transport http {
+			tls_insecure_skip_verify
+		}
+	}
 	reverse_proxy app:8080 app:8081 {
 		lb_policy header X-Tenant
 		lb_retries 2
@@ -553,9 +565,9 @@ TEST_CASE("config_from_json: bad documents name the JSON path") {
         {[](json& d) { d["global"]["pogo"] = json::object(); }, "config: /global/pogo: the pogo pools live in /apps/pogo"},
         {[](json& d) { d["sites"][0]["handlers"][0]["directive"] = "forward_auth"; },
          "config: /sites/0/handlers/0/directive: directive \"forward_auth\" is not supported by Pogo"},
-        {[](json& d) { d["sites"][0]["handlers"][0] = {{"directive", "reverse_proxy"}, {"upstreams", {"https://x"}}}; },
-         "config: /sites/0/handlers/0/upstreams/0: reverse_proxy: https upstreams are not supported by Pogo yet "
-         "(plaintext HTTP/1.1 only): \"https://x\""},
+        {[](json& d) { d["sites"][0]["handlers"][0] = {{"directive", "reverse_proxy"}, {"upstreams", {"h2c://x"}}}; },
+         "config: /sites/0/handlers/0/upstreams/0: reverse_proxy: h2c upstreams are not supported by Pogo yet "
+         "(HTTP/1.1 only): \"h2c://x\""},
         {[](json& d) { d["sites"][0]["handlers"][0] = {{"directive", "reverse_proxy"}, {"upstreams", json::array()}}; },
          "config: /sites/0/handlers/0/upstreams: reverse_proxy: no upstreams given"},
         {[](json& d) {

@@ -25,19 +25,26 @@ namespace {
 // `node upstream.js` as a child: started, its port read from its first line, killed at the end.
 class NodeUpstream {
 public:
-    explicit NodeUpstream(std::string name = "upstream", int health_status = 200) {
+    // `tls`: a certificate and key (PEM files) to serve HTTPS with.
+    explicit NodeUpstream(std::string name = "upstream", int health_status = 200,
+                          std::pair<std::string, std::string> tls = {}) {
         std::string node = require_tool("node");
         int out[2];
         REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
         std::string script = (fixtures_dir() / "proxy/upstream.js").string();
         std::string env = "UPSTREAM_NAME=" + name;
         std::string health = "HEALTH_STATUS=" + std::to_string(health_status);
+        std::string cert = "TLS_CERT=" + tls.first, key = "TLS_KEY=" + tls.second;
         pid_ = ::fork();
         REQUIRE(pid_ >= 0);
         if (pid_ == 0) {
             ::dup2(out[1], 1);
             ::putenv(env.data());
             ::putenv(health.data());
+            if (!tls.first.empty()) {
+                ::putenv(cert.data());
+                ::putenv(key.data());
+            }
             ::execl(node.c_str(), node.c_str(), script.c_str(), static_cast<char*>(nullptr));
             ::_exit(127);
         }
@@ -586,4 +593,88 @@ TEST_CASE("reverse_proxy passes a WebSocket through: the 101, messages both ways
     // The server is still well after both.
     HttpClient client;
     CHECK(client.get(v4(*pogo, "/echo")).status == 200);
+}
+
+TEST_CASE("reverse_proxy resolves placeholders in upstream addresses per request") {
+    NodeUpstream a("alpha"), b("beta");
+    TempDir dir;
+    // The header names the upstream; /by-var/ takes it from a variable the route sets.
+    auto pogo = start_pogo(dir, "\thandle_path /by-var/* {\n\t\tvars upstream " + b.hostport() +
+                                    "\n\t\treverse_proxy http://{vars.upstream}\n\t}\n"
+                                    "\treverse_proxy {http.request.header.X-Backend}\n");
+    HttpClient client;
+    auto name_at = [&](const std::string& path, const std::string& backend) {
+        Response r = client.get(v4(*pogo, path), {"X-Backend: " + backend});
+        INFO(r.describe());
+        json j = json::parse(r.body, nullptr, false);
+        return r.status == 200 && !j.is_discarded() ? j["name"].get<std::string>() : std::to_string(r.status);
+    };
+    CHECK(name_at("/echo", a.hostport()) == "alpha");
+    CHECK(name_at("/echo", b.hostport()) == "beta");
+    CHECK(name_at("/echo", "http://" + a.hostport()) == "alpha");
+    CHECK(name_at("/by-var/echo", a.hostport()) == "beta");
+    // What does not expand to an address is a 502 and a log line; so is an address nobody serves.
+    CHECK(name_at("/echo", "127.0.0.1:99999") == "502");
+    CHECK(name_at("/echo", "") == "502");
+    CHECK(pogo->wait_stderr("invalid upstream address"));
+    CHECK(name_at("/echo", "127.0.0.1:" + std::to_string(free_port())) == "502");
+}
+
+TEST_CASE("reverse_proxy to HTTPS upstreams: verified against the given CA, by name or IP, kept alive; refused when unverified") {
+    TempDir dir;
+    // A self-signed certificate for localhost and 127.0.0.1: the CA the proxy is told to trust.
+    std::string openssl = require_tool("openssl");
+    const std::string cert = (dir / "up.pem").string(), key = (dir / "up.key").string();
+    CommandResult gen = run_command({openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                     "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+                                     "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"});
+    REQUIRE_MESSAGE(gen.exit_code == 0, gen.describe());
+    NodeUpstream up("secure", 200, {cert, key});
+    const std::string port = std::to_string(up.port());
+    auto pogo = start_pogo(dir,
+                           "\thandle /by-name/* {\n\t\turi strip_prefix /by-name\n\t\treverse_proxy https://localhost:" + port +
+                               " {\n\t\t\ttransport http {\n\t\t\t\ttls_trusted_ca_certs " + cert +
+                               "\n\t\t\t}\n\t\t}\n\t}\n"
+                               "\thandle /by-ip/* {\n\t\turi strip_prefix /by-ip\n\t\treverse_proxy https://127.0.0.1:" + port +
+                               " {\n\t\t\ttransport http {\n\t\t\t\ttls_trust_pool file " + cert +
+                               "\n\t\t\t}\n\t\t}\n\t}\n"
+                               "\thandle /insecure/* {\n\t\turi strip_prefix /insecure\n\t\treverse_proxy 127.0.0.1:" + port +
+                               " {\n\t\t\ttransport http {\n\t\t\t\ttls_insecure_skip_verify\n\t\t\t}\n\t\t}\n\t}\n"
+                               "\thandle /wrong-name/* {\n\t\turi strip_prefix /wrong-name\n\t\treverse_proxy https://127.0.0.1:" +
+                               port + " {\n\t\t\ttransport http {\n\t\t\t\ttls_server_name other.example\n\t\t\t\ttls_trusted_ca_certs " +
+                               cert + "\n\t\t\t}\n\t\t}\n\t}\n"
+                               "\thandle /system-ca/* {\n\t\turi strip_prefix /system-ca\n\t\treverse_proxy https://localhost:" + port +
+                               "\n\t}\n");
+    HttpClient client;
+    auto echo = [&](const std::string& path) {
+        Response r = client.get(v4(*pogo, path));
+        INFO(r.describe());
+        json j = json::parse(r.body, nullptr, false);
+        REQUIRE(r.status == 200);
+        REQUIRE_FALSE(j.is_discarded());
+        return j;
+    };
+    json a = echo("/by-name/echo");
+    CHECK(a["tls"] == true);
+    CHECK(a["sni"] == "localhost");
+    CHECK(a["url"] == "/echo");
+    CHECK(a["headers"]["x-forwarded-proto"] == "http");
+    // Kept alive: the next request comes over the same TLS connection.
+    CHECK(echo("/by-name/echo")["port"] == a["port"]);
+    json b = echo("/by-ip/echo");
+    CHECK(b["tls"] == true);
+    CHECK(b["sni"] == "");  // no SNI for an IP address; the certificate's IP entry is checked instead
+    CHECK(echo("/insecure/echo")["tls"] == true);
+    // A large body, decrypted and passed on in order.
+    Response big = client.get(v4(*pogo, "/by-name/download?bytes=3000000&cl=1"));
+    CHECK(big.status == 200);
+    REQUIRE(big.body.size() == 3000000);
+    size_t wrong = 0;
+    for (size_t i = 0; i < big.body.size(); ++i)
+        if (big.body[i] != char('a' + (i % 65536) % 26)) ++wrong;
+    CHECK(wrong == 0);
+    // A certificate for another name, or one nobody vouches for: 502 and the reason in the log.
+    CHECK(client.get(v4(*pogo, "/wrong-name/echo")).status == 502);
+    CHECK(pogo->wait_stderr("certificate verify failed"));
+    CHECK(client.get(v4(*pogo, "/system-ca/echo")).status == 502);
 }

@@ -132,3 +132,21 @@ TEST_CASE("proxy headers: a WebSocket handshake keeps its upgrade going up, anyt
   with_body.has_body = true;
   CHECK(upgrade_type(with_body).empty());
 }
+
+TEST_CASE("proxy headers: the address a dynamic upstream expanded to") {
+  auto a = parse_upstream_address("app:8080");
+  REQUIRE(a);
+  CHECK(a->host == "app");
+  CHECK(a->port == 8080);
+  CHECK(a->hostport == "app:8080");
+  a = parse_upstream_address("http://10.0.0.7");
+  REQUIRE(a);
+  CHECK(a->hostport == "10.0.0.7:80");
+  a = parse_upstream_address("[::1]:9000");
+  REQUIRE(a);
+  CHECK(a->host == "::1");
+  CHECK(a->hostport == "[::1]:9000");
+  for (const char* bad : {"", ":80", "app:", "app:0", "app:65536", "app:http", "::1:80", "app/x:80", "[::1", "a b:1",
+                          "{http.request.header.X}:80", "user@host:80"})
+    CHECK_MESSAGE(!parse_upstream_address(bad), bad);
+}
