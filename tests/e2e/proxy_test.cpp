@@ -403,7 +403,7 @@ TEST_CASE("reverse_proxy: an unreachable upstream is a 502 and a log line, one c
     CHECK(pogo->wait_stderr("timeout awaiting response headers"));
 }
 
-TEST_CASE("reverse_proxy streams a 200 MB download and a 100 MB upload with flat memory") {
+TEST_CASE("reverse_proxy streams a 1 GiB download and a 1 GiB upload with flat memory") {
     NodeUpstream up;
     TempDir dir;
     auto pogo = start_pogo(dir, "\treverse_proxy " + up.hostport() + "\n");
@@ -412,8 +412,8 @@ TEST_CASE("reverse_proxy streams a 200 MB download and a 100 MB upload with flat
     REQUIRE(client.get(pogo->url("/echo")).status == 200);  // warm: threads and buffers exist
     long before = peak_rss_kib(pogo->pid());
     REQUIRE(before > 0);
-    const long long n = 200LL << 20;  // downloaded
-    const long long m = 100LL << 20;  // uploaded
+    const long long n = 1LL << 30;  // downloaded
+    const long long m = 1LL << 30;  // uploaded
 
     CommandOptions o;
     o.timeout = milliseconds(120000);
@@ -437,7 +437,7 @@ TEST_CASE("reverse_proxy streams a 200 MB download and a 100 MB upload with flat
     long after = peak_rss_kib(pogo->pid());
     CAPTURE(before);
     CAPTURE(after);
-    // Each direction holds a few hundred KiB in flight; 300 MB passed through.
+    // Each direction holds a few hundred KiB in flight; 2 GiB passed through.
     CHECK(after - before < 48 * 1024);
 }
 
