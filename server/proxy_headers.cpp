@@ -54,31 +54,42 @@ bool replace_all(std::string& s, std::string_view from, std::string_view to) {
   return any;
 }
 
+// Whether the comma-separated `list` (a Connection field's value) names `field`.
+bool names(std::string_view list, std::string_view field) {
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    if (header_name_equals(trim(list.substr(0, comma)), field)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+bool is_hop_by_hop(std::string_view connection, const Header& h, bool keep_te_trailers) {
+  if (keep_te_trailers && header_name_equals(h.name, "Te") && header_name_equals(trim(h.value), "trailers"))
+    return false;
+  for (std::string_view hop : kHopByHop)
+    if (header_name_equals(h.name, hop)) return true;
+  return !connection.empty() && names(connection, h.name);
+}
+
+// Every Connection value of `hs`, joined (what they name is this hop's too). Usually one short
+// value ("keep-alive"): no allocation.
+std::string connection_list(const std::vector<Header>& hs) {
+  std::string out;
+  for (const auto& h : hs)
+    if (header_name_equals(h.name, "Connection")) {
+      if (!out.empty()) out += ',';
+      out += h.value;
+    }
+  return out;
+}
+
 }  // namespace
 
 void strip_hop_by_hop(std::vector<Header>& headers, bool keep_te_trailers) {
-  // Fields the Connection header names are this hop's too.
-  std::vector<std::string> named;
-  for (const auto& h : headers) {
-    if (!header_name_equals(h.name, "Connection")) continue;
-    std::string_view v = h.value;
-    while (!v.empty()) {
-      size_t comma = v.find(',');
-      std::string_view item = trim(v.substr(0, comma));
-      if (!item.empty()) named.emplace_back(item);
-      if (comma == std::string_view::npos) break;
-      v.remove_prefix(comma + 1);
-    }
-  }
-  std::erase_if(headers, [&](const Header& h) {
-    if (keep_te_trailers && header_name_equals(h.name, "Te") && header_name_equals(trim(h.value), "trailers"))
-      return false;
-    for (std::string_view hop : kHopByHop)
-      if (header_name_equals(h.name, hop)) return true;
-    for (const auto& n : named)
-      if (header_name_equals(h.name, n)) return true;
-    return false;
-  });
+  const std::string connection = connection_list(headers);
+  std::erase_if(headers, [&](const Header& h) { return is_hop_by_hop(connection, h, keep_te_trailers); });
 }
 
 std::optional<UpstreamAddress> parse_upstream_address(std::string_view a) {
@@ -185,21 +196,62 @@ std::vector<Header> upstream_request_headers(const RequestHead& h, const ToProxy
 
 std::string upstream_request_head(const RequestHead& h, const ToProxy& p, const UpstreamAddress& u, bool trusted) {
   std::string out;
-  out.reserve(512);
+  out.reserve(256 + 48 * h.headers.size());
   out += h.method;
   out += ' ';
   out += p.target;
   out += " HTTP/1.1\r\n";
   bool has_host = false;
-  for (const auto& f : upstream_request_headers(h, p, u, trusted)) {
-    if (header_name_equals(f.name, "Host")) {
-      if (has_host) continue;  // one Host only
+  auto put = [&](std::string_view name, std::string_view value) {
+    if (header_name_equals(name, "Host")) {
+      if (has_host) return;  // one Host only
       has_host = true;
     }
-    out += f.name;
+    out += name;
     out += ": ";
-    out += f.value;
+    out += value;
     out += "\r\n";
+  };
+  if (p.header_up) {
+    for (const auto& f : upstream_request_headers(h, p, u, trusted)) put(f.name, f.value);
+  } else {
+    // What upstream_request_headers() gives without header_up, in the same order, written
+    // straight from the request's fields (no copy of them: this runs for every request).
+    const std::string connection = connection_list(h.headers);
+    bool xff = false;
+    std::string_view last_proto, last_host;
+    for (const auto& f : h.headers) {
+      if (is_hop_by_hop(connection, f, true) || header_name_equals(f.name, "Content-Length") ||
+          header_name_equals(f.name, "Expect"))
+        continue;
+      if (header_name_equals(f.name, "X-Forwarded-For")) {
+        xff = true;
+      } else if (header_name_equals(f.name, "X-Forwarded-Proto")) {
+        last_proto = f.value;
+      } else if (header_name_equals(f.name, "X-Forwarded-Host")) {
+        last_host = f.value;
+      } else {
+        put(f.name, f.value);
+      }
+    }
+    if (std::string up = upgrade_type(h); !up.empty()) {
+      put("Connection", "Upgrade");
+      put("Upgrade", up);
+    }
+    bool present = false;
+    std::string prior = trusted && xff ? all_values(h.headers, "X-Forwarded-For", present) : std::string();
+    out += "X-Forwarded-For: ";
+    if (!prior.empty()) {
+      out += prior;
+      out += ", ";
+    }
+    out += h.remote_addr;
+    out += "\r\n";
+    put("X-Forwarded-Proto", trusted && !last_proto.empty() ? last_proto
+                             : h.scheme == "https"          ? std::string_view("https")
+                                                            : std::string_view("http"));
+    const std::string* host = h.header("Host");
+    put("X-Forwarded-Host", trusted && !last_host.empty() ? last_host : host ? std::string_view(*host) : std::string_view());
   }
   if (!has_host) out += "Host: " + u.hostport + "\r\n";  // HTTP/1.0 clients may send none
   if (h.content_length)

@@ -150,3 +150,34 @@ TEST_CASE("proxy headers: the address a dynamic upstream expanded to") {
                           "{http.request.header.X}:80", "user@host:80"})
     CHECK_MESSAGE(!parse_upstream_address(bad), bad);
 }
+
+TEST_CASE("proxy headers: the head written straight from the request equals the fields' own list") {
+  // upstream_request_head() writes the fields itself when there is no header_up: each case must
+  // give the lines upstream_request_headers() lists, in its order.
+  std::vector<std::vector<Header>> cases = {
+      {{"Host", "example.com"}, {"Accept", "*/*"}},
+      {{"Host", "a"}, {"Connection", "keep-alive, X-Secret"}, {"X-Secret", "1"}, {"TE", "trailers"},
+       {"X-Forwarded-For", "1.1.1.1"}, {"X-Forwarded-For", "2.2.2.2"}, {"X-Forwarded-Proto", "https"},
+       {"X-Forwarded-Host", "front"}, {"Expect", "100-continue"}, {"Content-Length", "4"}},
+      {{"Host", "ws"}, {"Connection", "Upgrade"}, {"Upgrade", "websocket"}, {"Sec-WebSocket-Key", "k"}},
+      {{"Accept", "x"}},  // HTTP/1.0 without Host
+  };
+  for (bool trusted : {false, true})
+    for (auto& hs : cases) {
+      RequestHead h = head_with(hs);
+      h.method = "GET";
+      h.scheme = "https";
+      ToProxy p;
+      p.target = "/t";
+      std::string expected = "GET /t HTTP/1.1\r\n";
+      bool host = false;
+      for (const auto& f : upstream_request_headers(h, p, upstream(), trusted)) {
+        if (header_name_equals(f.name, "Host")) host = true;
+        expected += f.name + ": " + f.value + "\r\n";
+      }
+      if (!host) expected += "Host: [::1]:8080\r\n";
+      expected += "\r\n";
+      CAPTURE(trusted);
+      CHECK(upstream_request_head(h, p, upstream(), trusted) == expected);
+    }
+}
