@@ -1,5 +1,6 @@
 // reverse_proxy [matcher] [UPSTREAMS...] { to; header_up; header_down; trusted_proxies;
-// transport http { dial_timeout response_header_timeout read_buffer keepalive keepalive_idle_conns } }
+// transport http { dial_timeout response_header_timeout read_buffer keepalive keepalive_idle_conns };
+// @name response matchers, handle_response, replace_status (intercept.cpp) }
 // Caddy's other sub-directives are refused by name until Pogo has them.
 #include <arpa/inet.h>
 
@@ -38,7 +39,7 @@ const std::set<std::string>& not_yet() {
         "health_body",      "health_headers",   "health_method",     "health_request_body", "health_follow_redirects",
         "unhealthy_latency", "unhealthy_request_count",
         "request_buffers",  "response_buffers",  "stream_timeout",  "stream_close_delay",
-        "method",           "rewrite",          "replace_status",    "handle_response", "verbose_logs",
+        "method",           "rewrite",          "verbose_logs",
     };
     return names;
 }
@@ -148,6 +149,7 @@ HandlerSpec reverse_proxy(DirectiveInput& in) {
     for (const Segment& sub : in.seg.block) {
         SegmentReader s(sub);
         const std::string& n = s.name().text;
+        if (is_response_handling(n)) continue;  // parse_response_handling() below
         if (n == "transport") {
             parse_transport(sub, spec.transport);
             continue;
@@ -224,13 +226,12 @@ HandlerSpec reverse_proxy(DirectiveInput& in) {
             spec.health_status = status_or_class(s[0], "reverse_proxy health_status");
         } else if (not_yet().count(n)) {
             fail(s.name(), "reverse_proxy: " + n + " is not supported by Pogo yet");
-        } else if (n.starts_with("@")) {
-            fail(s.name(), "reverse_proxy: response matchers (handle_response) are not supported by Pogo yet");
         } else {
             unknown_subdirective(sub, "reverse_proxy");
         }
     }
     if (spec.upstreams.empty()) fail(in.seg.name(), "reverse_proxy: no upstreams given");
+    spec.responses = parse_response_handling(in, "reverse_proxy");
     return spec;
 }
 
