@@ -21,6 +21,8 @@
 
 namespace pogo::server {
 
+class ResponseRoutes;
+
 // One upstream of a reverse_proxy: a plaintext HTTP/1.1 server.
 struct UpstreamAddress {
   std::string host;  // a name or an IP literal, without brackets
@@ -79,6 +81,8 @@ struct ToProxy {
   // placeholders ({http.reverse_proxy.upstream.*}, {upstream_hostport}), filled once it is chosen.
   std::shared_ptr<const HeaderOps> header_up;
   std::shared_ptr<const HeaderOps> header_down;  // on the upstream's response headers
+  // handle_response / replace_status (server/router.h), tried on the upstream's head; null: none.
+  const ResponseRoutes* responses = nullptr;  // the route's, which outlives every request
 };
 
 // A status matches `want` (a code, or 1-5 for a class).
