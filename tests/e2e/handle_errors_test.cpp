@@ -408,8 +408,25 @@ echo "the script's own body, never sent";
                                         "for ($i = 0; $i < 64; $i++) echo str_repeat('x', 65536);\n"
                                         "file_put_contents(" + std::string("'") + (dir / "ran-to-end").string() +
                                         "', connection_aborted() ? 'aborted' : 'normal');\n");
-    auto pogo = start_run(dir, std::string(kHeader) + sendfile_site((dir / "public").string(), (dir / "files").string()));
+    auto pogo = start_run(dir, "{\n\tadmin off\n\tauto_https off\n\tservers {\n\t\tprotocols h1 h2 h2c\n\t}\n}\n" +
+                                   sendfile_site((dir / "public").string(), (dir / "files").string()));
     check_sendfile(*pogo, data);
+
+    // Over HTTP/2 too (one client per request: libcurl cannot reuse an h2c prior-knowledge connection).
+    for (const char* method : {"GET", "HEAD"}) {
+        HttpClient h2client;
+        Request h2;
+        h2.method = method;
+        h2.url = pogo->url("/download.php");
+        h2.http2_prior_knowledge = true;
+        h2.headers = {"Range: bytes=10-19"};
+        Response r = h2client.perform(h2);
+        INFO(r.describe());
+        CHECK(r.http_version == "HTTP/2");
+        CHECK(r.status == 206);
+        CHECK(r.body == (std::string(method) == "GET" ? data.substr(10, 10) : ""));
+        CHECK_FALSE(r.has_header("X-Accel-Redirect"));
+    }
 
     HttpClient client;
     Response long_one = client.get(pogo->url("/long.php"));
