@@ -44,8 +44,8 @@ struct ResponseFilters {
   std::vector<const ResponseRoutes*> intercepts;
   // The fields the response starts with, under its own: the intercepted response's (Caddy keeps
   // them in the response writer) or the upstream's that copy_response_headers took. A field the
-  // answer sets replaces them; a file's Content-Type gives way to theirs, as Caddy's file_server
-  // sets one only when none is set.
+  // answer sets replaces them; file_server's and respond's Content-Type give way to theirs, as
+  // Caddy's set one only when none is set.
   std::vector<Header> base_headers;
   bool empty() const { return header_ops.empty() && !encode; }
 };

@@ -234,7 +234,7 @@ void Stream::respond(Respond r) {
   ResponseHead head{r.status, std::move(r.headers)};
   status_ = r.status;
   if (vulcain_wants(head, r.body.size())) vulcain_transform(head, r.body);
-  if (filter_head(head, r.body.size()) && enc_) {
+  if (filter_head(head, r.body.size(), true) && enc_) {
     std::string z = enc_->update(r.body);
     z += enc_->finish();
     r.body = std::move(z);
@@ -802,13 +802,13 @@ void Stream::log_access() {
 namespace {
 
 // The answer's fields over `base` (filters' base_headers): a field the answer sets replaces the
-// base's, but for a file's Content-Type, which gives way to the base's. The base's framing fields
-// described another body.
-void merge_base_headers(const std::vector<Header>& base, std::vector<Header>& headers, bool file) {
+// base's, but for a default Content-Type (file_server's and respond's, which Caddy sets only when
+// none is), which gives way to the base's. The base's framing fields described another body.
+void merge_base_headers(const std::vector<Header>& base, std::vector<Header>& headers, bool default_type) {
   auto has = [](const std::vector<Header>& hs, std::string_view name) {
     return std::any_of(hs.begin(), hs.end(), [&](const Header& h) { return header_name_equals(h.name, name); });
   };
-  const bool base_type = file && has(base, "Content-Type");
+  const bool base_type = default_type && has(base, "Content-Type");
   std::vector<Header> merged;
   merged.reserve(base.size() + headers.size());
   for (const Header& b : base) {
@@ -822,9 +822,9 @@ void merge_base_headers(const std::vector<Header>& base, std::vector<Header>& he
 
 }  // namespace
 
-bool Stream::filter_head(ResponseHead& head, std::optional<uint64_t> length, bool file) {
+bool Stream::filter_head(ResponseHead& head, std::optional<uint64_t> length, bool default_type) {
   enc_.reset();
-  if (!filters_.base_headers.empty()) merge_base_headers(filters_.base_headers, head.headers, file);
+  if (!filters_.base_headers.empty()) merge_base_headers(filters_.base_headers, head.headers, default_type);
   if (!filters_.header_ops.empty()) HeaderOps::apply_all(filters_.header_ops, head.headers);
   if (filters_.vulcain && vulcain::applies_to(head.status, head.headers, "")) {
     // What a route with vulcain answers depends on these request headers, whether this request

@@ -164,8 +164,9 @@ class Stream final : private ProxyCall::Sink {
   void pump_file();
   void retire_file();  // file_ is done: kept as spare_reader_ (or orphaned while busy)
   static void on_file_ready(void* ctx, FileReader* reader, bool ok);
-  // `file`: a file's head (its Content-Type gives way to one of filters_.base_headers).
-  bool filter_head(ResponseHead& head, std::optional<uint64_t> length, bool file = false);
+  // `default_type`: the head's Content-Type is a default (file_server's, respond's) that gives way
+  // to one of filters_.base_headers.
+  bool filter_head(ResponseHead& head, std::optional<uint64_t> length, bool default_type = false);
   void append_body(std::string_view data);
   void finish_body();
   void send_head(ResponseHead& head, std::optional<uint64_t> length);

@@ -497,6 +497,9 @@ TEST_CASE("intercept: handle_response over file_server and respond, replace_stat
     CHECK(html.status == 203);
     CHECK(html.body == "was html: text/html; charset=utf-8 200 at /static/page.html");
     CHECK(html.header("X-Intercepted") == "200");
+    // As under Caddy the answer starts from the intercepted response's fields: respond's default
+    // Content-Type gives way to the page's.
+    CHECK(html.header("Content-Type") == "text/html; charset=utf-8");
 
     Response css = client.get(pogo->url("/static/style.css"));
     INFO(css.describe());

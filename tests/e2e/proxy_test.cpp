@@ -275,7 +275,7 @@ TEST_CASE("reverse_proxy handle_response: {rp.*}, replace_status, copy_response,
 		reverse_proxy )" + u + R"( {
 			handle_response {
 				copy_response_headers {
-					exclude Content-Type Content-Length
+					exclude Content-Length
 				}
 				respond "answered {rp.status_code}"
 			}
@@ -351,7 +351,7 @@ TEST_CASE("reverse_proxy handle_response: {rp.*}, replace_status, copy_response,
     CHECK(headers.status == 200);
     CHECK(headers.body == "answered 200");
     CHECK(headers.header("X-Upstream") == "upstream");
-    CHECK(headers.header("Content-Type") != "text/plain");
+    CHECK(headers.header("Content-Type") == "text/plain");  // respond's default gives way, as in Caddy
 
     // Routes that answer nothing: the empty 200 at the end of Pogo's route, with what they set.
     Response nothing = client.get(pogo->url("/nothing/status?code=201"));
