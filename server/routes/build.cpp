@@ -62,6 +62,7 @@ struct Builder {
   // Inside reverse_proxy's handle_response routes, where copy_response and copy_response_headers
   // have an upstream response to copy (intercept's handle_response has none).
   bool in_proxy_response = false;
+  bool in_response_route = false;  // any handle_response: cli/ starts no worker declared there
 
   using Scope = std::vector<const std::vector<cf::NamedMatcher>*>;  // innermost first
 
@@ -146,6 +147,9 @@ struct Builder {
   std::unique_ptr<Handler> make(const cf::Handler& h, const cf::PhpSpec& s, const Scope&) {
     // Workers declared here are started by cli/ with the backend, which hands them the
     // requests whose script is the worker's file; routing is the same as for any script.
+    if (in_response_route && !s.workers.empty())
+      fail(h.where, h.directive + ": a worker inside handle_response is not supported by Pogo; declare it in the site's "
+                                  "php_server or in the global frankenphp block");
     cf::PhpSpec spec = s;
     spec.root = absolute_root(spec.root);
     PhpKind kind = h.directive == "php" ? PhpKind::php : h.directive == "php_fastcgi" ? PhpKind::fastcgi : PhpKind::server;
@@ -178,10 +182,12 @@ struct Builder {
       if (!r.replace_status) {
         Scope scope{&r.matchers};
         scope.insert(scope.end(), outer.begin(), outer.end());
-        bool was = in_proxy_response;
+        bool was = in_proxy_response, was_response = in_response_route;
         in_proxy_response = proxy;
+        in_response_route = true;
         e.route = route(r.handlers, scope);
         in_proxy_response = was;
+        in_response_route = was_response;
       }
       table->entries.push_back(std::move(e));
     }
