@@ -334,6 +334,30 @@ struct FileServerSpec {
     int status = 0;
 };
 
+// intercept's and reverse_proxy's response handling: named response matchers and the entries
+// tried in order on the head of a response (the first whose matcher holds applies). An entry is a
+// replace_status (a new status, the body as it was) or a handle_response (its routes answer in
+// place of the response, which is dropped; routes that answer nothing let it through).
+struct ResponseRoute {
+    std::string matcher;                 // a named response matcher (without '@'); "": every response
+    int replace_status = 0;              // replace_status: the new code; 0: a handle_response
+    std::vector<NamedMatcher> matchers;  // handle_response: request matchers defined in its block
+    std::vector<Handler> handlers;       // handle_response: its directives, in Caddy's order
+    Location where;
+};
+struct ResponseHandling {
+    std::vector<std::pair<std::string, ResponseMatcherSpec>> matchers;  // @name, without '@'
+    // Caddy's order: replace_status entries, then handle_response ones, each as written; those
+    // without a matcher moved last.
+    std::vector<ResponseRoute> routes;
+    bool empty() const { return routes.empty(); }
+};
+struct InterceptSpec { ResponseHandling responses; };
+// Inside reverse_proxy's handle_response: the upstream's response after all (copy_response), with
+// another status when given; its header fields, all or some (copy_response_headers).
+struct CopyResponseSpec { int status = 0; };
+struct CopyResponseHeadersSpec { std::vector<std::string> include, exclude; };
+
 struct ProxyTransportSpec {  // reverse_proxy's `transport http { }`; unset: Caddy's defaults
     std::optional<Duration> dial_timeout;             // 3s
     std::optional<Duration> response_header_timeout;  // none
@@ -371,11 +395,13 @@ struct ReverseProxySpec {
     // `flush_interval`: "-1", a duration ("100ms"), or "" (unset). Pogo passes every read on at
     // once, which is what -1 asks and never later than an interval would.
     std::string flush_interval;
+    ResponseHandling responses;  // handle_response, replace_status and their @matchers
 };
 
 using HandlerSpec = std::variant<RootSpec, VarsSpec, HeaderSpec, RequestBodySpec, RedirSpec, RewriteSpec, UriSpec, TryFilesSpec,
                                  BasicAuthSpec, EncodeSpec, VulcainSpec, SubrouteSpec, RespondSpec, ErrorSpec, PhpSpec,
-                                 FileServerSpec, ReverseProxySpec, MethodSpec, MercureSpec>;
+                                 FileServerSpec, ReverseProxySpec, MethodSpec, MercureSpec, InterceptSpec,
+                                 CopyResponseSpec, CopyResponseHeadersSpec>;
 
 struct Handler {
     std::string directive;  // its name as written (basicauth is stored as basic_auth)

@@ -130,7 +130,59 @@ std::vector<HeaderOp> read_header_ops(Object& o, const std::string& key) {
     return out;
 }
 
-ReverseProxySpec read_reverse_proxy(Object& o) {
+ResponseMatcherSpec read_response_matcher(const json& v, const std::string& path) {
+    Object mo(v, path);
+    ResponseMatcherSpec rm;
+    if (const json* codes = mo.get("status_codes")) {
+        const std::string cp = mo.at("status_codes");
+        for (size_t i = 0; i < as_array(*codes, cp).size(); ++i) {
+            int c = int(as_int((*codes)[i], child(cp, i), 1, 599));
+            if (c > 5 && c < 100) fail(child(cp, i), "expected a status class 1-5 or a code 100-599");
+            rm.status_codes.push_back(c);
+        }
+    }
+    rm.headers = string_lists(mo, "headers");
+    mo.finish();
+    return rm;
+}
+
+// intercept's and reverse_proxy's "handle_response" (config_json.cpp's response_handling_json).
+ResponseHandling read_response_handling(const json& v, const std::string& path, const Scope& scope, const Context& ctx) {
+    Object o(v, path);
+    ResponseHandling h;
+    if (const json* ms = o.get("response_matchers")) {
+        if (!ms->is_object()) fail(o.at("response_matchers"), "expected an object of response matchers, got " + show(*ms));
+        for (const auto& [name, m] : ms->items())
+            h.matchers.emplace_back(name, read_response_matcher(m, child(o.at("response_matchers"), name)));
+    }
+    if (const json* routes = o.get("routes"))
+        for (size_t i = 0; i < as_array(*routes, o.at("routes")).size(); ++i) {
+            Object ro((*routes)[i], child(o.at("routes"), i));
+            ResponseRoute r;
+            std::string m = ro.str("match", "*");
+            if (m != "*") {
+                std::string name = m.starts_with("@") ? m.substr(1) : std::string();
+                bool known = std::any_of(h.matchers.begin(), h.matchers.end(), [&](const auto& rm) { return rm.first == name; });
+                if (!known) fail(ro.at("match"), "expected \"*\" or a response matcher of this block (\"@name\"), got " + show(json(m)));
+                r.matcher = name;
+            }
+            r.replace_status = ro.integer("replace_status", 0, 0, 999);
+            if (r.replace_status > 0 && r.replace_status < 100) fail(ro.at("replace_status"), "expected a status code 100-999");
+            r.matchers = read_matchers(ro.get("matchers"), ro.at("matchers"));
+            Scope inner = scope;
+            inner.push_back(&r.matchers);
+            r.handlers = read_handlers(ro.get("handlers"), ro.at("handlers"), inner, ctx);
+            if (r.replace_status && (!r.handlers.empty() || !r.matchers.empty()))
+                fail(ro.at("handlers"), "replace_status takes no routes");
+            r.where = ro.where();
+            ro.finish();
+            h.routes.push_back(std::move(r));
+        }
+    o.finish();
+    return h;
+}
+
+ReverseProxySpec read_reverse_proxy(Object& o, const Scope& scope, const Context& ctx) {
     ReverseProxySpec s;
     s.upstreams = o.strings("upstreams");
     if (s.upstreams.empty()) fail(o.at("upstreams"), "reverse_proxy: no upstreams given");
@@ -192,13 +244,33 @@ ReverseProxySpec read_reverse_proxy(Object& o) {
         to.finish();
     }
     if (https) s.transport.tls = true;
+    if (const json* h = o.get("handle_response")) s.responses = read_response_handling(*h, o.at("handle_response"), scope, ctx);
     return s;
 }
 
 // The directive's own fields, by directive name.
 HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const Context& ctx) {
     if (d == "root") return RootSpec{o.str("path")};
-    if (d == "reverse_proxy") return read_reverse_proxy(o);
+    if (d == "reverse_proxy") return read_reverse_proxy(o, scope, ctx);
+    if (d == "intercept") {
+        InterceptSpec s;
+        if (const json* h = o.get("handle_response")) s.responses = read_response_handling(*h, o.at("handle_response"), scope, ctx);
+        if (s.responses.empty()) fail(o.at("handle_response"), "intercept: expected handle_response or replace_status routes");
+        return s;
+    }
+    if (d == "copy_response") {
+        CopyResponseSpec s;
+        s.status = o.integer("status", 0, 0, 999);
+        if (s.status > 0 && s.status < 100) fail(o.at("status"), "expected a status code 100-999");
+        return s;
+    }
+    if (d == "copy_response_headers") {
+        CopyResponseHeadersSpec s;
+        s.include = o.strings("include");
+        s.exclude = o.strings("exclude");
+        if (!s.include.empty() && !s.exclude.empty()) fail(o.at("include"), "include and exclude cannot be given together");
+        return s;
+    }
     if (d == "vars") return VarsSpec{o.pairs("vars")};
     if (d == "header" || d == "request_header") {
         HeaderSpec s;
@@ -269,21 +341,7 @@ HandlerSpec read_spec(const std::string& d, Object& o, const Scope& scope, const
         s.br_window = o.integer("br_window", 0, 0, 24);
         if (s.br_window != 0 && s.br_window < 10) fail(o.at("br_window"), "expected 0 or 10 to 24");
         s.minimum_length = o.size("minimum_length").value_or(s.minimum_length);
-        if (const json* m = o.get("response_match")) {
-            Object mo(*m, o.at("response_match"));
-            ResponseMatcherSpec rm;
-            if (const json* codes = mo.get("status_codes")) {
-                const std::string cp = mo.at("status_codes");
-                for (size_t i = 0; i < as_array(*codes, cp).size(); ++i) {
-                    int c = int(as_int((*codes)[i], child(cp, i), 1, 599));
-                    if (c > 5 && c < 100) fail(child(cp, i), "expected a status class 1-5 or a code 100-599");
-                    rm.status_codes.push_back(c);
-                }
-            }
-            rm.headers = string_lists(mo, "headers");
-            mo.finish();
-            s.match = std::move(rm);
-        }
+        if (const json* m = o.get("response_match")) s.match = read_response_matcher(*m, o.at("response_match"));
         return s;
     }
     if (d == "vulcain") {

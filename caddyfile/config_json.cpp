@@ -81,6 +81,29 @@ json header_ops_json(const HeaderSpec& s) {
     return ops;
 }
 
+json response_matcher_json(const ResponseMatcherSpec& m) {
+    json headers = json::array();
+    for (const auto& [field, values] : m.headers) headers.push_back({field, values});
+    return {{"status_codes", m.status_codes}, {"headers", headers}};
+}
+
+// intercept's and reverse_proxy's handle_response: the named response matchers and the entries
+// in the order they are tried ("match": "@name", or "*" for every response).
+json response_handling_json(const ResponseHandling& h) {
+    json matchers = json::object();
+    for (const auto& [name, m] : h.matchers) matchers[name] = response_matcher_json(m);
+    json routes = json::array();
+    for (const ResponseRoute& r : h.routes) {
+        json o = {{"match", r.matcher.empty() ? std::string("*") : "@" + r.matcher}, {"where", where(r.where)}};
+        if (r.replace_status)
+            o["replace_status"] = r.replace_status;
+        else
+            o.update({{"matchers", matchers_json(r.matchers)}, {"handlers", handlers_json(r.handlers)}});
+        routes.push_back(std::move(o));
+    }
+    return {{"response_matchers", matchers}, {"routes", routes}};
+}
+
 json spec_json(const HandlerSpec& spec) {
     return std::visit(
         overloaded{
@@ -105,11 +128,7 @@ json spec_json(const HandlerSpec& spec) {
                             {"zstd_level", s.zstd_level},   {"zstd_checksum", s.zstd_checksum},
                             {"br_quality", s.br_quality},   {"br_window", s.br_window},
                             {"minimum_length", s.minimum_length}};
-                if (s.match) {
-                    json headers = json::array();
-                    for (const auto& [field, values] : s.match->headers) headers.push_back({field, values});
-                    out["response_match"] = {{"status_codes", s.match->status_codes}, {"headers", headers}};
-                }
+                if (s.match) out["response_match"] = response_matcher_json(*s.match);
                 return out;
             },
             [](const VulcainSpec& s) -> json { return {{"max_pushes", s.max_pushes}, {"early_hints", s.early_hints}}; },
@@ -151,10 +170,13 @@ json spec_json(const HandlerSpec& spec) {
                         {"browse", s.browse},     {"precompressed", s.precompressed},
                         {"pass_thru", s.pass_thru}, {"canonical_uris", s.canonical_uris}, {"status", s.status}};
             },
+            [](const InterceptSpec& s) -> json { return {{"handle_response", response_handling_json(s.responses)}}; },
+            [](const CopyResponseSpec& s) -> json { return {{"status", s.status}}; },
+            [](const CopyResponseHeadersSpec& s) -> json { return {{"include", s.include}, {"exclude", s.exclude}}; },
             [](const ReverseProxySpec& s) -> json {
                 const ProxyTransportSpec& t = s.transport;
                 auto opt = [](const std::optional<Duration>& d) { return duration(d); };
-                return {{"upstreams", s.upstreams},
+                json out = {{"upstreams", s.upstreams},
                         {"lb_policy", s.lb_policy},
                         {"lb_header", s.lb_header},
                         {"lb_retries", s.lb_retries},
@@ -182,6 +204,8 @@ json spec_json(const HandlerSpec& spec) {
                           {"tls_insecure_skip_verify", t.tls_insecure_skip_verify},
                           {"tls_server_name", t.tls_server_name},
                           {"tls_trusted_ca_certs", t.tls_trusted_ca_certs}}}};
+                if (!s.responses.empty()) out["handle_response"] = response_handling_json(s.responses);
+                return out;
             },
         },
         spec);

@@ -1,6 +1,7 @@
 // What a route decided for one request, as plain data the stream carries out: answer directly
-// (Respond), serve a file (ServeFile), hand the request to a backend (ToBackend) or proxy it to an
-// HTTP upstream (ToProxy, server/proxy.h). The core's
+// (Respond), serve a file (ServeFile), hand the request to a backend (ToBackend), proxy it to an
+// HTTP upstream (ToProxy, server/proxy.h) or, in a handle_response route, let the upstream's
+// response through after all (CopyResponse). The core's
 // vocabulary: server/routes/ produces Actions, the Stream executes them, and neither needs the
 // other's types to do so.
 //
@@ -38,7 +39,12 @@ struct ServeFile {
 struct ToBackend {
   Backend* backend = nullptr;
 };
-using Action = std::variant<Respond, ServeFile, ToBackend, ToProxy>;
+// Inside reverse_proxy's handle_response: the upstream's response goes out after all, its body
+// streamed as it comes (copy_response), with this status when set. Anywhere else it is a 500.
+struct CopyResponse {
+  int status = 0;
+};
+using Action = std::variant<Respond, ServeFile, ToBackend, ToProxy, CopyResponse>;
 
 // A small text/plain response.
 Respond make_error_response(int status);

@@ -20,7 +20,7 @@ constexpr uint64_t kSendfileChunk = 1 << 20;     // per call, so one big file do
 Framing Connection::stream_head(Stream& s, const ResponseHead& head, std::optional<uint64_t> length) {
   const RequestHead& h = s.head();
   RequestFacts f;
-  f.head_method = h.method == "HEAD";
+  f.head_method = s.head_request();
   f.http_major = h.http_major;
   f.http_minor = h.http_minor;
   f.keep_alive = keep_alive_ && !hl_.draining();

@@ -116,6 +116,12 @@ void Exchange::abort() {
   cv_.notify_all();
 }
 
+void Exchange::discard() {
+  discarded_.store(true, std::memory_order_release);
+  std::lock_guard lk(mu_);
+  cv_.notify_all();  // a producer waiting for room goes on, its bytes dropped
+}
+
 void Exchange::take_events(EventQueue& out) {
   std::lock_guard lk(mu_);
   for (auto& e : events_) out.push_back(std::move(e));
@@ -181,13 +187,14 @@ void Exchange::send_head(ResponseHead head) {
 }
 
 bool Exchange::write(std::string_view data) {
-  if (finished_) return true;
+  if (finished_ || discarded()) return true;
   if (!head_sent_) send_head(ResponseHead{});
   if (data.empty()) return !aborted();
   {
     std::unique_lock lk(mu_);
     for (;;) {
       if (aborted()) return false;
+      if (discarded()) return true;
       // Memory first, while this exchange and the process are under their budgets and nothing
       // waits in the spool (bytes must leave in the order they came).
       if (spool_.empty() && response_in_flight_ < kResponseCapacity &&
@@ -233,7 +240,7 @@ bool Exchange::write(std::string_view data) {
 }
 
 Exchange::TryWrite Exchange::try_write(std::string_view data, size_t limit) {
-  if (finished_) return TryWrite::Aborted;
+  if (finished_ || discarded()) return TryWrite::Aborted;
   if (!head_sent_) send_head(ResponseHead{});
   {
     std::lock_guard lk(mu_);

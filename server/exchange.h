@@ -126,6 +126,7 @@ class Exchange {
 
   // ---- any thread ----
   bool aborted() const { return aborted_.load(std::memory_order_acquire); }
+  bool discarded() const { return discarded_.load(std::memory_order_acquire); }
 
   // ---- loop side ----
   // Before the first push_body(): the body is received whole before the exchange is handed over,
@@ -144,6 +145,9 @@ class Exchange {
   bool body_wants_more();
   // The client went away or the connection failed: wakes every blocked producer call.
   void abort();
+  // Another answer took the response's place (intercept): the producer goes on as if it were
+  // heard (not aborted), its output is dropped and never waits for room.
+  void discard();
   // Call at the start of each loop turn triggered by wake_loop (re-arms the coalesced wake-up).
   void begin_loop_turn() { wake_pending_.store(false, std::memory_order_release); }
 
@@ -227,6 +231,7 @@ class Exchange {
   const uint64_t spool_limit_;
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> aborted_{false};
+  std::atomic<bool> discarded_{false};
 
   mutable std::mutex mu_;
   std::condition_variable cv_;  // producer waits here (body data, response space)

@@ -168,7 +168,7 @@ void Http2Codec::on_writable(int32_t id) {
 
 Framing Http2Codec::stream_head(Stream& s, const ResponseHead& head, std::optional<uint64_t> length) {
   ResponseHead fields;
-  Framing f = response_fields(head, s.head().method == "HEAD", length, fields);
+  Framing f = response_fields(head, s.head_request(), length, fields);
   session_.submit_response(s.id, fields, f.mode == Framing::None);
   return f;
 }

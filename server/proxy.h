@@ -25,6 +25,8 @@
 
 namespace pogo::server {
 
+class ResponseRoutes;
+
 // One upstream of a reverse_proxy: an HTTP/1.1 server (over TLS when the settings say so).
 struct UpstreamAddress {
   std::string host;  // a name or an IP literal, without brackets
@@ -98,6 +100,8 @@ struct ToProxy {
   // When some upstreams are dynamic: every upstream of the settings, in order, with those
   // resolved for this request (empty otherwise: the settings' own are used).
   std::vector<UpstreamAddress> resolved;
+  // handle_response / replace_status (server/router.h), tried on the upstream's head; null: none.
+  const ResponseRoutes* responses = nullptr;  // the route's, which outlives every request
 };
 
 // A status matches `want` (a code, or 1-5 for a class).

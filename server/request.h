@@ -26,6 +26,7 @@ namespace pogo::server {
 
 class AccessLog;
 class HeaderOps;
+class ResponseRoutes;
 struct VulcainRequest;
 
 // What handlers asked of the response, applied by the connection to whatever produces it
@@ -38,6 +39,14 @@ struct ResponseFilters {
   const AccessLog* access_log = nullptr;
   std::string user_id;                 // basic_auth's user, for the access log
   std::shared_ptr<const VulcainRequest> vulcain;  // `vulcain`: its options and what the request asks
+  // `intercept`: the response routes tried on the head of whatever answers, innermost last
+  // (server/router.h; the routes outlive every request).
+  std::vector<const ResponseRoutes*> intercepts;
+  // The fields the response starts with, under its own: the intercepted response's (Caddy keeps
+  // them in the response writer) or the upstream's that copy_response_headers took. A field the
+  // answer sets replaces them; file_server's and respond's Content-Type give way to theirs, as
+  // Caddy's set one only when none is set.
+  std::vector<Header> base_headers;
   bool empty() const { return header_ops.empty() && !encode; }
 };
 
@@ -54,6 +63,15 @@ struct FileMatchVars {
     absolute.clear();
     remainder.clear();
   }
+};
+
+// The response a handle_response route was chosen for: what `{resp.*}` (intercept's
+// `{http.intercept.*}`) or `{rp.*}` (reverse_proxy's `{http.reverse_proxy.*}`) read, and what
+// copy_response_headers copies.
+struct HandledResponse {
+  int status = 0;
+  const std::vector<Header>* headers = nullptr;  // outlives the routes' run
+  bool from_proxy = false;  // reverse_proxy's handle_response; else intercept's
 };
 
 // The error a handle_errors route answers: what `{err.*}` placeholders read.
@@ -98,6 +116,7 @@ struct Request {
   bool stream_body = false;               // request_body { buffer off }
   ResponseFilters filters;
   const HttpError* error = nullptr;       // inside handle_errors: the error being handled
+  const HandledResponse* response = nullptr;  // inside handle_response: the response being handled
 };
 
 }  // namespace pogo::server

@@ -9,11 +9,12 @@
 // for a request whose site has error routes and that ends in an error.
 //
 // Threads: a Router is built on the main thread before the loops start, then immutable; route()
-// and the ErrorRoutes it hands out are called on any loop thread concurrently.
+// and the ErrorRoutes and ResponseRoutes it hands out are called on any loop thread concurrently.
 #pragma once
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "server/action.h"
 #include "server/request.h"
@@ -31,6 +32,23 @@ class ErrorRoutes {
 
  protected:
   ~ErrorRoutes() = default;  // not owned through this interface
+};
+
+// intercept's and reverse_proxy's response routes: entries chosen by the head of a response (its
+// status and header fields), each a replace_status (the status changes, the response goes on) or
+// a handle_response route that answers in its place (the stream drops the response then, unless
+// the route answers nothing, or copy_response).
+class ResponseRoutes {
+ public:
+  // The first entry whose response matcher holds, or -1.
+  virtual int match(int status, const std::vector<Header>& headers) const = 0;
+  // Entry `i`'s replace_status code, or 0 for a handle_response.
+  virtual int replace_status(int i) const = 0;
+  // Runs entry `i`'s route on `r`, whose `response` is set. nullopt when the route wrote nothing.
+  virtual std::optional<Action> answer(int i, Request& r) const = 0;
+
+ protected:
+  ~ResponseRoutes() = default;  // not owned through this interface
 };
 
 class Router {

@@ -78,6 +78,7 @@ const RequestHead& Stream::head() const { return ex_ ? ex_->head() : head_; }
 void Stream::begin(RequestHead head, bool expects_continue, std::chrono::steady_clock::time_point started) {
   head_ = std::move(head);
   expects_continue_ = expects_continue;
+  head_request_ = head_.method == "HEAD";
   active_ = true;
   started_at_ = started;
 }
@@ -113,7 +114,8 @@ void Stream::route(const Router& router, const tls::Challenges* acme, metrics::H
   filters_ = std::move(rq.filters);
   request_max_body_ = rq.max_body_size;
   request_stream_body_ = rq.stream_body;
-  if (error_routes_) {
+  const auto* proxy = std::get_if<ToProxy>(&action);
+  if (error_routes_ || !filters_.intercepts.empty() || (proxy && proxy->responses)) {
     error_root_.assign(rq.root);
     error_vars_ = std::move(rq.vars);
     error_file_match_ = std::move(rq.file_match);
@@ -128,11 +130,21 @@ void Stream::route(const Router& router, const tls::Challenges* acme, metrics::H
 void Stream::start(Action action) {
   if (auto* r = std::get_if<Respond>(&action)) {
     if (r->error && answer_error(r->status, std::move(r->error_message))) return;
+    // A handler error is no response intercept sees (Caddy returns it, it is not written).
+    if (!r->error && !filters_.intercepts.empty()) {
+      ResponseHead h{r->status, std::move(r->headers)};
+      if (intercepted(h, r->body.size())) return;
+      r->status = h.status;
+      r->headers = std::move(h.headers);
+    }
     respond(std::move(*r));
   } else if (auto* f = std::get_if<ServeFile>(&action)) {
     serve_file(std::move(*f));
   } else if (auto* p = std::get_if<ToProxy>(&action)) {
     start_proxy(std::move(*p));
+  } else if (std::holds_alternative<CopyResponse>(action)) {
+    // build_routes refuses it outside reverse_proxy's handle_response, which takes it itself.
+    start(make_handler_error(500, "copy_response outside reverse_proxy's handle_response"));
   } else {
     start_exchange(std::get<ToBackend>(action).backend, request_stream_body_);
   }
@@ -206,6 +218,7 @@ int Stream::push_body(const char* data, size_t n, bool* paused) {
 }
 
 void Stream::end_body(bool complete) {
+  body_ended_ = true;
   if (proxy_) proxy_->end_body(complete);
   if (ex_) ex_->end_body(complete);
   if (Backend* b = pending_backend_) {
@@ -221,7 +234,7 @@ void Stream::respond(Respond r) {
   ResponseHead head{r.status, std::move(r.headers)};
   status_ = r.status;
   if (vulcain_wants(head, r.body.size())) vulcain_transform(head, r.body);
-  if (filter_head(head, r.body.size()) && enc_) {
+  if (filter_head(head, r.body.size(), true) && enc_) {
     std::string z = enc_->update(r.body);
     z += enc_->finish();
     r.body = std::move(z);
@@ -247,6 +260,7 @@ void Stream::respond_error(int status, const char* reason, bool log_it) {
   if (status == 413 && answer_error(status, reason)) return;
   stop_sources();
   filters_.header_ops.clear();  // the server's own errors are bare
+  filters_.base_headers.clear();
   filters_.encode.reset();
   filters_.vulcain.reset();
   deferring_ = false;
@@ -283,6 +297,10 @@ void Stream::serve_file(ServeFile f) {
     respond(std::move(r));
     return;
   }
+  if (!filters_.intercepts.empty() && intercepted(sr.head, sr.content_length)) {
+    if (sr.fd >= 0) ::close(sr.fd);
+    return;
+  }
   status_ = sr.head.status;
   if (has_body && sr.head.status == 200 && sr.length > 0 && sr.length == sr.content_length.value_or(0) &&
       vulcain_wants(sr.head, sr.content_length)) {
@@ -294,7 +312,7 @@ void Stream::serve_file(ServeFile f) {
     pump_file();
     return;
   }
-  bool encoded = filter_head(sr.head, sr.content_length);
+  bool encoded = filter_head(sr.head, sr.content_length, true);
   send_head(sr.head, encoded ? std::nullopt : sr.content_length);
   recycle_static_headers(std::move(sr.head.headers));  // written (HTTP/1) or copied (HTTP/2): reused
   bool streams = framing_.mode == Framing::Length || (encoded && framing_.mode != Framing::None);
@@ -527,6 +545,7 @@ void Stream::handle_event(Exchange::Event& ev) {
       // handle_errors may answer it; the exchange's own output is then dropped.
       if (ev.head.error && answer_error(ev.head.status, std::move(ev.head.error_message), std::move(ev.head.error_trace)))
         break;
+      if (!ev.head.error && !filters_.intercepts.empty() && intercepted(ev.head)) break;
       std::optional<uint64_t> length = content_length_of(ev.head);
       if (vulcain_wants(ev.head, length)) {
         vulcain_holding_ = true;
@@ -606,10 +625,13 @@ void Stream::response_complete() {
   host_.stream_done(*this);  // may reset the stream (and start the next request)
 }
 
-void Stream::stop_sources() {
+void Stream::stop_sources(bool let_run) {
   if (ex_) {
     head_ = ex_->head();  // for the access log
-    ex_->abort();
+    if (let_run)
+      ex_->discard();
+    else
+      ex_->abort();
     ex_->end_body(false);
     ex_.reset();
   }
@@ -635,7 +657,10 @@ void Stream::reset(RequestHead* spent) {
   if (spent) *spent = std::move(head_);
   head_ = RequestHead{};
   expects_continue_ = false;
+  head_request_ = false;
   active_ = false;
+  body_ended_ = false;
+  proxy_responses_ = nullptr;
   body_bytes_ = 0;
   body_error_reason_ = "";
   response_started_ = response_done_ = short_body_ = false;
@@ -774,8 +799,32 @@ void Stream::log_access() {
 
 // ---------------------------------------------------------------- response filters and framing
 
-bool Stream::filter_head(ResponseHead& head, std::optional<uint64_t> length) {
+namespace {
+
+// The answer's fields over `base` (filters' base_headers): a field the answer sets replaces the
+// base's, but for a default Content-Type (file_server's and respond's, which Caddy sets only when
+// none is), which gives way to the base's. The base's framing fields described another body.
+void merge_base_headers(const std::vector<Header>& base, std::vector<Header>& headers, bool default_type) {
+  auto has = [](const std::vector<Header>& hs, std::string_view name) {
+    return std::any_of(hs.begin(), hs.end(), [&](const Header& h) { return header_name_equals(h.name, name); });
+  };
+  const bool base_type = default_type && has(base, "Content-Type");
+  std::vector<Header> merged;
+  merged.reserve(base.size() + headers.size());
+  for (const Header& b : base) {
+    if (header_name_equals(b.name, "Content-Length") || header_name_equals(b.name, "Transfer-Encoding")) continue;
+    if ((base_type && header_name_equals(b.name, "Content-Type")) || !has(headers, b.name)) merged.push_back(b);
+  }
+  for (Header& h : headers)
+    if (!(base_type && header_name_equals(h.name, "Content-Type"))) merged.push_back(std::move(h));
+  headers = std::move(merged);
+}
+
+}  // namespace
+
+bool Stream::filter_head(ResponseHead& head, std::optional<uint64_t> length, bool default_type) {
   enc_.reset();
+  if (!filters_.base_headers.empty()) merge_base_headers(filters_.base_headers, head.headers, default_type);
   if (!filters_.header_ops.empty()) HeaderOps::apply_all(filters_.header_ops, head.headers);
   if (filters_.vulcain && vulcain::applies_to(head.status, head.headers, "")) {
     // What a route with vulcain answers depends on these request headers, whether this request
@@ -837,7 +886,7 @@ void Stream::append_body(std::string_view data) {
 
 bool Stream::should_defer_head(const ResponseHead& head, std::optional<uint64_t> length) const {
   if (!filters_.encode || length || filters_.encode->minimum_length == 0) return false;
-  if (this->head().method == "HEAD") return false;
+  if (head_request_) return false;
   if (filters_.encoding.empty()) return false;
   ResponseHead probe = head;  // what filter_head will decide on
   if (!filters_.header_ops.empty()) HeaderOps::apply_all(filters_.header_ops, probe.headers);
@@ -877,7 +926,7 @@ void Stream::append_held_body(const std::string& body) {
 
 bool Stream::vulcain_wants(const ResponseHead& rh, std::optional<uint64_t> length) const {
   const auto& v = filters_.vulcain;
-  if (!v || !v->directives || head().method == "HEAD") return false;
+  if (!v || !v->directives || head_request_) return false;
   if (length && *length > vulcain::kMaxBody) return false;  // passes through as it comes
   if (filters_.header_ops.empty()) return vulcain::applies_to(rh.status, rh.headers, v->prefer);
   // `header` may set the Content-Type (a `respond` has none of its own): decide on what will be sent.

@@ -131,6 +131,8 @@ class Stream final : private ProxyCall::Sink {
   void reset(RequestHead* spent = nullptr);
 
   const RequestHead& head() const;
+  // The client asked with HEAD: its response has no body, whatever `method` made of the request.
+  bool head_request() const { return head_request_; }
   bool active() const { return active_; }
   bool response_started() const { return response_started_; }
   bool response_done() const { return response_done_; }
@@ -153,12 +155,25 @@ class Stream final : private ProxyCall::Sink {
   // request is already in its error route (errors there are answered plainly, never looped), or
   // once a head went out: the caller then answers as it would without handle_errors.
   bool answer_error(int status, std::string message, std::string trace = {});
+  // intercept (stream_intercept.cpp): the response routes of filters_ tried on the head of what
+  // answers, innermost first. True when a handle_response route answers in its place (already
+  // started; the caller drops `head`); else the response goes on, its status maybe replaced and
+  // the routes' header operations added.
+  // `length`: the body's, for a head that does not carry it yet (a file's, a direct response's),
+  // which the matchers and `{resp.header.Content-Length}` see as Caddy's do.
+  bool intercepted(ResponseHead& head, std::optional<uint64_t> length = std::nullopt);
+  // Entry `entry` of `routes` (a handle_response) run for `head`. True when its answer replaced the
+  // response (the source is stopped, `kept` of filters_.intercepts stay for the answer); false when
+  // the response goes on: the routes answered nothing (intercept), or copy_response (reverse_proxy).
+  bool answer_response(const ResponseRoutes& routes, int entry, ResponseHead& head, bool from_proxy, size_t kept);
   void respond(Respond r);
   void serve_file(ServeFile f);
   void pump_file();
   void retire_file();  // file_ is done: kept as spare_reader_ (or orphaned while busy)
   static void on_file_ready(void* ctx, FileReader* reader, bool ok);
-  bool filter_head(ResponseHead& head, std::optional<uint64_t> length);
+  // `default_type`: the head's Content-Type is a default (file_server's, respond's) that gives way
+  // to one of filters_.base_headers.
+  bool filter_head(ResponseHead& head, std::optional<uint64_t> length, bool default_type = false);
   void append_body(std::string_view data);
   void finish_body();
   void send_head(ResponseHead& head, std::optional<uint64_t> length);
@@ -187,8 +202,9 @@ class Stream final : private ProxyCall::Sink {
   void count_begin(metrics::HttpHandler handler);
   void count_end();
   void drop_file();
-  // Aborts the exchange and drops the file: nothing more comes from them.
-  void stop_sources();
+  // Aborts the exchange and drops the file: nothing more comes from them. `let_run`: the exchange's
+  // producer is not told the client left (its script runs to its end), its output is dropped.
+  void stop_sources(bool let_run = false);
   // reverse_proxy (stream_proxy.cpp): the call runs on this loop, reporting through the Sink.
   void start_proxy(ToProxy p);
   void retire_proxy();  // aborted, and freed once the current call into it has returned
@@ -207,7 +223,9 @@ class Stream final : private ProxyCall::Sink {
 
   RequestHead head_;  // until the exchange takes it
   bool expects_continue_ = false;
+  bool head_request_ = false;
   bool active_ = false;
+  bool body_ended_ = false;  // end_body() came
   std::chrono::steady_clock::time_point started_at_;
   uint64_t body_bytes_ = 0;
   const char* body_error_reason_ = "";
@@ -222,6 +240,7 @@ class Stream final : private ProxyCall::Sink {
   std::shared_ptr<Exchange> ex_;
   Exchange::EventQueue events_;
   std::unique_ptr<ProxyCall> proxy_;
+  const ResponseRoutes* proxy_responses_ = nullptr;  // the proxy's handle_response (routes outlive us)
   std::unique_ptr<FileReader> file_;
   std::unique_ptr<FileReader> spare_reader_;  // the last reader, done: the next file reuses it
   ResponseFilters filters_;                   // from the route
@@ -244,7 +263,8 @@ class Stream final : private ProxyCall::Sink {
   metrics::HttpHandler mx_handler_ = metrics::HttpHandler::StaticResponse;
   std::chrono::steady_clock::time_point mx_head_at_{};  // the response head went out
   // handle_errors. error_routes_ is set only when the routed site has error routes; the request's
-  // root and variables are kept for them then (never allocated otherwise).
+  // root and variables are kept for them then, and for handle_response routes (intercept,
+  // reverse_proxy's), never allocated otherwise.
   const ErrorRoutes* error_routes_ = nullptr;  // routers outlive the connections that use them
   bool in_error_route_ = false;
   HttpError error_;

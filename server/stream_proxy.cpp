@@ -1,7 +1,8 @@
 // The reverse_proxy side of Stream: a ProxyCall runs the request against its upstream and reports
 // here as the Sink; its response goes through the same filters and framing as a backend's
 // (handle_event), and an upstream that fails before its head is a handler error (502, 504) that
-// handle_errors may answer.
+// handle_errors may answer. The proxy's handle_response routes see its head first
+// (stream_intercept.cpp): an answer of theirs retires the call; copy_response lets it go on.
 #include "server/http_loop.h"
 #include "server/log.h"
 #include "server/stream.h"
@@ -10,6 +11,7 @@ namespace pogo::server {
 
 void Stream::start_proxy(ToProxy p) {
   if (mx_) count_begin(metrics::HttpHandler::ReverseProxy);
+  proxy_responses_ = p.responses;
   proxy_ = std::make_unique<ProxyCall>(hl_, static_cast<ProxyCall::Sink&>(*this), std::move(p), head_);
   // The upstream gets no Expect: the client is told to go on at once, as for a backend.
   if (expects_continue_) host_.stream_continue(*this);
@@ -35,6 +37,16 @@ void Stream::proxy_interim(ResponseHead& head) {
 }
 
 void Stream::proxy_head(ResponseHead& head) {
+  // handle_response and replace_status first: the proxy's own, inside any intercept around it.
+  if (proxy_responses_ && !response_started_ && !deferring_ && !vulcain_holding_) {
+    const ResponseRoutes& routes = *proxy_responses_;
+    if (int i = routes.match(head.status, head.headers); i >= 0) {
+      if (int code = routes.replace_status(i))
+        head.status = code;
+      else if (answer_response(routes, i, head, true, filters_.intercepts.size()))
+        return;  // the call was retired: nothing more comes from it
+    }
+  }
   Exchange::Event ev{Exchange::Event::Head, std::move(head), {}};
   handle_event(ev);
 }

@@ -47,5 +47,18 @@ void add_header_op(const std::vector<Token>& line, HeaderSpec& spec, bool reques
 // (wss is https, ws http); an https address defaults to port 443.
 std::string upstream_address(const Token& t, std::string* scheme = nullptr);
 HandlerSpec mercure(DirectiveInput& in);
+HandlerSpec intercept(DirectiveInput& in);
+HandlerSpec copy_response(DirectiveInput& in);
+HandlerSpec copy_response_headers(DirectiveInput& in);
+
+// A response matcher (encode's `match`, intercept's and reverse_proxy's `@name`): `status` and
+// `header` conditions on the segment's own line (after its name) and in its block. `context`
+// starts the error messages ("encode match").
+ResponseMatcherSpec response_matcher(const Segment& seg, const std::string& context);
+// Whether `name` is a sub-directive of response handling: `@name`, handle_response, replace_status.
+bool is_response_handling(const std::string& name);
+// The response handling of intercept's or reverse_proxy's block (`directive`): the segments
+// is_response_handling() names, the others left to the caller.
+ResponseHandling parse_response_handling(DirectiveInput& in, const std::string& directive);
 
 }  // namespace caddyfile::directives

@@ -49,51 +49,6 @@ void zstd_options(const SegmentReader& s, EncodeSpec& spec) {
     }
 }
 
-// One `status` or `header` condition of a response matcher, from tokens[at...].
-void response_condition(const std::vector<Token>& tokens, size_t at, ResponseMatcherSpec& m) {
-    const Token& what = tokens[at];
-    size_t nargs = tokens.size() - at - 1;
-    if (what.text == "status") {
-        if (nargs == 0) fail(what, "encode match: status needs at least one code");
-        for (size_t i = at + 1; i < tokens.size(); ++i) {
-            const std::string& c = tokens[i].text;
-            if (c.size() == 3 && c[0] >= '1' && c[0] <= '5' && c.substr(1) == "xx") {
-                m.status_codes.push_back(c[0] - '0');
-                continue;
-            }
-            int code = parse_int(tokens[i], "encode match status", 1, 599);
-            if (code > 5 && code < 100) fail(tokens[i], "encode match: bad status " + quoted(c) + " (expected 2xx, 2 or 200)");
-            m.status_codes.push_back(code);
-        }
-    } else if (what.text == "header") {
-        if (nargs == 0) fail(what, "encode match: header needs a field");
-        std::string field = tokens[at + 1].text;
-        if (field == "!") fail(tokens[at + 1], "encode match: header needs a field name after !");
-        std::vector<std::string> values;
-        for (size_t i = at + 2; i < tokens.size(); ++i) values.push_back(tokens[i].text);
-        if (field.starts_with("!") && !values.empty())
-            fail(tokens[at + 2], "encode match: a header that must be absent (" + field + ") takes no value");
-        // Several lines for one field: any of their values (Caddy merges them the same way).
-        auto same = std::find_if(m.headers.begin(), m.headers.end(), [&](const auto& h) { return h.first == field; });
-        if (same == m.headers.end()) m.headers.emplace_back(field, std::move(values));
-        else if (!same->second.empty() && !values.empty()) same->second.insert(same->second.end(), values.begin(), values.end());
-        else same->second.clear();  // one line asks only that it exists
-    } else {
-        fail(what, "encode match: unknown response matcher " + quoted(what.text) + " (expected status or header)");
-    }
-}
-
-ResponseMatcherSpec response_matcher(const SegmentReader& s, const Segment& seg) {
-    ResponseMatcherSpec m;
-    if (!s.empty()) response_condition(seg.tokens, 1, m);
-    for (const Segment& sub : s.block()) {
-        if (sub.has_block) fail(sub.open, "encode match: " + quoted(sub.name().text) + " does not take a block");
-        response_condition(sub.tokens, 0, m);
-    }
-    if (s.empty() && s.block().empty()) fail(s.name(), "encode match: expected status or header conditions");
-    return m;
-}
-
 }  // namespace
 
 HandlerSpec encode(DirectiveInput& in) {
@@ -122,7 +77,7 @@ HandlerSpec encode(DirectiveInput& in) {
             spec.minimum_length = static_cast<uint64_t>(parse_int(s[0], n, 0));
         } else if (n == "match") {
             if (spec.match) fail(s.name(), "encode: match is given twice");
-            spec.match = response_matcher(s, sub);
+            spec.match = response_matcher(sub, "encode match");
         } else {
             unknown_subdirective(sub, "encode");
         }

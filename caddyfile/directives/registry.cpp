@@ -15,7 +15,8 @@ Parser find(const std::string& name) {
         {"php_server", php_server}, {"php", php},                 {"php_fastcgi", php_fastcgi},
         {"file_server", file_server}, {"vulcain", vulcain},       {"request_header", request_header},
         {"vars", vars},           {"reverse_proxy", reverse_proxy}, {"method", method},
-        {"mercure", mercure},
+        {"mercure", mercure},     {"intercept", intercept},       {"copy_response", copy_response},
+        {"copy_response_headers", copy_response_headers},
     };
     auto it = table.find(name);
     return it == table.end() ? nullptr : it->second;
@@ -23,9 +24,9 @@ Parser find(const std::string& name) {
 
 bool is_unsupported(const std::string& name) {
     static const std::set<std::string> names = {
-        "tracing", "map", "fs", "log_append", "skip_log", "log_skip", "log_name", "copy_response_headers",
-        "forward_auth", "push", "intercept", "templates", "invoke", "abort",
-        "copy_response", "metrics", "acme_server", "rate_limit",
+        "tracing", "map", "fs", "log_append", "skip_log", "log_skip", "log_name",
+        "forward_auth", "push", "templates", "invoke", "abort",
+        "metrics", "acme_server", "rate_limit",
     };
     return names.count(name) > 0;
 }

@@ -1,6 +1,7 @@
 // reverse_proxy [matcher] [UPSTREAMS...] { to; header_up; header_down; trusted_proxies;
 // transport http { dial_timeout response_header_timeout read_buffer keepalive keepalive_idle_conns
-// tls tls_insecure_skip_verify tls_server_name tls_trusted_ca_certs tls_trust_pool } }
+// tls tls_insecure_skip_verify tls_server_name tls_trusted_ca_certs tls_trust_pool };
+// @name response matchers, handle_response, replace_status (intercept.cpp) }
 // Caddy's other sub-directives are refused by name until Pogo has them.
 #include <arpa/inet.h>
 
@@ -39,7 +40,7 @@ const std::set<std::string>& not_yet() {
         "health_body",      "health_headers",   "health_method",     "health_request_body", "health_follow_redirects",
         "unhealthy_latency", "unhealthy_request_count",
         "request_buffers",  "response_buffers",  "stream_timeout",  "stream_close_delay",
-        "method",           "rewrite",          "replace_status",    "handle_response", "verbose_logs",
+        "method",           "rewrite",          "verbose_logs",
     };
     return names;
 }
@@ -194,6 +195,7 @@ HandlerSpec reverse_proxy(DirectiveInput& in) {
     for (const Segment& sub : in.seg.block) {
         SegmentReader s(sub);
         const std::string& n = s.name().text;
+        if (is_response_handling(n)) continue;  // parse_response_handling() below
         if (n == "transport") {
             parse_transport(sub, spec.transport);
             continue;
@@ -270,8 +272,6 @@ HandlerSpec reverse_proxy(DirectiveInput& in) {
             spec.health_status = status_or_class(s[0], "reverse_proxy health_status");
         } else if (not_yet().count(n)) {
             fail(s.name(), "reverse_proxy: " + n + " is not supported by Pogo yet");
-        } else if (n.starts_with("@")) {
-            fail(s.name(), "reverse_proxy: response matchers (handle_response) are not supported by Pogo yet");
         } else {
             unknown_subdirective(sub, "reverse_proxy");
         }
@@ -285,6 +285,7 @@ HandlerSpec reverse_proxy(DirectiveInput& in) {
     } else if (first_http && spec.transport.tls) {
         fail(*first_http, "reverse_proxy: " + quoted(first_http->text) + " is http:// but the transport has tls");
     }
+    spec.responses = parse_response_handling(in, "reverse_proxy");
     return spec;
 }
 

@@ -11,6 +11,7 @@
 #include "server/routes/basic_auth.h"
 #include "server/routes/file_server.h"
 #include "server/routes/hub_route.h"
+#include "server/routes/intercept.h"
 #include "server/routes/modifiers.h"
 #include "server/routes/php_handler.h"
 #include "server/routes/placeholders.h"
@@ -58,6 +59,10 @@ struct Builder {
   const cf::Config& config;
   Backend* backend;
   const HubBackends& hubs;
+  // Inside reverse_proxy's handle_response routes, where copy_response and copy_response_headers
+  // have an upstream response to copy (intercept's handle_response has none).
+  bool in_proxy_response = false;
+  bool in_response_route = false;  // any handle_response: cli/ starts no worker declared there
 
   using Scope = std::vector<const std::vector<cf::NamedMatcher>*>;  // innermost first
 
@@ -142,13 +147,51 @@ struct Builder {
   std::unique_ptr<Handler> make(const cf::Handler& h, const cf::PhpSpec& s, const Scope&) {
     // Workers declared here are started by cli/ with the backend, which hands them the
     // requests whose script is the worker's file; routing is the same as for any script.
+    if (in_response_route && !s.workers.empty())
+      fail(h.where, h.directive + ": a worker inside handle_response is not supported by Pogo; declare it in the site's "
+                                  "php_server or in the global frankenphp block");
     cf::PhpSpec spec = s;
     spec.root = absolute_root(spec.root);
     PhpKind kind = h.directive == "php" ? PhpKind::php : h.directive == "php_fastcgi" ? PhpKind::fastcgi : PhpKind::server;
     return make_php_handler(std::move(spec), kind, backend);
   }
-  std::unique_ptr<Handler> make(const cf::Handler&, const cf::ReverseProxySpec& s, const Scope&) {
-    return make_reverse_proxy_handler(s);
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::ReverseProxySpec& s, const Scope& scope) {
+    return make_reverse_proxy_handler(s, s.responses.empty() ? nullptr : responses(s.responses, scope, true));
+  }
+  std::unique_ptr<Handler> make(const cf::Handler&, const cf::InterceptSpec& s, const Scope& scope) {
+    return make_intercept_handler(responses(s.responses, scope, false));
+  }
+  std::unique_ptr<Handler> make(const cf::Handler& h, const cf::CopyResponseSpec& s, const Scope&) {
+    if (!in_proxy_response) fail(h.where, "copy_response: only reverse_proxy's handle_response routes have an upstream response to copy");
+    return make_copy_response_handler(s);
+  }
+  std::unique_ptr<Handler> make(const cf::Handler& h, const cf::CopyResponseHeadersSpec& s, const Scope&) {
+    if (!in_proxy_response)
+      fail(h.where, "copy_response_headers: only reverse_proxy's handle_response routes have an upstream response to copy");
+    return make_copy_response_headers_handler(s);
+  }
+
+  // handle_response / replace_status entries; `proxy`: reverse_proxy's.
+  std::unique_ptr<ResponseRouteTable> responses(const cf::ResponseHandling& h, const Scope& outer, bool proxy) {
+    auto table = std::make_unique<ResponseRouteTable>();
+    for (const cf::ResponseRoute& r : h.routes) {
+      ResponseRouteTable::Entry e;
+      for (const auto& [name, m] : h.matchers)
+        if (name == r.matcher) e.matcher = m;
+      e.replace_status = r.replace_status;
+      if (!r.replace_status) {
+        Scope scope{&r.matchers};
+        scope.insert(scope.end(), outer.begin(), outer.end());
+        bool was = in_proxy_response, was_response = in_response_route;
+        in_proxy_response = proxy;
+        in_response_route = true;
+        e.route = route(r.handlers, scope);
+        in_proxy_response = was;
+        in_response_route = was_response;
+      }
+      table->entries.push_back(std::move(e));
+    }
+    return table;
   }
   std::unique_ptr<Handler> make(const cf::Handler& h, const cf::MercureSpec& s, const Scope&) {
     if (!hubs) return make_hub_route(nullptr);
@@ -170,6 +213,12 @@ bool uses_php(const std::vector<cf::Handler>& hs) {
   for (const auto& h : hs) {
     if (std::holds_alternative<cf::PhpSpec>(h.spec)) return true;
     if (auto* sub = std::get_if<cf::SubrouteSpec>(&h.spec); sub && uses_php(sub->handlers)) return true;
+    const cf::ResponseHandling* rh = nullptr;
+    if (auto* i = std::get_if<cf::InterceptSpec>(&h.spec)) rh = &i->responses;
+    if (auto* p = std::get_if<cf::ReverseProxySpec>(&h.spec)) rh = &p->responses;
+    if (rh)
+      for (const cf::ResponseRoute& r : rh->routes)
+        if (uses_php(r.handlers)) return true;
   }
   return false;
 }

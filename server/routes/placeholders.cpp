@@ -43,6 +43,8 @@ constexpr Alias kAliases[] = {
     {"vars.", "http.vars.", true},
     {"file_match.", "http.matchers.file.", true},
     {"err.", "http.error.", true},
+    {"resp.", "http.intercept.", true},
+    {"rp.", "http.reverse_proxy.", true},
 };
 
 int hex(char c) {
@@ -168,6 +170,29 @@ std::optional<std::string> error_value(std::string_view n, const Request& r) {
   return std::nullopt;
 }
 
+// {http.intercept.*} and {http.reverse_proxy.status_code|status_text|header.*}: the response a
+// handle_response route was chosen for (`n` without its family's prefix). Empty outside such a
+// route (known families), but for the proxy's upstream placeholders, which the proxy fills in
+// once it picked an upstream (nullopt keeps them as written until then).
+std::optional<std::string> response_value(std::string_view field, const Request& r, bool proxy) {
+  const HandledResponse* resp = r.response && r.response->from_proxy == proxy ? r.response : nullptr;
+  if (field == "status_code") return resp ? std::to_string(resp->status) : std::string();
+  if (field == "status_text" && proxy)  // Go's Response.Status: "404 Not Found"
+    return resp ? std::to_string(resp->status) + " " + std::string(reason_phrase(resp->status)) : std::string();
+  if (field.starts_with("header.")) {
+    std::string out;
+    if (!resp || !resp->headers) return out;
+    for (const Header& h : *resp->headers) {  // Caddy joins a field's values with ","
+      if (!header_name_equals(h.name, field.substr(7))) continue;
+      if (!out.empty()) out += ',';
+      out += h.value;
+    }
+    return out;
+  }
+  if (proxy) return std::nullopt;
+  return std::string();
+}
+
 // {http.matchers.file.type}: a candidate written with a trailing slash matched a directory.
 const char* file_match_type(const FileMatchVars& m) {
   return !m.relative.empty() && m.relative.back() == '/' ? "directory" : "file";
@@ -229,6 +254,8 @@ std::optional<std::string> placeholder_value(std::string_view name, const Reques
   if (n == "http.vars.client_ip") return r.head.client();
   if (n.starts_with("http.request.")) return request_value(n, r);
   if (n.starts_with("http.error.")) return error_value(n, r);
+  if (n.starts_with("http.intercept.")) return response_value(std::string_view(n).substr(15), r, false);
+  if (n.starts_with("http.reverse_proxy.")) return response_value(std::string_view(n).substr(19), r, true);
   if (n.starts_with("http.regexp.") || n.starts_with("http.matchers.file.") || n.starts_with("http.vars.") ||
       n.starts_with("http.auth."))
     return std::string();  // known families, not set for this request

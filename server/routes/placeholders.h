@@ -1,7 +1,8 @@
 // Placeholders: `{path}`, `{http.request.header.X}`, `{env.X}`, `{re.name.1}`, ... resolved per
 // request. Short forms are normalised to Caddy's long names first (`{path}` is
 // `{http.request.uri.path}`, `{re.x.1}` is `{http.regexp.x.1}`, `{file_match.relative}` is
-// `{http.matchers.file.relative}`), then read from the request and its routing variables. A
+// `{http.matchers.file.relative}`, `{resp.header.X}` is `{http.intercept.header.X}`, `{rp.status_code}`
+// is `{http.reverse_proxy.status_code}`), then read from the request and its routing variables. A
 // placeholder nobody knows is kept as written (Caddy's ReplaceKnown), and `\{` is a literal brace.
 //
 // Threads: pure over the request; the loop thread that owns it.

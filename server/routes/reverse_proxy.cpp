@@ -52,8 +52,8 @@ LbPolicy policy(const std::string& name) {
 
 class ReverseProxyHandler final : public Handler {
  public:
-  explicit ReverseProxyHandler(const caddyfile::ReverseProxySpec& spec)
-      : up_(spec.header_up), down_(spec.header_down) {
+  ReverseProxyHandler(const caddyfile::ReverseProxySpec& spec, std::unique_ptr<ResponseRouteTable> responses)
+      : up_(spec.header_up), down_(spec.header_down), responses_(std::move(responses)) {
     for (const auto& a : spec.upstreams) {
       settings_.upstreams.push_back(address_of(a));
       dynamic_.emplace_back(settings_.upstreams.back().dynamic ? a : std::string());
@@ -101,6 +101,7 @@ class ReverseProxyHandler final : public Handler {
   std::optional<Action> handle(Request& r) const override {
     ToProxy p;
     p.settings = &settings_;
+    p.responses = responses_.get();
     // The path as the client wrote it, unless a rewrite changed it (then escaped anew).
     std::string_view raw_path, raw_query;
     split_target(r.head.uri, raw_path, raw_query);
@@ -138,13 +139,15 @@ class ReverseProxyHandler final : public Handler {
   bool any_dynamic_ = false;
   caddyfile::HeaderSpec up_, down_;
   HeaderFinds up_finds_, down_finds_;
+  std::unique_ptr<ResponseRouteTable> responses_;
   std::unique_ptr<HealthChecker> checker_;  // last: stopped before the settings it reads go
 };
 
 }  // namespace
 
-std::unique_ptr<Handler> make_reverse_proxy_handler(const caddyfile::ReverseProxySpec& spec) {
-  return std::make_unique<ReverseProxyHandler>(spec);
+std::unique_ptr<Handler> make_reverse_proxy_handler(const caddyfile::ReverseProxySpec& spec,
+                                                    std::unique_ptr<ResponseRouteTable> responses) {
+  return std::make_unique<ReverseProxyHandler>(spec, std::move(responses));
 }
 
 }  // namespace pogo::server

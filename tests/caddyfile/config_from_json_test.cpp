@@ -393,6 +393,49 @@ b.localhost {
 	}
 }
 )",
+    R"(:8080 {
+	request_header X-Sendfile-Type x-accel-redirect
+	intercept /downloads/* {
+		@accel header X-Accel-Redirect *
+		@gone {
+			status 410 5xx
+			header !X-Keep
+		}
+		replace_status @gone 404
+		handle_response @accel {
+			@head method HEAD
+			root * /srv/private
+			rewrite * {resp.header.X-Accel-Redirect}
+			method * GET
+			header -X-Accel-Redirect
+			header @head X-Head 1
+			file_server
+		}
+		handle_response {
+			respond "{resp.status_code}"
+		}
+	}
+	reverse_proxy app:8080 {
+		@error status 5xx
+		@redirect {
+			status 3xx
+			header Location /login*
+		}
+		replace_status @redirect 401
+		handle_response @error {
+			copy_response_headers {
+				include Retry-After
+			}
+			copy_response 503
+		}
+		handle_response {
+			copy_response_headers
+			respond "{rp.status_code} {rp.status_text}"
+		}
+	}
+	php_server
+}
+)",
 };
 
 // Octane's reload: GET /config/apps/frankenphp, then PATCH it back with that body.
@@ -570,6 +613,22 @@ TEST_CASE("config_from_json: bad documents name the JSON path") {
          "(HTTP/1.1 only): \"h2c://x\""},
         {[](json& d) { d["sites"][0]["handlers"][0] = {{"directive", "reverse_proxy"}, {"upstreams", json::array()}}; },
          "config: /sites/0/handlers/0/upstreams: reverse_proxy: no upstreams given"},
+        {[](json& d) { d["sites"][0]["handlers"][0] = {{"directive", "intercept"}}; },
+         "config: /sites/0/handlers/0/handle_response: intercept: expected handle_response or replace_status routes"},
+        {[](json& d) {
+             d["sites"][0]["handlers"][0] = {{"directive", "intercept"},
+                                             {"handle_response", {{"routes", {{{"match", "@nope"}, {"replace_status", 200}}}}}}};
+         },
+         "config: /sites/0/handlers/0/handle_response/routes/0/match: expected \"*\" or a response matcher of this block "
+         "(\"@name\"), got \"@nope\""},
+        {[](json& d) {
+             d["sites"][0]["handlers"][0] = {
+                 {"directive", "intercept"},
+                 {"handle_response", {{"routes", {{{"replace_status", 200}, {"handlers", {{{"directive", "respond"}}}}}}}}}};
+         },
+         "config: /sites/0/handlers/0/handle_response/routes/0/handlers: replace_status takes no routes"},
+        {[](json& d) { d["sites"][0]["handlers"][0] = {{"directive", "copy_response_headers"}, {"include", {"A"}}, {"exclude", {"B"}}}; },
+         "config: /sites/0/handlers/0/include: include and exclude cannot be given together"},
         {[](json& d) {
              d["sites"][0]["handlers"][0] = {{"directive", "reverse_proxy"}, {"upstreams", {"a:1"}},
                                              {"transport", {{"keepalive_idle", "soon"}}}};

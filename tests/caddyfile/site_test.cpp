@@ -340,6 +340,91 @@ TEST_CASE("sites: encode's formats, options and response matcher") {
     CHECK(c.warnings.empty());
 }
 
+TEST_CASE("sites: intercept and reverse_proxy's handle_response") {
+    Config c = test::load(R"(:80 {
+	request_header X-Sendfile-Type x-accel-redirect
+	intercept /downloads/* {
+		handle_response {
+			respond "last"
+		}
+		@accel header X-Accel-Redirect *
+		handle_response @accel {
+			file_server
+			header -X-Accel-Redirect
+			method * GET
+			rewrite * {resp.header.X-Accel-Redirect}
+			root * /srv/private
+		}
+		replace_status @gone 404
+		@gone {
+			status 410 5xx
+			header X-Gone
+		}
+	}
+	reverse_proxy app:8080 {
+		@error status 500 503
+		replace_status 200
+		handle_response @error {
+			@api path /api/*
+			respond @api "{rp.status_code} {rp.header.X-Reason}"
+			copy_response_headers {
+				exclude Set-Cookie
+			}
+			copy_response 502 {
+				status 503
+			}
+		}
+	}
+	php_server
+}
+)");
+    const auto& hs = c.sites[0].handlers;
+    CHECK(order_of(hs) == "request_header intercept(/downloads/*) reverse_proxy php_server");
+    const auto& i = std::get<InterceptSpec>(hs[1].spec).responses;
+    REQUIRE(i.matchers.size() == 2);
+    CHECK(i.matchers[0].first == "accel");
+    CHECK(i.matchers[0].second.headers == std::vector<std::pair<std::string, std::vector<std::string>>>{{"X-Accel-Redirect", {"*"}}});
+    CHECK(i.matchers[1].first == "gone");
+    CHECK(i.matchers[1].second.status_codes == std::vector<int>{410, 5});
+    CHECK(i.matchers[1].second.headers[0].first == "X-Gone");
+    // Caddy's order: replace_status first, then handle_response, those without a matcher last.
+    REQUIRE(i.routes.size() == 3);
+    CHECK(i.routes[0].matcher == "gone");
+    CHECK(i.routes[0].replace_status == 404);
+    CHECK(i.routes[0].handlers.empty());
+    CHECK(i.routes[1].matcher == "accel");
+    CHECK(i.routes[1].replace_status == 0);
+    CHECK(i.routes[1].where.line == 8);
+    CHECK(order_of(i.routes[1].handlers) == "root header method rewrite file_server");  // sorted as a site
+    CHECK(std::get<RewriteSpec>(i.routes[1].handlers[3].spec).to == "{resp.header.X-Accel-Redirect}");
+    CHECK(i.routes[2].matcher.empty());
+    CHECK(order_of(i.routes[2].handlers) == "respond");
+
+    const auto& p = std::get<ReverseProxySpec>(hs[2].spec);
+    CHECK(p.upstreams == std::vector<std::string>{"app:8080"});
+    REQUIRE(p.responses.routes.size() == 2);
+    CHECK(p.responses.routes[0].matcher == "error");
+    CHECK(p.responses.routes[0].replace_status == 0);
+    REQUIRE(p.responses.routes[0].matchers.size() == 1);
+    CHECK(p.responses.routes[0].matchers[0].name == "api");
+    CHECK(order_of(p.responses.routes[0].handlers) == "copy_response_headers copy_response respond(@api)");
+    CHECK(std::get<CopyResponseHeadersSpec>(p.responses.routes[0].handlers[0].spec).exclude ==
+          std::vector<std::string>{"Set-Cookie"});
+    CHECK(std::get<CopyResponseSpec>(p.responses.routes[0].handlers[1].spec).status == 503);
+    CHECK(p.responses.routes[1].matcher.empty());
+    CHECK(p.responses.routes[1].replace_status == 200);
+    CHECK(p.responses.matchers[0].second.status_codes == std::vector<int>{500, 503});
+
+    nlohmann::json j = to_json(c);
+    const auto& ij = j["sites"][0]["handlers"][1]["handle_response"];
+    CHECK(ij["response_matchers"]["accel"]["headers"][0][0] == "X-Accel-Redirect");
+    CHECK(ij["routes"][0]["match"] == "@gone");
+    CHECK(ij["routes"][0]["replace_status"] == 404);
+    CHECK(ij["routes"][2]["match"] == "*");
+    CHECK(ij["routes"][1]["handlers"][4]["directive"] == "file_server");
+    CHECK(j["sites"][0]["handlers"][2]["handle_response"]["routes"][0]["handlers"][1]["status"] == 503);
+}
+
 TEST_CASE("sites: errors") {
     const std::pair<std::string, std::string> cases[] = {
         {":80 {\n\tfoo bar\n}", "2: unrecognized directive \"foo\""},
@@ -361,7 +446,37 @@ TEST_CASE("sites: errors") {
         {":80 {\n\treverse_proxy app:http\n}", "2: reverse_proxy: invalid port in upstream address \"app:http\""},
         {":80 {\n\treverse_proxy ftp://{http.request.host}:80\n}",
          "2: reverse_proxy: an upstream address with placeholders may only have the http scheme: \"ftp://{http.request.host}:80\""},
-        {":80 {\n\treverse_proxy a:1 {\n\t\thandle_response\n\t}\n}", "3: reverse_proxy: handle_response is not supported by Pogo yet"},
+        {":80 {\n\treverse_proxy a:1 {\n\t\thandle_response {\n\t\t\tcolor\n\t\t}\n\t}\n}", "4: unrecognized directive \"color\""},
+        {":80 {\n\treverse_proxy a:1 {\n\t\thandle_response @5xx\n\t}\n}",
+         "3: reverse_proxy handle_response: no response matcher named \"@5xx\" is defined in this block"},
+        {":80 {\n\treverse_proxy a:1 {\n\t\tdynamic a\n\t}\n}", "3: reverse_proxy: dynamic is not supported by Pogo yet"},
+        {":80 {\n\tintercept {\n\t\tcolor red\n\t}\n}", "3: unrecognized intercept subdirective \"color\""},
+        {":80 {\n\tintercept {\n\t}\n}", "2: intercept: expected handle_response or replace_status in its block"},
+        {":80 {\n\tintercept extra {\n\t\treplace_status 200\n\t}\n}", "2: too many arguments for \"intercept\""},
+        {":80 {\n\tintercept {\n\t\thandle_response accel {\n\t\t}\n\t}\n}",
+         "3: intercept handle_response: expected a named response matcher starting with '@', got \"accel\""},
+        {":80 {\n\tintercept {\n\t\thandle_response @a @b {\n\t\t}\n\t}\n}",
+         "3: intercept handle_response: takes at most one argument, a named response matcher"},
+        {":80 {\n\tintercept {\n\t\t@a status 2yy\n\t\treplace_status @a 201\n\t}\n}",
+         "3: invalid number \"2yy\" for \"intercept @a status\""},
+        {":80 {\n\tintercept {\n\t\t@a path /x\n\t\treplace_status @a 201\n\t}\n}",
+         "3: intercept @a: unknown response matcher \"path\" (expected status or header)"},
+        {":80 {\n\tintercept {\n\t\t@a\n\t\treplace_status @a 201\n\t}\n}", "3: intercept @a: expected status or header conditions"},
+        {":80 {\n\tintercept {\n\t\t@a status 200\n\t\t@a status 201\n\t\treplace_status 200\n\t}\n}",
+         "4: intercept: response matcher @a is defined twice"},
+        {":80 {\n\tintercept {\n\t\treplace_status 20\n\t}\n}",
+         "3: invalid status code \"20\" for \"intercept replace_status\": expected 100-999"},
+        {":80 {\n\tintercept {\n\t\treplace_status {resp.status_code}\n\t}\n}",
+         "3: invalid status code \"{resp.status_code}\" for \"intercept replace_status\": expected 100-999"},
+        {":80 {\n\tintercept {\n\t\treplace_status 200 {\n\t\t}\n\t}\n}",
+         "3: intercept replace_status: takes no routes (use handle_response for those)"},
+        {":80 {\n\tintercept {\n\t\treplace_status @a 200 201\n\t}\n}", "3: too many arguments for \"replace_status\""},
+        {":80 {\n\tcopy_response abc\n}", "2: invalid status code \"abc\" for \"copy_response\": expected 100-999"},
+        {":80 {\n\tcopy_response {\n\t\tcode 200\n\t}\n}", "3: unrecognized copy_response subdirective \"code\""},
+        {":80 {\n\tcopy_response_headers x\n}", "2: too many arguments for \"copy_response_headers\""},
+        {":80 {\n\tcopy_response_headers {\n\t\tinclude A\n\t\texclude B\n\t}\n}",
+         "2: copy_response_headers: include and exclude cannot be given together"},
+        {":80 {\n\tcopy_response_headers {\n\t\tinclude\n\t}\n}", "3: missing argument for \"include\""},
         {":80 {\n\treverse_proxy a:1 {\n\t\tlb_policy cookie\n\t}\n}", "3: reverse_proxy lb_policy: cookie is not supported by Pogo yet"},
         {":80 {\n\treverse_proxy a:1 {\n\t\tlb_policy fastest\n\t}\n}", "3: reverse_proxy lb_policy: unknown policy \"fastest\""},
         {":80 {\n\treverse_proxy a:1 {\n\t\tlb_policy header\n\t}\n}", "3: reverse_proxy lb_policy header: expected the header field"},

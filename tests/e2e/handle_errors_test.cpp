@@ -1,9 +1,11 @@
-// handle_errors and the error directive through `pogo run`: every source of a handler error (the
-// error directive, file_server's 404, a body over request_body's max_size, a PHP script that died
-// before its first output, a request that waited past max_wait_time) answered by the site's
-// handle_errors routes, specific codes before classes before the catch-all, with the {err.*}
-// placeholders; a script's own 404 or 500 passes through; an error inside handle_errors is
-// answered plainly instead of looping.
+// Answers in place of whatever was coming, through `pogo run`. handle_errors and the error
+// directive: every source of a handler error (the error directive, file_server's 404, a body over
+// request_body's max_size, a PHP script that died before its first output, a request that waited
+// past max_wait_time) answered by the site's handle_errors routes, specific codes before classes
+// before the catch-all, with the {err.*} placeholders; a script's own 404 or 500 passes through;
+// an error inside handle_errors is answered plainly instead of looping. intercept: handle_response
+// routes chosen by the head of a file, a direct response or a PHP response, with the {resp.*}
+// placeholders, replace_status, and FrankenPHP's X-Sendfile recipe (classic and worker mode).
 #include <cctype>
 #include <thread>
 
@@ -308,4 +310,217 @@ TEST_CASE("handle_errors: worker mode, an exception out of the request handler g
     INFO(next.describe());
     CHECK(next.status == 200);
     CHECK(body_json(next)["get"]["n"] == "1");
+}
+
+namespace {
+
+// FrankenPHP's X-Sendfile recipe (frankenphp.dev/docs/x-sendfile), `root` the site's PHP and
+// `files` the private directory; extra lines go at the top of the site.
+std::string sendfile_site(const std::string& root, const std::string& files, const std::string& extra = "") {
+    return ":{$PORT} {\n\troot * " + root + "\n" + extra + R"(
+	request_header X-Sendfile-Type x-accel-redirect
+	intercept {
+		@accel header X-Accel-Redirect *
+		handle_response @accel {
+			root * )" + files + R"(
+			rewrite * {resp.header.X-Accel-Redirect}
+			method * GET
+			header -X-Accel-Redirect
+			file_server
+		}
+	}
+	php_server
+}
+)";
+}
+
+// 100 KiB that no slice of repeats at another offset.
+std::string private_file() {
+    std::string data;
+    for (int i = 0; data.size() < 100 * 1024; ++i) data += "line " + std::to_string(i) + ";";
+    return data.substr(0, 100 * 1024);
+}
+
+// The private file as the recipe serves it: whole, by range, revalidated, HEAD, after a POST.
+void check_sendfile(const PogoProcess& pogo, const std::string& data) {
+    HttpClient client;
+    Response r = client.get(pogo.url("/download.php"));
+    INFO(r.describe());
+    REQUIRE(r.status == 200);
+    CHECK(r.body == data);
+    CHECK_FALSE(r.has_header("X-Accel-Redirect"));
+    CHECK(r.header("X-Sendfile-Seen") == "x-accel-redirect");  // PHP saw request_header's field
+    CHECK(r.header("Content-Type") == "application/octet-stream");  // the script's, as under Caddy
+    CHECK(r.header("Content-Length") == std::to_string(data.size()));
+    const std::string etag = r.header("ETag");
+    CHECK_FALSE(etag.empty());
+
+    Response part = client.get(pogo.url("/download.php"), {"Range: bytes=1000-1999"});
+    INFO(part.describe());
+    CHECK(part.status == 206);
+    CHECK(part.body == data.substr(1000, 1000));
+    CHECK(part.header("Content-Range") == "bytes 1000-1999/" + std::to_string(data.size()));
+
+    Response same = client.get(pogo.url("/download.php"), {"If-None-Match: " + etag});
+    INFO(same.describe());
+    CHECK(same.status == 304);
+    CHECK(same.body.empty());
+
+    Response head = client.head(pogo.url("/download.php"));
+    INFO(head.describe());
+    CHECK(head.status == 200);
+    CHECK(head.body.empty());
+    CHECK(head.header("Content-Length") == std::to_string(data.size()));
+    CHECK_FALSE(head.has_header("X-Accel-Redirect"));
+
+    // `method * GET`: a POST's answer is the file too.
+    Response post = client.post_raw(pogo.url("/download.php"), "a=1", "application/x-www-form-urlencoded");
+    INFO(post.describe());
+    CHECK(post.status == 200);
+    CHECK(post.body == data);
+
+    // A response without the field passes untouched.
+    Response plain = client.get(pogo.url("/plain.php"));
+    INFO(plain.describe());
+    CHECK(plain.status == 200);
+    CHECK(plain.body == "plain php");
+}
+
+}  // namespace
+
+TEST_CASE("intercept: FrankenPHP's X-Sendfile recipe serves the private file with Range, ETag and HEAD") {
+    TempDir dir;
+    const std::string data = private_file();
+    write_file(dir / "files/private/file.bin", data);
+    write_file(dir / "files/secret.txt", "outside the mapped folder? no: inside the files root\n");
+    write_file(dir / "outside.txt", "never served\n");
+    write_file(dir / "public/download.php", R"(<?php
+header('Content-Type: application/octet-stream');
+header('X-Accel-Redirect: /private/file.bin');
+header('X-Sendfile-Seen: ' . ($_SERVER['HTTP_X_SENDFILE_TYPE'] ?? 'none'));
+echo "the script's own body, never sent";
+)");
+    write_file(dir / "public/plain.php", "<?php echo 'plain php';\n");
+    write_file(dir / "public/to.php", "<?php header('X-Accel-Redirect: ' . $_GET['f']);\n");
+    // The script goes on after its head was taken over: its later output is dropped without
+    // holding it back, and it runs to its end (the marker file), as under Caddy.
+    write_file(dir / "public/long.php", "<?php\nheader('X-Accel-Redirect: /private/file.bin');\nflush();\n"
+                                        "for ($i = 0; $i < 64; $i++) echo str_repeat('x', 65536);\n"
+                                        "file_put_contents(" + std::string("'") + (dir / "ran-to-end").string() +
+                                        "', connection_aborted() ? 'aborted' : 'normal');\n");
+    auto pogo = start_run(dir, "{\n\tadmin off\n\tauto_https off\n\tservers {\n\t\tprotocols h1 h2 h2c\n\t}\n}\n" +
+                                   sendfile_site((dir / "public").string(), (dir / "files").string()));
+    check_sendfile(*pogo, data);
+
+    // Over HTTP/2 too (one client per request: libcurl cannot reuse an h2c prior-knowledge connection).
+    for (const char* method : {"GET", "HEAD"}) {
+        HttpClient h2client;
+        Request h2;
+        h2.method = method;
+        h2.url = pogo->url("/download.php");
+        h2.http2_prior_knowledge = true;
+        h2.headers = {"Range: bytes=10-19"};
+        Response r = h2client.perform(h2);
+        INFO(r.describe());
+        CHECK(r.http_version == "HTTP/2");
+        CHECK(r.status == 206);
+        CHECK(r.body == (std::string(method) == "GET" ? data.substr(10, 10) : ""));
+        CHECK_FALSE(r.has_header("X-Accel-Redirect"));
+    }
+
+    HttpClient client;
+    Response long_one = client.get(pogo->url("/long.php"));
+    INFO(long_one.describe());
+    CHECK(long_one.status == 200);
+    CHECK(long_one.body == data);
+    REQUIRE(poll_until([&] { return fs::exists(dir / "ran-to-end"); }));
+    CHECK(read_file(dir / "ran-to-end") == "normal");
+
+    // The value is a path inside the private root, nothing above it.
+    Response up = client.get(pogo->url("/to.php?f=/../outside.txt"));
+    INFO(up.describe());
+    CHECK(up.body != "never served\n");
+    Response inside = client.get(pogo->url("/to.php?f=/secret.txt"));
+    CHECK(inside.status == 200);
+    Response missing = client.get(pogo->url("/to.php?f=/nope.bin"));
+    CHECK(missing.status == 404);
+}
+
+TEST_CASE("intercept: the X-Sendfile recipe in worker mode") {
+    TempDir dir;
+    const std::string data = private_file();
+    write_file(dir / "files/private/file.bin", data);
+    write_file(dir / "public/plain.php", "<?php echo 'plain php';\n");
+    write_file(dir / "public/download.php", R"(<?php
+while (frankenphp_handle_request(function () {
+    header('Content-Type: application/octet-stream');
+    header('X-Accel-Redirect: /private/file.bin');
+    header('X-Sendfile-Seen: ' . ($_SERVER['HTTP_X_SENDFILE_TYPE'] ?? 'none'));
+    echo "the worker's own body, never sent";
+})) {
+}
+)");
+    const std::string global = "{\n\tadmin off\n\tauto_https off\n\tfrankenphp {\n\t\tworker " +
+                               (dir / "public/download.php").string() + " 1\n\t}\n}\n";
+    auto pogo = start_run(dir, global + sendfile_site((dir / "public").string(), (dir / "files").string()));
+    check_sendfile(*pogo, data);
+}
+
+TEST_CASE("intercept: handle_response over file_server and respond, replace_status, {resp.*}; the rest passes") {
+    TempDir dir;
+    write_file(dir / "site/static/page.html", "<p>page</p>\n");
+    write_file(dir / "site/static/style.css", "p{}\n");
+    write_file(dir / "site/pass/note.txt", "the original note\n");
+    write_file(dir / "site/other.html", "<p>other</p>\n");
+    auto pogo = start_run(dir, std::string(kHeader) + ":{$PORT} {\n\troot * " + (dir / "site").string() + R"(
+	intercept /static/* {
+		@html header Content-Type text/html*
+		@teapot status 418
+		replace_status @teapot 200
+		handle_response @html {
+			header X-Intercepted {resp.status_code}
+			respond "was html: {resp.header.Content-Type} {http.intercept.status_code} at {path}" 203
+		}
+	}
+	intercept /pass/* {
+		handle_response {
+			header X-Seen "{resp.status_code} {resp.header.Content-Length}"
+		}
+	}
+	respond /static/tea "tea" 418
+	file_server
+}
+)");
+    HttpClient client;
+    Response html = client.get(pogo->url("/static/page.html"));
+    INFO(html.describe());
+    CHECK(html.status == 203);
+    CHECK(html.body == "was html: text/html; charset=utf-8 200 at /static/page.html");
+    CHECK(html.header("X-Intercepted") == "200");
+    // As under Caddy the answer starts from the intercepted response's fields: respond's default
+    // Content-Type gives way to the page's.
+    CHECK(html.header("Content-Type") == "text/html; charset=utf-8");
+
+    Response css = client.get(pogo->url("/static/style.css"));
+    INFO(css.describe());
+    CHECK(css.status == 200);
+    CHECK(css.body == "p{}\n");
+    CHECK_FALSE(css.has_header("X-Intercepted"));
+
+    Response tea = client.get(pogo->url("/static/tea"));
+    INFO(tea.describe());
+    CHECK(tea.status == 200);  // replace_status: the status only
+    CHECK(tea.body == "tea");
+
+    // Routes that answer nothing let the response through, with their header operations.
+    Response note = client.get(pogo->url("/pass/note.txt"));
+    INFO(note.describe());
+    CHECK(note.status == 200);
+    CHECK(note.body == "the original note\n");
+    CHECK(note.header("X-Seen") == "200 18");
+
+    Response other = client.get(pogo->url("/other.html"));
+    INFO(other.describe());
+    CHECK(other.status == 200);
+    CHECK(other.body == "<p>other</p>\n");
 }

@@ -312,6 +312,121 @@ TEST_CASE("reverse_proxy: chunked and Content-Length bodies both ways") {
     CHECK(sized.body.substr(0, 5) == "abcde");
 }
 
+TEST_CASE("reverse_proxy handle_response: {rp.*}, replace_status, copy_response, copy_response_headers; intercept around it") {
+    NodeUpstream up;
+    TempDir dir;
+    const std::string u = up.hostport();
+    auto pogo = start_pogo(dir, "\thandle_path /copy/* {\n\t\treverse_proxy " + u + R"( {
+			@made status 201
+			@ok status 2xx
+			handle_response @made {
+				header X-Handled yes
+				copy_response 202
+			}
+			handle_response @ok {
+				copy_response
+			}
+		}
+	}
+	handle_path /headers/* {
+		reverse_proxy )" + u + R"( {
+			handle_response {
+				copy_response_headers {
+					exclude Content-Length
+				}
+				respond "answered {rp.status_code}"
+			}
+		}
+	}
+	handle_path /nothing/* {
+		reverse_proxy )" + u + R"( {
+			handle_response {
+				copy_response_headers {
+					include X-Upstream
+				}
+			}
+		}
+	}
+	handle_path /intercepted/* {
+		intercept {
+			@up header X-Upstream *
+			handle_response @up {
+				respond "intercepted {resp.status_code} from {resp.header.X-Upstream}"
+			}
+		}
+		reverse_proxy )" + u + R"(
+	}
+	handle {
+		reverse_proxy )" + u + R"( {
+			@error status 5xx
+			@teapot status 418
+			replace_status @teapot 200
+			handle_response @error {
+				header X-Status {rp.status_code}
+				respond "upstream said {rp.status_code} ({rp.status_text}) from {http.reverse_proxy.header.X-Upstream}" 502
+			}
+		}
+	}
+)");
+    HttpClient client;
+    Response err = client.get(pogo->url("/status?code=503"));
+    INFO(err.describe());
+    CHECK(err.status == 502);
+    CHECK(err.body == "upstream said 503 (503 Service Unavailable) from upstream");
+    CHECK(err.header("X-Status") == "503");
+    CHECK_FALSE(err.has_header("X-Upstream"));  // the upstream's fields are not copied unasked
+
+    Response tea = client.get(pogo->url("/status?code=418"));
+    INFO(tea.describe());
+    CHECK(tea.status == 200);
+    CHECK(tea.body == "status 418");
+    CHECK(tea.header("X-Upstream") == "upstream");
+
+    Response fine = client.get(pogo->url("/status?code=200"));
+    CHECK(fine.status == 200);
+    CHECK(fine.body == "status 200");
+
+    // copy_response: the upstream's response after all, the status given, the route's headers.
+    Response made = client.get(pogo->url("/copy/status?code=201"));
+    INFO(made.describe());
+    CHECK(made.status == 202);
+    CHECK(made.body == "status 201");
+    CHECK(made.header("X-Upstream") == "upstream");
+    CHECK(made.header("X-Handled") == "yes");
+    // ... streamed as it comes: the body was not dropped while the route decided.
+    Response big = client.get(pogo->url("/copy/download?bytes=3000000"));
+    INFO(big.status << " " << big.error);
+    CHECK(big.status == 200);
+    CHECK(big.body.size() == 3000000);
+    CHECK(big.body.substr(0, 5) == "abcde");
+    Response unmatched = client.get(pogo->url("/copy/status?code=404"));
+    CHECK(unmatched.status == 404);
+    CHECK(unmatched.body == "status 404");
+
+    Response headers = client.get(pogo->url("/headers/status?code=200"));
+    INFO(headers.describe());
+    CHECK(headers.status == 200);
+    CHECK(headers.body == "answered 200");
+    CHECK(headers.header("X-Upstream") == "upstream");
+    CHECK(headers.header("Content-Type") == "text/plain");  // respond's default gives way, as in Caddy
+
+    // Routes that answer nothing: the empty 200 at the end of Pogo's route, with what they set.
+    Response nothing = client.get(pogo->url("/nothing/status?code=201"));
+    INFO(nothing.describe());
+    CHECK(nothing.status == 200);
+    CHECK(nothing.body.empty());
+    CHECK(nothing.header("X-Upstream") == "upstream");
+
+    Response around = client.get(pogo->url("/intercepted/status?code=200"));
+    INFO(around.describe());
+    CHECK(around.status == 200);
+    CHECK(around.body == "intercepted 200 from upstream");
+
+    // The upstream connections those answers dropped left nothing behind: the proxy goes on.
+    Response after = client.get(pogo->url("/echo"));
+    CHECK(after.status == 200);
+}
+
 TEST_CASE("reverse_proxy serves HTTP/2 clients: the head, a streamed upload, a download") {
     NodeUpstream up;
     TempDir dir;

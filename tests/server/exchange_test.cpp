@@ -74,6 +74,24 @@ TEST_CASE("without a spool, a producer blocked on a full response pipe is releas
   CHECK(events.back().kind == Exchange::Event::End);
 }
 
+TEST_CASE("a discarded exchange (intercept took its place): the producer is not aborted, its writes are dropped") {
+  Exchange ex(RequestHead{}, [] {}, 0);
+  std::string big(Exchange::kResponseCapacity, 'y');
+  CHECK(ex.write(big));
+  // A producer waiting for room is released, its bytes dropped, the exchange never aborted.
+  std::thread blocked([&] { CHECK(ex.write("waits for room")); });
+  ex.discard();
+  blocked.join();
+  CHECK(ex.discarded());
+  CHECK_FALSE(ex.aborted());
+  for (int i = 0; i < 8; ++i) CHECK(ex.write(big));  // past every budget: nothing waits, nothing is kept
+  CHECK(ex.try_write("x", 1 << 20) == Exchange::TryWrite::Aborted);
+  Exchange::EventQueue events;
+  ex.take_events(events);
+  REQUIRE(events.size() == 2);  // the head and the first write only
+  CHECK(events[1].data.size() == big.size());
+}
+
 // ---- wake-ups: the producer wakes the loop once per response, not per event ----
 //
 // The loop side is played by the test thread. A wake-up is only counted when wake_loop is really

@@ -106,6 +106,28 @@ TEST_CASE("{err.*} placeholders: the error a handle_errors route answers, empty 
   CHECK(placeholder_long_name("err.message") == "http.error.message");
 }
 
+TEST_CASE("{resp.*} and {rp.*}: the response a handle_response route was chosen for, empty elsewhere") {
+  RequestHead h;
+  h.path = "/x";
+  Request r(h);
+  CHECK(replace_placeholders("[{resp.status_code}][{resp.header.X-Accel-Redirect}][{rp.status_text}]", r) == "[][][]");
+  // The proxy fills its upstream placeholders in once it chose one: kept as written until then.
+  CHECK(replace_placeholders("{http.reverse_proxy.upstream.hostport}", r) == "{http.reverse_proxy.upstream.hostport}");
+  std::vector<Header> fields = {{"X-Accel-Redirect", "/private/a.bin"}, {"Vary", "A"}, {"vary", "B"}};
+  HandledResponse seen{404, &fields, false};
+  r.response = &seen;
+  CHECK(replace_placeholders("{resp.status_code} {resp.header.x-accel-redirect} {http.intercept.header.Vary}", r) ==
+        "404 /private/a.bin A,B");
+  CHECK(Template("{resp.header.X-Accel-Redirect}").expand(r) == "/private/a.bin");
+  CHECK(replace_placeholders("[{rp.status_code}]", r) == "[]");  // intercept's response is not the proxy's
+  seen.from_proxy = true;
+  CHECK(replace_placeholders("{rp.status_code} {rp.status_text} {rp.header.Vary} [{resp.status_code}]", r) ==
+        "404 404 Not Found A,B []");
+  CHECK(replace_placeholders("{http.reverse_proxy.status_code}", r) == "404");
+  CHECK(placeholder_long_name("resp.header.X") == "http.intercept.header.X");
+  CHECK(placeholder_long_name("rp.status_code") == "http.reverse_proxy.status_code");
+}
+
 TEST_CASE("query values are decoded") {
   CHECK(query_value("a=1&b=x%20y&c", "b") == "x y");
   CHECK(query_value("a=1&c", "c") == "");

@@ -258,6 +258,19 @@ TEST_CASE("what cannot be honoured is a file:line error") {
   fails("http://a.test:9400 {\n\t@ip remote_ip 1.2.3.4/99\n\trespond @ip 1\n}\n", "Caddyfile:2: remote_ip");
   fails("http://a.test:9400 {\n}\nhttp://a.test:9400 {\n}\n", "Caddyfile:3: site");
   fails("http://a.test:9400/api {\n}\n", "Caddyfile:1: site address");
+  fails("http://a.test:9400 {\n\tcopy_response\n}\n",
+        "Caddyfile:2: copy_response: only reverse_proxy's handle_response routes have an upstream response to copy");
+  fails("http://a.test:9400 {\n\tintercept {\n\t\thandle_response {\n\t\t\tcopy_response_headers\n\t\t}\n\t}\n}\n",
+        "Caddyfile:4: copy_response_headers: only reverse_proxy's handle_response routes have an upstream response to copy");
+  fails("http://a.test:9400 {\n\tintercept {\n\t\thandle_response {\n\t\t\tphp_server {\n\t\t\t\tworker /bin/sh\n"
+        "\t\t\t}\n\t\t}\n\t}\n}\n",
+        "Caddyfile:4: php_server: a worker inside handle_response is not supported by Pogo");
+  // Inside reverse_proxy's handle_response they are fine.
+  NullBackend b;
+  auto ok = caddyfile::parse_config("http://a.test:9400 {\n\treverse_proxy 127.0.0.1:9 {\n\t\thandle_response {\n"
+                                    "\t\t\tcopy_response_headers\n\t\t\tcopy_response\n\t\t}\n\t}\n}\n",
+                                    "Caddyfile");
+  CHECK_NOTHROW(build_routes(ok, &b));
 }
 
 TEST_CASE("php, php_fastcgi, the file matcher, try_files and uri") {
