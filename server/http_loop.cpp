@@ -9,6 +9,7 @@
 #include "server/backend.h"
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/proxy_call.h"
 #include "server/server.h"
 #include "server/startup_error.h"
 
@@ -77,7 +78,15 @@ void HttpLoop::hand_to(Backend* backend, std::shared_ptr<Exchange> exchange) {
   backend->handle_in_turn(std::move(exchange));
 }
 
+void HttpLoop::retire(std::unique_ptr<ProxyCall> call) { retired_.push_back(std::move(call)); }
+
 void HttpLoop::end_turn() {
+  if (!retired_.empty()) {
+    std::vector<std::unique_ptr<ProxyCall>> done;
+    done.swap(retired_);
+    done.clear();
+    if (retired_.empty()) retired_.swap(done);  // keeps the capacity for the next turn
+  }
   if (turn_backends_.empty()) return;
   for (Backend* b : turn_backends_) {
     try {

@@ -23,6 +23,7 @@ namespace pogo::server {
 class Backend;
 class Connection;
 class Exchange;
+class ProxyCall;
 struct ListenerSites;
 
 class HttpLoop {
@@ -69,6 +70,9 @@ class HttpLoop {
   void hand_to(Backend* backend, std::shared_ptr<Exchange> exchange);
   // This loop's idle keep-alive connections to reverse_proxy upstreams.
   UpstreamPool& upstream_pool() { return upstreams_; }
+  // A finished proxy call that may still be on the stack (its callback ended the response): freed
+  // at the end of this loop turn, with no mailbox round trip (no wake-up, no system call).
+  void retire(std::unique_ptr<ProxyCall> call);
 
  private:
   void accepted(int fd, const ListenerSites& listener);
@@ -87,6 +91,7 @@ class HttpLoop {
   size_t peak_open_ = 0;  // since the last malloc_trim (see remove())
   std::unique_ptr<char[]> read_buffer_;
   std::vector<Backend*> turn_backends_;  // handed an exchange this turn
+  std::vector<std::unique_ptr<ProxyCall>> retired_;  // freed by end_turn()
   UvHandle<uv_prepare_t> before_poll_;
   UvHandle<uv_check_t> after_poll_;
   UpstreamPool upstreams_;

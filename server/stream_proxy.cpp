@@ -21,9 +21,9 @@ void Stream::start_proxy(ToProxy p) {
 void Stream::retire_proxy() {
   if (!proxy_) return;
   proxy_->abort();
-  // The call may be on the stack below us (its callback ended the response): freed next turn.
-  std::shared_ptr<ProxyCall> retired(std::move(proxy_));
-  hl_.loop().post([retired] {});
+  // The call may be on the stack below us (its callback ended the response): freed at the end of
+  // this loop turn.
+  hl_.retire(std::move(proxy_));
 }
 
 bool Stream::body_wanted() {
