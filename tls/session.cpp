@@ -79,7 +79,7 @@ std::string common_name(const X509_NAME* name) {
 
 }  // namespace
 
-Session::Session(SSL_CTX* ctx, std::string local_ip) {
+void Session::create(SSL_CTX* ctx) {
   ssl_ = SSL_new(ctx);
   in_ = BIO_new(BIO_s_mem());
   out_ = BIO_new(BIO_s_mem());
@@ -93,22 +93,16 @@ Session::Session(SSL_CTX* ctx, std::string local_ip) {
   // the caller's to see.
   BIO_set_mem_eof_return(in_, -1);
   SSL_set_bio(ssl_, in_, out_);
+}
+
+Session::Session(SSL_CTX* ctx, std::string local_ip) {
+  create(ctx);
   SSL_set_accept_state(ssl_);
   if (!local_ip.empty()) ServerContext::set_name_without_sni(ssl_, std::move(local_ip));
 }
 
 Session::Session(Client, SSL_CTX* ctx, const std::string& peer_name) : client_(true) {
-  ssl_ = SSL_new(ctx);
-  in_ = BIO_new(BIO_s_mem());
-  out_ = BIO_new(BIO_s_mem());
-  if (!ssl_ || !in_ || !out_) {
-    SSL_free(ssl_);
-    BIO_free(in_);
-    BIO_free(out_);
-    throw Error("TLS: cannot create a connection: " + take_openssl_errors());
-  }
-  BIO_set_mem_eof_return(in_, -1);
-  SSL_set_bio(ssl_, in_, out_);
+  create(ctx);
   SSL_set_connect_state(ssl_);
   unsigned char buf[16];
   bool ip = inet_pton(AF_INET, peer_name.c_str(), buf) == 1 || inet_pton(AF_INET6, peer_name.c_str(), buf) == 1;

@@ -69,6 +69,7 @@ class Session {
   std::vector<std::pair<std::string, std::string>> variables() const;
 
  private:
+  void create(SSL_CTX* ctx);  // ssl_ and its two memory BIOs; throws tls::Error
   Result fail(const char* during, int ssl_error);
   void note_first_bytes(const char* data, size_t n);
   void drain_output();
