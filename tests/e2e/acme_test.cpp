@@ -27,7 +27,7 @@ std::unique_ptr<pebble_test::Pebble> start_pebble() {
     try {
         return std::make_unique<pebble_test::Pebble>();
     } catch (const std::exception& e) {
-        FAIL("pebble did not start: " << e.what());
+        FAIL("pebble did not start: " << std::string(e.what()));
     }
     return nullptr;
 }
