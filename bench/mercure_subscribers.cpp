@@ -81,12 +81,6 @@ std::string get(int port, const std::string& path) {
   return body == std::string::npos ? "" : out.substr(body + 4);
 }
 
-bool port_open(int port) {
-  int fd = connect_to(port, false);
-  close(fd);
-  return true;
-}
-
 int free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -159,7 +153,6 @@ int main(int argc, char** argv) {
     if (i > 300) die("pogo did not start (see " + dir + "/pogo.log)");
     usleep(50000);
   }
-  (void)port_open;
 
   int ep = epoll_create1(0);
   std::vector<Sub> subs(size_t(n) + 1);
@@ -248,8 +241,7 @@ int main(int argc, char** argv) {
     previous = std::max(previous, current);
     current = 0;
     got = 0;
-    std::string id;
-    std::thread publisher([&] { id = get(port, "/publish.php"); });
+    std::thread publisher([&] { get(port, "/publish.php"); });
     int64_t start = now_ns();
     while (got < n + 1 && now_ns() - start < 10'000'000'000) pump(100);
     publisher.join();
