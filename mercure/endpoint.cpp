@@ -106,7 +106,17 @@ std::shared_ptr<Hub> acquire_hub(const caddyfile::MercureSpec& spec) {
 
 void HubEndpoint::handle(std::shared_ptr<server::Exchange> exchange) {
   if (closed_.load(std::memory_order_acquire)) {
-    respond(*exchange, 503, "Service Unavailable: the server is stopping\n", {{"Retry-After", "1"}});
+    // This configuration is stopping (a reload or a shutdown): the connection is closed after the
+    // answer, so the client's next try reaches whatever serves now. A subscriber (an EventSource
+    // gives up on anything but a 200) is told to reconnect after the usual delay; a publisher, or
+    // a reader of the subscriptions API, gets a 503 to retry.
+    const server::RequestHead& h = exchange->head();
+    if (h.method == "GET" && h.path.find("/subscriptions") == std::string::npos)
+      respond(*exchange, 200, "retry: 1000\n\n",
+              {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}, {"Connection", "close"}});
+    else
+      respond(*exchange, 503, "Service Unavailable: the server is stopping\n",
+              {{"Retry-After", "1"}, {"Connection", "close"}});
     return;
   }
   hub_->serve(std::move(exchange), this);

@@ -31,7 +31,9 @@ class HubEndpoint final : public server::Backend {
  public:
   explicit HubEndpoint(std::shared_ptr<Hub> hub) : hub_(std::move(hub)) {}
   ~HubEndpoint() override { close(); }
-  // Loop thread. Once closed, requests get a 503 (a subscription would outlive the server).
+  // Loop thread. Once closed, a subscription is answered at once with a reconnect hint and a
+  // publication with a 503, each on a connection that closes (a subscription would outlive the
+  // server).
   void handle(std::shared_ptr<server::Exchange> exchange) override;
   // Ends this endpoint's subscriptions (with a retry hint) and refuses new ones. Idempotent.
   void close() {
