@@ -127,6 +127,7 @@ class Connection final : private RequestParser::BodySink, private Transport::Own
   const ListenerSites& listener_;
   Transport transport_;
   UvHandle<uv_timer_t> timer_;
+  uint64_t timer_due_ = 0;  // when timer_ fires (loop time), 0: not armed
   std::string remote_ip_, local_ip_;
   uint16_t remote_port_ = 0, local_port_ = 0;
 

@@ -72,16 +72,18 @@ void Connection::arm_timer() {
   for (uint64_t d : {idle_deadline_, header_deadline_, body_deadline_, write_deadline_, linger_deadline_,
                      body_idle_deadline_, write_idle_deadline_})
     if (d && (!due || d < due)) due = d;
-  if (!due) {
-    uv_timer_stop(timer_.get());
-    return;
-  }
+  // Re-armed only when the new deadline comes first: a timer due earlier (or with no deadline
+  // left) just finds nothing expired and re-arms, which is far rarer than the per-request
+  // changes of deadlines a keep-alive connection makes.
+  if (!due || (timer_due_ && timer_due_ <= due)) return;
+  timer_due_ = due;
   uint64_t now = uv_now(hl_.loop().uv());
   uv_timer_start(timer_.get(), &Connection::on_timer, due > now ? due - now : 0, 0);
 }
 
 void Connection::on_timer(uv_timer_t* t) {
   auto* c = static_cast<Connection*>(t->data);
+  c->timer_due_ = 0;
   if (c->closed_) return;
   uint64_t now = uv_now(c->hl_.loop().uv());
   auto expired = [now](uint64_t d) { return d && now >= d; };

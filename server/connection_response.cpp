@@ -139,9 +139,8 @@ void Connection::stream_io_begin() { ++pending_ops_; }
 void Connection::stream_io_end() { release_op(); }
 
 void Connection::finish_request() {
-  RequestHead spent;
-  stream_.reset(&spent);  // writes the access-log line
-  parser_.recycle(std::move(spent));
+  stream_.reset(&parser_.spare_head());  // writes the access-log line
+  parser_.spare_filled();
   phase_ = Phase::Idle;
   request_complete_ = request_has_body_ = false;
   body_paused_ = false;

@@ -42,8 +42,18 @@ struct Header {
   std::string value;
 };
 
-// Case-insensitive ASCII comparison of header names.
-bool header_name_equals(std::string_view a, std::string_view b);
+// Case-insensitive ASCII comparison of header names. Inline: every request compares its fields
+// against several names, and most comparisons end at the lengths.
+inline bool header_name_equals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;
+    unsigned char lx = x | 0x20;  // equal apart from case only when both are letters
+    if (lx != (y | 0x20) || lx < 'a' || lx > 'z') return false;
+  }
+  return true;
+}
 
 // What the loop thread knows about a request once its head is parsed and routing is done.
 // Built on the loop thread, immutable after the hand-off.

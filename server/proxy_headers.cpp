@@ -8,10 +8,20 @@ namespace pogo::server {
 
 namespace {
 
-constexpr std::array<std::string_view, 10> kHopByHop = {
-    "Connection",  "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-    "Te",          "Trailer",          "Transfer-Encoding", "Upgrade",     "Alt-Svc",
-};
+// The hop-by-hop fields (RFC 9110 7.6.1, and what Go's proxy also drops), by length first: every
+// field of every proxied request and response is checked.
+bool fixed_hop_name(std::string_view n) {
+  switch (n.size()) {
+    case 2: return header_name_equals(n, "Te");
+    case 7: return header_name_equals(n, "Trailer") || header_name_equals(n, "Upgrade") || header_name_equals(n, "Alt-Svc");
+    case 10: return header_name_equals(n, "Connection") || header_name_equals(n, "Keep-Alive");
+    case 16: return header_name_equals(n, "Proxy-Connection");
+    case 17: return header_name_equals(n, "Transfer-Encoding");
+    case 18: return header_name_equals(n, "Proxy-Authenticate");
+    case 19: return header_name_equals(n, "Proxy-Authorization");
+    default: return false;
+  }
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -65,14 +75,6 @@ bool names(std::string_view list, std::string_view field) {
   return false;
 }
 
-bool is_hop_by_hop(std::string_view connection, const Header& h, bool keep_te_trailers) {
-  if (keep_te_trailers && header_name_equals(h.name, "Te") && header_name_equals(trim(h.value), "trailers"))
-    return false;
-  for (std::string_view hop : kHopByHop)
-    if (header_name_equals(h.name, hop)) return true;
-  return !connection.empty() && names(connection, h.name);
-}
-
 // Every Connection value of `hs`, joined (what they name is this hop's too). Usually one short
 // value ("keep-alive"): no allocation.
 std::string connection_list(const std::vector<Header>& hs) {
@@ -85,11 +87,51 @@ std::string connection_list(const std::vector<Header>& hs) {
   return out;
 }
 
+// Which fields of one message belong to this hop: the fixed ones and those its Connection fields
+// name. Holds its own copy of the Connection values (the fields may move while it is asked).
+class HopFields {
+ public:
+  explicit HopFields(const std::vector<Header>& hs) : connection_(connection_list(hs)) {
+    std::string_view list = connection_;
+    while (!list.empty()) {
+      size_t comma = list.find(',');
+      std::string_view name = trim(list.substr(0, comma));
+      if (!name.empty()) {
+        if (count_ == names_.size()) {
+          overflow_ = true;
+          break;
+        }
+        names_[count_++] = name;
+      }
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  HopFields(const HopFields&) = delete;
+  HopFields& operator=(const HopFields&) = delete;
+
+  bool operator()(const Header& h, bool keep_te_trailers) const {
+    if (keep_te_trailers && h.name.size() == 2 && header_name_equals(h.name, "Te") &&
+        header_name_equals(trim(h.value), "trailers"))
+      return false;
+    if (fixed_hop_name(h.name)) return true;
+    for (size_t i = 0; i < count_; ++i)
+      if (header_name_equals(names_[i], h.name)) return true;
+    return overflow_ && names(connection_, h.name);
+  }
+
+ private:
+  std::string connection_;
+  std::array<std::string_view, 8> names_{};  // into connection_
+  size_t count_ = 0;
+  bool overflow_ = false;  // more names than fit: the rest are looked up in connection_
+};
+
 }  // namespace
 
 void strip_hop_by_hop(std::vector<Header>& headers, bool keep_te_trailers) {
-  const std::string connection = connection_list(headers);
-  std::erase_if(headers, [&](const Header& h) { return is_hop_by_hop(connection, h, keep_te_trailers); });
+  const HopFields hop(headers);
+  std::erase_if(headers, [&](const Header& h) { return hop(h, keep_te_trailers); });
 }
 
 std::optional<UpstreamAddress> parse_upstream_address(std::string_view a) {
@@ -217,11 +259,11 @@ std::string upstream_request_head(const RequestHead& h, const ToProxy& p, const 
   } else {
     // What upstream_request_headers() gives without header_up, in the same order, written
     // straight from the request's fields (no copy of them: this runs for every request).
-    const std::string connection = connection_list(h.headers);
+    const HopFields hop(h.headers);
     bool xff = false;
     std::string_view last_proto, last_host;
     for (const auto& f : h.headers) {
-      if (is_hop_by_hop(connection, f, true) || header_name_equals(f.name, "Content-Length") ||
+      if (hop(f, true) || header_name_equals(f.name, "Content-Length") ||
           header_name_equals(f.name, "Expect"))
         continue;
       if (header_name_equals(f.name, "X-Forwarded-For")) {

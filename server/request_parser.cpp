@@ -3,6 +3,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <array>
 #include <string_view>
 
 #include "server/host_header.h"
@@ -13,13 +14,16 @@ namespace pogo::server {
 namespace {
 RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
 
-bool is_token_char(char ch) {
-  unsigned char c = static_cast<unsigned char>(ch);
-  if (c >= 'a' && c <= 'z') return true;
-  if (c >= 'A' && c <= 'Z') return true;
-  if (c >= '0' && c <= '9') return true;
-  return c < 0x80 && std::string_view("!#$%&'*+-.^_`|~").find(char(c)) != std::string_view::npos;
-}
+// RFC 9110's tchar, as a table: header names are checked byte by byte on every request.
+constexpr auto kTokenChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[size_t(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   (c < 0x80 && std::string_view("!#$%&'*+-.^_`|~").find(char(c)) != std::string_view::npos);
+  return t;
+}();
+
+bool is_token_char(char ch) { return kTokenChar[static_cast<unsigned char>(ch)]; }
 
 }  // namespace
 
@@ -51,9 +55,13 @@ RequestParser::RequestParser(size_t max_header_size) : max_header_size_(max_head
 }
 
 void RequestParser::recycle(RequestHead&& spent) {
-  std::swap(lines_, spent.headers);  // the spent header lines, by position, with their strings
-  spent.headers.clear();             // the lines before them, emptied: the next head's list
   recycled_ = std::move(spent);
+  spare_filled();
+}
+
+void RequestParser::spare_filled() {
+  std::swap(lines_, recycled_.headers);  // the spent header lines, by position, with their strings
+  recycled_.headers.clear();             // the lines before them, emptied: the next head's list
 }
 
 // Header line number N of this message is read into the strings line N of the last recycled
@@ -206,7 +214,7 @@ RequestParser::Step RequestParser::validate_head() {
       return st;
     }
     for (unsigned char c : hd.value)
-      if (c == 0 || (c < 0x20 && c != '\t') || c == 0x7f) {
+      if (c < 0x20 ? c != '\t' : c == 0x7f) {
         st.kind = Step::Error;
         st.status = 400;
         st.reason = "control character in header value";

@@ -49,6 +49,10 @@ class RequestParser {
   // The head of a request whose response is done, given back: the next request is parsed into
   // its buffers (its header strings too), so a warm keep-alive request allocates nothing here.
   void recycle(RequestHead&& spent);
+  // recycle() in two steps, with no head in between: the spent head is moved straight into
+  // spare_head(), then spare_filled() takes its lines.
+  RequestHead& spare_head() { return recycled_; }
+  void spare_filled();
   bool keep_alive() const { return keep_alive_; }
   bool expects_continue() const { return expect_continue_; }
   bool chunked() const { return chunked_; }

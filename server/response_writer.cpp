@@ -1,6 +1,9 @@
 #include "server/response_writer.h"
 
+#include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 #include "server/http_date.h"
 
@@ -8,13 +11,39 @@ namespace pogo::server {
 
 namespace {
 
+// Bytes a field name may not hold: controls, space, ':', DEL and above.
+constexpr auto kBadNameByte = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[size_t(c)] = c <= ' ' || c == ':' || c >= 0x7f;
+  return t;
+}();
+
+// No CR, LF or NUL. Eight bytes at a time first: a word with no byte below 14 (the three are
+// 13, 10 and 0) needs no closer look.
+bool value_is_safe(std::string_view v) {
+  constexpr unsigned kBad = (1u << '\r') | (1u << '\n') | 1u;
+  auto bad_byte = [](unsigned char c) { return c < 14 && ((kBad >> c) & 1u); };
+  const char* p = v.data();
+  size_t n = v.size(), i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    // High bit set in a byte of the result only for a byte below 14 (or one that a borrow from
+    // such a byte reached): then the exact test decides.
+    if (((w - 0x0E0E0E0E0E0E0E0Eull) & ~w & 0x8080808080808080ull) != 0)
+      for (size_t k = i; k < i + 8; ++k)
+        if (bad_byte(static_cast<unsigned char>(p[k]))) return false;
+  }
+  for (; i < n; ++i)
+    if (bad_byte(static_cast<unsigned char>(p[i]))) return false;
+  return true;
+}
+
 bool header_is_safe(const Header& h) {
   if (h.name.empty()) return false;
   for (unsigned char c : h.name)
-    if (c <= ' ' || c == ':' || c >= 0x7f) return false;
-  for (unsigned char c : h.value)
-    if (c == '\r' || c == '\n' || c == 0) return false;
-  return true;
+    if (kBadNameByte[c]) return false;
+  return value_is_safe(h.value);
 }
 
 bool contains_token(std::string_view value, std::string_view token) {
@@ -52,10 +81,7 @@ void append_status_line(std::string& out, int status) {
 }
 
 void append_header(std::string& out, std::string_view name, std::string_view value) {
-  out += name;
-  out += ": ";
-  out += value;
-  out += "\r\n";
+  out.append(name.data(), name.size()).append(": ", 2).append(value.data(), value.size()).append("\r\n", 2);
 }
 
 // The head every protocol sends: the producer's safe fields (hop-by-hop ones and a second
@@ -131,6 +157,9 @@ Framing plan_response(const ResponseHead& head, const RequestFacts& req, std::op
 
 Framing serialize_response_head(std::string& out, const ResponseHead& head, const RequestFacts& req,
                                 std::optional<uint64_t> known_length) {
+  size_t need = 128;  // the status line, Date, Server, the framing
+  for (const auto& h : head.headers) need += h.name.size() + h.value.size() + 4;
+  out.reserve(out.size() + need);
   append_status_line(out, head.status < 100 || head.status > 999 ? 500 : head.status);
   Framing f = plan_response(head, req, known_length,
                             [&out](std::string_view n, std::string_view v) { append_header(out, n, v); });

@@ -75,7 +75,7 @@ Stream::~Stream() {
 
 const RequestHead& Stream::head() const { return ex_ ? ex_->head() : head_; }
 
-void Stream::begin(RequestHead head, bool expects_continue, std::chrono::steady_clock::time_point started) {
+void Stream::begin(RequestHead&& head, bool expects_continue, std::chrono::steady_clock::time_point started) {
   head_ = std::move(head);
   expects_continue_ = expects_continue;
   head_request_ = head_.method == "HEAD";
@@ -655,7 +655,7 @@ void Stream::reset(RequestHead* spent) {
   }
   retire_proxy();
   if (spent) *spent = std::move(head_);
-  head_ = RequestHead{};
+  head_.clear_for_reuse();
   expects_continue_ = false;
   head_request_ = false;
   active_ = false;

@@ -96,7 +96,7 @@ class Stream final : private ProxyCall::Sink {
   // A new request: its complete head (addresses and scheme filled in). `expects_continue`: the
   // client sent Expect: 100-continue.
   // `started`: when its first byte arrived (the access log's duration).
-  void begin(RequestHead head, bool expects_continue,
+  void begin(RequestHead&& head, bool expects_continue,
              std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now());
   // Sanitizes the path, answers ACME HTTP-01 (when `acme` is set), routes through `router` and
   // starts the response. `metrics`: the listener's server's HTTP metrics, or null (option off).

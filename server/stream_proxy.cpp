@@ -49,6 +49,9 @@ void Stream::proxy_head(ResponseHead& head) {
   }
   Exchange::Event ev{Exchange::Event::Head, std::move(head), {}};
   handle_event(ev);
+  // What is left of the head goes back to the upstream connection, whose next response reuses
+  // the strings (the response went out; a held head, encode's or vulcain's, took its own).
+  head.headers = std::move(ev.head.headers);
 }
 
 void Stream::proxy_upgrade(ResponseHead& head) {

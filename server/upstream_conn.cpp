@@ -155,14 +155,25 @@ void UpstreamConn::send_tls_output() {
 
 void UpstreamConn::fail_later(std::string what) {
   later_error_ = std::move(what);
+  idle_armed_ = false;
   uv_timer_start(timer_, &UpstreamConn::on_timer, 0, 0);
 }
 
 void UpstreamConn::on_timer(uv_timer_t* t) {
   auto* c = static_cast<UpstreamConn*>(t->data);
+  c->idle_armed_ = false;
   if (c->closed_) return;
   if (!c->later_error_.empty()) return c->fail(c->later_error_);
-  if (!c->client_) return c->lost();  // idle too long in the pool
+  if (!c->client_) {
+    // Parked: idle too long in the pool, unless it was in use since the timer was set.
+    uint64_t idle = uv_now(c->loop_) - c->parked_at_;
+    if (c->idle_ms_ && idle < c->idle_ms_) {
+      c->idle_armed_ = true;
+      uv_timer_start(c->timer_, &UpstreamConn::on_timer, c->idle_ms_ - idle, 0);
+      return;
+    }
+    return c->lost();
+  }
   if (!c->connected_)
     c->fail(c->tcp_up_ ? "TLS handshake with " + c->hostport_ + ": timeout" : "dial tcp " + c->hostport_ + ": i/o timeout",
             true);
@@ -184,7 +195,8 @@ void UpstreamConn::lost() {
 }
 
 void UpstreamConn::attach(Client* client, bool head_request) {
-  uv_timer_stop(timer_);
+  // The pool's idle timer stays armed (it is set again at every park otherwise): firing while the
+  // connection is in use does nothing, and after a later park it waits out the rest.
   on_lost_ = nullptr;
   client_ = client;
   head_request_ = head_request;
@@ -198,7 +210,12 @@ void UpstreamConn::park(void (*on_lost)(void*, UpstreamConn*), void* ctx, uint64
   lost_ctx_ = ctx;
   reset_parser();
   resume_reading();
-  if (idle_ms) uv_timer_start(timer_, &UpstreamConn::on_timer, idle_ms, 0);
+  idle_ms_ = idle_ms;
+  parked_at_ = uv_now(loop_);
+  if (idle_ms && !idle_armed_) {
+    idle_armed_ = true;
+    uv_timer_start(timer_, &UpstreamConn::on_timer, idle_ms, 0);
+  }
 }
 
 // ---------------------------------------------------------------- writing
@@ -410,7 +427,15 @@ void UpstreamConn::parse(const char* data, size_t n) {
 
 int UpstreamConn::on_message_begin(llhttp_t* p) {
   auto* c = static_cast<UpstreamConn*>(p->data);
-  c->head_ = ResponseHead{};
+  // The last head's lines, when the client gave them back, keep their strings for the next
+  // response's lines by position (an upstream repeats its fields: no allocation).
+  if (!c->head_.headers.empty()) c->spare_lines_.swap(c->head_.headers);
+  c->head_.headers.clear();
+  if (c->head_.headers.capacity() < 16) c->head_.headers.reserve(16);
+  c->head_.status = 200;
+  c->head_.error = false;
+  c->head_.error_message.clear();
+  c->head_.error_trace.clear();
   c->field_.clear();
   c->in_value_ = false;
   return 0;
@@ -429,7 +454,14 @@ int UpstreamConn::on_header_field(llhttp_t* p, const char* at, size_t n) {
 int UpstreamConn::on_header_value(llhttp_t* p, const char* at, size_t n) {
   auto* c = static_cast<UpstreamConn*>(p->data);
   if (!c->in_value_) {
-    c->head_.headers.push_back({c->field_, {}});
+    std::vector<Header>& hs = c->head_.headers;
+    if (size_t i = hs.size(); i < c->spare_lines_.size()) {
+      hs.push_back(std::move(c->spare_lines_[i]));
+      hs.back().name.assign(c->field_);
+      hs.back().value.clear();
+    } else {
+      hs.push_back({c->field_, {}});
+    }
     c->in_value_ = true;
   }
   c->head_.headers.back().value.append(at, n);

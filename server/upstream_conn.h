@@ -35,6 +35,8 @@ class UpstreamConn {
     // `timeout`: the dial timed out. The connection is closed already.
     virtual void upstream_failed(const std::string& what, bool timeout) = 0;
     virtual void upstream_interim(ResponseHead& head) = 0;  // 1xx other than 101
+    // The head is the connection's: the client may move it away, or give it back once used (the
+    // strings of its lines then serve the next response's).
     virtual void upstream_head(ResponseHead& head) = 0;
     // A 101 to a request that asked for an upgrade: from here on the connection is a byte tunnel;
     // what the upstream sends comes through upstream_data() as it is, its close through
@@ -129,7 +131,8 @@ class UpstreamConn {
   std::string field_;      // the header field being parsed
   llhttp_t parser_;
   llhttp_settings_t settings_;
-  ResponseHead head_;
+  ResponseHead head_;  // the response being parsed; its client may give its lines back (upstream_head)
+  std::vector<Header> spare_lines_;  // a previous head's lines: their strings serve the next ones
   bool in_value_ = false;
   bool head_request_ = false;
   bool upgrade_request_ = false;
@@ -150,6 +153,9 @@ class UpstreamConn {
   size_t queued_ = 0;
   void (*on_lost_)(void*, UpstreamConn*) = nullptr;
   void* lost_ctx_ = nullptr;
+  uint64_t idle_ms_ = 0;     // the pool's idle limit at the last park
+  uint64_t parked_at_ = 0;   // loop time of the last park
+  bool idle_armed_ = false;  // timer_ is set for the pool's idle limit
 };
 
 }  // namespace pogo::server

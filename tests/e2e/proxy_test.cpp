@@ -271,6 +271,27 @@ TEST_CASE("reverse_proxy keeps upstream connections alive, unless keepalive is o
     }
     CHECK(pooled.size() == 1);
     CHECK(fresh.size() == 4);
+
+    // Responses on one pooled connection with more, then fewer, then more fields, long values then
+    // short: each arrives with exactly its own fields (the connection reuses the last head's
+    // strings for the next one's).
+    const std::string long_value(300, 'v');
+    for (auto [n, v] : std::vector<std::pair<int, std::string>>{{6, long_value}, {1, "s"}, {0, ""}, {9, "mid-length-value"}, {2, long_value}, {7, "x"}}) {
+        Response r = client.get(pogo->url("/pooled/fields?n=" + std::to_string(n) + "&v=" + v));
+        INFO(r.describe());
+        REQUIRE(r.status == 200);
+        CHECK(r.body == "fields");
+        int seen = 0;
+        for (const auto& h : r.headers)
+            if (h.first.starts_with("X-F") || h.first.starts_with("x-f")) ++seen;
+        CHECK(seen == n);
+        for (int i = 0; i < n; ++i) CHECK(r.header("X-F" + std::to_string(i)) == v + std::to_string(i));
+        CHECK(r.header("Content-Type") == "text/plain");
+        CHECK(r.headers_named("Content-Length").size() == 1);
+    }
+    Response last = client.get(pogo->url("/pooled/echo"));
+    REQUIRE(last.status == 200);
+    CHECK(body_json(last)["port"].get<long>() == *pooled.begin());
 }
 
 TEST_CASE("reverse_proxy: chunked and Content-Length bodies both ways") {

@@ -43,6 +43,24 @@ TEST_CASE("proxy headers: hop-by-hop fields, and those Connection names, are dro
   CHECK(hs[0].name == "X-C");
 }
 
+TEST_CASE("proxy headers: every hop-by-hop name in any case; many names over several Connection fields") {
+  std::vector<Header> hs;
+  for (const char* n : {"connection", "PROXY-CONNECTION", "keep-alive", "Proxy-Authenticate", "proxy-authorization",
+                        "te", "TRAILER", "transfer-encoding", "upgrade", "ALT-SVC"})
+    hs.push_back({n, "x"});
+  // Ten names (more than are kept aside at once), spread over two Connection fields, with empty
+  // entries and spaces; fields of the same lengths as the names that are not named stay.
+  hs.push_back({"Connection", " N1,N2 ,, n3,N4,N5"});
+  hs.push_back({"Connection", "N6,N7,N8,N9 , x-last "});
+  for (const char* n : {"N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9", "X-Last", "N0", "X-Lost", "Tf", "Trailers",
+                        "Upgrades", "Keep-Alivf"})
+    hs.push_back({n, "v"});
+  strip_hop_by_hop(hs);
+  std::vector<std::string> left;
+  for (const auto& h : hs) left.push_back(h.name);
+  CHECK(left == std::vector<std::string>{"N0", "X-Lost", "Tf", "Trailers", "Upgrades", "Keep-Alivf"});
+}
+
 TEST_CASE("proxy headers: X-Forwarded-* replace an untrusted peer's, extend a trusted one's") {
   RequestHead h = head_with({{"Host", "app.example"}, {"X-Forwarded-For", "1.1.1.1"}, {"X-Forwarded-For", "2.2.2.2"},
                {"X-Forwarded-Proto", "https"}, {"X-Forwarded-Host", "front.example"}});

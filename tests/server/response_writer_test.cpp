@@ -81,3 +81,33 @@ TEST_CASE("interim responses and chunk headers") {
   append_chunk_header(out, 255);
   CHECK(out == "ff\r\n");
 }
+
+TEST_CASE("a field value holding CR, LF or NUL anywhere is dropped; every other byte passes") {
+  // Values of every length around the 8-byte steps the check takes, with the bad byte at every
+  // position, and values of every other byte (tab, 0x0B, 0x0C, 0x0E.., 0x7F, 0x80..0xFF).
+  RequestFacts get11{false, 1, 1, true};
+  for (char bad : {'\r', '\n', '\0'}) {
+    for (size_t len = 1; len <= 33; ++len) {
+      for (size_t at = 0; at < len; ++at) {
+        std::string v(len, 'a');
+        v[at] = bad;
+        std::string out;
+        serialize_response_head(out, ResponseHead{200, {{"X-V", v}, {"X-Ok", "1"}}}, get11, 0);
+        CAPTURE(len);
+        CAPTURE(at);
+        CHECK(out.find("X-V") == std::string::npos);
+        CHECK(out.find("X-Ok: 1\r\n") != std::string::npos);
+      }
+    }
+  }
+  std::string all;
+  for (int c = 1; c < 256; ++c)
+    if (c != '\r' && c != '\n') all += char(c);
+  for (size_t len = 0; len <= all.size(); len += 7) {
+    std::string v = all.substr(all.size() - len);
+    std::string out;
+    serialize_response_head(out, ResponseHead{200, {{"X-V", v}}}, get11, 0);
+    CAPTURE(len);
+    CHECK(out.find("X-V: " + v + "\r\n") != std::string::npos);
+  }
+}
