@@ -38,6 +38,7 @@ void Connection::start(int fd) {
   uv_loop_t* uv = hl_.loop().uv();
   if (!transport_.open(fd, listener_.tls)) {
     if (!transport_.tcp()) {  // no handle to close: nothing holds the connection
+      closed_ = true;  // nothing more to do with it until it is removed
       hl_.loop().post([hl = &hl_, id = id_] { hl->remove(id); });
       return;
     }

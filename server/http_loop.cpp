@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <future>
+#include <utility>
 
 #include "server/backend.h"
 #include "server/connection.h"
@@ -46,12 +47,50 @@ void HttpLoop::accepted(int fd, const ListenerSites& listener) {
     ::close(fd);
     return;
   }
+  // The least busy sibling, when it serves at least two fewer connections than this loop.
+  HttpLoop* to = nullptr;
+  size_t least = open_.load(std::memory_order_acquire);
+  for (HttpLoop* s : siblings_) {
+    size_t n = s->open_.load(std::memory_order_acquire);
+    if (s != this && n + 2 <= least) {
+      to = s;
+      least = n;
+    }
+  }
+  if (to) {
+    // Counted there at once, so that a burst of connections does not all go the same way. The
+    // descriptor is closed if the task is dropped (the sibling stopped meanwhile).
+    struct Handed {
+      int fd = -1;
+      ~Handed() {
+        if (fd >= 0) ::close(fd);
+      }
+    };
+    to->open_.fetch_add(1, std::memory_order_acq_rel);
+    auto handed = std::make_shared<Handed>();
+    handed->fd = fd;
+    if (to->loop_.post([to, handed, l = &listener] {
+          int f = std::exchange(handed->fd, -1);
+          to->serve(f, *l);
+        }))
+      return;
+    handed->fd = -1;
+    to->open_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+  open_.fetch_add(1, std::memory_order_acq_rel);
+  serve(fd, listener);
+}
+
+void HttpLoop::serve(int fd, const ListenerSites& listener) {
+  peak_open_ = std::max(peak_open_, open_.load(std::memory_order_acquire));
   uint64_t id = next_id_++;
   auto conn = std::make_unique<Connection>(*this, id, listener, *listener.sites);
   Connection* c = conn.get();
   connections_.emplace(id, std::move(conn));
-  peak_open_ = std::max(peak_open_, open_.fetch_add(1, std::memory_order_acq_rel) + 1);
   c->start(fd);
+  // Handed over by a sibling while this loop began draining: it goes as this loop's idle
+  // connections went.
+  if (draining_) c->drain();
 }
 
 Connection* HttpLoop::find(uint64_t id) {

@@ -38,6 +38,11 @@ class HttpLoop {
   // Takes the fd; connections it accepts are served as `listener` says (which must outlive
   // the loop). Throws StartupError.
   void add_listener(int fd, const ListenerSites& listener);
+  // The server's loops (this one among them, all outliving each other's use), set before start():
+  // a connection accepted here while another loop serves at least two fewer is handed to that
+  // one. The kernel spreads SO_REUSEPORT connections by a hash, unevenly (64 connections often
+  // split 37/27), and a loop with more connections than its share answers each of them later.
+  void set_siblings(std::vector<HttpLoop*> loops) { siblings_ = std::move(loops); }
   void start();
   // Stop accepting; close idle connections; the others close after their current response.
   // `last_call` (a reload hands the listening sockets to a new server): an HTTP/1 connection
@@ -76,6 +81,9 @@ class HttpLoop {
 
  private:
   void accepted(int fd, const ListenerSites& listener);
+  // Serves a connection accepted by this loop or handed over by a sibling (already counted in
+  // open_).
+  void serve(int fd, const ListenerSites& listener);
   void close_listeners();
   void end_turn();
   void close_turn_handles();
@@ -95,6 +103,7 @@ class HttpLoop {
   UvHandle<uv_prepare_t> before_poll_;
   UvHandle<uv_check_t> after_poll_;
   UpstreamPool upstreams_;
+  std::vector<HttpLoop*> siblings_;
 };
 
 }  // namespace pogo::server

@@ -81,6 +81,10 @@ void Server::start(ListenSockets* inherit) {
   listen_fds_ = std::move(listen_fds);
   loops_ = std::move(loops);
   addresses_ = std::move(bound_addresses);
+  std::vector<HttpLoop*> siblings;
+  for (auto& l : loops_) siblings.push_back(l.get());
+  if (siblings.size() > 1)
+    for (auto& l : loops_) l->set_siblings(siblings);
   for (auto& l : loops_) l->start();
   started_ = true;
   for (size_t i = 0; i < addresses_.size() && !options_.quiet; ++i)
@@ -88,6 +92,12 @@ void Server::start(ListenSockets* inherit) {
 }
 
 std::vector<std::string> Server::addresses() const { return addresses_; }
+
+std::vector<size_t> Server::open_per_loop() const {
+  std::vector<size_t> out;
+  for (const auto& l : loops_) out.push_back(l->open_connections());
+  return out;
+}
 
 ListenSockets Server::duplicate_listen_sockets() const {
   ListenSockets out;

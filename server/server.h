@@ -71,6 +71,8 @@ class Server {  // the controlling thread only (main, or the admin API's under t
   // Duplicates of every listening socket, for the next server (call while this one serves).
   ListenSockets duplicate_listen_sockets() const;
   std::vector<std::string> addresses() const;  // actual bound "host:port" strings
+  // Open connections of each loop (any thread; a snapshot).
+  std::vector<size_t> open_per_loop() const;
   // Every loop stops accepting before this returns (a reload, once the new server listens on the
   // same sockets: a connection made after it reaches the new server, never this one); what was
   // accepted goes on until shutdown().
