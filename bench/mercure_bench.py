@@ -7,8 +7,12 @@ idle subscribers over HTTP/1.1 and measures:
   memory     the server's RSS with N subscribers minus with one, divided by N (goal <= 10 KiB each);
   latency    --mercure-publishes updates published one at a time by PHP; for each, the time from
              mercure_publish() to the last of the N subscribers reading it from its socket (goal: p99
-             <= 50 ms), and every subscriber's own time (p50, p99).
-There is no peer: the reference hub is not in Debian; the figures are the issue's absolute goals.
+             <= 50 ms), and every subscriber's own time (p50, p99);
+  floor      the same client and measure against a plain writer process (no hub, no HTTP server):
+             one write(2) per subscriber from one thread per core. It is what N loopback writes and
+             reads cost on this machine's cores, the least any hub could take here.
+There is no peer: the reference hub is not in Debian; the figures are the issue's absolute goals,
+printed beside the floor.
 The client shares the machine's cores with the server, as a real load test on one machine does.
 """
 
@@ -32,7 +36,7 @@ def sections(lib, args):
 
     def mercure_section():
         return lib.Section(name="mercure", peers={}, comparisons=[], custom=measure,
-                           estimate=lambda a: 20 + a.mercure_publishes * 0.2)
+                           estimate=lambda a: 30 + a.mercure_publishes * 0.4)
 
     def measure(runner, section):
         ctx = runner.ctx
@@ -50,6 +54,12 @@ def sections(lib, args):
                  f"{r['last_p50_ms']:.1f} ms, p99 {r['last_p99_ms']:.1f} ms, max {r['last_max_ms']:.1f} ms "
                  f"({r['incomplete']} incomplete); each subscriber: p50 {r['each_p50_ms']:.1f} ms, "
                  f"p99 {r['each_p99_ms']:.1f} ms"]
+        if "floor_last_p99_ms" in r:
+            lines.append(f"floor (plain write(2) from {r['floor_writer_threads']} threads, no server), to the last of {n}: "
+                         f"p50 {r['floor_last_p50_ms']:.1f} ms, p99 {r['floor_last_p99_ms']:.1f} ms; pogo / floor: "
+                         f"p50 {r['last_p50_ms'] / r['floor_last_p50_ms']:.2f}x, p99 {r['last_p99_ms'] / r['floor_last_p99_ms']:.2f}x")
+        elif "floor_error" in r:
+            runner.errors.append(f"mercure floor: {r['floor_error']}")
         runner.reports.append(("Mercure hub (bench/mercure_subscribers.cpp)", lines))
         runner.results.append(dict(r, section="mercure", custom=True))
         kib, p99 = r["kib_per_subscriber"], r["last_p99_ms"]
@@ -58,7 +68,9 @@ def sections(lib, args):
                               "ratio": None, "goal": None, "goal_text": "<= 10 KiB", "met": kib <= 10})
         runner.ratios.append({"section": "mercure", "comparison": "latency", "connections": n,
                               "what": f"mercure_publish() to the last of {n} subscribers, p99",
-                              "measured_text": f"{p99:.1f} ms (p50 {r['last_p50_ms']:.1f})",
+                              "measured_text": f"{p99:.1f} ms (p50 {r['last_p50_ms']:.1f})" +
+                              (f"; machine floor {r['floor_last_p99_ms']:.1f} (p50 {r['floor_last_p50_ms']:.1f})"
+                               if "floor_last_p99_ms" in r else ""),
                               "ratio": None, "goal": None, "goal_text": "p99 <= 50 ms",
                               "met": p99 <= 50 and r["incomplete"] == 0})
 

@@ -62,7 +62,7 @@ std::atomic<uint64_t> g_spooled{0};
 Exchange::Exchange(RequestHead head, std::function<void()> wake_loop, uint64_t spool_limit)
     : head_(std::move(head)), wake_loop_(std::move(wake_loop)), spool_limit_(spool_limit) {}
 
-Exchange::Exchange(RequestHead head, void (*wake_fn)(void*), std::shared_ptr<void> wake_ctx, uint64_t spool_limit)
+Exchange::Exchange(RequestHead head, WakeFn wake_fn, std::shared_ptr<void> wake_ctx, uint64_t spool_limit)
     : head_(std::move(head)), wake_fn_(wake_fn), wake_ctx_(std::move(wake_ctx)), spool_limit_(spool_limit) {}
 
 Exchange::~Exchange() {
@@ -74,7 +74,7 @@ void Exchange::wake() {
   quiet_ = false;
   quiet_bytes_ = 0;
   if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
-  if (wake_fn_) wake_fn_(wake_ctx_.get());
+  if (wake_fn_) wake_fn_(wake_ctx_);
   else if (wake_loop_) wake_loop_();
 }
 

@@ -126,8 +126,10 @@ class Exchange {
   // blocks once kResponseCapacity bytes wait for the socket).
   Exchange(RequestHead head, std::function<void()> wake_loop, uint64_t spool_limit = kSpoolLimit);
   // The same with the wake-up as a plain function called with `wake_ctx`, which the exchange keeps
-  // alive: copying a shared_ptr allocates nothing, where a std::function holding one would.
-  Exchange(RequestHead head, void (*wake_fn)(void*), std::shared_ptr<void> wake_ctx, uint64_t spool_limit = kSpoolLimit);
+  // alive (and the function may copy, to keep it alive in a posted task): copying a shared_ptr
+  // allocates nothing, where a std::function holding one would.
+  using WakeFn = void (*)(const std::shared_ptr<void>& ctx);
+  Exchange(RequestHead head, WakeFn wake_fn, std::shared_ptr<void> wake_ctx, uint64_t spool_limit = kSpoolLimit);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -236,7 +238,7 @@ class Exchange {
 
   const RequestHead head_;
   const std::function<void()> wake_loop_;
-  void (*const wake_fn_)(void*) = nullptr;
+  const WakeFn wake_fn_ = nullptr;
   const std::shared_ptr<void> wake_ctx_;
   const uint64_t spool_limit_;
   std::atomic<bool> wake_pending_{false};

@@ -8,11 +8,17 @@
 
 namespace pogo::server {
 
-bool Mailbox::post(std::function<void()> fn) {
+bool Mailbox::post(std::function<void()> fn) { return push(Task{std::move(fn), nullptr, nullptr}); }
+
+bool Mailbox::post(void (*call)(void*), std::shared_ptr<void> ctx) {
+  return push(Task{nullptr, call, std::move(ctx)});
+}
+
+bool Mailbox::push(Task&& task) {
   std::lock_guard lk(mu_);
   if (!async_) return false;
   bool was_empty = queue_.empty();
-  queue_.push_back(std::move(fn));
+  queue_.push_back(std::move(task));
   // uv_async_send is thread-safe; holding the lock keeps the handle from closing under us.
   if (was_empty) uv_async_send(async_);
   return true;
@@ -58,7 +64,7 @@ bool Loop::stop(std::function<void()> before_close) {
   if (state_.load() != 1) return clean_;
   post([this, before_close = std::move(before_close)] {
     if (before_close) before_close();
-    std::vector<std::function<void()>> dropped;
+    std::vector<Mailbox::Task> dropped;
     {
       std::lock_guard lk(mailbox_->mu_);
       mailbox_->async_ = nullptr;
@@ -104,9 +110,9 @@ void Loop::on_async(uv_async_t* async) {
     std::lock_guard lk(self->mailbox_->mu_);
     batch.swap(self->mailbox_->queue_);
   }
-  for (auto& fn : batch) {
+  for (auto& task : batch) {
     try {
-      fn();
+      task.run();
     } catch (const std::exception& e) {
       log::error("http", "loop task failed", {{"error", e.what()}});
     } catch (...) {

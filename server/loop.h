@@ -75,11 +75,26 @@ class UvHandle {
 class Mailbox {
  public:
   bool post(std::function<void()> fn);
+  // `call(ctx.get())` on the loop thread, with `ctx` kept alive until then. Allocates nothing (a
+  // std::function holding a shared_ptr would: it is not stored in place), for the wake-ups every
+  // response makes.
+  bool post(void (*call)(void*), std::shared_ptr<void> ctx);
+
+  struct Task {
+    std::function<void()> fn;
+    void (*call)(void*) = nullptr;
+    std::shared_ptr<void> ctx;
+    void run() {
+      if (call) call(ctx.get());
+      else fn();
+    }
+  };
 
  private:
   friend class Loop;
+  bool push(Task&& task);
   std::mutex mu_;
-  std::vector<std::function<void()>> queue_;
+  std::vector<Task> queue_;
   uv_async_t* async_ = nullptr;  // null once closed
 };
 
@@ -109,7 +124,7 @@ class Loop {
   uv_loop_t loop_{};
   std::shared_ptr<Mailbox> mailbox_;
   UvHandle<uv_async_t> async_;
-  std::vector<std::function<void()>> batch_;  // drained tasks; capacity reused
+  std::vector<Mailbox::Task> batch_;  // drained tasks; capacity reused
   std::thread thread_;
   std::atomic<std::thread::id> thread_id_{};
   std::atomic<int> state_{0};  // 0 not started, 1 running, 2 stopped

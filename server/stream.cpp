@@ -52,7 +52,6 @@ struct Stream::Link {
   StreamHost* host = nullptr;
   std::weak_ptr<Mailbox> mailbox;    // the loop's; set once, read by producers' wake-ups (weak: a
                                      // task in the mailbox holds the link)
-  std::weak_ptr<Link> self;          // for the tasks a wake-up posts
   std::vector<std::unique_ptr<FileReader>> orphans;
 };
 
@@ -60,7 +59,6 @@ Stream::Stream(HttpLoop& loop, StreamHost& host) : hl_(loop), host_(host), link_
   link_->stream = this;
   link_->host = &host;
   link_->mailbox = loop.loop().mailbox();
-  link_->self = link_;
 }
 
 Stream::~Stream() {
@@ -431,12 +429,15 @@ void Stream::pump_file() {
 void Stream::start_exchange(Backend* backend, bool stream_body) {
   if (mx_) count_begin(metrics::HttpHandler::Php);
   // A plain function and the link it runs on: no std::function to allocate per request.
-  auto wake = [](void* ctx) {
-    Link* link = static_cast<Link*>(ctx);
+  // The posted task keeps the link (the exchange's context) alive; no allocation per wake-up.
+  auto wake = [](const std::shared_ptr<void>& ctx) {
+    Link* link = static_cast<Link*>(ctx.get());
     if (auto mailbox = link->mailbox.lock())
-      mailbox->post([keep = link->self.lock()] {
-        if (keep && keep->stream) keep->stream->on_exchange_wake();
-      });
+      mailbox->post(
+          [](void* c) {
+            if (Stream* stream = static_cast<Link*>(c)->stream) stream->on_exchange_wake();
+          },
+          ctx);
   };
   bool has_body = head_.has_body;
   ex_ = std::make_shared<Exchange>(std::move(head_), +wake, link_);

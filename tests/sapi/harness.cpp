@@ -151,6 +151,10 @@ bool Driver::turn() {
         break;
       }
       case server::Exchange::Event::End: resp_.ended = true; break;
+      case server::Exchange::Event::Failed:  // an abrupt end: the stream would close the connection
+        resp_.ended = true;
+        resp_.failed = true;
+        break;
     }
   }
   if (written) ex_->bytes_written(written);

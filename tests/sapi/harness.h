@@ -30,6 +30,7 @@ struct Response {
   std::vector<std::string> chunks;  // one per Data event, in order
   std::string body;
   bool ended = false;
+  bool failed = false;  // ended by Exchange::fail(), not finish()
   std::vector<server::Exchange::Event::Kind> kinds;  // every event, in order
 
   const std::string* header(const std::string& name) const;
