@@ -35,6 +35,10 @@ constexpr Rule kRules[] = {
 };
 
 std::string_view rule_for(std::string_view component) {
+  // Most components match no rule: the names and prefixes all start with '.', and the suffixes
+  // all end in '~', "bak", "swp" or "orig" (letters in either case).
+  char last = char(component.back() | 0x20);
+  if (component.front() != '.' && last != '~' && last != 'k' && last != 'p' && last != 'g') return {};
   for (const Rule& r : kRules) {
     bool hit = r.kind == Rule::Name     ? iequals(component, r.text)
                : r.kind == Rule::Prefix ? istarts_with(component, r.text)

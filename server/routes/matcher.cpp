@@ -19,6 +19,12 @@ bool contains_nocase(std::string_view hay, std::string_view needle) {
   return false;
 }
 
+// Whether `p` has a wildcard: two memchr scans. (find_first_of("*?") calls memchr once per byte of
+// `p`, and every request checks its hide list and path matchers.)
+bool has_wildcard(std::string_view p) {
+  return p.find('*') != std::string_view::npos || p.find('?') != std::string_view::npos;
+}
+
 // '*' matches a run of non-'/' bytes, '?' one non-'/' byte; letters compare ASCII
 // case-insensitively.
 bool glob(std::string_view p, std::string_view s) {
@@ -46,10 +52,10 @@ bool glob(std::string_view p, std::string_view s) {
 // Per request (matchers, hide lists): compares in place, no lowered copies.
 bool path_pattern_matches(std::string_view p, std::string_view s) {
   if (p == "*") return true;
-  if (p.find_first_of("*?") == std::string_view::npos) return header_name_equals(p, s);
+  if (!has_wildcard(p)) return header_name_equals(p, s);
   bool pre = p.front() == '*', suf = p.back() == '*';
   std::string_view inner = p.substr(pre ? 1 : 0, p.size() - (pre ? 1 : 0) - (suf && p.size() > 1 ? 1 : 0));
-  if (inner.find_first_of("*?") == std::string_view::npos) {
+  if (!has_wildcard(inner)) {
     if (pre && suf) return contains_nocase(s, inner);
     if (pre) return ends_with_ascii_nocase(s, inner);
     if (suf) return starts_with_ascii_nocase(s, inner);

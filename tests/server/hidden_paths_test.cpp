@@ -39,6 +39,10 @@ TEST_CASE("default_hide_rule: what the built-in list covers") {
       {"/lib/config.php~", "*.php~"},
       {"/.config.php.swp", "*.php.swp"},
       {"/config.php.orig", "*.php.orig"},
+      {"/CONFIG.PHP~", "*.php~"},
+      {"/a/Config.Php.Swp", "*.php.swp"},
+      {"/a/b.PHP.ORIG/c", "*.php.orig"},
+      {"/x/.Git/HEAD", ".git"},
       {"/old.php.bak/readme.txt", "*.php.bak"},
       // served as usual
       {"/", ""},
