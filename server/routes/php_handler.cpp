@@ -111,15 +111,17 @@ class PhpHandler final : public Handler {
     size_t split = split_position(h.path, spec_.split_path);
     if (split == std::string::npos && kind_ == PhpKind::php) split = h.path.size();
     if (split != std::string::npos) {
-      std::string script_name = h.path.substr(0, split);
+      // Assigned in place: a head whose buffers were kept from an earlier request allocates nothing.
+      std::string_view script_name = std::string_view(h.path).substr(0, split);
       struct stat st {};
       bool script = FileCache::local().resolve(real_root, script_name, nullptr, &st);
       if (!script || !S_ISREG(st.st_mode)) return make_handler_error(404, "script not found");
       if (!backend_) return make_error_response(503);
-      h.document_root = real_root;
-      h.script_name = script_name;
-      h.path_info = h.path.substr(split);
-      h.script_filename = real_root + script_name;
+      h.document_root.assign(real_root);
+      h.script_name.assign(script_name);
+      h.path_info.assign(h.path, split);
+      h.script_filename.assign(real_root);
+      h.script_filename += script_name;
       set_env(r);
       h.worker.clear();
       for (const ScopedWorker& w : workers_) {

@@ -42,7 +42,15 @@ size_t split_position(std::string_view path, const std::vector<std::string>& del
   size_t best = std::string_view::npos;
   for (const auto& d : delimiters) {
     if (d.empty()) continue;
+    // A delimiter that starts with no letter (".php") is looked for with memchr, then compared.
+    const char first = d[0];
+    const bool letter = lower(first) != first || (first >= 'a' && first <= 'z');
     for (size_t i = 0; i + d.size() <= path.size(); ++i) {
+      if (!letter) {
+        size_t at = path.find(first, i);
+        if (at == std::string_view::npos || at + d.size() > path.size()) break;
+        i = at;
+      }
       bool eq = true;
       for (size_t k = 0; k < d.size() && eq; ++k) eq = lower(path[i + k]) == lower(d[k]);
       if (!eq) continue;

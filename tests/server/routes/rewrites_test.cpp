@@ -148,6 +148,12 @@ TEST_CASE("try_files looks candidates up under the root") {
 
   CHECK(split_position("/a.PHP/b", {".php"}) == 6);
   CHECK(split_position("/a.phpx/b.php", {".php"}) == 13);
+  CHECK(split_position("/a.b.c.php/x.php", {".php"}) == 10);
+  CHECK(split_position("/.php", {".php"}) == 5);
+  CHECK(split_position("/a.ph", {".php"}) == std::string::npos);
+  CHECK(split_position("/a.p", {".php"}) == std::string::npos);
+  CHECK(split_position("/index.HTML/x", {".php", "Index.html"}) == 11);  // a delimiter starting with a letter
+  CHECK(split_position("/a.php.php", {".php"}) == 10);
   fs::remove_all(base);
 }
 
