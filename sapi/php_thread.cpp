@@ -7,6 +7,7 @@
 #include <exception>
 #include <system_error>
 
+#include "sapi/execution_timer.h"
 #include "sapi/php_includes.h"
 #include "sapi/script_interrupt.h"
 #include "sapi/stack_guard.h"
@@ -125,6 +126,7 @@ void PhpThread::run() {
   set_state(ThreadState::Stopping);
   script_interrupt_leave_thread();
   stack_overflow_leave_thread();
+  execution_timer_release();
   ts_free_thread();
   t_thread = nullptr;
   if (broken) {

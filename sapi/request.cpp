@@ -4,6 +4,7 @@
 #if HAVE_PHP_SESSION
 #include <ext/session/php_session.h>
 #endif
+#include "sapi/execution_timer.h"
 #include "sapi/php_thread.h"
 #include "server/log.h"
 
@@ -100,11 +101,13 @@ bool execute(const char* script) {
       PG(modules_activated) = 1;
     } zend_end_try();
   }
+  const int timer = execution_timer_before_shutdown();  // the thread keeps its timer
   zend_try {
     php_request_shutdown(nullptr);
   } zend_catch {
     ok = false;
   } zend_end_try();
+  execution_timer_after_shutdown(timer);
   return ok;
 }
 

@@ -84,6 +84,25 @@ TEST_CASE("max_execution_time stops a runaway script with a 500") {
     CHECK(client.get(server->url("/hello.php")).body == "Hello, World!");
 }
 
+TEST_CASE("max_execution_time fires on every PHP thread, request after request") {
+    // Each PHP thread keeps its timer from one request to the next (sapi/execution_timer.h): after
+    // a round of ordinary requests, and then after the timeouts themselves, the timer still fires.
+    auto server = start_php_server(app_root());
+    const int n = requests_to_reach_every_thread();
+    auto warm = perform_concurrent(many(*server, "/hello.php", n));
+    int ok = 0;
+    for (auto& r : warm) ok += r.status == 200 && r.body == "Hello, World!";
+    CHECK(ok == n);
+    auto timeouts = perform_concurrent(many(*server, "/timeout.php", n));
+    int stopped = 0;
+    for (auto& r : timeouts) stopped += r.status == 500;
+    CHECK(stopped == n);
+    CHECK(server->wait_stderr("Maximum execution time of 1 second exceeded"));
+    HttpClient client;
+    CHECK(client.get(server->url("/hello.php")).body == "Hello, World!");
+    CHECK(server->stop() == 0);
+}
+
 TEST_CASE("every PHP thread survives fatal errors and exceptions") {
     auto server = start_php_server(app_root());
     const int n = requests_to_reach_every_thread();
