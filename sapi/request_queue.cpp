@@ -17,11 +17,13 @@ void RequestQueue::wake_idle() { queue_.wake_idle(); }
 
 std::shared_ptr<server::Exchange> RequestQueue::pop() { return pop(std::chrono::milliseconds(0), nullptr); }
 
-std::shared_ptr<server::Exchange> RequestQueue::pop(std::chrono::milliseconds idle_limit, bool* idle, uint64_t epoch) {
+std::shared_ptr<server::Exchange> RequestQueue::pop(std::chrono::milliseconds idle_limit, bool* idle, uint64_t epoch,
+                                                    void (*before_wait)(void*), void* ctx) {
   if (idle) *idle = false;
   const auto deadline = idle_limit.count() > 0 ? Clock::now() + idle_limit : Clock::time_point::max();
   for (;;) {
-    Queue::Popped p = queue_.pop(deadline, epoch);
+    Queue::Popped p = queue_.pop(deadline, epoch, before_wait, ctx);
+    before_wait = nullptr;  // once per call
     switch (p.status) {
       case Queue::Status::Item: break;
       case Queue::Status::TimedOut:  // idle for idle_limit

@@ -115,7 +115,11 @@ WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
     return Work::Stop;
   }
   if (idle_) return Work::Stop;  // told once; a script that asks again is told again, at once
-  zend_unset_timeout();  // waiting is not executing: max_execution_time counts per request
+  // Waiting is not executing: max_execution_time counts per request. The timer is disarmed only
+  // when the thread really waits (a message; the request queue says when it is empty): with a
+  // request already queued, the next zend_set_timeout() restarts it anyway, one timer_settime
+  // instead of two.
+  if (source_) zend_unset_timeout();
   // What the script holds as it waits: after its boot, then after each request or message.
   PhpThread* thread = PhpThread::current();
   if (thread) {
@@ -139,9 +143,12 @@ WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
     return Work::Message;
   }
   end_idle_scope();
-  if (scaled_ && shared_.idle_limit.count()) ctx_->exchange = shared_.queue->pop(shared_.idle_limit, &idle_, epoch_);
-  else ctx_->exchange = shared_.queue->pop(std::chrono::milliseconds(0), nullptr, epoch_);
+  auto disarm = [](void*) { zend_unset_timeout(); };
+  if (scaled_ && shared_.idle_limit.count())
+    ctx_->exchange = shared_.queue->pop(shared_.idle_limit, &idle_, epoch_, +disarm, nullptr);
+  else ctx_->exchange = shared_.queue->pop(std::chrono::milliseconds(0), nullptr, epoch_, +disarm, nullptr);
   script_interrupt_set_waiting(false);
+  if (!ctx_->exchange) zend_unset_timeout();  // no request: nothing may time out from here
   if (!ctx_->exchange && shared_.queue->epoch() != epoch_) {  // restart: end the script, boot it again
     begin_idle_scope();
     refresh_for_restart();
@@ -160,6 +167,9 @@ WorkerStrategy::Work WorkerStrategy::take(zval* payload) {
   }
   begin_request_scope();
   zend_set_timeout(EG(timeout_seconds), 0);
+  // The timer ran on between the two requests when one was already queued: an expiry that landed
+  // in that gap belonged to the previous request, which had finished.
+  zend_atomic_bool_store_ex(&EG(timed_out), false);
   thread_env::begin_request();
   return Work::Request;
 }

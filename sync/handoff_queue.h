@@ -116,7 +116,10 @@ class HandoffQueue {
 
   // The oldest item, waiting for one until `deadline` (Clock::time_point::max(): no deadline).
   // With an `epoch` other than kAnyEpoch: Released as soon as epoch() is no longer that one.
-  Popped pop(Clock::time_point deadline = Clock::time_point::max(), uint64_t epoch = kAnyEpoch) {
+  // `before_wait(ctx)`, when given, runs on this thread once, outside the lock, when it is about to
+  // wait (no item was there): what a consumer undoes only when it goes idle.
+  Popped pop(Clock::time_point deadline = Clock::time_point::max(), uint64_t epoch = kAnyEpoch,
+             void (*before_wait)(void*) = nullptr, void* ctx = nullptr) {
     thread_local Event wake;  // a thread waits in one pop() at a time
     thread_local SpinState spin;
     std::unique_lock lk(mu_);
@@ -134,6 +137,10 @@ class HandoffQueue {
       const bool spinning = spinner_ == nullptr;
       if (spinning) spinner_ = &wake;
       lk.unlock();
+      if (before_wait) {
+        before_wait(ctx);
+        before_wait = nullptr;
+      }
       const bool woken = wake.wait_until(deadline, spinning ? spin_ : SpinPolicy{{}, {}}, spin);
       lk.lock();
       --waiting_;

@@ -113,3 +113,45 @@ TEST_CASE("worker: SIGTERM stops the workers and exits 0") {
     CHECK(code == 0);
     CHECK_FALSE(server->was_killed_after_deadline());
 }
+
+TEST_CASE("worker: max_execution_time counts from each request's start, with requests back to back") {
+    // One worker thread and four queued requests of 0.7 s each with max_execution_time 1: every one
+    // has its own second, although the thread never waits between them (its timer is restarted, not
+    // disarmed: sapi/worker_strategy.cpp). A request of 1.5 s is stopped, and the next one served.
+    TempDir tmp;
+    write_file(tmp / "www" / "index.php", R"(<?php
+$handler = static function (): void {
+    $ms = (int) ($_GET['ms'] ?? 0);
+    $end = hrtime(true) + $ms * 1000000;
+    while (hrtime(true) < $end) {
+    }
+    echo "done $ms";
+};
+while (frankenphp_handle_request($handler)) {
+}
+)");
+    int port = free_port();
+    write_file(tmp / "Caddyfile", "{\n\tadmin off\n\tfrankenphp {\n\t\tphp_ini max_execution_time 1\n\t}\n}\n\n"
+                                  "http://127.0.0.1:" + std::to_string(port) + " {\n\troot * " + (tmp / "www").string() +
+                                      "\n\tphp_server {\n\t\tworker " + (tmp / "www" / "index.php").string() + " 1\n\t}\n}\n");
+    PogoProcess pogo({"run", "--config", (tmp / "Caddyfile").string()});
+    REQUIRE_MESSAGE(pogo.wait_listening(), pogo.describe());
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    std::vector<Request> queued(4);
+    for (auto& q : queued) q.url = base + "/?ms=700";
+    auto responses = perform_concurrent(queued);
+    for (auto& r : responses) {
+        INFO(r.describe());
+        CHECK(r.status == 200);
+        CHECK(r.body == "done 700");
+    }
+    HttpClient c;
+    Response slow = c.get(base + "/?ms=1500");
+    INFO(slow.describe());
+    CHECK(slow.status == 500);
+    CHECK(pogo.wait_stderr("Maximum execution time of 1 second exceeded"));
+    Response next = c.get(base + "/?ms=1");
+    INFO(next.describe());
+    CHECK(next.body == "done 1");
+    CHECK(pogo.stop() == 0);
+}
