@@ -77,6 +77,10 @@ const RequestHead& Stream::head() const { return ex_ ? ex_->head() : head_; }
 
 void Stream::begin(RequestHead&& head, bool expects_continue, std::chrono::steady_clock::time_point started) {
   head_ = std::move(head);
+  begin_in_place(expects_continue, started);
+}
+
+void Stream::begin_in_place(bool expects_continue, std::chrono::steady_clock::time_point started) {
   expects_continue_ = expects_continue;
   head_request_ = head_.method == "HEAD";
   active_ = true;
@@ -646,7 +650,7 @@ void Stream::abort() {
   active_ = false;
 }
 
-void Stream::reset(RequestHead* spent) {
+void Stream::reset(bool keep_head) {
   if (mx_begun_) count_end();
   if (active_ && status_ && filters_.access_log) log_access();
   if (ex_) {
@@ -654,8 +658,7 @@ void Stream::reset(RequestHead* spent) {
     ex_.reset();
   }
   retire_proxy();
-  if (spent) *spent = std::move(head_);
-  head_.clear_for_reuse();
+  if (!keep_head) head_.clear_for_reuse();
   expects_continue_ = false;
   head_request_ = false;
   active_ = false;
