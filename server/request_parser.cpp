@@ -6,6 +6,7 @@
 #include <array>
 #include <string_view>
 
+#include "server/byte_checks.h"
 #include "server/host_header.h"
 #include "server/http_text.h"
 
@@ -187,13 +188,11 @@ RequestParser::Step RequestParser::validate_head() {
     st.reason = "unsupported HTTP version";
     return st;
   }
-  for (unsigned char c : head.uri) {
-    if (c <= 0x20 || c == 0x7f) {
-      st.kind = Step::Error;
-      st.status = 400;
-      st.reason = "control character in request target";
-      return st;
-    }
+  if (!plain_request_target(head.uri)) {
+    st.kind = Step::Error;
+    st.status = 400;
+    st.reason = "control character in request target";
+    return st;
   }
   if (head.uri.empty()) {
     st.kind = Step::Error;
@@ -210,13 +209,12 @@ RequestParser::Step RequestParser::validate_head() {
       st.reason = "invalid header name";
       return st;
     }
-    for (unsigned char c : hd.value)
-      if (c < 0x20 ? c != '\t' : c == 0x7f) {
-        st.kind = Step::Error;
-        st.status = 400;
-        st.reason = "control character in header value";
-        return st;
-      }
+    if (!plain_field_value(hd.value)) {
+      st.kind = Step::Error;
+      st.status = 400;
+      st.reason = "control character in header value";
+      return st;
+    }
   }
   if (hosts > 1 || (hosts == 0 && head.http_minor >= 1)) {
     st.kind = Step::Error;

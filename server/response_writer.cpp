@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "server/byte_checks.h"
 #include "server/head_writer.h"
 #include "server/http_date.h"
 
@@ -13,62 +14,7 @@ namespace pogo::server {
 
 namespace {
 
-constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
-
-// Whether a byte of `w` is below `c` (c <= 0x80): exact as a yes or no, whichever byte it is.
-constexpr uint64_t byte_below(uint64_t w, unsigned char c) { return (w - kOnes * c) & ~w & kHighs; }
-constexpr uint64_t byte_equal(uint64_t w, unsigned char c) { return byte_below(w ^ (kOnes * c), 1); }
-
-// Bytes a field name may not hold: controls, space, ':', DEL and above.
-constexpr auto kBadNameByte = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) t[size_t(c)] = c <= ' ' || c == ':' || c >= 0x7f;
-  return t;
-}();
-constexpr bool word_may_be_bad_name(uint64_t w) {
-  return ((w & kHighs) | byte_below(w, '!') | byte_equal(w, ':') | byte_equal(w, 0x7f)) != 0;
-}
-
-// No CR, LF or NUL in a value: the three are the only bytes below 14 that matter (13, 10, 0).
-constexpr bool bad_value_byte(unsigned char c) {
-  constexpr unsigned kBad = (1u << '\r') | (1u << '\n') | 1u;
-  return c < 14 && ((kBad >> c) & 1u);
-}
-constexpr bool word_may_be_bad_value(uint64_t w) { return byte_below(w, 14) != 0; }
-
-// Whether no byte of `s` is bad: eight bytes at a time, the last eight overlapping the ones
-// before (4 to 7 bytes: two overlapping halves of one word). Only a string too short for that, or
-// one a word check suspects, is looked at byte by byte.
-template <bool (*MayBeBad)(uint64_t), bool (*Bad)(unsigned char)>
-bool all_bytes_good(std::string_view s) {
-  const char* p = s.data();
-  const size_t n = s.size();
-  if (n >= 8) {
-    uint64_t w;
-    bool suspect = false;
-    for (size_t i = 0; i + 8 < n; i += 8) {
-      std::memcpy(&w, p + i, 8);
-      suspect |= MayBeBad(w);
-    }
-    std::memcpy(&w, p + n - 8, 8);
-    if (!suspect && !MayBeBad(w)) return true;
-  } else if (n >= 4) {
-    uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    if (!MayBeBad(uint64_t(a) | uint64_t(b) << 32)) return true;
-  }
-  for (size_t k = 0; k < n; ++k)
-    if (Bad(static_cast<unsigned char>(p[k]))) return false;
-  return true;
-}
-
-constexpr bool bad_name_byte(unsigned char c) { return kBadNameByte[c]; }
-
-bool header_is_safe(const Header& h) {
-  return !h.name.empty() && all_bytes_good<word_may_be_bad_name, bad_name_byte>(h.name) &&
-         all_bytes_good<word_may_be_bad_value, bad_value_byte>(h.value);
-}
+bool header_is_safe(const Header& h) { return writable_field_name(h.name) && writable_field_value(h.value); }
 
 bool contains_token(std::string_view value, std::string_view token) {
   // comma-separated, case-insensitive
