@@ -687,7 +687,7 @@ void Stream::reset(bool keep_head) {
   length_left_ = 0;
   events_.clear();
   drop_file();
-  filters_ = ResponseFilters{};
+  filters_.clear();
   request_max_body_.reset();
   request_stream_body_ = false;
   pending_backend_ = nullptr;
