@@ -75,6 +75,15 @@ constexpr bool word_may_be_bad_target(uint64_t w) { return (below(w, 0x21) | equ
 constexpr bool bad_value_byte(unsigned char c) { return c < 0x20 ? c != '\t' : c == 0x7f; }
 constexpr bool word_may_be_bad_value(uint64_t w) { return (below(w, 0x20) | equal(w, 0x7f)) != 0; }
 
+// A table of the bytes a set allows: ASCII letters and digits, and those of `extra`.
+constexpr std::array<bool, 256> alnum_and(std::string_view extra) {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[size_t(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   (c < 0x80 && extra.find(char(c)) != std::string_view::npos);
+  return t;
+}
+
 }  // namespace bytes
 
 // A field name the server may write: not empty; no control, space, ':', DEL or byte past it.

@@ -16,13 +16,7 @@ namespace {
 RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
 
 // RFC 9110's tchar, as a table: header names are checked byte by byte on every request.
-constexpr auto kTokenChar = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c)
-    t[size_t(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   (c < 0x80 && std::string_view("!#$%&'*+-.^_`|~").find(char(c)) != std::string_view::npos);
-  return t;
-}();
+constexpr auto kTokenChar = bytes::alnum_and("!#$%&'*+-.^_`|~");
 
 bool is_token_char(char ch) { return kTokenChar[static_cast<unsigned char>(ch)]; }
 

@@ -130,6 +130,14 @@ TEST_CASE("an upstream connection's heads, split across reads, reused line by li
       REQUIRE(rec.complete);
     };
     UpstreamConn* c = UpstreamConn::dial(&loop, "127.0.0.1", up.port(), &rec, buf, sizeof buf, 5000);
+    // The next request on the kept-alive connection, as a proxy call taking it from the pool.
+    auto again = [&](const char* request) {
+      rec.complete = false;
+      rec.body.clear();
+      c->attach(&rec, false);
+      c->write(request);
+      run_until_complete();
+    };
     c->write("GET /1 HTTP/1.1\r\nHost: up\r\n\r\n");
     run_until_complete();
     REQUIRE(rec.heads.size() == 1);
@@ -141,12 +149,8 @@ TEST_CASE("an upstream connection's heads, split across reads, reused line by li
     REQUIRE(c->reusable());
 
     // More fields than the last head (which the client edited), an interim head first.
-    rec.complete = false;
-    rec.body.clear();
     rec.strip_first = true;
-    c->attach(&rec, false);
-    c->write("GET /2 HTTP/1.1\r\nHost: up\r\n\r\n");
-    run_until_complete();
+    again("GET /2 HTTP/1.1\r\nHost: up\r\n\r\n");
     REQUIRE(rec.interims.size() == 1);
     CHECK(rec.interims[0].status == 103);
     CHECK(lines(rec.interims[0]) == std::vector<std::string>{"Link=</a.css>; rel=preload"});
@@ -158,11 +162,7 @@ TEST_CASE("an upstream connection's heads, split across reads, reused line by li
     CHECK(rec.body == "abc");
 
     // Fewer.
-    rec.complete = false;
-    rec.body.clear();
-    c->attach(&rec, false);
-    c->write("GET /3 HTTP/1.1\r\nHost: up\r\n\r\n");
-    run_until_complete();
+    again("GET /3 HTTP/1.1\r\nHost: up\r\n\r\n");
     REQUIRE(rec.heads.size() == 3);
     CHECK(rec.heads[2].status == 204);
     CHECK(lines(rec.heads[2]) == std::vector<std::string>{"Server=u3"});
