@@ -216,16 +216,17 @@ void Connection::on_head() {
   }
   set_deadline(write_deadline_, o.write_timeout);
   arm_timer();
-  stream_.begin(std::move(h), parser_.expects_continue(), started_at_);
+  stream_.begin_in_place(parser_.expects_continue(), started_at_);  // h is the stream's head
   stream_.route(router_, listener_.acme_challenges.get(), listener_.metrics);
 }
 
 void Connection::respond_error(int status, const char* reason, bool log_it) {
   if (closed_) return;
   if (!stream_.active()) {  // a request the parser refused: what it read of the head
-    RequestHead h = std::move(parser_.head());
+    RequestHead& h = parser_.head();  // the stream's
+    if (!parser_.mid_request()) h.clear_for_reuse();  // not even begun: nothing of the last one
     fill_connection_facts(h);
-    stream_.begin(std::move(h), false, started_at_);
+    stream_.begin_in_place(false, started_at_);
   }
   stream_.respond_error(status, reason, log_it);
 }

@@ -22,6 +22,7 @@ Connection::Connection(HttpLoop& loop, uint64_t id, const ListenerSites& listene
       parser_(loop.options().max_header_size),
       stream_(loop, *this) {
   parser_.set_body_sink(this);
+  parser_.parse_into(stream_.next_head());  // requests are parsed where the stream reads them
 }
 
 Connection::~Connection() = default;

@@ -139,8 +139,7 @@ void Connection::stream_io_begin() { ++pending_ops_; }
 void Connection::stream_io_end() { release_op(); }
 
 void Connection::finish_request() {
-  stream_.reset(&parser_.spare_head());  // writes the access-log line
-  parser_.spare_filled();
+  stream_.reset(true);  // writes the access-log line; the head's buffers serve the next request
   phase_ = Phase::Idle;
   request_complete_ = request_has_body_ = false;
   body_paused_ = false;

@@ -1,14 +1,16 @@
 #include "server/host_header.h"
 
+#include "server/byte_checks.h"
+
 namespace pogo::server {
 
+namespace {
+constexpr auto kHostByte = bytes::alnum_and("-._~!$&'()*+,;=%:[]");
+}  // namespace
+
 bool valid_host_header(std::string_view value) {
-  for (char ch : value) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("-._~!$&'()*+,;=%:[]").find(char(c)) != std::string_view::npos;
-    if (!ok) return false;
-  }
+  for (char ch : value)
+    if (!kHostByte[static_cast<unsigned char>(ch)]) return false;
   return true;
 }
 

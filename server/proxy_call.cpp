@@ -157,7 +157,6 @@ bool ProxyCall::try_upstream() {
   s.health[i].in_flight.fetch_add(1, std::memory_order_relaxed);
   counted_ = true;
   got_head_ = false;
-  head_bytes_ = upstream_request_head(head_, p_, *upstream_, trusted_);
   send_request(false);
   return true;
 }
@@ -213,7 +212,11 @@ void ProxyCall::send_request(bool fresh) {
     conn_->set_head_request(head_request);
   }
   conn_->set_upgrade_request(!upgrade_.empty());
-  conn_->write(head_bytes_);
+  // Written where the last request's head was (its capacity kept), and sent or copied at once.
+  thread_local std::string head_bytes;
+  head_bytes.clear();
+  upstream_request_head(head_bytes, head_, p_, *upstream_, trusted_);
+  conn_->write(head_bytes);
   if (conn_->connected()) arm_header_timer();
 }
 

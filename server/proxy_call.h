@@ -113,7 +113,6 @@ class ProxyCall final : private UpstreamConn::Client {
   bool trusted_ = false;
   UpstreamConn* conn_ = nullptr;
   UvHandle<uv_timer_t> timer_;  // response_header_timeout
-  std::string head_bytes_;
   bool chunked_ = false;        // the request body goes chunked
   bool reused_ = false;         // conn_ came from the pool
   bool body_started_ = false;   // request body bytes went to the upstream

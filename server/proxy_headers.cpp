@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <string_view>
+
+#include "server/head_writer.h"
 
 namespace pogo::server {
 
@@ -109,6 +112,9 @@ class HopFields {
   }
   HopFields(const HopFields&) = delete;
   HopFields& operator=(const HopFields&) = delete;
+
+  // The message has a Connection field with something in it (it may ask for an upgrade).
+  bool any_listed() const { return !connection_.empty(); }
 
   bool operator()(const Header& h, bool keep_te_trailers) const {
     if (keep_te_trailers && h.name.size() == 2 && header_name_equals(h.name, "Te") &&
@@ -236,72 +242,109 @@ std::vector<Header> upstream_request_headers(const RequestHead& h, const ToProxy
   return out;
 }
 
-std::string upstream_request_head(const RequestHead& h, const ToProxy& p, const UpstreamAddress& u, bool trusted) {
-  std::string out;
-  out.reserve(256 + 48 * h.headers.size());
-  out += h.method;
-  out += ' ';
-  out += p.target;
-  out += " HTTP/1.1\r\n";
-  bool has_host = false;
-  auto put = [&](std::string_view name, std::string_view value) {
-    if (header_name_equals(name, "Host")) {
-      if (has_host) return;  // one Host only
-      has_host = true;
-    }
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
-  };
-  if (p.header_up) {
-    for (const auto& f : upstream_request_headers(h, p, u, trusted)) put(f.name, f.value);
-  } else {
-    // What upstream_request_headers() gives without header_up, in the same order, written
-    // straight from the request's fields (no copy of them: this runs for every request).
-    const HopFields hop(h.headers);
-    bool xff = false;
-    std::string_view last_proto, last_host;
-    for (const auto& f : h.headers) {
-      if (hop(f, true) || header_name_equals(f.name, "Content-Length") ||
-          header_name_equals(f.name, "Expect"))
-        continue;
-      if (header_name_equals(f.name, "X-Forwarded-For")) {
-        xff = true;
-      } else if (header_name_equals(f.name, "X-Forwarded-Proto")) {
-        last_proto = f.value;
-      } else if (header_name_equals(f.name, "X-Forwarded-Host")) {
-        last_host = f.value;
-      } else {
-        put(f.name, f.value);
-      }
-    }
-    if (std::string up = upgrade_type(h); !up.empty()) {
-      put("Connection", "Upgrade");
-      put("Upgrade", up);
-    }
-    bool present = false;
-    std::string prior = trusted && xff ? all_values(h.headers, "X-Forwarded-For", present) : std::string();
-    out += "X-Forwarded-For: ";
-    if (!prior.empty()) {
-      out += prior;
-      out += ", ";
-    }
-    out += h.remote_addr;
-    out += "\r\n";
-    put("X-Forwarded-Proto", trusted && !last_proto.empty() ? last_proto
-                             : h.scheme == "https"          ? std::string_view("https")
-                                                            : std::string_view("http"));
-    const std::string* host = h.header("Host");
-    put("X-Forwarded-Host", trusted && !last_host.empty() ? last_host : host ? std::string_view(*host) : std::string_view());
+namespace {
+
+// The request line, then (with finish_request_head()) what follows the fields.
+void request_line(HeadWriter& w, const RequestHead& h, const ToProxy& p) {
+  w.put(h.method);
+  w.put(' ');
+  w.put(p.target);
+  w.put(" HTTP/1.1\r\n");
+}
+
+// Room for the request line, what finish_request_head() adds, the X-Forwarded-* fields' own
+// parts and the peer's address, beside the fields' bytes.
+size_t request_head_room(const RequestHead& h, const ToProxy& p, const UpstreamAddress& u) {
+  return 256 + h.method.size() + p.target.size() + h.remote_addr.size() + u.hostport.size();
+}
+
+void finish_request_head(HeadWriter& w, const RequestHead& h, const UpstreamAddress& u, bool has_host) {
+  if (!has_host) w.field("Host", u.hostport);  // HTTP/1.0 clients may send none
+  if (h.content_length) {
+    char num[24];
+    w.field("Content-Length", std::string_view(num, size_t(std::to_chars(num, num + sizeof num, *h.content_length).ptr - num)));
+  } else if (h.has_body) {
+    w.field("Transfer-Encoding", "chunked");
   }
-  if (!has_host) out += "Host: " + u.hostport + "\r\n";  // HTTP/1.0 clients may send none
-  if (h.content_length)
-    out += "Content-Length: " + std::to_string(*h.content_length) + "\r\n";
-  else if (h.has_body)
-    out += "Transfer-Encoding: chunked\r\n";
-  out += "\r\n";
-  return out;
+  w.crlf();
+  w.finish();
+}
+
+}  // namespace
+
+void upstream_request_head(std::string& out, const RequestHead& h, const ToProxy& p, const UpstreamAddress& u,
+                           bool trusted) {
+  bool has_host = false;  // one Host only
+  if (p.header_up) {
+    const std::vector<Header> fields = upstream_request_headers(h, p, u, trusted);
+    size_t room = request_head_room(h, p, u);
+    for (const auto& f : fields) room += f.name.size() + f.value.size() + 4;
+    HeadWriter w(out, room);
+    request_line(w, h, p);
+    for (const auto& f : fields) {
+      if (header_name_equals(f.name, "Host")) {
+        if (has_host) continue;
+        has_host = true;
+      }
+      w.field(f.name, f.value);
+    }
+    finish_request_head(w, h, u, has_host);
+    return;
+  }
+  // What upstream_request_headers() gives without header_up, in the same order, written
+  // straight from the request's fields (no copy of them: this runs for every request). Each
+  // field is written at most twice (Host again as X-Forwarded-Host, X-Forwarded-For's values
+  // joined into one).
+  size_t room = request_head_room(h, p, u);
+  for (const auto& f : h.headers) room += 2 * (f.name.size() + f.value.size() + 4);
+  HeadWriter w(out, room);
+  request_line(w, h, p);
+  const HopFields hop(h.headers);
+  bool xff = false;
+  const std::string* host = nullptr;  // the first Host, hop-by-hop or not
+  std::string_view last_proto, last_host;
+  for (const auto& f : h.headers) {
+    const bool is_host = header_name_equals(f.name, "Host");
+    if (is_host && !host) host = &f.value;
+    if (hop(f, true) || header_name_equals(f.name, "Content-Length") || header_name_equals(f.name, "Expect"))
+      continue;
+    if (header_name_equals(f.name, "X-Forwarded-For")) {
+      xff = true;
+    } else if (header_name_equals(f.name, "X-Forwarded-Proto")) {
+      last_proto = f.value;
+    } else if (header_name_equals(f.name, "X-Forwarded-Host")) {
+      last_host = f.value;
+    } else if (!is_host || !has_host) {
+      has_host = has_host || is_host;
+      w.field(f.name, f.value);
+    }
+  }
+  if (hop.any_listed()) {  // only a Connection field can ask for an upgrade
+    if (std::string up = upgrade_type(h); !up.empty()) {
+      w.field("Connection", "Upgrade");
+      w.field("Upgrade", up);
+    }
+  }
+  // A trusted peer's X-Forwarded-For values (every field's, joined), then the peer's address.
+  w.put("X-Forwarded-For: ");
+  if (trusted && xff) {
+    const size_t before = w.written();
+    bool first = true;
+    for (const auto& f : h.headers) {
+      if (!header_name_equals(f.name, "X-Forwarded-For")) continue;
+      if (!first) w.put(", ");
+      w.put(f.value);
+      first = false;
+    }
+    if (w.written() != before) w.put(", ");
+  }
+  w.put(h.remote_addr);
+  w.crlf();
+  w.field("X-Forwarded-Proto", trusted && !last_proto.empty() ? last_proto
+                               : h.scheme == "https"          ? std::string_view("https")
+                                                              : std::string_view("http"));
+  w.field("X-Forwarded-Host", trusted && !last_host.empty() ? last_host : host ? std::string_view(*host) : std::string_view());
+  finish_request_head(w, h, u, has_host);
 }
 
 }  // namespace pogo::server

@@ -36,9 +36,10 @@ std::string fill_upstream_placeholders(std::string text, const UpstreamAddress& 
 std::vector<Header> upstream_request_headers(const RequestHead& h, const ToProxy& p, const UpstreamAddress& u,
                                              bool trusted);
 
-// The request line and header block sent upstream, framing included: the client's Content-Length
-// when it sent one, else `Transfer-Encoding: chunked` when the request has a body. Ends with the
-// blank line.
-std::string upstream_request_head(const RequestHead& h, const ToProxy& p, const UpstreamAddress& u, bool trusted);
+// Appends to `out` the request line and header block sent upstream, framing included: the
+// client's Content-Length when it sent one, else `Transfer-Encoding: chunked` when the request
+// has a body. Ends with the blank line.
+void upstream_request_head(std::string& out, const RequestHead& h, const ToProxy& p, const UpstreamAddress& u,
+                           bool trusted);
 
 }  // namespace pogo::server

@@ -48,7 +48,20 @@ struct ResponseFilters {
   // Caddy's set one only when none is set.
   std::vector<Header> base_headers;
   bool empty() const { return header_ops.empty() && !encode; }
+  // No filter at all, in place: every request of a connection clears its stream's, and a fresh
+  // one moved over costs several times more. A field added above must be cleared here too.
+  void clear() {
+    header_ops.clear();
+    encode.reset();
+    encoding.clear();
+    access_log = nullptr;
+    user_id.clear();
+    vulcain.reset();
+    intercepts.clear();
+    base_headers.clear();
+  }
 };
+static_assert(sizeof(void*) != 8 || sizeof(ResponseFilters) == 176, "ResponseFilters changed: update clear()");
 
 // What the last file matcher, try_files or php_server lookup found: `{http.matchers.file.*}`.
 // Kept apart from `vars` so that setting it per request costs no map nodes.

@@ -6,6 +6,7 @@
 #include <array>
 #include <string_view>
 
+#include "server/byte_checks.h"
 #include "server/host_header.h"
 #include "server/http_text.h"
 
@@ -15,13 +16,7 @@ namespace {
 RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
 
 // RFC 9110's tchar, as a table: header names are checked byte by byte on every request.
-constexpr auto kTokenChar = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c)
-    t[size_t(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   (c < 0x80 && std::string_view("!#$%&'*+-.^_`|~").find(char(c)) != std::string_view::npos);
-  return t;
-}();
+constexpr auto kTokenChar = bytes::alnum_and("!#$%&'*+-.^_`|~");
 
 bool is_token_char(char ch) { return kTokenChar[static_cast<unsigned char>(ch)]; }
 
@@ -54,20 +49,10 @@ RequestParser::RequestParser(size_t max_header_size) : max_header_size_(max_head
   parser_.data = this;
 }
 
-void RequestParser::recycle(RequestHead&& spent) {
-  recycled_ = std::move(spent);
-  spare_filled();
-}
-
-void RequestParser::spare_filled() {
-  std::swap(lines_, recycled_.headers);  // the spent header lines, by position, with their strings
-  recycled_.headers.clear();             // the lines before them, emptied: the next head's list
-}
-
-// Header line number N of this message is read into the strings line N of the last recycled
-// head had: a client sending the same lines each time reuses every buffer (no allocation).
+// Header line number N of this message is read into the strings line N of the last request
+// had: a client sending the same lines each time reuses every buffer (no allocation).
 void RequestParser::prepare_line() {
-  if (size_t i = head_.headers.size(); i < lines_.size()) {
+  if (size_t i = head_->headers.size(); i < lines_.size()) {
     field_.swap(lines_[i].name);
     value_.swap(lines_[i].value);
   }
@@ -77,9 +62,10 @@ void RequestParser::prepare_line() {
 
 int RequestParser::on_message_begin(llhttp_t* p) {
   auto& s = self(p);
-  // head_ was moved out to the stream (its buffers went with it); the recycled one has them back.
-  if (s.recycled_.headers.capacity() >= s.head_.headers.capacity()) s.head_ = std::move(s.recycled_);
-  s.head_.clear_for_reuse();
+  // The last request's lines become the spare ones (by position, with their strings); the spare
+  // ones before them, emptied by prepare_line(), are the new request's list.
+  std::swap(s.lines_, s.head_->headers);
+  s.head_->clear_for_reuse();
   s.prepare_line();
   s.in_value_ = false;
   s.head_bytes_ = 0;
@@ -95,7 +81,7 @@ int RequestParser::on_message_begin(llhttp_t* p) {
 }
 
 int RequestParser::on_url(llhttp_t* p, const char* at, size_t n) {
-  self(p).head_.uri.append(at, n);
+  self(p).head_->uri.append(at, n);
   return 0;
 }
 
@@ -125,19 +111,24 @@ int RequestParser::on_header_value(llhttp_t* p, const char* at, size_t n) {
 
 int RequestParser::on_header_value_complete(llhttp_t* p) {
   auto& s = self(p);
+  if (s.head_done_) {  // a trailer: its fields are not kept (the head went to routing already)
+    s.field_.clear();
+    s.value_.clear();
+    return 0;
+  }
   if (std::string_view v = trim_ows(s.value_); v.size() != s.value_.size()) {
     const size_t lead = size_t(v.data() - s.value_.data()), n = v.size();
     s.value_.erase(lead + n);
     s.value_.erase(0, lead);
   }
-  s.head_.headers.push_back(Header{std::move(s.field_), std::move(s.value_)});
+  s.head_->headers.push_back(Header{std::move(s.field_), std::move(s.value_)});
   s.prepare_line();
   return 0;
 }
 
 int RequestParser::on_headers_complete(llhttp_t* p) {
   auto& s = self(p);
-  auto& h = s.head_;
+  auto& h = *s.head_;
   h.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
   h.http_major = p->http_major;
   h.http_minor = p->http_minor;
@@ -182,30 +173,29 @@ int RequestParser::on_message_complete(llhttp_t* p) {
 }
 
 RequestParser::Step RequestParser::validate_head() {
+  const RequestHead& head = *head_;
   Step st;
   st.kind = Step::Head;
-  if (head_.http_major != 1) {
+  if (head.http_major != 1) {
     st.kind = Step::Error;
     st.status = 505;
     st.reason = "unsupported HTTP version";
     return st;
   }
-  for (unsigned char c : head_.uri) {
-    if (c <= 0x20 || c == 0x7f) {
-      st.kind = Step::Error;
-      st.status = 400;
-      st.reason = "control character in request target";
-      return st;
-    }
+  if (!plain_request_target(head.uri)) {
+    st.kind = Step::Error;
+    st.status = 400;
+    st.reason = "control character in request target";
+    return st;
   }
-  if (head_.uri.empty()) {
+  if (head.uri.empty()) {
     st.kind = Step::Error;
     st.status = 400;
     st.reason = "empty request target";
     return st;
   }
   int hosts = 0;
-  for (const auto& hd : head_.headers) {
+  for (const auto& hd : head.headers) {
     if (header_name_equals(hd.name, "Host")) ++hosts;
     if (hd.name.empty() || !std::all_of(hd.name.begin(), hd.name.end(), is_token_char)) {
       st.kind = Step::Error;
@@ -213,19 +203,18 @@ RequestParser::Step RequestParser::validate_head() {
       st.reason = "invalid header name";
       return st;
     }
-    for (unsigned char c : hd.value)
-      if (c < 0x20 ? c != '\t' : c == 0x7f) {
-        st.kind = Step::Error;
-        st.status = 400;
-        st.reason = "control character in header value";
-        return st;
-      }
+    if (!plain_field_value(hd.value)) {
+      st.kind = Step::Error;
+      st.status = 400;
+      st.reason = "control character in header value";
+      return st;
+    }
   }
-  if (hosts > 1 || (hosts == 0 && head_.http_minor >= 1)) {
+  if (hosts > 1 || (hosts == 0 && head.http_minor >= 1)) {
     st.kind = Step::Error;
     st.status = 400;
     st.reason = hosts ? "too many Host headers" : "missing required Host header";
-  } else if (const std::string* host = head_.header("Host"); host && !valid_host_header(*host)) {
+  } else if (const std::string* host = head.header("Host"); host && !valid_host_header(*host)) {
     st.kind = Step::Error;
     st.status = 400;
     st.reason = "malformed Host header";

@@ -44,15 +44,13 @@ class RequestParser {
   // Parses from `data`; returns at the first event (or when all input is used).
   Step feed(const char* data, size_t len);
 
-  // After Head, until the next request begins. Mutable: routing moves parts out.
-  RequestHead& head() { return head_; }
-  // The head of a request whose response is done, given back: the next request is parsed into
-  // its buffers (its header strings too), so a warm keep-alive request allocates nothing here.
-  void recycle(RequestHead&& spent);
-  // recycle() in two steps, with no head in between: the spent head is moved straight into
-  // spare_head(), then spare_filled() takes its lines.
-  RequestHead& spare_head() { return recycled_; }
-  void spare_filled();
+  // Where requests are parsed: the caller's head from now on (a stream's, which then takes the
+  // request without moving it), else the parser's own. It must outlive the parser's use of it.
+  // Each request starts by clearing it, keeping its buffers (the header lines' strings too, by
+  // position): a warm keep-alive request allocates nothing here.
+  void parse_into(RequestHead& head) { head_ = &head; }
+  // After Head, until the next request begins. Mutable: routing rewrites it.
+  RequestHead& head() { return *head_; }
   bool keep_alive() const { return keep_alive_; }
   bool expects_continue() const { return expect_continue_; }
   bool chunked() const { return chunked_; }
@@ -81,9 +79,9 @@ class RequestParser {
   llhttp_t parser_{};
   size_t max_header_size_;
   BodySink* sink_ = nullptr;
-  RequestHead head_;
-  RequestHead recycled_;      // recycle()'d, becomes head_ at the next message
-  std::vector<Header> lines_;  // the recycled head's header lines: their strings serve the next ones
+  RequestHead own_;
+  RequestHead* head_ = &own_;
+  std::vector<Header> lines_;  // the last request's header lines: their strings serve the next ones
   void prepare_line();
   std::string field_, value_;
   bool in_value_ = false;

@@ -4,47 +4,17 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
+#include "server/byte_checks.h"
+#include "server/head_writer.h"
 #include "server/http_date.h"
 
 namespace pogo::server {
 
 namespace {
 
-// Bytes a field name may not hold: controls, space, ':', DEL and above.
-constexpr auto kBadNameByte = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) t[size_t(c)] = c <= ' ' || c == ':' || c >= 0x7f;
-  return t;
-}();
-
-// No CR, LF or NUL. Eight bytes at a time first: a word with no byte below 14 (the three are
-// 13, 10 and 0) needs no closer look.
-bool value_is_safe(std::string_view v) {
-  constexpr unsigned kBad = (1u << '\r') | (1u << '\n') | 1u;
-  auto bad_byte = [](unsigned char c) { return c < 14 && ((kBad >> c) & 1u); };
-  const char* p = v.data();
-  size_t n = v.size(), i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    // High bit set in a byte of the result only for a byte below 14 (or one that a borrow from
-    // such a byte reached): then the exact test decides.
-    if (((w - 0x0E0E0E0E0E0E0E0Eull) & ~w & 0x8080808080808080ull) != 0)
-      for (size_t k = i; k < i + 8; ++k)
-        if (bad_byte(static_cast<unsigned char>(p[k]))) return false;
-  }
-  for (; i < n; ++i)
-    if (bad_byte(static_cast<unsigned char>(p[i]))) return false;
-  return true;
-}
-
-bool header_is_safe(const Header& h) {
-  if (h.name.empty()) return false;
-  for (unsigned char c : h.name)
-    if (kBadNameByte[c]) return false;
-  return value_is_safe(h.value);
-}
+bool header_is_safe(const Header& h) { return writable_field_name(h.name) && writable_field_value(h.value); }
 
 bool contains_token(std::string_view value, std::string_view token) {
   // comma-separated, case-insensitive
@@ -70,18 +40,25 @@ std::optional<uint64_t> parse_length(std::string_view v) {
   return n;
 }
 
-void append_status_line(std::string& out, int status) {
-  char num[8];
-  auto [end, ec] = std::to_chars(num, num + sizeof num, status);
-  out += "HTTP/1.1 ";
-  out.append(num, end);
-  out += ' ';
-  out += reason_phrase(status);
-  out += "\r\n";
+// The most a head adds to its fields' bytes: the status line (a reason is at most 31 bytes, an
+// interim status is written as it is: 11 characters at most), Date, Server, Content-Length or
+// Transfer-Encoding, Connection and the blank line come to 197.
+constexpr size_t kHeadExtra = 256;
+
+void status_line(HeadWriter& w, int status) {
+  char num[12];  // an int's 11 characters at most
+  w.put("HTTP/1.1 ");
+  w.put(std::string_view(num, size_t(std::to_chars(num, num + sizeof num, status).ptr - num)));
+  w.put(' ');
+  w.put(reason_phrase(status));
+  w.crlf();
 }
 
-void append_header(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name.data(), name.size()).append(": ", 2).append(value.data(), value.size()).append("\r\n", 2);
+// The room a head of these fields can take.
+size_t head_room(const std::vector<Header>& fields) {
+  size_t room = kHeadExtra;
+  for (const auto& h : fields) room += h.name.size() + h.value.size() + 4;
+  return room;
 }
 
 // The head every protocol sends: the producer's safe fields (hop-by-hop ones and a second
@@ -157,13 +134,11 @@ Framing plan_response(const ResponseHead& head, const RequestFacts& req, std::op
 
 Framing serialize_response_head(std::string& out, const ResponseHead& head, const RequestFacts& req,
                                 std::optional<uint64_t> known_length) {
-  size_t need = 128;  // the status line, Date, Server, the framing
-  for (const auto& h : head.headers) need += h.name.size() + h.value.size() + 4;
-  out.reserve(out.size() + need);
-  append_status_line(out, head.status < 100 || head.status > 999 ? 500 : head.status);
-  Framing f = plan_response(head, req, known_length,
-                            [&out](std::string_view n, std::string_view v) { append_header(out, n, v); });
-  out += "\r\n";
+  HeadWriter w(out, head_room(head.headers));
+  status_line(w, head.status < 100 || head.status > 999 ? 500 : head.status);
+  Framing f = plan_response(head, req, known_length, [&w](std::string_view n, std::string_view v) { w.field(n, v); });
+  w.crlf();
+  w.finish();
   return f;
 }
 
@@ -181,10 +156,12 @@ Framing response_fields(const ResponseHead& head, bool head_method, std::optiona
 }
 
 void serialize_interim(std::string& out, const ResponseHead& head) {
-  append_status_line(out, head.status);
+  HeadWriter w(out, head_room(head.headers));
+  status_line(w, head.status);
   for (const auto& h : head.headers)
-    if (header_is_safe(h)) append_header(out, h.name, h.value);
-  out += "\r\n";
+    if (header_is_safe(h)) w.field(h.name, h.value);
+  w.crlf();
+  w.finish();
 }
 
 void append_chunk_header(std::string& out, size_t n) {

@@ -35,6 +35,20 @@ std::string random_error_id() {
 std::optional<uint64_t> content_length_of(const ResponseHead& head) {
   for (const auto& h : head.headers)
     if (header_name_equals(h.name, "Content-Length")) {
+      // Plain digits (every upstream's, nearly every script's) are read here; anything else as
+      // strtoull reads it. 19 digits always fit.
+      if (const std::string& v = h.value; !v.empty() && v.size() <= 19) {
+        uint64_t n = 0;
+        bool digits = true;
+        for (char c : v) {
+          if (c < '0' || c > '9') {
+            digits = false;
+            break;
+          }
+          n = n * 10 + uint64_t(c - '0');
+        }
+        if (digits) return n;
+      }
       char* end = nullptr;
       unsigned long long v = std::strtoull(h.value.c_str(), &end, 10);
       if (end && *end == 0 && !h.value.empty()) return v;
@@ -75,6 +89,10 @@ const RequestHead& Stream::head() const { return ex_ ? ex_->head() : head_; }
 
 void Stream::begin(RequestHead&& head, bool expects_continue, std::chrono::steady_clock::time_point started) {
   head_ = std::move(head);
+  begin_in_place(expects_continue, started);
+}
+
+void Stream::begin_in_place(bool expects_continue, std::chrono::steady_clock::time_point started) {
   expects_continue_ = expects_continue;
   head_request_ = head_.method == "HEAD";
   active_ = true;
@@ -647,7 +665,7 @@ void Stream::abort() {
   active_ = false;
 }
 
-void Stream::reset(RequestHead* spent) {
+void Stream::reset(bool keep_head) {
   if (mx_begun_) count_end();
   if (active_ && status_ && filters_.access_log) log_access();
   if (ex_) {
@@ -655,8 +673,7 @@ void Stream::reset(RequestHead* spent) {
     ex_.reset();
   }
   retire_proxy();
-  if (spent) *spent = std::move(head_);
-  head_.clear_for_reuse();
+  if (!keep_head) head_.clear_for_reuse();
   expects_continue_ = false;
   head_request_ = false;
   active_ = false;
@@ -671,7 +688,7 @@ void Stream::reset(RequestHead* spent) {
   length_left_ = 0;
   events_.clear();
   drop_file();
-  filters_ = ResponseFilters{};
+  filters_.clear();
   request_max_body_.reset();
   request_stream_body_ = false;
   pending_backend_ = nullptr;

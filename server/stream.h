@@ -98,6 +98,11 @@ class Stream final : private ProxyCall::Sink {
   // `started`: when its first byte arrived (the access log's duration).
   void begin(RequestHead&& head, bool expects_continue,
              std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now());
+  // The same for a head the host parsed straight into next_head(): nothing is moved.
+  void begin_in_place(bool expects_continue, std::chrono::steady_clock::time_point started);
+  // Where the host may parse the next request's head (HTTP/1's parser): the stream's own, which
+  // lives as long as the stream. Only between requests (before begin_in_place(), after reset()).
+  RequestHead& next_head() { return head_; }
   // Sanitizes the path, answers ACME HTTP-01 (when `acme` is set), routes through `router` and
   // starts the response. `metrics`: the listener's server's HTTP metrics, or null (option off).
   void route(const Router& router, const tls::Challenges* acme, metrics::HttpServerMetrics* metrics = nullptr);
@@ -126,9 +131,10 @@ class Stream final : private ProxyCall::Sink {
   void on_output_ready();
   // The client went away: abort the exchange, drop the file.
   void abort();
-  // Back to the state before begin() (HTTP/1 keep-alive reuses the stream). The request's head
-  // goes to `spent` when given (the parser reuses its buffers), else it is dropped.
-  void reset(RequestHead* spent = nullptr);
+  // Back to the state before begin() (HTTP/1 keep-alive reuses the stream). `keep_head`: the
+  // request's head is left as it is for the host's parser, which clears it when the next request
+  // begins and reuses its buffers; else it is cleared now.
+  void reset(bool keep_head = false);
 
   const RequestHead& head() const;
   // The client asked with HEAD: its response has no body, whatever `method` made of the request.

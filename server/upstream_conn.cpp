@@ -17,6 +17,7 @@ UpstreamConn::UpstreamConn(uv_loop_t* loop, Client* client, char* read_buf, size
   settings_.on_message_begin = &UpstreamConn::on_message_begin;
   settings_.on_header_field = &UpstreamConn::on_header_field;
   settings_.on_header_value = &UpstreamConn::on_header_value;
+  settings_.on_header_value_complete = &UpstreamConn::on_header_value_complete;
   settings_.on_headers_complete = &UpstreamConn::on_headers_complete;
   settings_.on_body = &UpstreamConn::on_body;
   settings_.on_message_complete = &UpstreamConn::on_message_complete;
@@ -427,51 +428,56 @@ void UpstreamConn::parse(const char* data, size_t n) {
 
 int UpstreamConn::on_message_begin(llhttp_t* p) {
   auto* c = static_cast<UpstreamConn*>(p->data);
-  // The last head's lines, when the client gave them back, keep their strings for the next
-  // response's lines by position (an upstream repeats its fields: no allocation).
-  if (!c->head_.headers.empty()) c->spare_lines_.swap(c->head_.headers);
-  c->head_.headers.clear();
+  // The lines are written over those of the last head (when the client gave them back), in
+  // place and by position: an upstream repeats its fields, so their strings are reused.
   if (c->head_.headers.capacity() < 16) c->head_.headers.reserve(16);
+  c->lines_ = 0;
+  c->line_open_ = false;
+  c->in_head_ = true;
   c->head_.status = 200;
   c->head_.error = false;
   c->head_.error_message.clear();
   c->head_.error_trace.clear();
-  c->field_.clear();
-  c->in_value_ = false;
   return 0;
+}
+
+// Line lines_ of the head, emptied the first time a piece of it comes.
+Header& UpstreamConn::line() {
+  std::vector<Header>& hs = head_.headers;
+  if (!line_open_) {
+    line_open_ = true;
+    if (lines_ == hs.size()) return hs.emplace_back();
+    hs[lines_].name.clear();
+    hs[lines_].value.clear();
+  }
+  return hs[lines_];
 }
 
 int UpstreamConn::on_header_field(llhttp_t* p, const char* at, size_t n) {
   auto* c = static_cast<UpstreamConn*>(p->data);
-  if (c->in_value_) {  // a new field begins
-    c->field_.clear();
-    c->in_value_ = false;
-  }
-  c->field_.append(at, n);
+  if (c->in_head_) c->line().name.append(at, n);  // (a trailer's are not kept)
   return 0;
 }
 
 int UpstreamConn::on_header_value(llhttp_t* p, const char* at, size_t n) {
   auto* c = static_cast<UpstreamConn*>(p->data);
-  if (!c->in_value_) {
-    std::vector<Header>& hs = c->head_.headers;
-    if (size_t i = hs.size(); i < c->spare_lines_.size()) {
-      hs.push_back(std::move(c->spare_lines_[i]));
-      hs.back().name.assign(c->field_);
-      hs.back().value.clear();
-    } else {
-      hs.push_back({c->field_, {}});
-    }
-    c->in_value_ = true;
+  if (c->in_head_) c->line().value.append(at, n);
+  return 0;
+}
+
+int UpstreamConn::on_header_value_complete(llhttp_t* p) {
+  auto* c = static_cast<UpstreamConn*>(p->data);
+  if (c->in_head_ && c->line_open_) {  // (a line without a name or a value has no line)
+    ++c->lines_;
+    c->line_open_ = false;
   }
-  c->head_.headers.back().value.append(at, n);
   return 0;
 }
 
 int UpstreamConn::on_headers_complete(llhttp_t* p) {
   auto* c = static_cast<UpstreamConn*>(p->data);
-  c->field_.clear();
-  c->in_value_ = false;
+  c->head_.headers.resize(c->lines_);  // the last head's lines past this one's go
+  c->in_head_ = false;
   c->head_.status = p->status_code;
   if (c->head_.status == 101 && c->upgrade_request_ && c->client_) {
     c->tunnel_ = true;

@@ -114,6 +114,8 @@ class UpstreamConn {
   static int on_message_begin(llhttp_t* p);
   static int on_header_field(llhttp_t* p, const char* at, size_t n);
   static int on_header_value(llhttp_t* p, const char* at, size_t n);
+  static int on_header_value_complete(llhttp_t* p);
+  Header& line();
   static int on_headers_complete(llhttp_t* p);
   static int on_body(llhttp_t* p, const char* at, size_t n);
   static int on_message_complete(llhttp_t* p);
@@ -128,12 +130,12 @@ class UpstreamConn {
   std::string hostport_;   // for messages
   std::string pending_;    // written before the connection was up
   std::string later_error_;
-  std::string field_;      // the header field being parsed
   llhttp_t parser_;
   llhttp_settings_t settings_;
   ResponseHead head_;  // the response being parsed; its client may give its lines back (upstream_head)
-  std::vector<Header> spare_lines_;  // a previous head's lines: their strings serve the next ones
-  bool in_value_ = false;
+  size_t lines_ = 0;        // of head_.headers, complete; those after them are the last head's
+  bool line_open_ = false;  // head_.headers[lines_] was emptied for the field being parsed
+  bool in_head_ = false;    // between a message's start and the end of its head (not in trailers)
   bool head_request_ = false;
   bool upgrade_request_ = false;
   bool tunnel_ = false;  // switched protocols: bytes pass unparsed

@@ -68,46 +68,87 @@ TEST_CASE("pipelined requests stop at each message") {
   CHECK(p.head().uri == "/b");
 }
 
-TEST_CASE("a recycled head serves the next request: nothing of the previous one is left") {
+TEST_CASE("a head parsed into again keeps nothing of the previous request") {
   RequestParser p(1 << 20);
+  RequestHead target;  // as a connection's stream's head: the parser writes into it, nothing moves
+  p.parse_into(target);
   auto parse = [&](const std::string& req) {
     auto st = p.feed(req.data(), req.size());
     REQUIRE(st.kind == RequestParser::Step::Head);
-    RequestHead h = std::move(p.head());  // as the connection does: the stream takes the head
+    CHECK(&p.head() == &target);
     st = p.feed(req.data() + st.consumed, req.size() - st.consumed);
     CHECK(st.kind == RequestParser::Step::Complete);
-    return h;
   };
-  RequestHead first = parse(
+  parse(
       "POST /a/long/path/to/something?query=with-some-length HTTP/1.1\r\nHost: example.test\r\n"
       "User-Agent: a user agent string longer than fifteen bytes\r\nContent-Length: 0\r\n"
       "X-Padded:   spaced value   \r\n\r\n");
-  CHECK(*first.header("x-padded") == "spaced value");
-  first.path = "/routing/wrote/this/path";
-  first.script_filename = "/srv/index.php";
-  first.env.push_back({"A", "B"});
-  first.client_ip = "203.0.113.9";
-  p.recycle(std::move(first));
+  CHECK(*target.header("x-padded") == "spaced value");
+  // What routing and the connection write into the head.
+  target.path = "/routing/wrote/this/path";
+  target.script_filename = "/srv/index.php";
+  target.env.push_back({"A", "B"});
+  target.client_ip = "203.0.113.9";
+  target.remote_addr = "192.0.2.1";
+  target.tls_env.push_back({"SSL_PROTOCOL", "TLSv1.3"});
+  target.scheme = "https";
 
-  RequestHead second = parse("GET /b HTTP/1.1\r\nHost: h\r\nAccept: text/plain, application/json\r\n\r\n");
-  CHECK(second.method == "GET");
-  CHECK(second.uri == "/b");
-  REQUIRE(second.headers.size() == 2);
-  CHECK(second.headers[0].name == "Host");
-  CHECK(second.headers[0].value == "h");
-  CHECK(second.headers[1].value == "text/plain, application/json");
-  CHECK(second.path.empty());
-  CHECK(second.query.empty());
-  CHECK(second.script_filename.empty());
-  CHECK(second.env.empty());
-  CHECK(second.client_ip.empty());
-  CHECK_FALSE(second.content_length);
-  CHECK_FALSE(second.has_body);
-  CHECK(second.scheme == "http");
+  parse("GET /b HTTP/1.1\r\nHost: h\r\nAccept: text/plain, application/json\r\n\r\n");
+  CHECK(target.method == "GET");
+  CHECK(target.uri == "/b");
+  REQUIRE(target.headers.size() == 2);
+  CHECK(target.headers[0].name == "Host");
+  CHECK(target.headers[0].value == "h");
+  CHECK(target.headers[1].name == "Accept");
+  CHECK(target.headers[1].value == "text/plain, application/json");
+  CHECK(target.path.empty());
+  CHECK(target.query.empty());
+  CHECK(target.script_filename.empty());
+  CHECK(target.env.empty());
+  CHECK(target.client_ip.empty());
+  CHECK(target.remote_addr.empty());
+  CHECK(target.tls_env.empty());
+  CHECK_FALSE(target.content_length);
+  CHECK_FALSE(target.has_body);
+  CHECK(target.scheme == "http");
+
+  // More lines than the last request had, then fewer: each line is whole, none is left over.
+  parse("GET /c HTTP/1.1\r\nHost: h2\r\nA: 1\r\nB: a value longer than fifteen bytes\r\nC: 3\r\n\r\n");
+  REQUIRE(target.headers.size() == 4);
+  CHECK(target.headers[2].name == "B");
+  CHECK(target.headers[2].value == "a value longer than fifteen bytes");
+  CHECK(target.headers[3].name == "C");
+  parse("GET /d HTTP/1.1\r\nHost: h3\r\n\r\n");
+  REQUIRE(target.headers.size() == 1);
+  CHECK(target.headers[0].value == "h3");
+}
+
+TEST_CASE("a chunked request's trailers never reach the head it was parsed into") {
+  RequestParser p(1 << 20);
+  RequestHead target;
+  p.parse_into(target);
+  Collect sink;
+  p.set_body_sink(&sink);
+  CHECK(run(p, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
+               "X-Checksum: 1\r\nX-Other: 2\r\n\r\n") == 0);
+  CHECK(sink.body == "abc");
+  REQUIRE(target.headers.size() == 2);
+  CHECK(target.headers[0].name == "Host");
+  CHECK(target.headers[1].name == "Transfer-Encoding");
+  CHECK_FALSE(target.header("X-Checksum"));
+  // The next request's lines are whole: the trailers left nothing in the spare strings.
+  CHECK(run(p, "GET /n HTTP/1.1\r\nHost: n\r\nX-A: a\r\nX-B: b\r\n\r\n") == 0);
+  REQUIRE(target.headers.size() == 3);
+  CHECK(target.headers[1].name == "X-A");
+  CHECK(target.headers[1].value == "a");
+  CHECK(target.headers[2].name == "X-B");
+  CHECK(target.headers[2].value == "b");
 }
 
 TEST_CASE("the same request again and again: once warm, parsing it allocates no new buffer") {
   RequestParser p(1 << 20);
+  RequestHead target;
+  p.parse_into(target);
   const std::string req =
       "GET /assets/application-0123456789abcdef.css?v=2024 HTTP/1.1\r\nHost: www.example.test\r\n"
       "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0\r\n"
@@ -131,14 +172,13 @@ TEST_CASE("the same request again and again: once warm, parsing it allocates no 
   for (int round = 0; round < 6; ++round) {
     auto st = p.feed(req.data(), req.size());
     REQUIRE(st.kind == RequestParser::Step::Head);
-    RequestHead h = std::move(p.head());
     REQUIRE(p.feed(req.data() + st.consumed, req.size() - st.consumed).kind == RequestParser::Step::Complete);
-    CHECK(h.headers.size() == 6);
-    CHECK(*h.header("referer") == "https://www.example.test/some/page");
-    std::vector<const char*> now = buffers(h);
+    CHECK(target.headers.size() == 6);
+    CHECK(*target.header("referer") == "https://www.example.test/some/page");
+    target.path = "/assets/application-0123456789abcdef.css";  // as routing does
+    std::vector<const char*> now = buffers(target);
     if (round == 5) CHECK(now == previous);  // every buffer is one the round before had
     previous = now;
-    p.recycle(std::move(h));
   }
 }
 

@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
+#include "server/header_edit.h"
+#include "server/http_date.h"
 #include "server/response_writer.h"
 
 using namespace pogo::server;
@@ -110,4 +113,103 @@ TEST_CASE("a field value holding CR, LF or NUL anywhere is dropped; every other 
     CAPTURE(len);
     CHECK(out.find("X-V: " + v + "\r\n") != std::string::npos);
   }
+}
+
+TEST_CASE("a whole head byte for byte: the producer's Date kept (never a second one), its order, the framing") {
+  // An upstream's head as a proxy passes it on: its Date and Server stand, nothing is added but
+  // the framing; Connection and Transfer-Encoding are the server's own to write.
+  const ResponseHead upstream{200,
+                              {{"Server", "nginx"},
+                               {"Date", "Wed, 02 Dec 2026 13:18:33 GMT"},
+                               {"Content-Type", "text/plain"},
+                               {"Content-Length", "1024"},
+                               {"Connection", "keep-alive"},
+                               {"ETag", "\"6b0fe4e3-400\""},
+                               {"Accept-Ranges", "bytes"}}};
+  const std::string fields =
+      "Server: nginx\r\nDate: Wed, 02 Dec 2026 13:18:33 GMT\r\nContent-Type: text/plain\r\n"
+      "ETag: \"6b0fe4e3-400\"\r\nAccept-Ranges: bytes\r\n";
+  struct Case {
+    const char* name;
+    int status;
+    RequestFacts req;
+    std::optional<uint64_t> known;
+    bool drop_length;  // the producer's Content-Length removed (an encoded body's)
+    const char* tail;  // after the fields
+  };
+  const Case cases[] = {
+      {"GET", 200, {false, 1, 1, true}, 1024, false, "Content-Length: 1024\r\n\r\n"},
+      {"GET, the length the producer gave", 200, {false, 1, 1, true}, {}, false, "Content-Length: 1024\r\n\r\n"},
+      {"HEAD keeps the length", 200, {true, 1, 1, true}, 1024, false, "Content-Length: 1024\r\n\r\n"},
+      {"HEAD without a length", 200, {true, 1, 1, true}, {}, true, "\r\n"},
+      {"chunked without a length", 200, {false, 1, 1, true}, {}, true, "Transfer-Encoding: chunked\r\n\r\n"},
+      {"chunked, then closing", 200, {false, 1, 1, false}, {}, true,
+       "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"},
+      {"HTTP/1.0 keep-alive", 200, {false, 1, 0, true}, 1024, false,
+       "Content-Length: 1024\r\nConnection: keep-alive\r\n\r\n"},
+      {"204: no length, no body", 204, {false, 1, 1, true}, {}, false, "\r\n"},
+      {"304 keeps the length the 200 would have", 304, {false, 1, 1, true}, {}, false,
+       "Content-Length: 1024\r\n\r\n"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    ResponseHead h = upstream;
+    h.status = c.status;
+    if (c.drop_length) std::erase_if(h.headers, [](const Header& f) { return f.name == "Content-Length"; });
+    std::string out = "HTTP/1.1 100 Continue\r\n\r\n";  // already queued: the head goes after it
+    serialize_response_head(out, h, c.req, c.known);
+    CHECK(out == "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 " + std::to_string(c.status) + " " +
+                     std::string(reason_phrase(c.status)) + "\r\n" + fields + c.tail);
+  }
+}
+
+TEST_CASE("a whole head byte for byte after header_down's edits") {
+  ResponseHead h{200, {{"Server", "nginx"}, {"Date", "Wed, 02 Dec 2026 13:18:33 GMT"}, {"X-Powered-By", "PHP"},
+                       {"Content-Length", "5"}}};
+  HeaderOps ops;
+  using Op = caddyfile::HeaderOp::Op;
+  ops.ops = {{Op::remove, "X-Powered-By", "", ""},
+             {Op::remove, "Date", "", ""},  // then the server's own Date comes
+             {Op::set, "Server", "", ""},   // empty: no Server at all
+             {Op::add, "X-Long-Enough-To-Take-Two-Words", "a value past sixteen bytes", ""}};
+  ops.apply_to_request(h.headers);
+  std::string out;
+  serialize_response_head(out, h, RequestFacts{false, 1, 1, true}, std::nullopt);
+  const std::string date(cached_http_date());
+  CHECK(out == "HTTP/1.1 200 OK\r\nX-Long-Enough-To-Take-Two-Words: a value past sixteen bytes\r\nDate: " + date +
+                   "\r\nContent-Length: 5\r\n\r\n");
+}
+
+TEST_CASE("a field name holding a control, space, ':', DEL or a byte past it anywhere is dropped") {
+  RequestFacts get11{false, 1, 1, true};
+  for (unsigned char bad : {0x00, 0x01, 0x09, 0x0d, 0x1f, 0x20, 0x3a, 0x7f, 0x80, 0xff}) {
+    for (size_t len = 1; len <= 33; ++len) {
+      for (size_t at = 0; at < len; ++at) {
+        std::string name(len, 'n');
+        name[at] = char(bad);
+        std::string out;
+        serialize_response_head(out, ResponseHead{200, {{name, "v"}, {"X-Ok", "1"}}}, get11, 0);
+        CAPTURE(int(bad));
+        CAPTURE(len);
+        CAPTURE(at);
+        CHECK(out.find("\n" + name + ": v\r\n") == std::string::npos);
+        CHECK(out.find("\r\nX-Ok: 1\r\n") != std::string::npos);
+      }
+    }
+  }
+  // Every token byte passes, in names of every length.
+  const std::string token = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ;<=>?@[]{}\\\"(),/";
+  for (size_t len = 1; len <= token.size(); ++len) {
+    std::string name = token.substr(token.size() - len);
+    std::string out;
+    serialize_response_head(out, ResponseHead{200, {{name, "v"}}}, get11, 0);
+    CAPTURE(name);
+    CHECK(out.find("\r\n" + name + ": v\r\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("an interim head is written as it is, after what is queued") {
+  std::string out = "queued";
+  serialize_interim(out, ResponseHead{103, {{"Link", "</a.css>; rel=preload"}, {"Bad\r\nName", "x"}, {"Link", "</b.js>"}}});
+  CHECK(out == "queuedHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\nLink: </b.js>\r\n\r\n");
 }

@@ -5,6 +5,8 @@
 #include <zstd.h>
 
 #include "server/compress.h"
+#include "server/request.h"
+#include "server/vulcain_filter.h"
 #include "server/routes/header_ops.h"
 #include "tests/support/gunzip.h"
 #include "tests/support/unbrotli.h"
@@ -240,4 +242,26 @@ TEST_CASE("every update is decodable at once: streamed output is not held back")
     CHECK(std::string(buf, out.pos) == event);
   }
   ZSTD_freeDCtx(dc);
+}
+
+TEST_CASE("ResponseFilters::clear() leaves nothing of the last request's filters") {
+  ResponseFilters f;
+  f.header_ops.push_back(ops({{Op::set, "X-A", "1", ""}}));
+  f.encode = std::make_shared<caddyfile::EncodeSpec>();
+  f.encoding = "gzip";
+  f.access_log = reinterpret_cast<const AccessLog*>(&f);  // any address: never followed here
+  f.user_id = "someone";
+  f.vulcain = std::make_shared<VulcainRequest>();
+  f.intercepts.push_back(nullptr);
+  f.base_headers.push_back({"X-Base", "1"});
+  f.clear();
+  CHECK(f.empty());
+  CHECK(f.header_ops.empty());
+  CHECK_FALSE(f.encode);
+  CHECK(f.encoding.empty());
+  CHECK(f.access_log == nullptr);
+  CHECK(f.user_id.empty());
+  CHECK_FALSE(f.vulcain);
+  CHECK(f.intercepts.empty());
+  CHECK(f.base_headers.empty());
 }
