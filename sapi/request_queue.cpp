@@ -22,8 +22,8 @@ std::shared_ptr<server::Exchange> RequestQueue::pop(std::chrono::milliseconds id
   if (idle) *idle = false;
   const auto deadline = idle_limit.count() > 0 ? Clock::now() + idle_limit : Clock::time_point::max();
   for (;;) {
+    // Each wait, not only the first pop's: a pop that found an abandoned exchange did not wait.
     Queue::Popped p = queue_.pop(deadline, epoch, before_wait, ctx);
-    before_wait = nullptr;  // once per call
     switch (p.status) {
       case Queue::Status::Item: break;
       case Queue::Status::TimedOut:  // idle for idle_limit

@@ -53,7 +53,7 @@ class RequestQueue {
   // pop(), giving up after `idle_limit` (> 0) without an exchange: then nullptr with *idle = true.
   // With an `epoch` (not kAnyEpoch): nullptr as soon as epoch() is no longer that one.
   static constexpr uint64_t kAnyEpoch = UINT64_MAX;
-  // `before_wait(ctx)`: run once when the thread is about to wait for an exchange (none queued).
+  // `before_wait(ctx)`: run whenever the thread is about to wait for an exchange (none queued).
   std::shared_ptr<server::Exchange> pop(std::chrono::milliseconds idle_limit, bool* idle, uint64_t epoch = kAnyEpoch,
                                         void (*before_wait)(void*) = nullptr, void* ctx = nullptr);
   uint64_t epoch() const { return queue_.epoch(); }

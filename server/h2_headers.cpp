@@ -1,9 +1,9 @@
 #include "server/h2_headers.h"
 
-#include <charconv>
 #include <chrono>
 
 #include "server/host_header.h"
+#include "server/http_text.h"
 
 namespace pogo::server {
 
@@ -86,9 +86,8 @@ H2RequestBuilder::Verdict H2RequestBuilder::finish(bool tls, bool end_stream, Re
     return malformed("malformed Host header");
 
   if (const std::string* cl = head_.header("content-length")) {
-    uint64_t n = 0;
-    auto [end, ec] = std::from_chars(cl->data(), cl->data() + cl->size(), n);
-    if (ec != std::errc() || end != cl->data() + cl->size() || cl->empty()) return malformed("invalid content-length");
+    std::optional<uint64_t> n = parse_decimal(*cl);
+    if (!n) return malformed("invalid content-length");
     head_.content_length = n;
   }
   head_.has_body = !end_stream && head_.content_length.value_or(1) != 0;

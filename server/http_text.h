@@ -6,10 +6,15 @@
 // Threads: any (pure functions).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace pogo::server {
+
+// `s` as a non-empty run of decimal digits that fits in 64 bits (a Content-Length), else nullopt.
+std::optional<uint64_t> parse_decimal(std::string_view s);
 
 // `s` without leading and trailing spaces and tabs.
 std::string_view trim_ows(std::string_view s);

@@ -9,6 +9,7 @@
 #include "server/byte_checks.h"
 #include "server/head_writer.h"
 #include "server/http_date.h"
+#include "server/http_text.h"
 
 namespace pogo::server {
 
@@ -34,10 +35,7 @@ bool contains_token(std::string_view value, std::string_view token) {
 std::optional<uint64_t> parse_length(std::string_view v) {
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (v.empty() || ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
-  return n;
+  return parse_decimal(v);
 }
 
 // The most a head adds to its fields' bytes: the status line (a reason is at most 31 bytes, an

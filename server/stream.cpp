@@ -10,6 +10,7 @@
 #include "server/access_log.h"
 #include "server/header_edit.h"
 #include "server/http_loop.h"
+#include "server/http_text.h"
 #include "server/log.h"
 #include "server/mime.h"
 #include "server/path_safety.h"
@@ -35,20 +36,9 @@ std::string random_error_id() {
 std::optional<uint64_t> content_length_of(const ResponseHead& head) {
   for (const auto& h : head.headers)
     if (header_name_equals(h.name, "Content-Length")) {
-      // Plain digits (every upstream's, nearly every script's) are read here; anything else as
-      // strtoull reads it. 19 digits always fit.
-      if (const std::string& v = h.value; !v.empty() && v.size() <= 19) {
-        uint64_t n = 0;
-        bool digits = true;
-        for (char c : v) {
-          if (c < '0' || c > '9') {
-            digits = false;
-            break;
-          }
-          n = n * 10 + uint64_t(c - '0');
-        }
-        if (digits) return n;
-      }
+      // Plain digits (every upstream's, nearly every script's) without strtoull; anything else as
+      // strtoull reads it.
+      if (auto n = parse_decimal(h.value)) return n;
       char* end = nullptr;
       unsigned long long v = std::strtoull(h.value.c_str(), &end, 10);
       if (end && *end == 0 && !h.value.empty()) return v;

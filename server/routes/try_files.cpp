@@ -44,7 +44,7 @@ size_t split_position(std::string_view path, const std::vector<std::string>& del
     if (d.empty()) continue;
     // A delimiter that starts with no letter (".php") is looked for with memchr, then compared.
     const char first = d[0];
-    const bool letter = lower(first) != first || (first >= 'a' && first <= 'z');
+    const bool letter = lower(first) >= 'a' && lower(first) <= 'z';
     for (size_t i = 0; i + d.size() <= path.size(); ++i) {
       if (!letter) {
         size_t at = path.find(first, i);
