@@ -397,6 +397,30 @@ TEST_CASE("an exchange whose client left while it was queued is dropped at the f
   CHECK_FALSE(kept->finished());
 }
 
+TEST_CASE("before_wait runs before each wait: not when an exchange is there, yes after an abandoned one") {
+  RequestQueue q;
+  std::atomic<int> waits{0};
+  auto count = [](void* c) { static_cast<std::atomic<int>*>(c)->fetch_add(1); };
+  REQUIRE(q.push(make_exchange("/ready.php")));
+  auto got = q.pop(milliseconds(0), nullptr, RequestQueue::kAnyEpoch, +count, &waits);
+  REQUIRE(got);
+  CHECK(waits.load() == 0);  // one was queued: no wait
+
+  // An abandoned exchange at the front is dropped without waiting; the pop then waits for the
+  // next one, and before_wait must run for that wait.
+  auto gone = make_exchange("/gone.php");
+  REQUIRE(q.push(gone));
+  gone->abort();
+  std::shared_ptr<Exchange> later;
+  std::thread consumer([&] { later = q.pop(milliseconds(0), nullptr, RequestQueue::kAnyEpoch, +count, &waits); });
+  REQUIRE(poll_until([&] { return q.idle_threads() == 1; }));
+  CHECK(waits.load() == 1);
+  REQUIRE(q.push(make_exchange("/later.php")));
+  consumer.join();
+  REQUIRE(later);
+  CHECK(later->head().uri == "/later.php");
+}
+
 TEST_CASE("release_waiters: threads idle in pop() with the old epoch return nullptr; queued exchanges stay") {
   RequestQueue q;
   const uint64_t epoch = q.epoch();
