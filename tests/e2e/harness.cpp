@@ -1,5 +1,7 @@
 #include "tests/e2e/harness.h"
 
+#include "tests/support/free_port.h"
+
 #include <doctest/doctest.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -68,18 +70,7 @@ std::string read_file(const fs::path& path) {
     return ss.str();
 }
 
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
+int free_port() { return pogo::test::fresh_loopback_port(); }
 
 std::string unique_token(std::string_view prefix) {
     static std::atomic<int> counter{0};

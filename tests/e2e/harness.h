@@ -60,7 +60,8 @@ std::string read_file(const std::filesystem::path& path);
 // A unique token for one test run (pid + counter), to find a test's own lines in a shared log.
 std::string unique_token(std::string_view prefix);
 
-// A loopback TCP port that was free a moment ago (for a Caddyfile that must name its port).
+// A loopback TCP port that was free a moment ago and that no earlier call returned (for a
+// Caddyfile that must name its port): tests/support/free_port.h.
 int free_port();
 
 // Resource limits applied in the child before exec (setrlimit), to see the server at them.

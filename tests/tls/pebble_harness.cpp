@@ -1,5 +1,7 @@
 #include "pebble_harness.h"
 
+#include "tests/support/free_port.h"
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -292,29 +294,7 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-int free_port(bool udp_too) {
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      close(fd);
-      continue;
-    }
-    bool ok = true;
-    if (udp_too) {
-      int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-      ok = bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-      close(u);
-    }
-    close(fd);
-    if (ok) return ntohs(a.sin_port);
-  }
-  throw std::runtime_error("no free loopback port");
-}
+int free_port(bool udp_too) { return pogo::test::fresh_loopback_port(udp_too); }
 
 Pebble::Pebble(PebbleOptions options) {
   const std::string pebble = find_binary("pebble");
