@@ -135,6 +135,9 @@ class Exchange {
   Exchange& operator=(const Exchange&) = delete;
 
   const RequestHead& head() const { return head_; }
+  // ---- loop side, when the caller holds the only reference left ----
+  // Moves the head's buffers out, for the loop's next request; the exchange keeps an empty head.
+  RequestHead reclaim_head() { return std::move(head_); }
 
   // ---- any thread ----
   bool aborted() const { return aborted_.load(std::memory_order_acquire); }
@@ -236,7 +239,7 @@ class Exchange {
  private:
   void wake();
 
-  const RequestHead head_;
+  RequestHead head_;  // immutable while another thread may hold the exchange (see reclaim_head)
   const std::function<void()> wake_loop_;
   const WakeFn wake_fn_ = nullptr;
   const std::shared_ptr<void> wake_ctx_;

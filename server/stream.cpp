@@ -1,5 +1,7 @@
 #include "server/stream.h"
 
+#include <atomic>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -449,6 +451,10 @@ void Stream::start_exchange(Backend* backend, bool stream_body) {
   };
   bool has_body = head_.has_body;
   ex_ = std::make_shared<Exchange>(std::move(head_), +wake, link_);
+  if (spare_ready_) {  // the parser's next head: warm buffers instead of moved-from ones
+    head_ = std::move(spare_head_);
+    spare_ready_ = false;
+  }
   if (!has_body) ex_->end_body(true);
   else if (!stream_body) ex_->buffer_body();
   if (expects_continue_) {
@@ -478,8 +484,22 @@ void Stream::on_exchange_wake() {
   ex->begin_loop_turn();
   ex->take_events(events_);
   drain_events();
-  if (ex_ != ex) return;
+  if (ex_ != ex) {
+    keep_head_buffers(ex);
+    return;
+  }
   host_.stream_body_wanted(*this);
+}
+
+void Stream::keep_head_buffers(std::shared_ptr<Exchange>& ex) {
+  if (spare_ready_ || ex.use_count() != 1) return;
+  // The producer's reads of the head happened before it released its reference (an acq_rel
+  // decrement); this fence pairs with that release, as a shared_ptr's own destructor does.
+  std::atomic_thread_fence(std::memory_order_acquire);
+  spare_head_ = ex->reclaim_head();
+  spare_head_.clear_for_reuse();
+  spare_ready_ = true;
+  ex.reset();
 }
 
 void Stream::on_output_ready() {

@@ -127,6 +127,8 @@ class Stream final : private ProxyCall::Sink {
   void respond_error(int status, const char* reason, bool log_it);
   // The exchange has events or wants more body.
   void on_exchange_wake();
+  // `ex` ended and, unless another thread still holds it, gives its head's buffers to spare_head_.
+  void keep_head_buffers(std::shared_ptr<Exchange>& ex);
   // The host can take more output (writes completed, window opened).
   void on_output_ready();
   // The client went away: abort the exchange, drop the file.
@@ -228,6 +230,10 @@ class Stream final : private ProxyCall::Sink {
   std::shared_ptr<Link> link_;
 
   RequestHead head_;  // until the exchange takes it
+  // A finished exchange's head, emptied, whose buffers (target, path, header list, script paths)
+  // the next exchange's request is parsed into: the PHP path allocates none of them per request.
+  RequestHead spare_head_;
+  bool spare_ready_ = false;
   bool expects_continue_ = false;
   bool head_request_ = false;
   bool active_ = false;

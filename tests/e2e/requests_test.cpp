@@ -214,6 +214,51 @@ TEST_CASE("repeated request headers are joined with \", \" (getallheaders)") {
     CHECK(found);
 }
 
+// The loop parses each request into the buffers of a finished one (a PHP request's head comes back
+// from its exchange): nothing of the bigger request before may show through in the next.
+TEST_CASE("one keep-alive connection: each script sees its own target, headers and paths, none of the request before") {
+    auto server = start_php_server(app_root());
+    HttpClient client;
+    const std::string long_value(300, 'v');
+    for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        Response big = client.get(server->url("/server.php/extra/info?first=1&pad=" + std::string(100, 'p')),
+                                  {"X-First: a", "X-Long: " + long_value, "X-Third: c"});
+        INFO(big.describe());
+        REQUIRE(big.status == 200);
+        json b = body_json(big);
+        CHECK(b["PATH_INFO"] == "/extra/info");
+        CHECK(b["SCRIPT_NAME"] == "/server.php");
+        CHECK(b["QUERY_STRING"] == "first=1&pad=" + std::string(100, 'p'));
+        CHECK(b["HTTP_X_FIRST"] == "a");
+        CHECK(b["HTTP_X_LONG"] == long_value);
+
+        Response headers = client.get(server->url("/request_headers.php"));
+        INFO(headers.describe());
+        REQUIRE(headers.status == 200);
+        json h = body_json(headers);
+        REQUIRE(h.is_object());
+        CHECK(h.contains("Host"));
+        for (auto& [k, v] : h.items()) {
+            CAPTURE(k);
+            CHECK(k.find("X-") != 0);
+        }
+
+        Response small = client.get(server->url("/server.php"));
+        INFO(small.describe());
+        REQUIRE(small.status == 200);
+        json s = body_json(small);
+        CHECK(s.value("PATH_INFO", "") == "");
+        CHECK(s["SCRIPT_NAME"] == "/server.php");
+        CHECK(s["REQUEST_URI"] == "/server.php");
+        CHECK(s["QUERY_STRING"] == "");
+        CHECK_FALSE(s.contains("HTTP_X_FIRST"));
+        CHECK_FALSE(s.contains("HTTP_X_LONG"));
+        CHECK(small.new_connections == 0);
+        CHECK(headers.new_connections == 0);
+    }
+}
+
 TEST_CASE("custom status codes") {
     auto server = start_php_server(app_root());
     HttpClient client;
