@@ -452,7 +452,7 @@ void Stream::start_exchange(Backend* backend, bool stream_body) {
   bool has_body = head_.has_body;
   ex_ = std::make_shared<Exchange>(std::move(head_), +wake, link_);
   if (spare_ready_) {  // the parser's next head: warm buffers instead of moved-from ones
-    head_ = std::move(spare_head_);
+    head_ = std::move(*spare_head_);
     spare_ready_ = false;
   }
   if (!has_body) ex_->end_body(true);
@@ -496,8 +496,9 @@ void Stream::keep_head_buffers(std::shared_ptr<Exchange>& ex) {
   // The producer's reads of the head happened before it released its reference (an acq_rel
   // decrement); this fence pairs with that release, as a shared_ptr's own destructor does.
   std::atomic_thread_fence(std::memory_order_acquire);
-  spare_head_ = ex->reclaim_head();
-  spare_head_.clear_for_reuse();
+  if (!spare_head_) spare_head_ = std::make_unique<RequestHead>();
+  *spare_head_ = ex->reclaim_head();
+  spare_head_->clear_for_reuse();
   spare_ready_ = true;
   ex.reset();
 }

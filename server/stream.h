@@ -232,7 +232,9 @@ class Stream final : private ProxyCall::Sink {
   RequestHead head_;  // until the exchange takes it
   // A finished exchange's head, emptied, whose buffers (target, path, header list, script paths)
   // the next exchange's request is parsed into: the PHP path allocates none of them per request.
-  RequestHead spare_head_;
+  // Boxed, so that a connection that never reaches PHP (a static file, a Mercure subscriber) pays
+  // a pointer for it, not a whole head.
+  std::unique_ptr<RequestHead> spare_head_;
   bool spare_ready_ = false;
   bool expects_continue_ = false;
   bool head_request_ = false;
