@@ -10,9 +10,23 @@
 //
 //   pogo_fanout_floor N T_MS ROUNDS   ->   one line: "p50_ms p99_ms"
 //
-// Threads: main hands out rounds; N sleeper threads. Not part of the server: a bench tool only.
+// The HTTP floor: the same fan-out behind the smallest HTTP/1.1 server that can answer it, so that
+// the bench's own client (Python's http.client, wrk) measures it exactly as it measures Pogo. One
+// thread per connection reads a request head (any method and path, no body), runs one round with
+// that connection's own N sleepers, and writes a fixed keep-alive answer "ok N". What Pogo adds
+// beyond this is Pogo's; what this adds beyond the plain floor is the client's and the kernel's
+// (loopback, the client's parsing, waking threads on an idle virtual CPU).
+//
+//   pogo_fanout_floor --http N T_MS   ->   prints the port it listens on (127.0.0.1), serves until
+//                                          killed or stdin closes
+//
+// Threads: main hands out rounds (plain mode) or accepts (HTTP mode: one thread per connection,
+// each with its N sleeper threads). Not part of the server: a bench tool only.
 #include <linux/futex.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,8 +35,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -38,70 +54,159 @@ void futex_wake(std::atomic<int>& word) {
   syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
-struct Sleeper {
-  std::atomic<int> go{0};  // 1: run a round, -1: exit
+// N parked sleeper threads; round() wakes them one by one and returns when the last one is done.
+// Threads: round() and the destructor from the one thread that owns the group.
+class SleeperGroup {
+ public:
+  SleeperGroup(int n, long t_ms) : slots_(size_t(n)) {
+    for (auto& slot : slots_) {
+      threads_.emplace_back([this, &slot, t_ms] {
+        ::prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+        for (;;) {
+          int v;
+          while ((v = slot.go.load()) == 0) futex_wait(slot.go, 0);
+          if (v < 0) return;
+          slot.go.store(0);
+          timespec ts{t_ms / 1000, (t_ms % 1000) * 1000000L};
+          while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) != 0) {
+          }
+          if (left_.fetch_sub(1) == 1) {
+            done_.store(1);
+            futex_wake(done_);
+          }
+        }
+      });
+    }
+  }
+  SleeperGroup(const SleeperGroup&) = delete;
+  SleeperGroup& operator=(const SleeperGroup&) = delete;
+  ~SleeperGroup() {
+    for (auto& slot : slots_) {
+      slot.go.store(-1);
+      futex_wake(slot.go);
+    }
+    for (auto& t : threads_) t.join();
+  }
+
+  void round() {
+    left_.store(int(slots_.size()));
+    done_.store(0);
+    for (auto& slot : slots_) {
+      slot.go.store(1);
+      futex_wake(slot.go);
+    }
+    while (done_.load() == 0) futex_wait(done_, 0);
+  }
+
+ private:
+  struct Slot {
+    std::atomic<int> go{0};  // 1: run a round, -1: exit
+  };
+  std::vector<Slot> slots_;
+  std::vector<std::thread> threads_;
+  std::atomic<int> left_{0};
+  std::atomic<int> done_{0};
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: %s N T_MS ROUNDS\n", argv[0]);
-    return 2;
-  }
-  const int n = std::atoi(argv[1]);
-  const long t_ms = std::atol(argv[2]);
-  const int rounds = std::atoi(argv[3]);
-  if (n < 1 || t_ms < 0 || rounds < 1) {
-    std::fprintf(stderr, "N >= 1, T_MS >= 0, ROUNDS >= 1\n");
-    return 2;
-  }
-
-  std::vector<std::unique_ptr<Sleeper>> sleepers;
-  for (int i = 0; i < n; ++i) sleepers.push_back(std::make_unique<Sleeper>());
-  std::atomic<int> left{0};
-  std::atomic<int> done{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, s = sleepers[i].get()] {
-      ::prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-      for (;;) {
-        int v;
-        while ((v = s->go.load()) == 0) futex_wait(s->go, 0);
-        if (v < 0) return;
-        s->go.store(0);
-        timespec ts{t_ms / 1000, (t_ms % 1000) * 1000000L};
-        while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) != 0) {
-        }
-        if (left.fetch_sub(1) == 1) {
-          done.store(1);
-          futex_wake(done);
-        }
-      }
-    });
-  }
-
+int plain_floor(int n, long t_ms, int rounds) {
+  SleeperGroup group(n, t_ms);
   std::vector<double> ms;
   for (int r = 0; r < rounds + 2; ++r) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));  // the client's turn between requests
     const auto start = Clock::now();
-    left.store(n);
-    done.store(0);
-    for (auto& s : sleepers) {
-      s->go.store(1);
-      futex_wake(s->go);
-    }
-    while (done.load() == 0) futex_wait(done, 0);
+    group.round();
     if (r >= 2) ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
-  for (auto& s : sleepers) {
-    s->go.store(-1);
-    futex_wake(s->go);
-  }
-  for (auto& t : threads) t.join();
-
   std::sort(ms.begin(), ms.end());
   auto pct = [&](double p) { return ms[std::min(ms.size() - 1, size_t(p / 100.0 * double(ms.size())))]; };
   std::printf("%.3f %.3f\n", pct(50), pct(99));
   return 0;
+}
+
+bool write_all(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t w = ::write(fd, data.data() + off, data.size() - off);
+    if (w <= 0) return false;
+    off += size_t(w);
+  }
+  return true;
+}
+
+// One keep-alive connection: a round per request head; ends when the client closes.
+void serve_connection(int fd, int n, long t_ms) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  const std::string body = "ok " + std::to_string(n);
+  const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\n\r\n" + body;
+  SleeperGroup group(n, t_ms);
+  std::string pending;
+  char buf[4096];
+  for (;;) {
+    size_t end;
+    while ((end = pending.find("\r\n\r\n")) == std::string::npos) {
+      ssize_t r = ::read(fd, buf, sizeof buf);
+      if (r <= 0) {
+        ::close(fd);
+        return;
+      }
+      pending.append(buf, size_t(r));
+    }
+    pending.erase(0, end + 4);
+    group.round();
+    if (!write_all(fd, response)) break;
+  }
+  ::close(fd);
+}
+
+int http_floor(int n, long t_ms) {
+  int ls = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  ::setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (ls < 0 || ::bind(ls, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(ls, 128) != 0 ||
+      ::getsockname(ls, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::fprintf(stderr, "listen on 127.0.0.1: %s\n", std::strerror(errno));
+    return 1;
+  }
+  std::printf("%d\n", ntohs(addr.sin_port));
+  std::fflush(stdout);
+  // The bench closes our stdin (or dies): stop then, so no server outlives it.
+  std::thread([] {
+    char c;
+    while (::read(0, &c, 1) > 0) {
+    }
+    std::_Exit(0);
+  }).detach();
+  for (;;) {
+    int fd = ::accept4(ls, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      std::fprintf(stderr, "accept: %s\n", std::strerror(errno));
+      return 1;
+    }
+    std::thread(serve_connection, fd, n, t_ms).detach();
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool http = argc == 4 && std::strcmp(argv[1], "--http") == 0;
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: %s N T_MS ROUNDS\n       %s --http N T_MS\n", argv[0], argv[0]);
+    return 2;
+  }
+  const int n = std::atoi(argv[http ? 2 : 1]);
+  const long t_ms = std::atol(argv[http ? 3 : 2]);
+  const int rounds = http ? 1 : std::atoi(argv[3]);
+  if (n < 1 || t_ms < 0 || rounds < 1) {
+    std::fprintf(stderr, "N >= 1, T_MS >= 0, ROUNDS >= 1\n");
+    return 2;
+  }
+  return http ? http_floor(n, t_ms) : plain_floor(n, t_ms, rounds);
 }

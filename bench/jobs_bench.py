@@ -11,7 +11,9 @@
             (sequential requests over one keep-alive connection: p50, p99) and under load (wrk with
             a few connections: p99, requests/s). Goals (issue 12), for 8 x 10 ms: p50 <= 10.5 ms
             and p99 <= 11 ms, at concurrency 1 and under wrk -c4; p99 under load no worse than
-            php-fpm's.
+            php-fpm's. Beside them two floors (bench/fanout_floor.cpp): N plain threads woken one by
+            one, and the same behind the smallest HTTP/1.1 server, measured by the same clients as
+            the peers (what any server pays here before it does any work of its own).
             Table on the terminal, plot in bench/out/fanout.svg (gnuplot).
 
 Sizing, so that neither side queues for want of workers: Pogo's `fanout` pool has
@@ -161,7 +163,8 @@ http://127.0.0.1:{lib.free_port()} {{
                            comparisons=[], custom=measure_roundtrip, estimate=lambda a: 5)
 
     def fanout_estimate(a):
-        per_case = sum(a.fanout_requests * (t + 3) / 1000 + a.fanout_duration + 1 for t in FANOUT_T)
+        # Pogo, php-fpm and the HTTP floor each: sequential requests, then wrk.
+        per_case = sum(a.fanout_requests * (t + 3) / 1000 + a.fanout_duration + 1 for t in FANOUT_T) * 3 / 2
         return 2 * len(FANOUT_N) * per_case
 
     def fanout_section():
@@ -237,6 +240,7 @@ http://127.0.0.1:{lib.free_port()} {{
                         row["floor_p50"], row["floor_p99"] = (float(x) for x in out.stdout.split())
                     else:
                         runner.errors.append(f"fanout floor N={n} T={t}: {out.stderr.strip()}")
+                    measure_http_floor(runner, floor_bin, row, f"ok {n}".encode())
                 expect = f"ok {n}".encode()
                 # Alternate the peers per case, so both see the same machine load.
                 for label, base in bases.items():
@@ -263,6 +267,34 @@ http://127.0.0.1:{lib.free_port()} {{
         report_fanout(runner, table)
         plot_fanout(runner, table)
 
+    def measure_http_floor(runner, floor_bin, row, expect):
+        """The same fan-out behind the smallest HTTP server (fanout_floor --http), measured by the same
+        clients as the peers: what any server on this machine and with these clients pays at least."""
+        n, t = row["n"], row["t"]
+        proc = subprocess.Popen([floor_bin, "--http", str(n), str(t)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            port = int(proc.stdout.readline() or 0)
+            if not port:
+                raise RuntimeError(proc.stderr.read().strip() or "no port")
+            base = f"http://127.0.0.1:{port}"
+            lib.log(f"fanout: HTTP floor N={n} T={t} ms")
+            ms = sequential_latencies(base, "/", args.fanout_requests, expect)
+            row["http_floor_c1_p50"], row["http_floor_c1_p99"] = statistics.median(ms), percentile(ms, 99)
+            wrk_args = types.SimpleNamespace(threads=min(2, args.fanout_connections),
+                                             connections=args.fanout_connections)
+            w, _ = lib.run_wrk(base + "/", wrk_args, args.fanout_duration)
+            row["http_floor_load_p50"], row["http_floor_load_p99"] = w["p50_ms"], w["p99_ms"]
+        except Exception as e:
+            runner.errors.append(f"fanout HTTP floor N={n} T={t}: {e}")
+        finally:
+            proc.stdin.close()  # the floor server exits when its stdin closes
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
     def report_fanout(runner, table):
         a = runner.args
         lines = [f"{'N x T':<10} {'floor':>6} {'seq.':>6} | {'pogo p50':>8} {'p99':>7} {'fpm p50':>8} {'p99':>7} "
@@ -287,18 +319,35 @@ http://127.0.0.1:{lib.free_port()} {{
                      f"{a.fanout_requests} sequential requests per case at concurrency 1")
         lines.append("floor: p50 of N threads of this machine sleeping T ms, woken one by one, nothing of Pogo or PHP "
                      "(bench/fanout_floor.cpp); the ideal is T itself")
-        runner.reports.append(("Fan-out latency: one request dispatching N jobs of T ms", lines))
         lines.append("p50 under load: " + ", ".join(f"{r['n']} x {r['t']}: pogo {f(r.get('pogo_load_p50'))} / fpm "
                                                     f"{f(r.get('fpm_load_p50'))} ms" for r in table if r["t"] == 10))
+        lines.append("")
+        lines.append(f"{'N x T':<10} {'floor p50':>9} {'p99':>6} | {'HTTP floor p50':>14} {'p99':>6} {'pogo - HTTP':>11} | "
+                     f"{'HTTP floor p50':>14} {'p99':>6} {'pogo - HTTP':>11}")
+        lines.append(f"{'':<10} {'threads (ms)':>16} | {'concurrency 1 (ms)':^33} | {'wrk -c' + str(a.fanout_connections) + ' (ms)':^33}")
+        minus = lambda x, y: f"{x - y:+.2f}" if x and y else "-"  # noqa: E731
+        for r in table:
+            lines.append(f"{str(r['n']) + ' x ' + str(r['t']):<10} {f(r.get('floor_p50'), '.2f'):>9} "
+                         f"{f(r.get('floor_p99'), '.2f'):>6} | {f(r.get('http_floor_c1_p50'), '.2f'):>14} "
+                         f"{f(r.get('http_floor_c1_p99'), '.2f'):>6} "
+                         f"{minus(r.get('pogo_c1_p50'), r.get('http_floor_c1_p50')):>11} | "
+                         f"{f(r.get('http_floor_load_p50'), '.2f'):>14} {f(r.get('http_floor_load_p99'), '.2f'):>6} "
+                         f"{minus(r.get('pogo_load_p50'), r.get('http_floor_load_p50')):>11}")
+        lines.append("HTTP floor: the same N sleeping threads behind the smallest HTTP/1.1 server (fanout_floor --http, "
+                     "one thread per connection), measured by the same clients as pogo; pogo - HTTP: p50 difference, "
+                     "what Pogo and PHP add")
+        runner.reports.append(("Fan-out latency: one request dispatching N jobs of T ms", lines))
         # Issue 12's goals: 8 jobs of 10 ms, at concurrency 1 and under wrk -c4.
         case = next((r for r in table if r["n"] == 8 and r["t"] == 10), {})
         for key, where in (("c1", "concurrency 1"), ("load", f"wrk -c{a.fanout_connections}")):
             for pct, limit in (("p50", 10.5), ("p99", 11.0)):
                 v = case.get(f"pogo_{key}_{pct}")
+                floors = [f"{label} {case[k]:.2f}" for label, k in (("threads", f"floor_{pct}"),
+                                                                    ("HTTP", f"http_floor_{key}_{pct}")) if case.get(k)]
                 runner.ratios.append({"section": "fanout", "comparison": f"8x10-{key}-{pct}", "connections": None,
                                       "what": f"fan-out 8 x 10 ms, {where}: {pct}",
-                                      "measured_text": (f"{v:.2f} ms" + (f" (machine floor {case[f'floor_{pct}']:.2f})"
-                                                                          if case.get(f"floor_{pct}") else "")) if v else None,
+                                      "measured_text": (f"{v:.2f} ms" + (f" (floor: {', '.join(floors)})"
+                                                                          if floors else "")) if v else None,
                                       "ratio": v / limit if v else None,
                                       "goal": 1.0, "goal_text": f"<= {limit} ms", "met": (v <= limit) if v else None})
         # p99 at saturation for this section: under load, against php-fpm's curl_multi, every case.
@@ -319,11 +368,11 @@ http://127.0.0.1:{lib.free_port()} {{
         os.makedirs(out, exist_ok=True)
         data = os.path.join(out, "fanout.dat")
         with open(data, "w") as f:
-            f.write("# N T ideal sequential pogo_c1_p50 pogo_c1_p99 fpm_c1_p50 fpm_c1_p99 pogo_load_p99 fpm_load_p99\n")
+            f.write("# N T ideal sequential pogo_c1_p50 pogo_c1_p99 fpm_c1_p50 fpm_c1_p99 pogo_load_p99 fpm_load_p99 http_floor_c1_p99\n")
             for t in FANOUT_T:
                 for r in (r for r in table if r["t"] == t):
                     vals = [r.get(k) for k in ("pogo_c1_p50", "pogo_c1_p99", "fpm_c1_p50", "fpm_c1_p99",
-                                                "pogo_load_p99", "fpm_load_p99")]
+                                                "pogo_load_p99", "fpm_load_p99", "http_floor_c1_p99")]
                     f.write(" ".join(str(v) for v in [r["n"], t, r["ideal_ms"], r["sequential_ms"]])
                             + " " + " ".join("NaN" if v is None else f"{v:.3f}" for v in vals) + "\n")
                 f.write("\n\n")  # one gnuplot data block per T
@@ -337,6 +386,7 @@ http://127.0.0.1:{lib.free_port()} {{
 set title "T = {t} ms per job"
 plot '{data}' index {i} using 1:4 with linespoints dt 3 lc rgb '#999999' title 'sequential N x T', \\
      '' index {i} using 1:3 with lines dt 2 lc rgb '#333333' title 'ideal T', \\
+     '' index {i} using 1:11 with linespoints dt 2 pt 1 lc rgb '#2ca02c' title 'HTTP floor p99, concurrency 1', \\
      '' index {i} using 1:6 with linespoints lw 2 pt 7 lc rgb '#1f77b4' title 'pogo p99, concurrency 1', \\
      '' index {i} using 1:9 with linespoints dt 4 pt 6 lc rgb '#1f77b4' title 'pogo p99, wrk -c{runner.args.fanout_connections}', \\
      '' index {i} using 1:8 with linespoints lw 2 pt 5 lc rgb '#d62728' title 'php-fpm curl_multi p99, concurrency 1', \\
