@@ -32,11 +32,11 @@ test-asan: setup
 # A Release build of its own, so going between `make test`/`make run` and `make bench` never
 # rebuilds the other's tree. scripts/setup --bench also gives php-fpm the extensions Pogo compiles
 # in (the wordpress section compares like with like); pogo_alloc_count is the alloc section's LD_PRELOAD shim,
-# pogo_fanout_floor the fanout section's machine floor.
+# pogo_fanout_floor the fanout section's machine floor, pogo_rate_client the latency section's fixed-rate client.
 bench:
 	scripts/setup --bench
 	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build $(BUILD_BENCH) -j $(JOBS) --target pogo pogo_alloc_count pogo_fanout_floor pogo_mercure_bench
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target pogo pogo_alloc_count pogo_fanout_floor pogo_mercure_bench pogo_rate_client
 	bench/run $(BUILD_BENCH)/pogo $(BENCH_ARGS)
 
 # libFuzzer targets (clang): the Caddyfile lexer+parser+config and the HTTP request parser,
