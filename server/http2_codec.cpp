@@ -29,8 +29,13 @@ Stream* Http2Codec::find(int32_t id) const {
 
 void Http2Codec::receive(const char* data, size_t n) {
   reap();
-  if (!session_.receive(data, n))
-    log::debug("http", "HTTP/2 connection error", {{"error", session_.error()}, {"remote_ip", c_.remote_ip_}});
+  // Streams answered while these bytes are read (static files, redirects, errors) only queue
+  // their frames: one write at the end carries every answer, where a write per stream cost a
+  // system call each (h2load -m10: 1.4 writes per request before).
+  receiving_ = true;
+  bool ok = session_.receive(data, n);
+  receiving_ = false;
+  if (!ok) log::debug("http", "HTTP/2 connection error", {{"error", session_.error()}, {"remote_ip", c_.remote_ip_}});
   send();
 }
 
@@ -40,7 +45,7 @@ void Http2Codec::on_written() {
 }
 
 void Http2Codec::send() {
-  if (sending_ || c_.closed_) return;
+  if (sending_ || receiving_ || c_.closed_) return;
   sending_ = true;
   while (!c_.closed_ && c_.transport_.writes_in_flight() == 0) {
     session_.take_output(c_.out_);

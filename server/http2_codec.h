@@ -84,6 +84,7 @@ class Http2Codec final : private H2Session::Handler, private StreamHost {
   std::unordered_map<int32_t, size_t> held_;    // body bytes not consumed: the exchange was full
   std::vector<std::unique_ptr<Stream>> retired_;
   bool sending_ = false;
+  bool receiving_ = false;  // inside receive(): send() waits for its end
   bool draining_ = false;
 };
 
