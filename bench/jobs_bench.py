@@ -224,7 +224,7 @@ http://127.0.0.1:{lib.free_port()} {{
                 bases[label] = base
         if not bases:
             raise RuntimeError("no fan-out peer started")
-        floor_bin = os.path.join(os.path.dirname(runner.ctx.pogo), "bench", "pogo_fanout_floor")
+        floor_bin = lib.floor_binary(runner.ctx)
         if not os.path.exists(floor_bin):
             runner.errors.append(f"fanout: {floor_bin} not found (cmake --build BUILD --target pogo_fanout_floor; "
                                  "make bench builds it): no machine floor")
@@ -240,7 +240,7 @@ http://127.0.0.1:{lib.free_port()} {{
                         row["floor_p50"], row["floor_p99"] = (float(x) for x in out.stdout.split())
                     else:
                         runner.errors.append(f"fanout floor N={n} T={t}: {out.stderr.strip()}")
-                    measure_http_floor(runner, floor_bin, row, f"ok {n}".encode())
+                    measure_http_floor(runner, row, f"ok {n}".encode())
                 expect = f"ok {n}".encode()
                 # Alternate the peers per case, so both see the same machine load.
                 for label, base in bases.items():
@@ -267,33 +267,21 @@ http://127.0.0.1:{lib.free_port()} {{
         report_fanout(runner, table)
         plot_fanout(runner, table)
 
-    def measure_http_floor(runner, floor_bin, row, expect):
-        """The same fan-out behind the smallest HTTP server (fanout_floor --http), measured by the same
+    def measure_http_floor(runner, row, expect):
+        """The same fan-out behind the smallest HTTP server (lib.http_floor), measured by the same
         clients as the peers: what any server on this machine and with these clients pays at least."""
         n, t = row["n"], row["t"]
-        proc = subprocess.Popen([floor_bin, "--http", str(n), str(t)], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            port = int(proc.stdout.readline() or 0)
-            if not port:
-                raise RuntimeError(proc.stderr.read().strip() or "no port")
-            base = f"http://127.0.0.1:{port}"
-            lib.log(f"fanout: HTTP floor N={n} T={t} ms")
-            ms = sequential_latencies(base, "/", args.fanout_requests, expect)
-            row["http_floor_c1_p50"], row["http_floor_c1_p99"] = statistics.median(ms), percentile(ms, 99)
-            wrk_args = types.SimpleNamespace(threads=min(2, args.fanout_connections),
-                                             connections=args.fanout_connections)
-            w, _ = lib.run_wrk(base + "/", wrk_args, args.fanout_duration)
-            row["http_floor_load_p50"], row["http_floor_load_p99"] = w["p50_ms"], w["p99_ms"]
+            with lib.http_floor(runner.ctx, n, t) as base:
+                lib.log(f"fanout: HTTP floor N={n} T={t} ms")
+                ms = sequential_latencies(base, "/", args.fanout_requests, expect)
+                row["http_floor_c1_p50"], row["http_floor_c1_p99"] = statistics.median(ms), percentile(ms, 99)
+                wrk_args = types.SimpleNamespace(threads=min(2, args.fanout_connections),
+                                                 connections=args.fanout_connections)
+                w, _ = lib.run_wrk(base + "/", wrk_args, args.fanout_duration)
+                row["http_floor_load_p50"], row["http_floor_load_p99"] = w["p50_ms"], w["p99_ms"]
         except Exception as e:
             runner.errors.append(f"fanout HTTP floor N={n} T={t}: {e}")
-        finally:
-            proc.stdin.close()  # the floor server exits when its stdin closes
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
     def report_fanout(runner, table):
         a = runner.args

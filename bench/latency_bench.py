@@ -68,23 +68,10 @@ def sections(lib, args):
             if peer is None:
                 raise RuntimeError(f"{key} did not start: {url}")
             base[key] = url
-        # The machine's own floor at the same rates: the smallest HTTP server (bench/fanout_floor.cpp
-        # with no sleepers, one thread per connection, a fixed answer).
-        floor_bin = os.path.join(os.path.dirname(runner.ctx.pogo), "bench", "pogo_fanout_floor")
-        floor = subprocess.Popen([floor_bin, "--http", "0", "0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, text=True)
-        try:
-            port = int(floor.stdout.readline() or 0)
-            if not port:
-                raise RuntimeError(f"{floor_bin} --http 0 0 did not start")
-            measure_all(runner, client, base, f"http://127.0.0.1:{port}")
-        finally:
-            floor.stdin.close()  # it exits when its stdin closes
-            try:
-                floor.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                floor.kill()
-                floor.wait()
+        # The machine's own floor at the same rates: the smallest HTTP server (no sleepers, one
+        # thread per connection, a fixed answer).
+        with lib.http_floor(runner.ctx, 0, 0) as floor_url:
+            measure_all(runner, client, base, floor_url)
 
     def measure_all(runner, client, base, floor_url):
         table = []

@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
   }
   const std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + hostport + "\r\n\r\n";
 
-  ::prctl(PR_SET_TIMERSLACK, 5000UL, 0, 0, 0);  // wake when a request is due, not up to 50 us late
+  ::prctl(PR_SET_TIMERSLACK, 5000UL, 0, 0, 0);  // wake when a request is due, not up to 50 us (the default) late
   int ep = ::epoll_create1(EPOLL_CLOEXEC);
   std::vector<Conn> conns(static_cast<size_t>(nconn));
   for (auto& c : conns) {
@@ -187,10 +187,12 @@ int main(int argc, char** argv) {
     c->in.clear();
     ++in_flight;
     ++sent;
-    if (::write(c->fd, request.data(), request.size()) != ssize_t(request.size())) {
-      // A failed send surfaces as a closed connection on the next read.
-    }
+    // A failed send surfaces as a closed connection on the next read.
+    ssize_t w = ::write(c->fd, request.data(), request.size());
+    (void)w;
   };
+  // The server closed the connection (or answered garbage): a new one takes its place. An idle
+  // connection is already in `idle`; a busy one's request is lost (an error) and it joins it.
   auto reopen = [&](Conn* c) {
     ::epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, nullptr);
     ::close(c->fd);
@@ -199,8 +201,8 @@ int main(int argc, char** argv) {
       c->busy = false;
       --in_flight;
       ++errors;
+      idle.push_back(c);
     }
-    if (c->fd >= 0) idle.push_back(c);
   };
 
   for (;;) {
@@ -215,6 +217,7 @@ int main(int argc, char** argv) {
     while (!backlog.empty() && !idle.empty()) {
       Conn* c = idle.back();
       idle.pop_back();
+      if (c->fd < 0) continue;  // could not be reopened: one connection fewer
       send_on(c, backlog.front());
       backlog.pop_front();
     }
